@@ -1,0 +1,3 @@
+from hpctui.cli import main
+
+raise SystemExit(main())

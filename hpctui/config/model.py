@@ -1,0 +1,120 @@
+"""Typed configuration: what the YAML file says, after validation.
+
+Every class is frozen; loading lives in ``hpctui.config.load``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """How to reach a cluster's login node.
+
+    Either ``alias`` (a Host entry of the ssh config) or ``host`` must be set;
+    the explicit fields override what the ssh config says for the alias.
+    """
+
+    alias: str | None = None
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    identity_file: str | None = None
+    proxy_jump: str | None = None
+    ssh_config: str | None = None  # path of the ssh_config file; None = ~/.ssh/config
+    known_hosts: str | None = None  # path; None = ~/.ssh/known_hosts
+    keepalive_s: int = 30
+    channels: int = 8  # short-command channels at once on the one connection
+    stream_channels: int = 5  # long-lived channels (log tails) at once
+    connect_timeout_s: float = 20.0
+    command_timeout_s: float = 30.0
+
+    @property
+    def destination(self) -> str:
+        return self.alias or self.host or ""
+
+
+@dataclass(frozen=True)
+class GpuPartition:
+    """A partition whose GPUs the GPU board watches."""
+
+    name: str
+    gpu_type: str | None = None  # e.g. "mi250x"; None for CPU-only partitions
+    vram_gb: float | None = None  # per GPU
+    cores_per_node: int | None = None
+    mem_gb_per_node: float | None = None
+
+
+@dataclass(frozen=True)
+class Refresh:
+    queue_s: float = 15.0
+    gpus_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Per-cluster facts the linter checks scripts against (never hard-coded by name)."""
+
+    forbid_mem_partitions: tuple[str, ...] = ()
+    thread_cap: int | None = None
+    container_binds: tuple[str, ...] = ()  # required -B binds for apptainer/singularity
+    required_env: tuple[tuple[str, str], ...] = ()  # (NAME, value) a job must export
+    outbound_network: bool = True  # False: WandB etc. must be disabled
+    module_pytorch_broken: bool = False
+    require_module_purge: bool = False
+    lustre_paths: tuple[str, ...] = ()  # prefixes of Lustre file systems
+    rocm: bool = False  # GPUs are AMD/ROCm
+
+
+@dataclass(frozen=True)
+class Purge:
+    days: int | None = None  # None: no purge policy
+    dirs: tuple[str, ...] = ()
+    margin_days: int = 7
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    ssh: SshTarget
+    queue_user: str | None = None  # None: the login user
+    partitions: tuple[GpuPartition, ...] = ()
+    project_dir: str | None = None  # remote
+    local_project_dir: str | None = None  # for `hpctui sync`
+    log_dir: str | None = None  # remote, relative to project_dir when not absolute
+    refresh: Refresh = field(default_factory=Refresh)
+    env: tuple[tuple[str, str], ...] = ()  # environment defaults for submitted jobs
+    rules: Rules = field(default_factory=Rules)
+    purge: Purge = field(default_factory=Purge)
+    good_for: tuple[str, ...] = ()  # free-text strengths, shown by `choose`
+    checkpoint_cmd: str | None = None  # None: the built-in torch one-liner
+    line: int = 0  # line of the cluster's entry in the config file
+
+
+@dataclass(frozen=True)
+class MetricPattern:
+    name: str
+    regex: str
+
+
+@dataclass(frozen=True)
+class Config:
+    clusters: tuple[Cluster, ...]
+    theme: str = "hpctui-dark"
+    keymap: tuple[tuple[str, str], ...] = ()  # (binding id, keys)
+    metrics: tuple[MetricPattern, ...] = ()  # extra patterns; defaults live in services.metrics
+    refresh: Refresh = field(default_factory=Refresh)
+    log_lines: int = 1000
+    log_ring: int = 100_000
+    source: Path | None = None
+
+    def cluster(self, name: str) -> Cluster:
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        known = ", ".join(c.name for c in self.clusters)
+        from hpctui.errors import UserError
+
+        raise UserError(f"unknown cluster {name!r} (configured: {known})")

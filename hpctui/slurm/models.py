@@ -1,0 +1,142 @@
+"""Plain immutable models of what Slurm reports. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Gres:
+    """One GRES entry such as ``gpu:mi250x:8``; ``kind`` is "gpu" for GPUs."""
+
+    kind: str
+    type: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Job:
+    """One squeue row. Array tasks are separate rows with ``job_id`` like ``123_4``."""
+
+    job_id: str  # "123", "123_4", or "123_[5-9]" for a pending array remainder
+    array_job_id: str | None
+    array_task_id: str | None
+    name: str
+    user: str
+    partition: str
+    state: str  # long form: RUNNING, PENDING, COMPLETING, ...
+    reason: str  # reason for pending, or node list when running
+    time_used_s: int | None
+    time_limit_s: int | None  # None = UNLIMITED
+    num_nodes: int
+    nodelist: str
+    gpus: int  # GPUs requested/allocated in total
+    tres: str  # raw TRES string, e.g. "cpu=2,mem=1G,node=1,billing=2,gres/gpu=2"
+    submit_time: str | None
+    start_time: str | None  # expected start for pending jobs (ISO), actual for running
+    stdout: str | None
+    stderr: str | None
+    work_dir: str | None
+    cluster: str = ""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node as ``sinfo -N`` reports it per partition."""
+
+    name: str  # %N
+    hostname: str  # %n
+    partition: str
+    state: str  # short form as %t prints it: idle, mix, alloc, drain, down, ...
+    gres: tuple[Gres, ...]
+    gres_used: tuple[Gres, ...]
+    cpus_alloc: int
+    cpus_idle: int
+    cpus_other: int
+    cpus_total: int
+    memory_mb: int | None = None
+
+    @property
+    def gpus_total(self) -> int:
+        return sum(g.count for g in self.gres if g.kind == "gpu")
+
+    @property
+    def gpus_used(self) -> int:
+        return sum(g.count for g in self.gres_used if g.kind == "gpu")
+
+
+@dataclass(frozen=True)
+class PartitionGpus:
+    """GPU and node-state summary of one partition, computed from its nodes."""
+
+    name: str
+    gpus_total: dict[str, int]  # by GPU type ("" when untyped)
+    gpus_alloc: dict[str, int]
+    nodes_by_state: dict[str, int]  # idle, mixed, allocated, drained, down, other
+
+    @property
+    def total(self) -> int:
+        return sum(self.gpus_total.values())
+
+    @property
+    def alloc(self) -> int:
+        return sum(self.gpus_alloc.values())
+
+    @property
+    def free(self) -> int:
+        return self.total - self.alloc
+
+
+@dataclass(frozen=True)
+class AccountingStep:
+    step_id: str  # "123.batch", "123.0", "123.extern"
+    name: str
+    elapsed_s: int | None
+    max_rss_bytes: int | None
+    max_vmsize_bytes: int | None
+    state: str
+    exit_code: str
+
+
+@dataclass(frozen=True)
+class AccountingRecord:
+    """One job from sacct with its steps folded under it."""
+
+    job_id: str
+    name: str
+    partition: str
+    elapsed_s: int | None
+    time_limit_s: int | None
+    state: str  # "CANCELLED" when sacct says "CANCELLED by 1000"
+    state_detail: str  # the raw State, e.g. "CANCELLED by 1000"
+    exit_code: str
+    start: str | None
+    end: str | None
+    work_dir: str | None
+    steps: tuple[AccountingStep, ...] = ()
+    cluster: str = ""
+
+    @property
+    def max_rss_bytes(self) -> int | None:
+        values = [s.max_rss_bytes for s in self.steps if s.max_rss_bytes is not None]
+        return max(values) if values else None
+
+    @property
+    def max_vmsize_bytes(self) -> int | None:
+        values = [s.max_vmsize_bytes for s in self.steps if s.max_vmsize_bytes is not None]
+        return max(values) if values else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one poll of one cluster saw. ``error`` is set when the poll failed;
+    then jobs/nodes are those of the last good poll and ``*_at`` say how old they are."""
+
+    cluster: str
+    jobs: tuple[Job, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    partitions: tuple[PartitionGpus, ...] = ()
+    jobs_at: float | None = None  # time.time() of the squeue data
+    nodes_at: float | None = None  # time.time() of the sinfo data
+    error: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
