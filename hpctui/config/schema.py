@@ -182,6 +182,11 @@ def valid_regex(value: str) -> str | None:
     return None
 
 
+def captures(value: str) -> str | None:
+    """A metric regex must capture the number (its first group)."""
+    return None if re.compile(value).groups else f"regex {show(value)} needs a (group) around the number"
+
+
 def non_empty(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
 

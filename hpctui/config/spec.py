@@ -23,6 +23,7 @@ from hpctui.config.schema import (
     Field,
     Schema,
     between,
+    captures,
     converted,
     mapping,
     matches,
@@ -131,7 +132,7 @@ CLUSTER = Schema(
 )
 
 METRIC = Schema(
-    {"name": REQUIRED_TEXT, "regex": Field(text, required=True, checks=(valid_regex,))},
+    {"name": REQUIRED_TEXT, "regex": Field(text, required=True, checks=(valid_regex, captures))},
     build=MetricPattern,
 )
 
