@@ -1,0 +1,76 @@
+"""The audit log: every state-changing command hpctui ran on a cluster, one JSON object a line.
+
+Appends are single ``write`` calls on a file opened in append mode, so two hpctui processes
+(the TUI and a CLI call) can share the log without interleaving lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import platformdirs
+
+
+def state_dir() -> Path:
+    """``$XDG_STATE_HOME/hpctui`` (``~/.local/state/hpctui`` when unset)."""
+    return platformdirs.user_state_path("hpctui")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    time: float  # time.time() when the command finished
+    cluster: str
+    command: str
+    ok: bool
+    result: str  # what the cluster answered (Slurm's words), or why it could not run
+    exit_status: int | None = None  # None when the command never completed (link down, timeout)
+
+    @property
+    def when(self) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.time))
+
+
+class AuditLog:
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else state_dir() / "audit.log"
+
+    def append(
+        self, cluster: str, command: str, ok: bool, result: str, exit_status: int | None = None
+    ) -> AuditEntry:
+        entry = AuditEntry(time.time(), cluster, command, ok, result, exit_status)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
+        return entry
+
+    def entries(self) -> list[AuditEntry]:
+        """All entries, oldest first. A line that is not an entry (a torn write after a crash)
+        is returned as a failed entry quoting the line, never dropped silently."""
+        try:
+            text = self.path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        return [_entry_from_line(line) for line in text.splitlines() if line.strip()]
+
+
+def _entry_from_line(line: str) -> AuditEntry:
+    try:
+        data = json.loads(line)
+        return AuditEntry(
+            time=float(data["time"]),
+            cluster=str(data["cluster"]),
+            command=str(data["command"]),
+            ok=bool(data["ok"]),
+            result=str(data["result"]),
+            exit_status=data.get("exit_status"),
+        )
+    except (ValueError, KeyError, TypeError):
+        return AuditEntry(0.0, "?", "?", False, f"unreadable audit line: {line}")

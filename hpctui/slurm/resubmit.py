@@ -1,0 +1,332 @@
+"""Pure logic for resubmitting a job: what a batch script offers (stages, auto-resume) and
+which sbatch options reproduce or edit the original job. Strings in, values out; no I/O.
+
+Nothing here ever evaluates script text: variables are resolved only from literal
+assignments, and anything else leaves a path unresolved.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+from dataclasses import dataclass, replace
+
+from hpctui.errors import UserError
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The stage-skipping pattern: ``START_STAGE="${START_STAGE:-0}"`` and ``for STAGE in 0 1 2 3``."""
+
+    variable: str  # the environment variable that selects the first stage
+    default: int
+    values: tuple[int, ...]
+
+
+_DEFAULTED = re.compile(
+    r"""^\s*(?:export\s+)?(?P<var>[A-Za-z_]\w*)=(?P<q>["']?)\$\{(?P=var):?[-=](?P<default>\d+)\}(?P=q)\s*(?:[;#].*)?$""",
+    re.M,
+)
+_FOR = re.compile(r"^\s*for\s+(?P<var>[A-Za-z_]\w*)\s+in\s+(?P<items>[^;\n]+?)\s*(?:;|\n|$)", re.M)
+_BRACE = re.compile(r"^\{(\d+)\.\.(\d+)\}$")
+_SEQ = re.compile(r"^\$\(\s*seq\s+(\d+)(?:\s+(\d+))?\s*\)$")
+
+
+def detect_stages(script: str) -> Stages | None:
+    """The stage variable and the stages of its loop, or None when the script has no such pattern.
+
+    A defaulted variable and a loop belong together when the script compares the two
+    (``[ "$STAGE" -lt "$START_STAGE" ]``) or the loop variable's name is part of the other's.
+    """
+    defaults = {m["var"]: int(m["default"]) for m in _DEFAULTED.finditer(script)}
+    for loop in _FOR.finditer(script):
+        values = _loop_values(loop["items"])
+        if not values:
+            continue
+        for variable, default in defaults.items():
+            if _compared(script, loop["var"], variable) or loop["var"] in variable:
+                return Stages(variable, default, values)
+    return None
+
+
+def _loop_values(items: str) -> tuple[int, ...]:
+    items = items.strip()
+    brace = _BRACE.match(items)
+    seq = _SEQ.match(items)
+    if brace:
+        return tuple(range(int(brace[1]), int(brace[2]) + 1))
+    if seq:
+        first, last = (int(seq[1]), int(seq[2])) if seq[2] else (1, int(seq[1]))
+        return tuple(range(first, last + 1))
+    words = items.split()
+    if all(w.isdigit() for w in words):
+        return tuple(int(w) for w in words)
+    return ()
+
+
+def _compared(script: str, a: str, b: str) -> bool:
+    def ref(name: str) -> str:
+        return r'"?\$\{?' + re.escape(name) + r'\}?"?'
+
+    op = r"\s+-(?:lt|le|gt|ge|eq|ne)\s+"
+    return bool(re.search(ref(a) + op + ref(b), script) or re.search(ref(b) + op + ref(a), script))
+
+
+@dataclass(frozen=True)
+class AutoResume:
+    """The auto-resume pattern: the script checks for a checkpoint and passes ``--resume`` when it exists."""
+
+    checkpoint: str  # as the script writes it, e.g. "$OUTPUT_DIR/latest.pt"
+    resolved: str | None  # absolute path on the cluster, when every variable in it is known
+
+
+_FILE_TEST = re.compile(r"""(?:\[\[?|\btest)\s+-[fse]\s+(?P<q>["']?)(?P<path>[^"'\s\]]+)(?P=q)""")
+_ASSIGN = re.compile(r"""^\s*(?:export\s+)?(?P<var>[A-Za-z_]\w*)=(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s;#'"]*)""", re.M)
+_VAR_REF = re.compile(r"\$\{(?P<braced>[A-Za-z_]\w*)(?::?-(?P<default>[^}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)")
+
+
+def detect_auto_resume(script: str, work_dir: str | None) -> AutoResume | None:
+    """The checkpoint a script resumes from, or None when it has no ``--resume`` pattern."""
+    if "--resume" not in script:
+        return None
+    tests = list(_FILE_TEST.finditer(script))
+    resume_lines = [line for line in script.splitlines() if "--resume" in line]
+    chosen = next((t for t in tests if any(t["path"] in line for line in resume_lines)), None)
+    if chosen is None:
+        chosen = next((t for t in tests if re.search(r"\.(pt|pth|ckpt)$", t["path"])), None)
+    if chosen is None:
+        return None
+    known = _literal_assignments(script[: chosen.start()], work_dir)
+    resolved = _resolve(chosen["path"], known)
+    if resolved is not None and not resolved.startswith("/"):
+        resolved = posixpath.normpath(posixpath.join(work_dir, resolved)) if work_dir else None
+    return AutoResume(chosen["path"], resolved)
+
+
+def _literal_assignments(text: str, work_dir: str | None) -> dict[str, str]:
+    """Variables with a value known without running anything, in script order."""
+    known: dict[str, str] = {"SLURM_SUBMIT_DIR": work_dir} if work_dir else {}
+    for m in _ASSIGN.finditer(text):
+        value = m["value"]
+        if value[:1] == "'":
+            known[m["var"]] = value[1:-1]
+            continue
+        resolved = _resolve(value.strip('"'), known)
+        if resolved is None:
+            known.pop(m["var"], None)
+        else:
+            known[m["var"]] = resolved
+    return known
+
+
+def _resolve(text: str, known: dict[str, str]) -> str | None:
+    """``text`` with ``$VAR``/``${VAR}``/``${VAR:-default}`` replaced, or None when any is unknown
+    or the text runs something (command substitution, backticks)."""
+    if "$(" in text or "`" in text:
+        return None
+    missing = False
+
+    def substitute(m: re.Match[str]) -> str:
+        nonlocal missing
+        name = m["braced"] or m["bare"]
+        if name in known:
+            return known[name]
+        if m["default"] is not None and "$" not in m["default"]:
+            return m["default"]
+        missing = True
+        return ""
+
+    result = _VAR_REF.sub(substitute, text)
+    return None if missing or "$" in result else result
+
+
+@dataclass(frozen=True)
+class SubmitOptions:
+    """sbatch options that reproduce a job's request; ``args()`` renders them."""
+
+    job_name: str | None = None
+    partition: str | None = None
+    time: str | None = None  # Slurm time string, e.g. "1-00:00:00"
+    nodes: str | None = None
+    ntasks: str | None = None
+    cpus_per_task: str | None = None
+    mem: str | None = None  # per node, e.g. "4G"
+    mem_per_cpu: str | None = None
+    gres: str | None = None  # e.g. "gpu:2"
+    account: str | None = None
+    qos: str | None = None
+    constraint: str | None = None
+    array: str | None = None
+    output: str | None = None
+    error: str | None = None
+
+    def args(self) -> list[str]:
+        names = [
+            ("job_name", "--job-name"), ("partition", "--partition"), ("time", "--time"),
+            ("nodes", "--nodes"), ("ntasks", "--ntasks"), ("cpus_per_task", "--cpus-per-task"),
+            ("mem", "--mem"), ("mem_per_cpu", "--mem-per-cpu"), ("gres", "--gres"),
+            ("account", "--account"), ("qos", "--qos"), ("constraint", "--constraint"),
+            ("array", "--array"), ("output", "--output"), ("error", "--error"),
+        ]  # fmt: skip
+        return [f"{flag}={getattr(self, attr)}" for attr, flag in names if getattr(self, attr)]
+
+    def edited(self, time: str | None = None, mem: str | None = None, partition: str | None = None) -> SubmitOptions:
+        """A copy with the given values changed (each validated); ``mem`` replaces ``--mem-per-cpu``."""
+        changes: dict[str, str | None] = {}
+        if time:
+            changes["time"] = validate_time(time)
+        if mem:
+            changes.update(mem=validate_mem(mem), mem_per_cpu=None)
+        if partition:
+            changes["partition"] = validate_partition(partition)
+        return replace(self, **changes)
+
+
+_NULL = {"", "(null)", "N/A", "None"}
+
+
+def options_from_job(fields: dict[str, str], script: str) -> SubmitOptions:
+    """The options of a job as ``scontrol show job`` reports them (effective values, so options
+    given on the original sbatch command line are kept too). Output/error paths are passed only
+    when the script does not set them, with the job id turned back into ``%j`` (``%A``/``%a``)."""
+
+    def get(name: str) -> str | None:
+        value = fields.get(name, "")
+        return None if value in _NULL else value
+
+    time_limit = get("TimeLimit")
+    options = SubmitOptions(
+        job_name=get("JobName"),
+        partition=get("Partition"),
+        time=None if time_limit == "UNLIMITED" else time_limit,
+        nodes=get("NumNodes"),
+        ntasks=get("NumTasks"),
+        cpus_per_task=get("CPUs/Task"),
+        mem=get("MinMemoryNode"),
+        mem_per_cpu=get("MinMemoryCPU"),
+        gres=_gres(get("TresPerNode")),
+        account=get("Account"),
+        qos=get("QOS"),
+        constraint=get("Features"),
+        array=get("ArrayTaskId"),
+    )
+    if _sets_option(script, "output", "o"):
+        return options
+    output = _pattern(get("StdOut"), fields, default=True)
+    error = _pattern(get("StdErr"), fields, default=False) if get("StdErr") != get("StdOut") else None
+    return replace(options, output=output, error=error)
+
+
+def _gres(tres_per_node: str | None) -> str | None:
+    """``gres:gpu:2`` (22.05) or ``gres/gpu:2`` (23.x) -> ``gpu:2``."""
+    if not tres_per_node:
+        return None
+    return ",".join(re.sub(r"^gres[:/]", "", part) for part in tres_per_node.split(","))
+
+
+def _sets_option(script: str, long: str, short: str) -> bool:
+    return bool(re.search(rf"^#SBATCH\s+(?:--{long}\b|-{short}\b)", script, re.M))
+
+
+def _pattern(path: str | None, fields: dict[str, str], default: bool) -> str | None:
+    """An expanded StdOut/StdErr path turned back into a filename pattern; None for Slurm's default."""
+    if not path:
+        return None
+    job_id, array_job, task = fields.get("JobId", ""), fields.get("ArrayJobId", ""), fields.get("ArrayTaskId", "")
+    work_dir = fields.get("WorkDir", "")
+    if array_job and task.isdigit():
+        pattern = _replace_number(_replace_number(path, array_job, "%A"), task, "%a")
+        slurm_default = posixpath.join(work_dir, "slurm-%A_%a.out")
+    else:
+        pattern = _replace_number(path, job_id, "%j")
+        slurm_default = posixpath.join(work_dir, "slurm-%j.out")
+    if default and pattern == slurm_default:
+        return None
+    return pattern
+
+
+def _replace_number(text: str, number: str, token: str) -> str:
+    if not number:
+        return text
+    return re.sub(rf"(?<!\d){re.escape(number)}(?!\d)", token, text)
+
+
+def export_value(env: tuple[tuple[str, str], ...], stage: Stages | None, start: int | None) -> str | None:
+    """The ``--export`` value: ALL plus the cluster's job environment and the start stage."""
+    pairs = list(env)
+    if stage is not None and start is not None:
+        pairs.append((stage.variable, str(start)))
+    for name, value in pairs:
+        if "," in value or not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise UserError(f"cannot pass {name}={value!r} through sbatch --export (no commas allowed)")
+    return ",".join(["ALL", *(f"{name}={value}" for name, value in pairs)]) if pairs else None
+
+
+_TIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
+
+
+def validate_time(text: str) -> str:
+    text = text.strip()
+    if not _TIME.match(text):
+        raise UserError(f"bad time {text!r}: use MINUTES, HH:MM:SS or D-HH:MM:SS")
+    return text
+
+
+def validate_mem(text: str) -> str:
+    text = text.strip().upper()
+    if not re.fullmatch(r"\d+[KMGT]?", text):
+        raise UserError(f"bad memory {text!r}: use a number with K, M, G or T, e.g. 8G")
+    return text
+
+
+def validate_partition(text: str) -> str:
+    text = text.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_.+-]+(,[A-Za-z0-9_.+-]+)*", text):
+        raise UserError(f"bad partition name {text!r}")
+    return text
+
+
+def time_to_seconds(text: str) -> int:
+    """Slurm's time formats: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS."""
+    m = _TIME.match(validate_time(text))
+    assert m is not None
+    days, parts = int(m[1] or 0), [int(p) for p in m.groups()[1:] if p is not None]
+    if m[1] is not None:  # D-HH[:MM[:SS]]
+        h, mi, s = (parts + [0, 0])[:3]
+    elif len(parts) == 3:
+        h, mi, s = parts
+    else:  # MM or MM:SS
+        h, (mi, s) = 0, (parts + [0])[:2]
+    return ((days * 24 + h) * 60 + mi) * 60 + s
+
+
+def format_time(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return f"{days}-{hours:02d}:{mins:02d}:00" if days else f"{hours:02d}:{mins:02d}:00"
+
+
+def suggest_time(time_limit: str | None, factor: float = 1.5) -> str | None:
+    """More time after a TIMEOUT (rounded up to a minute); None for UNLIMITED/unknown limits."""
+    if not time_limit or time_limit in _NULL or time_limit == "UNLIMITED":
+        return None
+    return format_time(math.ceil(time_to_seconds(time_limit) * factor))
+
+
+def suggest_mem(mem: str | None, factor: float = 2.0) -> str | None:
+    """More memory after OUT_OF_MEMORY, in the same unit (``500M`` -> ``1000M``)."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]?)B?", (mem or "").strip().upper())
+    if not m:
+        return None
+    return f"{math.ceil(float(m[1]) * factor)}{m[2] or 'M'}"
+
+
+def parse_submitted_id(stdout: str) -> str | None:
+    """The job id ``sbatch --parsable`` printed (``123`` or ``123;cluster``)."""
+    for line in stdout.splitlines():
+        first = line.strip().split(";")[0]
+        if first.isdigit():
+            return first
+    return None
