@@ -111,7 +111,8 @@ def _compose(text: str, source: str | Path) -> yaml.Node | None:
         raise ConfigError.at(source, line, column, f"invalid YAML: {what}") from None
     except yaml.reader.ReaderError as exc:
         line, column = _position(text, exc.position)
-        raise ConfigError.at(source, line, column, f"invalid YAML: character {exc.character!r} is not allowed") from None
+        character = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise ConfigError.at(source, line, column, f"invalid YAML: character {character!r} is not allowed") from None
     except RecursionError:
         raise ConfigError.at(source, 0, 0, "invalid YAML: nested too deeply") from None
 

@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -45,7 +45,7 @@ class Invalid(Exception):
         self.what = what
 
 
-def fail(node: Node, where: str, what: str) -> None:
+def fail(node: Node, where: str, what: str) -> NoReturn:
     raise Invalid(node.start_mark, f"{where}: {what}" if where else what)
 
 
@@ -86,15 +86,15 @@ def _constructor(node: Node, where: str) -> Callable[[SafeConstructor, Node], An
     return construct
 
 
-def scalar_value(node: Node, where: str) -> Any:
+def _construct(node: ScalarNode, where: str) -> Any:
     """The Python value of a scalar node, as PyYAML's safe loader would build it."""
-    expect(node, ScalarNode, "a single value", where)
     construct = _constructor(node, where)
     try:
         return construct(_CONSTRUCTOR, node)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
-        reason = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+        reason = next(iter(str(getattr(exc, "problem", None) or exc).splitlines()), "")
         fail(node, where, f"cannot read {show(node.value)} as {describe(node)}: {reason}")
+
 
 # ---------------------------------------------------------------- scalar kinds
 
@@ -102,7 +102,7 @@ def scalar_value(node: Node, where: str) -> Any:
 def scalar(name: str, accept: Callable[[Any], bool], convert: Callable[[Any], Any] = lambda v: v) -> Kind:
     def validate(node: Node, where: str) -> Any:
         expect(node, ScalarNode, name, where)
-        value = scalar_value(node, where)
+        value = _construct(node, where)
         if not accept(value):
             fail(node, where, f"expected {name}, got {describe(node)} {show(node.value)}")
         return convert(value)
@@ -202,11 +202,16 @@ class Field:
 
     def validate(self, node: Node, where: str) -> Any:
         value = self.kind(node, where)
-        for check in self.checks:
-            problem = check(value)
-            if problem:
-                fail(node, where, problem)
+        run_checks(self.checks, value, node, where)
         return value
+
+
+def run_checks(checks: tuple[Check, ...], value: Any, node: Node, where: str) -> None:
+    """Report the first problem any check finds at ``node``."""
+    for check in checks:
+        problem = check(value)
+        if problem:
+            fail(node, where, problem)
 
 
 @dataclass(frozen=True)
@@ -246,10 +251,7 @@ def mapping(schema: Schema) -> Kind:
     def validate(node: Node, where: str) -> Any:
         expect(node, MappingNode, "a mapping", where)
         values = _field_values(schema, node, where)
-        for check in schema.checks:
-            problem = check(values)
-            if problem:
-                fail(node, where, problem)
+        run_checks(schema.checks, values, node, where)
         if schema.line_key:
             values[schema.line_key] = node.start_mark.line + 1
         return schema.build(**values) if schema.build else values
@@ -280,9 +282,7 @@ def text_pairs(key_check: Check) -> Kind:
         expect(node, MappingNode, "a mapping", where)
         pairs = []
         for key_node, value_node in entries(node, where):
-            problem = key_check(key_node.value)
-            if problem:
-                fail(key_node, where, problem)
+            run_checks((key_check,), key_node.value, key_node, where)
             pairs.append((key_node.value, text(value_node, join(where, key_node.value))))
         return tuple(pairs)
 
