@@ -22,6 +22,7 @@ class LinkStatus:
     state: LinkState
     detail: str = ""  # failure reason, or "next try in 4 s"
     retry_at: float | None = None  # time.time() of the next attempt when BACKING_OFF
+    reason: str = ""  # the last error when BACKING_OFF or FAILED ("Connection refused")
 
 
 @dataclass(frozen=True)
@@ -61,5 +62,12 @@ class CommandTimeout(LinkError):
     """A remote command did not finish within its timeout."""
 
 
-class HostKeyChanged(LinkError):
+class LinkFailed(LinkError):
+    """A failure that retrying cannot fix (authentication, a rejected host key, bad ssh settings).
+
+    The link stops in ``FAILED`` and only ``reconnect()`` tries again.
+    """
+
+
+class HostKeyChanged(LinkFailed):
     """The host presented a key that differs from known_hosts: a hard error."""

@@ -1,0 +1,259 @@
+"""One connection attempt of a ClusterLink.
+
+Builds the asyncssh options from the cluster's ``SshTarget`` on top of the ssh config
+(``config=[path]`` resolves Host/HostName/User/Port/IdentityFile/ProxyJump; explicit fields
+win), checks the host key against known_hosts and asks the human through the ``Prompter``
+for one-time codes, passwords and key passphrases. ``Connector`` lives as long as the link,
+so what the human said (a host key accepted once, a key passphrase) holds across reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import asyncssh
+
+from hpctui.config.model import Cluster
+from hpctui.ssh.hostkeys import HostKeyProblem, KnownHosts
+from hpctui.ssh.types import HostKeyChanged, LinkError, LinkFailed, Prompter
+
+T = TypeVar("T")
+KEEPALIVE_COUNT_MAX = 3
+PASSWORD_TRIES = 3
+
+
+class AttemptFailed(Exception):
+    """A connection attempt failed; ``str()`` is the reason, without the cluster name.
+
+    ``error`` is the public exception class callers see; ``fatal`` ones stop the retry loop.
+    """
+
+    fatal = False
+    error: type[LinkError] = LinkError
+
+
+class Unreachable(AttemptFailed):
+    """Network trouble, a dropped handshake, a timeout: worth another try later."""
+
+
+class Refused(AttemptFailed):
+    fatal = True
+    error = LinkFailed
+
+
+class KeyChanged(AttemptFailed):
+    fatal = True
+    error = HostKeyChanged
+
+
+class UnknownHost(AttemptFailed):
+    """The host is not in known_hosts: the link asks the human, then tries again or gives up."""
+
+    def __init__(self, problem: HostKeyProblem) -> None:
+        super().__init__(f"unknown host key for {problem.spec} ({problem.key_type} {problem.fingerprint})")
+        self.problem = problem
+
+
+class LinkClient(asyncssh.SSHClient):
+    """asyncssh's callbacks for one connection: host key check, auth prompts, loss."""
+
+    def __init__(self, connector: Connector) -> None:
+        self._connector = connector
+        self.problem: HostKeyProblem | None = None
+        self.tried: list[str] = []
+        self.cancelled = False
+        self.closed = False
+        self.lost: Exception | None = None
+        self._passwords_asked = 0
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.lost = exc
+
+    def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
+        # Called only when known_hosts has no match for this key. asyncssh wants an answer
+        # now, so remember the key and refuse; the link asks the human and tries again.
+        if self._connector.accepted_once(host, port, key):
+            return True
+        changed = self._connector.known_hosts.has_other_key(host, addr, port)
+        self.problem = HostKeyProblem(host, port, key, changed)
+        return False
+
+    def begin_auth(self, username: str) -> None:
+        self._connector.on_authenticating()
+
+    def public_key_auth_requested(self) -> None:
+        # asyncssh calls this once its own keys (agent, IdentityFile) are used up.
+        self._note("publickey")
+
+    async def kbdint_auth_requested(self) -> str | None:
+        if self._connector.prompter is None:
+            return None
+        self._note("keyboard-interactive")
+        return ""
+
+    async def kbdint_challenge_received(
+        self, name: str, instructions: str, lang: str, prompts: list[tuple[str, bool]]
+    ) -> list[str] | None:
+        answers = []
+        for index, (prompt, echo) in enumerate(prompts):
+            text = f"{instructions.strip()}\n{prompt}" if index == 0 and instructions.strip() else prompt
+            answer = await self._connector.ask(text, echo)
+            if answer is None:
+                self.cancelled = True
+                return None
+            answers.append(answer)
+        return answers
+
+    async def password_auth_requested(self) -> str | None:
+        if self._connector.prompter is None or self._passwords_asked >= PASSWORD_TRIES:
+            return None
+        self._note("password")
+        self._passwords_asked += 1
+        answer = await self._connector.ask(f"{self._connector.destination} password: ", False)
+        self.cancelled = self.cancelled or answer is None
+        return answer
+
+    def _note(self, method: str) -> None:
+        if method not in self.tried:
+            self.tried.append(method)
+
+
+class Connector:
+    """Makes the connections of one link."""
+
+    def __init__(self, cluster: Cluster, prompter: Prompter | None, on_authenticating: Callable[[], None]) -> None:
+        self.cluster = cluster
+        self.prompter = prompter
+        self.on_authenticating = on_authenticating
+        self.known_hosts = KnownHosts([cluster.ssh.known_hosts] if cluster.ssh.known_hosts else [])
+        self._accepted: set[tuple[str, int, bytes]] = set()
+        self._passphrases: dict[str, str] = {}
+        self._deadline: asyncio.Timeout | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._last_key_file = ""
+
+    @property
+    def destination(self) -> str:
+        return self.cluster.ssh.destination
+
+    async def connect(self) -> tuple[asyncssh.SSHClientConnection, LinkClient]:
+        """One attempt; raises an ``AttemptFailed`` subclass."""
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        options = await self._options()
+        client = LinkClient(self)
+        target = self.cluster.ssh
+        try:
+            async with asyncio.timeout(target.connect_timeout_s) as self._deadline:
+                conn = await asyncssh.connect(
+                    self.destination,
+                    options=options,
+                    known_hosts=self.known_hosts.load(),
+                    client_factory=lambda: client,
+                )
+        except TimeoutError as exc:
+            if self._deadline.expired():
+                raise Unreachable(f"no answer from {self.destination} within {target.connect_timeout_s:g} s") from exc
+            raise Unreachable(str(exc) or "timed out") from exc
+        except asyncssh.HostKeyNotVerifiable as exc:
+            raise self._host_key_error(client, exc) from exc
+        except asyncssh.PermissionDenied as exc:
+            raise Refused(self._auth_failure(client)) from exc
+        except asyncssh.KeyImportError as exc:
+            self._passphrases.pop(self._last_key_file, None)
+            raise Refused(f"cannot decrypt {self._last_key_file or 'the key'}: {exc}") from exc
+        except (OSError, asyncssh.Error) as exc:
+            raise Unreachable(_describe(exc)) from exc
+        finally:
+            self._deadline = None
+        return conn, client
+
+    def accepted_once(self, host: str, port: int, key: asyncssh.SSHKey) -> bool:
+        return (host, port, key.public_data) in self._accepted
+
+    def accept_once(self, problem: HostKeyProblem) -> None:
+        self._accepted.add((problem.host, problem.port, problem.key.public_data))
+
+    async def ask(self, prompt: str, echo: bool) -> str | None:
+        assert self.prompter is not None
+        return await self._human(self.prompter.ask(self.cluster.name, prompt, echo))
+
+    async def _options(self) -> asyncssh.SSHClientConnectionOptions:
+        try:
+            options = await asyncssh.SSHClientConnectionOptions.construct(**self._option_args())
+        except (OSError, ValueError) as exc:  # asyncssh.KeyImportError is a ValueError
+            raise Refused(f"ssh settings for {self.destination}: {_describe(exc)}") from exc
+        if not self.cluster.ssh.known_hosts:
+            self.known_hosts = KnownHosts(list(options.known_hosts or []))
+        return options
+
+    def _option_args(self) -> dict[str, object]:
+        target = self.cluster.ssh
+        args: dict[str, object] = {
+            "host": self.destination,
+            "config": [str(Path(target.ssh_config).expanduser())] if target.ssh_config else (),
+            "keepalive_interval": target.keepalive_s,
+            "keepalive_count_max": KEEPALIVE_COUNT_MAX,
+            "connect_timeout": None,  # our own deadline, paused while the human types
+            "ignore_encrypted": True,
+            "passphrase": self._passphrase if self.prompter else None,
+        }
+        explicit = {
+            "port": target.port,
+            "username": target.user,
+            "client_keys": [str(Path(target.identity_file).expanduser())] if target.identity_file else None,
+            "tunnel": target.proxy_jump,
+        }
+        args.update({name: value for name, value in explicit.items() if value is not None})
+        return args
+
+    def _passphrase(self, key_file: str) -> str | None:
+        """asyncssh calls this from a worker thread when it needs to decrypt ``key_file``."""
+        self._last_key_file = key_file
+        if key_file in self._passphrases:
+            return self._passphrases[key_file]
+        if threading.get_ident() == self._loop_thread or self._loop is None or self.prompter is None:
+            return None  # never block the event loop waiting for itself
+        asked = self._human(self.prompter.passphrase(self.cluster.name, key_file))
+        answer = asyncio.run_coroutine_threadsafe(asked, self._loop).result()
+        if answer is not None:
+            self._passphrases[key_file] = answer
+        return answer
+
+    async def _human(self, asked: Awaitable[T]) -> T:
+        """Await a prompt with the connect deadline paused: people type slower than networks."""
+        deadline = self._deadline
+        if deadline is not None:
+            deadline.reschedule(None)
+        try:
+            return await asked
+        finally:
+            if deadline is not None and self._deadline is deadline:
+                deadline.reschedule(asyncio.get_running_loop().time() + self.cluster.ssh.connect_timeout_s)
+
+    def _host_key_error(self, client: LinkClient, exc: Exception) -> AttemptFailed:
+        problem = client.problem
+        if problem is None:
+            return Refused(str(exc))
+        if not problem.changed:
+            return UnknownHost(problem)
+        first = self.known_hosts.paths[0]
+        return KeyChanged(
+            f"host key for {problem.spec} has CHANGED (now {problem.key_type} {problem.fingerprint}); "
+            f"refusing to connect. If the change is expected, run: ssh-keygen -R '{problem.spec}' -f {first}"
+        )
+
+    def _auth_failure(self, client: LinkClient) -> str:
+        if client.cancelled:
+            return "authentication cancelled"
+        return f"authentication failed ({', '.join(client.tried) or 'no usable method'})"
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

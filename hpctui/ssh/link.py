@@ -1,0 +1,369 @@
+"""ClusterLink: exactly one SSH connection per cluster, with every command a channel on it.
+
+A supervisor task connects, watches the connection and, when it drops, reconnects after an
+exponential backoff with full jitter. Authentication failures and host key problems stop
+it in ``FAILED`` (a login node must never be hammered with bad credentials); ``reconnect()``
+tries again. Commands and streams take channels from a ``ChannelBudget`` so the connection
+stays under the server's ``MaxSessions``; a refused channel is retried, never answered with a
+second connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import shlex
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncssh
+
+from hpctui.config.model import Cluster
+from hpctui.ssh.backoff import Backoff
+from hpctui.ssh.budget import DEFAULT_TOTAL, ChannelBudget, Kind
+from hpctui.ssh.connect import AttemptFailed, Connector, LinkClient, UnknownHost
+from hpctui.ssh.hostkeys import HostKeyProblem
+from hpctui.ssh.types import (
+    CommandTimeout,
+    HostKeyDecision,
+    LinkError,
+    LinkFailed,
+    LinkState,
+    LinkStatus,
+    Prompter,
+    Result,
+)
+
+log = logging.getLogger(__name__)
+
+CHUNK = 65536
+OPEN_RETRY_FIRST_S = 0.05  # first wait after the server refused a channel
+OPEN_RETRY_MAX_S = 1.0
+CLOSE_WAIT_S = 5.0
+
+
+class ClusterLink:
+    def __init__(
+        self,
+        cluster: Cluster,
+        prompter: Prompter | None = None,
+        *,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_channels: int = DEFAULT_TOTAL,
+    ) -> None:
+        self.cluster = cluster
+        self.name = cluster.name
+        self._prompter = prompter
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        target = cluster.ssh
+        self.budget = ChannelBudget(target.channels, target.stream_channels, max_channels)
+        self._connector = Connector(cluster, prompter, self._on_authenticating)
+        self._status = LinkStatus(self.name, LinkState.DISCONNECTED)
+        self._changed = asyncio.Event()
+        self._subscribers: list[Callable[[LinkStatus], None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._client: LinkClient | None = None
+        self._failure: LinkError | None = None
+
+    # ---- status -------------------------------------------------------------------------
+
+    @property
+    def status(self) -> LinkStatus:
+        return self._status
+
+    def subscribe(self, callback: Callable[[LinkStatus], None]) -> Callable[[], None]:
+        """Call ``callback`` on every status change; returns the function that unsubscribes."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _set(self, state: LinkState, detail: str = "", *, reason: str = "", retry_at: float | None = None) -> None:
+        status = LinkStatus(self.name, state, detail, retry_at, reason)
+        if status == self._status:
+            return
+        self._status = status
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+        for callback in list(self._subscribers):
+            try:
+                callback(status)
+            except Exception:  # a broken subscriber must not take the link down
+                log.exception("%s: link status subscriber failed", self.name)
+
+    def _on_authenticating(self) -> None:
+        self._set(LinkState.AUTHENTICATING)
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Begin connecting in the background; returns at once. Starting twice is harmless."""
+        if self._task is None or self._task.done():
+            self._failure = None
+            self._set(LinkState.CONNECTING)
+            self._task = asyncio.create_task(self._supervise(), name=f"ssh-link-{self.name}")
+
+    async def wait_connected(self, timeout: float | None = None) -> None:
+        """Return once CONNECTED; raise the failure when FAILED, ``LinkError`` on timeout."""
+        try:
+            async with asyncio.timeout(timeout) as deadline:
+                while self._status.state is not LinkState.CONNECTED:
+                    if self._status.state is LinkState.FAILED or self._task is None:
+                        raise self._down_error()
+                    await self._changed.wait()
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            raise LinkError(f"{self.name}: not connected after {timeout:g} s ({self._describe_state()})") from None
+
+    async def reconnect(self) -> None:
+        """Drop the connection (if any) and connect again at once; also leaves FAILED."""
+        await self._stop()
+        self._backoff.reset()
+        await self.start()
+
+    async def close(self) -> None:
+        """Close the connection and stop reconnecting."""
+        await self._stop()
+        self._set(LinkState.DISCONNECTED)
+
+    async def _stop(self) -> None:
+        task, self._task = self._task, None
+        conn = self._conn
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if conn is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CLOSE_WAIT_S):
+                    await conn.wait_closed()
+
+    # ---- supervisor ---------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        try:
+            await self._connect_forever()
+        except Exception as exc:  # a bug must show as FAILED, not as a link stuck in CONNECTING
+            log.exception("%s: link supervisor crashed", self.name)
+            self._fail(LinkFailed, f"internal error: {exc!r}")
+
+    async def _connect_forever(self) -> None:
+        while True:
+            self._set(LinkState.CONNECTING)
+            try:
+                conn, client = await self._connector.connect()
+            except UnknownHost as unknown:
+                if await self._decide_host_key(unknown.problem):
+                    continue
+                return
+            except AttemptFailed as failed:
+                if failed.fatal:
+                    self._fail(failed.error, str(failed))
+                    return
+                await self._back_off(str(failed))
+                continue
+            self._backoff.reset()
+            await self._hold(conn, client)
+            await self._back_off(_loss_reason(client))
+
+    async def _hold(self, conn: asyncssh.SSHClientConnection, client: LinkClient) -> None:
+        """Publish the connection and wait until it closes (server gone, keepalive failed, close())."""
+        self._conn, self._client = conn, client
+        self._set(LinkState.CONNECTED)
+        try:
+            await conn.wait_closed()
+        finally:
+            self._conn = self._client = None
+            conn.close()
+
+    async def _back_off(self, reason: str) -> None:
+        delay = self._backoff.next_delay()
+        retry_at = time.time() + delay
+        self._set(LinkState.BACKING_OFF, _next_try(delay), reason=reason, retry_at=retry_at)
+        log.info("%s: %s; next try in %.1f s", self.name, reason, delay)
+        await self._sleep(delay)
+
+    async def _decide_host_key(self, problem: HostKeyProblem) -> bool:
+        """Ask about an unknown host key; True when accepted (then connect again at once)."""
+        if self._prompter is None:
+            self._fail(LinkFailed, f"unknown host key for {problem.spec} ({problem.fingerprint}) and no way to ask")
+            return False
+        self._set(LinkState.AUTHENTICATING, f"unknown host key for {problem.spec}")
+        decision = await self._prompter.unknown_host_key(self.name, problem.spec, problem.key_type, problem.fingerprint)
+        if decision is HostKeyDecision.ACCEPT_SAVE:
+            path = self._connector.known_hosts.save(problem.host, problem.port, problem.key)
+            log.info("%s: added %s to %s", self.name, problem.spec, path)
+        elif decision is HostKeyDecision.ACCEPT_ONCE:
+            self._connector.accept_once(problem)
+        else:
+            self._fail(LinkFailed, "host key rejected")
+            return False
+        return True
+
+    def _fail(self, error: type[LinkError], reason: str) -> None:
+        self._failure = error(f"{self.name}: {reason}")
+        self._set(LinkState.FAILED, reason, reason=reason)
+
+    # ---- commands -----------------------------------------------------------------------
+
+    async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
+        """Run ``command`` (verbatim, through the remote shell) on a channel of the one connection.
+
+        The timeout (default ``ssh.command_timeout_s``) counts from the moment a channel is
+        ours, not while queued behind other commands.
+        """
+        seconds = self.cluster.ssh.command_timeout_s if timeout is None else timeout
+        self._live()
+        async with self.budget.slot(Kind.RUN):
+            conn, client = self._live()
+            try:
+                async with asyncio.timeout(seconds) as deadline:
+                    return await self._execute(conn, client, command, input)
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
+                raise CommandTimeout(f"{self.name}: {command_name(command)} timed out after {seconds:g} s") from None
+
+    async def _execute(
+        self, conn: asyncssh.SSHClientConnection, client: LinkClient, command: str, input: str | None
+    ) -> Result:
+        process = await self._open(conn, client, command, encoding="utf-8", errors="replace")
+        try:
+            if input:
+                process.stdin.write(input)
+            process.stdin.write_eof()  # remote commands never wait for a keyboard
+            stdout, stderr = await process.communicate()
+        except (OSError, asyncssh.Error) as exc:
+            raise self._lost(client, command, exc) from exc
+        finally:
+            await _close(process)
+        status = process.returncode
+        if status is None:
+            if client.closed:
+                raise self._lost(client, command, None)
+            status = -1  # the server closed the channel without an exit status
+        return Result(command, status, stdout or "", stderr or "")
+
+    @contextlib.asynccontextmanager
+    async def stream(self, command: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """A long-lived channel (``tail -F ...``) yielding stdout chunks; stderr is discarded.
+
+        Leaving the block closes the channel. When the link drops the iterator raises
+        ``LinkError``; re-open after ``wait_connected``.
+        """
+        self._live()
+        async with self.budget.slot(Kind.STREAM):
+            conn, client = self._live()
+            seconds = self.cluster.ssh.command_timeout_s
+            try:
+                async with asyncio.timeout(seconds) as deadline:
+                    process = await self._open(conn, client, command, encoding=None, stderr=asyncssh.DEVNULL)
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
+                raise CommandTimeout(f"{self.name}: {command_name(command)}: no channel within {seconds:g} s") from None
+            try:
+                yield self._chunks(client, command, process)
+            finally:
+                await _close(process)
+
+    async def _chunks(self, client: LinkClient, command: str, process: asyncssh.SSHClientProcess) -> AsyncIterator[bytes]:
+        while True:
+            try:
+                data = await process.stdout.read(CHUNK)
+            except (OSError, asyncssh.Error) as exc:
+                raise self._lost(client, command, exc) from exc
+            if not data:
+                if client.closed:
+                    raise self._lost(client, command, None)
+                return
+            yield data
+
+    async def _open(
+        self, conn: asyncssh.SSHClientConnection, client: LinkClient, command: str, **kwargs: object
+    ) -> asyncssh.SSHClientProcess:
+        """Open a session channel; when the server refuses one (MaxSessions), wait and retry."""
+        wait = OPEN_RETRY_FIRST_S
+        while True:
+            try:
+                return await conn.create_process(command, **kwargs)
+            except asyncssh.ChannelOpenError as exc:
+                if client.closed:
+                    raise self._lost(client, command, exc) from exc
+                log.debug("%s: channel refused (%s); retrying in %.2f s", self.name, exc.reason, wait)
+            except (OSError, asyncssh.Error) as exc:
+                raise self._lost(client, command, exc) from exc
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, OPEN_RETRY_MAX_S)
+
+    def _live(self) -> tuple[asyncssh.SSHClientConnection, LinkClient]:
+        conn, client = self._conn, self._client
+        if conn is None or client is None or client.closed:
+            raise self._down_error()
+        return conn, client
+
+    def _lost(self, client: LinkClient, command: str, exc: BaseException | None) -> LinkError:
+        if client.closed:
+            return LinkError(f"{self.name}: connection lost while running {command_name(command)} ({_loss_reason(client)})")
+        return LinkError(f"{self.name}: {command_name(command)}: {exc}")
+
+    def _down_error(self) -> LinkError:
+        if self._status.state is LinkState.FAILED and self._failure is not None:
+            return type(self._failure)(f"{self.name}: not connected ({self._describe_state()})")
+        return LinkError(f"{self.name}: not connected ({self._describe_state()})")
+
+    def _describe_state(self) -> str:
+        status = self._status
+        if status.state is LinkState.BACKING_OFF and status.retry_at is not None:
+            return f"backing off, {_next_try(status.retry_at - time.time())}"
+        if status.state is LinkState.FAILED:
+            return f"failed: {status.reason}"
+        return status.state.value
+
+
+def command_name(command: str) -> str:
+    """The program a command line runs, for messages: ``env -u X A=1 squeue ...`` -> ``squeue``."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    index = 0
+    if words[:1] == ["env"]:
+        index = 1
+        while index < len(words) and words[index].startswith("-"):
+            index += 2 if words[index] in ("-u", "--unset") else 1
+    while index < len(words) and _is_assignment(words[index]):
+        index += 1
+    return words[index] if index < len(words) else command.strip() or "(empty command)"
+
+
+def _is_assignment(word: str) -> bool:
+    return "=" in word and word.split("=", 1)[0].isidentifier()
+
+
+async def _close(process: asyncssh.SSHClientProcess) -> None:
+    """Close a channel, ending what still runs on it; never hang on an unresponsive server."""
+    if process.returncode is None:
+        with contextlib.suppress(OSError, asyncssh.Error):
+            process.terminate()
+    process.close()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(CLOSE_WAIT_S):
+            await process.wait_closed()
+
+
+def _next_try(seconds: float) -> str:
+    return f"next try in {max(1, math.ceil(seconds))} s"
+
+
+def _loss_reason(client: LinkClient) -> str:
+    return str(client.lost) if client.lost else "connection closed"
