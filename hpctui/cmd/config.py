@@ -6,24 +6,20 @@ import argparse
 
 from hpctui.config.load import config_candidates, find_config, load_config
 from hpctui.config.render import render_config
+from hpctui.cmd.common import add_config_option
 from hpctui.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("config", help="validate the config file or show where it is looked for")
-    _config_option(parser)
+    add_config_option(parser)
     actions = parser.add_subparsers(dest="config_action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate the config and print it with every default filled in")
-    _config_option(check)
+    add_config_option(check)
     check.set_defaults(func=check_config)
     path = actions.add_parser("path", help="print the config search paths in order")
-    _config_option(path)
+    add_config_option(path)
     path.set_defaults(func=show_paths)
-
-
-def _config_option(parser: argparse.ArgumentParser) -> None:
-    # SUPPRESS: an absent option keeps the value of the top-level `hpctui --config`.
-    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file to use")
 
 
 def check_config(args: argparse.Namespace) -> int:

@@ -1,0 +1,52 @@
+"""What the headless subcommands share: the --config option, picking clusters, connecting."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from hpctui.config.model import Cluster, Config
+
+if TYPE_CHECKING:  # imported lazily: asyncssh is slow to import and `--help` must be quick
+    from hpctui.services.cluster import ClusterSession
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """``--config`` after the subcommand too; SUPPRESS keeps the top-level value when absent."""
+    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file to use")
+
+
+def pick_clusters(config: Config, names: Iterable[str] | None) -> list[Cluster]:
+    """The named clusters (UserError for an unknown name), or all of them in config order."""
+    names = list(names or [])
+    return [config.cluster(name) for name in names] if names else list(config.clusters)
+
+
+def terminal_prompter():
+    from hpctui.ssh.prompts import TerminalPrompter
+
+    return TerminalPrompter()
+
+
+@asynccontextmanager
+async def connected(clusters: list[Cluster], timeout: float | None = None) -> AsyncIterator[dict[str, "ClusterSession"]]:
+    """Sessions for ``clusters`` with their links started (no poll loop); closed on exit.
+
+    A cluster that cannot connect within ``timeout`` stays in the dict; its link status tells why.
+    """
+    from hpctui.services.cluster import ClusterSession
+
+    prompter = terminal_prompter()
+    sessions = {c.name: ClusterSession(c, prompter) for c in clusters}
+    try:
+        await asyncio.gather(*(s.link.start() for s in sessions.values()))
+        await asyncio.gather(
+            *(s.link.wait_connected(timeout or s.cluster.ssh.connect_timeout_s) for s in sessions.values()),
+            return_exceptions=True,
+        )
+        yield sessions
+    finally:
+        await asyncio.gather(*(s.link.close() for s in sessions.values()), return_exceptions=True)

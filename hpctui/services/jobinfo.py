@@ -1,0 +1,67 @@
+"""Job details: every field of `scontrol show job`, grouped the way a user reads them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hpctui.slurm.commands import scontrol_job_command
+from hpctui.slurm.errors import check_errors
+from hpctui.slurm.parse import parse_scontrol_job
+from hpctui.ssh.link import ClusterLink
+
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Identity", ("JobId", "ArrayJobId", "ArrayTaskId", "JobName", "UserId", "GroupId", "Account", "QOS", "Partition", "Priority")),
+    ("State and reason", ("JobState", "Reason", "Dependency", "Requeue", "Restarts", "BatchFlag", "ExitCode", "DerivedExitCode")),
+    ("Times", ("SubmitTime", "EligibleTime", "AccrueTime", "StartTime", "EndTime", "RunTime", "TimeLimit", "TimeMin", "Deadline", "SuspendTime", "PreemptEligibleTime")),
+    ("Resources and GRES", ("NodeList", "BatchHost", "NumNodes", "NumCPUs", "NumTasks", "CPUs/Task", "ReqTRES", "AllocTRES", "TresPerNode", "TresPerJob", "Gres", "MinMemoryNode", "MinMemoryCPU", "Features", "ReqNodeList", "ExcNodeList")),
+    ("Paths", ("Command", "WorkDir", "StdOut", "StdErr", "StdIn")),
+)
+
+
+@dataclass(frozen=True)
+class JobDetails:
+    cluster: str
+    job_id: str
+    fields: dict[str, str]
+
+    def get(self, key: str) -> str | None:
+        value = self.fields.get(key)
+        return None if value in (None, "", "(null)") else value
+
+    @property
+    def stdout(self) -> str | None:
+        return self.get("StdOut")
+
+    @property
+    def stderr(self) -> str | None:
+        return self.get("StdErr")
+
+    @property
+    def work_dir(self) -> str | None:
+        return self.get("WorkDir")
+
+    @property
+    def state(self) -> str | None:
+        return self.get("JobState")
+
+    def groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The fields in named groups; fields no group names go to "Other", none is dropped."""
+        placed: set[str] = set()
+        result = []
+        for title, keys in GROUPS:
+            rows = [(key, self.fields[key]) for key in keys if key in self.fields]
+            placed.update(key for key, _ in rows)
+            if rows:
+                result.append((title, rows))
+        other = [(key, value) for key, value in self.fields.items() if key not in placed]
+        if other:
+            result.append(("Other", other))
+        return result
+
+
+async def fetch_job_details(link: ClusterLink, job_id: str) -> JobDetails:
+    """Ask the controller for one job (1 RPC). Raises SlurmError for an unknown job."""
+    result = await link.run(scontrol_job_command(job_id))
+    check_errors(result.stderr)
+    check_errors(result.stdout)
+    return JobDetails(link.name, job_id, parse_scontrol_job(result.stdout))

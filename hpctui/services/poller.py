@@ -1,0 +1,158 @@
+"""Poller: one polite poll loop per cluster, publishing immutable Snapshots.
+
+Every squeue and sinfo is an RPC to a controller shared by thousands of users, so:
+- one channel and one round trip per refresh (squeue and sinfo in one shell command);
+- the queue every ``refresh.queue_s`` (default 15 s), nodes every ``refresh.gpus_s`` (60 s):
+  squeue --local costs 2 RPCs and sinfo 2, so the default is 4*2 + 1*2 = 10 RPCs a minute;
+- polls never overlap (one loop task), and a failing or slow controller stretches the
+  interval (doubling, up to 8x) instead of being hit harder;
+- ``refresh_now()`` is only for the user's explicit refresh and right after an action.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from hpctui.config.model import Cluster
+from hpctui.slurm.commands import poll_command
+from hpctui.slurm.errors import SlurmProblem, check_section
+from hpctui.slurm.models import Snapshot
+from hpctui.slurm.parse import parse_sinfo, parse_squeue, split_poll, summarise_partitions
+from hpctui.ssh.link import ClusterLink
+from hpctui.ssh.types import LinkError, LinkState, LinkStatus
+
+log = logging.getLogger(__name__)
+
+MAX_STRETCH = 8  # a failing controller is polled at most 8x less often
+SLOW_POLL_S = 5.0  # a poll slower than this counts as a sign of an overloaded controller
+
+
+class Poller:
+    """Polls one cluster; subscribers get every new Snapshot (plain callbacks, on the loop)."""
+
+    def __init__(self, link: ClusterLink, cluster: Cluster, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._link = link
+        self._cluster = cluster
+        self._clock = clock
+        self._partitions = tuple(p.name for p in cluster.partitions)
+        self._subscribers: list[Callable[[Snapshot], None]] = []
+        self._wake = asyncio.Event()
+        self._want_nodes = True
+        self._next_queue = 0.0
+        self._next_nodes = 0.0
+        self._stretch = 1
+        self._task: asyncio.Task[None] | None = None
+        self.latest = Snapshot(cluster=cluster.name)
+        self.polls = 0
+
+    @property
+    def interval_s(self) -> float:
+        return self._cluster.refresh.queue_s * self._stretch
+
+    def subscribe(self, callback: Callable[[Snapshot], None]) -> Callable[[], None]:
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"poller-{self._cluster.name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    def refresh_now(self, nodes: bool = False) -> None:
+        """Poll as soon as the current poll (if any) ends; ``nodes`` adds sinfo to it."""
+        self._want_nodes = self._want_nodes or nodes
+        self._next_queue = 0.0
+        self._wake.set()
+
+    async def poll_once(self) -> Snapshot:
+        """Run one poll now (the loop's step; also used by the headless `status`)."""
+        now = self._clock()
+        with_nodes = self._want_nodes or now >= self._next_nodes
+        started = self._clock()
+        snapshot = await self._fetch(with_nodes)
+        took = self._clock() - started
+        self._schedule(snapshot, with_nodes, took)
+        self.latest = snapshot
+        self.polls += 1
+        for callback in list(self._subscribers):
+            callback(snapshot)
+        return snapshot
+
+    async def _run(self) -> None:
+        unsubscribe = self._link.subscribe(self._on_link)
+        try:
+            while True:
+                await self._wait_until_due()
+                if self._link.status.state is LinkState.CONNECTED:
+                    await self.poll_once()
+                else:
+                    self._publish_error(self._link_reason())
+                    self._next_queue = self._clock() + self._cluster.refresh.queue_s
+        finally:
+            unsubscribe()
+
+    def _on_link(self, status: LinkStatus) -> None:
+        """Poll at once (nodes too) when the link comes (back) up: the data may be stale."""
+        if status.state is LinkState.CONNECTED:
+            self.refresh_now(nodes=True)
+
+    async def _wait_until_due(self) -> None:
+        delay = min(self._next_queue, self._next_nodes) - self._clock()
+        if delay > 0:
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+    def _link_reason(self) -> str:
+        status = self._link.status
+        detail = f": {status.detail}" if status.detail else ""
+        return f"{status.state.value}{detail}"
+
+    async def _fetch(self, with_nodes: bool) -> Snapshot:
+        command = poll_command(self._cluster.queue_user, self._partitions, with_nodes=with_nodes)
+        try:
+            result = await self._link.run(command)
+            sections = split_poll(result.stdout)
+            return self._snapshot(sections, with_nodes)
+        except (LinkError, SlurmProblem) as exc:
+            return replace(self.latest, error=str(exc))
+
+    def _snapshot(self, sections: dict, with_nodes: bool) -> Snapshot:
+        now = time.time()
+        check_section(sections["squeue"])
+        jobs = tuple(parse_squeue(sections["squeue"].stdout, cluster=self._cluster.name))
+        snapshot = replace(self.latest, jobs=jobs, jobs_at=now, error=None)
+        if with_nodes:
+            check_section(sections["sinfo"])
+            nodes = tuple(parse_sinfo(sections["sinfo"].stdout))
+            snapshot = replace(snapshot, nodes=nodes, partitions=summarise_partitions(nodes), nodes_at=now)
+        return snapshot
+
+    def _schedule(self, snapshot: Snapshot, with_nodes: bool, took: float) -> None:
+        failed = snapshot.error is not None
+        self._stretch = min(self._stretch * 2, MAX_STRETCH) if failed or took > SLOW_POLL_S else 1
+        now = self._clock()
+        self._next_queue = now + self._cluster.refresh.queue_s * self._stretch
+        if with_nodes and not failed:
+            self._want_nodes = False
+            self._next_nodes = now + self._cluster.refresh.gpus_s * self._stretch
+        elif with_nodes:
+            self._next_nodes = self._next_queue
+
+    def _publish_error(self, reason: str) -> None:
+        if self.latest.error == reason:
+            return
+        self.latest = replace(self.latest, error=reason)
+        for callback in list(self._subscribers):
+            callback(self.latest)
