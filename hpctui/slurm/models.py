@@ -25,7 +25,7 @@ class Job:
     user: str
     partition: str
     state: str  # long form: RUNNING, PENDING, COMPLETING, ...
-    reason: str  # reason for pending, or node list when running
+    reason: str  # Slurm's Reason: "Resources", "JobHeldUser", ...; "None" when running
     time_used_s: int | None
     time_limit_s: int | None  # None = UNLIMITED
     num_nodes: int
@@ -38,6 +38,8 @@ class Job:
     stderr: str | None
     work_dir: str | None
     cluster: str = ""
+    unique_id: str = ""  # the numeric id Slurm gives every array task ("%j" in file names)
+    num_tasks: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class PartitionGpus:
     gpus_total: dict[str, int]  # by GPU type ("" when untyped)
     gpus_alloc: dict[str, int]
     nodes_by_state: dict[str, int]  # idle, mixed, allocated, drained, down, other
+    # GPUs not allocated but not usable either: on drained, down or unresponsive nodes.
+    gpus_unavailable: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -83,8 +87,13 @@ class PartitionGpus:
         return sum(self.gpus_alloc.values())
 
     @property
+    def unavailable(self) -> int:
+        return sum(self.gpus_unavailable.values())
+
+    @property
     def free(self) -> int:
-        return self.total - self.alloc
+        """GPUs a new job could get now: neither allocated nor on an unusable node."""
+        return self.total - self.alloc - self.unavailable
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,16 @@ class AccountingRecord:
     def max_vmsize_bytes(self) -> int | None:
         values = [s.max_vmsize_bytes for s in self.steps if s.max_vmsize_bytes is not None]
         return max(values) if values else None
+
+
+@dataclass(frozen=True)
+class PollSection:
+    """What one command of a combined poll printed, and how it ended."""
+
+    name: str  # "squeue", "sinfo"
+    stdout: str
+    stderr: str
+    status: int
 
 
 @dataclass(frozen=True)

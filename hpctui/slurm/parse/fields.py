@@ -1,0 +1,83 @@
+"""Readers of single Slurm values (durations, sizes, counts) and of delimited rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hpctui.slurm.errors import SlurmParseError, check_errors
+from hpctui.slurm.formats import DELIMITER
+
+# Values that mean "no value" in squeue/sinfo/sacct output.
+NULLS = frozenset({"", "N/A", "(null)", "None", "Unknown", "NONE", "n/a"})
+_NO_DURATION = frozenset({"UNLIMITED", "INFINITE", "Partition_Limit", "NOT_SET", "INVALID", "N/A", ""})
+_SIZE_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
+
+
+def optional(value: str) -> str | None:
+    """``value``, or None for Slurm's spellings of nothing ("N/A", "(null)", "Unknown", "")."""
+    return None if value in NULLS else value
+
+
+def parse_int(value: str, what: str) -> int:
+    """A non-negative whole number, or SlurmParseError naming ``what``."""
+    if not value.isdigit() or not value.isascii():
+        raise SlurmParseError(f"{what}: expected a whole number, got {value!r}")
+    return int(value)
+
+
+def parse_duration(value: str) -> int | None:
+    """Seconds of a Slurm duration; None for UNLIMITED, Partition_Limit, INVALID, N/A.
+
+    Accepts every form Slurm prints or takes: ``M``, ``M:S``, ``H:M:S``, ``D-H``,
+    ``D-H:M``, ``D-H:M:S`` (e.g. ``0:05``, ``30:00``, ``02:03:04``, ``1-02:03:04``).
+    """
+    if value in _NO_DURATION:
+        return None
+    days_text, dash, clock = value.rpartition("-")
+    parts = clock.split(":")
+    if len(parts) > 3 or not all(p.isdigit() and p.isascii() for p in parts):
+        raise SlurmParseError(f"not a duration: {value!r}")
+    if dash:
+        if not (days_text.isdigit() and days_text.isascii()):
+            raise SlurmParseError(f"not a duration: {value!r}")
+        hours, minutes, seconds = (*map(int, parts), 0, 0)[:3]
+        return ((int(days_text) * 24 + hours) * 60 + minutes) * 60 + seconds
+    numbers = list(map(int, parts))
+    if len(numbers) == 1:
+        return numbers[0] * 60  # bare minutes
+    if len(numbers) == 2:
+        return numbers[0] * 60 + numbers[1]
+    return (numbers[0] * 60 + numbers[1]) * 60 + numbers[2]
+
+
+def parse_size(value: str) -> int | None:
+    """Bytes of a size like ``1234K``, ``2.5G`` or ``0`` (binary units); None when empty."""
+    if value in NULLS:
+        return None
+    multiplier = _SIZE_UNITS.get(value[-1:].upper())
+    number = value[:-1] if multiplier else value
+    multiplier = multiplier or 1
+    try:
+        amount = float(number)
+    except ValueError:
+        raise SlurmParseError(f"not a size: {value!r}") from None
+    if not (0 <= amount < 1e30) or not number.replace(".", "", 1).isdigit():
+        raise SlurmParseError(f"not a size: {value!r}")
+    return round(amount * multiplier)
+
+
+def rows(text: str, width: int, *, trailing: bool) -> Iterator[list[str]]:
+    """Split delimited output into rows of ``width`` fields.
+
+    ``trailing``: every row ends with the delimiter (``--Format`` output). Lines that are
+    not rows raise SlurmError when they are Slurm error messages, SlurmParseError otherwise.
+    """
+    expected = width + 1 if trailing else width
+    for line in text.split("\n"):  # not splitlines(): names may hold \x0b, \x85, \u2028
+        if not line:
+            continue
+        fields = line.split(DELIMITER)
+        if len(fields) != expected or (trailing and fields[-1]):
+            check_errors(line)
+            raise SlurmParseError(f"expected {width} fields, got {len(fields) - trailing}: {line[:120]!r}")
+        yield fields

@@ -1,0 +1,60 @@
+"""sacct rows (the ``SACCT_FIELDS`` format, ``--parsable2``) to ``AccountingRecord``s,
+each job with its steps (``123.batch``, ``123.extern``, ``123.0``) folded under it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hpctui.slurm.errors import SlurmParseError
+from hpctui.slurm.formats import SACCT_FIELDS
+from hpctui.slurm.models import AccountingRecord, AccountingStep
+from hpctui.slurm.parse.fields import optional, parse_duration, parse_size, rows
+
+
+def _step(fields: list[str]) -> AccountingStep:
+    step_id, name, _partition, elapsed, _limit, rss, vmsize, state, exit_code, *_ = fields
+    return AccountingStep(
+        step_id=step_id,
+        name=name,
+        elapsed_s=parse_duration(elapsed),
+        max_rss_bytes=parse_size(rss),
+        max_vmsize_bytes=parse_size(vmsize),
+        state=state.partition(" ")[0],
+        exit_code=exit_code,
+    )
+
+
+def _record(fields: list[str], cluster: str) -> AccountingRecord:
+    job_id, name, partition, elapsed, limit, _rss, _vm, state, exit_code, start, end, work_dir = fields
+    if not job_id[:1].isdigit():
+        raise SlurmParseError(f"not a job id in sacct output: {job_id!r}")
+    return AccountingRecord(
+        job_id=job_id,
+        name=name,
+        partition=partition,
+        elapsed_s=parse_duration(elapsed),
+        time_limit_s=parse_duration(limit),
+        state=state.partition(" ")[0],  # "CANCELLED by 1000" -> "CANCELLED"
+        state_detail=state,
+        exit_code=exit_code,
+        start=optional(start),
+        end=optional(end),
+        work_dir=optional(work_dir),
+        cluster=cluster,
+    )
+
+
+def parse_sacct(text: str, cluster: str = "") -> list[AccountingRecord]:
+    """Jobs of ``sacct_command`` output, in sacct's order, steps under their job."""
+    records: dict[str, AccountingRecord] = {}
+    steps: dict[str, list[AccountingStep]] = {}
+    for fields in rows(text, len(SACCT_FIELDS), trailing=False):
+        job_id, dot, _step_name = fields[0].partition(".")
+        if not dot:
+            records[job_id] = _record(fields, cluster)
+            steps.setdefault(job_id, [])
+        elif job_id in records:
+            steps[job_id].append(_step(fields))
+        else:
+            raise SlurmParseError(f"sacct step {fields[0]!r} comes before its job")
+    return [replace(record, steps=tuple(steps[job_id])) for job_id, record in records.items()]
