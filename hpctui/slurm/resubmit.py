@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass, replace
 
 from hpctui.errors import UserError
+from hpctui.slurm.errors import SlurmParseError
+from hpctui.slurm.parse import parse_duration
+from hpctui.slurm.parse.fields import optional
 
 
 @dataclass(frozen=True)
@@ -82,31 +85,36 @@ class AutoResume:
 
 
 _FILE_TEST = re.compile(r"""(?:\[\[?|\btest)\s+-[fse]\s+(?P<q>["']?)(?P<path>[^"'\s\]]+)(?P=q)""")
+_CHECKPOINT = re.compile(r"\.(?:pt|pth|ckpt)$")
 _ASSIGN = re.compile(r"""^\s*(?:export\s+)?(?P<var>[A-Za-z_]\w*)=(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s;#'"]*)""", re.M)
-_VAR_REF = re.compile(r"\$\{(?P<braced>[A-Za-z_]\w*)(?::?-(?P<default>[^}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)")
+# The innermost ${VAR}, ${VAR:-default} (default without $ or braces) or $VAR.
+_VAR_REF = re.compile(r"\$\{(?P<braced>[A-Za-z_]\w*)(?::?[-=](?P<default>[^${}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)")
 
 
-def detect_auto_resume(script: str, work_dir: str | None) -> AutoResume | None:
-    """The checkpoint a script resumes from, or None when it has no ``--resume`` pattern."""
-    if "--resume" not in script:
+def detect_auto_resume(script: str, work_dir: str | None, job_env: dict[str, str] | None = None) -> AutoResume | None:
+    """The checkpoint a script resumes from, or None when it has no auto-resume pattern: a file
+    test of a checkpoint (``-f "$OUTPUT_DIR/latest.pt"``) in a script that talks of resuming.
+
+    ``job_env``: variables Slurm will set for the job (SLURM_JOB_NAME, ...), used to resolve
+    the path; variables the script defaults (``${OUTPUT_DIR:-outputs}``) take their default.
+    """
+    if not re.search(r"resum", script, re.I):
         return None
-    tests = list(_FILE_TEST.finditer(script))
+    tests = [t for t in _FILE_TEST.finditer(script) if _CHECKPOINT.search(t["path"])]
+    if not tests:
+        return None
     resume_lines = [line for line in script.splitlines() if "--resume" in line]
-    chosen = next((t for t in tests if any(t["path"] in line for line in resume_lines)), None)
-    if chosen is None:
-        chosen = next((t for t in tests if re.search(r"\.(pt|pth|ckpt)$", t["path"])), None)
-    if chosen is None:
-        return None
-    known = _literal_assignments(script[: chosen.start()], work_dir)
-    resolved = _resolve(chosen["path"], known)
+    chosen = next((t for t in tests if any(t["path"] in line for line in resume_lines)), tests[0])
+    known = {**(job_env or {}), **({"SLURM_SUBMIT_DIR": work_dir} if work_dir else {})}
+    resolved = _resolve(chosen["path"], _literal_assignments(script[: chosen.start()], known))
     if resolved is not None and not resolved.startswith("/"):
         resolved = posixpath.normpath(posixpath.join(work_dir, resolved)) if work_dir else None
     return AutoResume(chosen["path"], resolved)
 
 
-def _literal_assignments(text: str, work_dir: str | None) -> dict[str, str]:
+def _literal_assignments(text: str, known: dict[str, str]) -> dict[str, str]:
     """Variables with a value known without running anything, in script order."""
-    known: dict[str, str] = {"SLURM_SUBMIT_DIR": work_dir} if work_dir else {}
+    known = dict(known)
     for m in _ASSIGN.finditer(text):
         value = m["value"]
         if value[:1] == "'":
@@ -121,24 +129,20 @@ def _literal_assignments(text: str, work_dir: str | None) -> dict[str, str]:
 
 
 def _resolve(text: str, known: dict[str, str]) -> str | None:
-    """``text`` with ``$VAR``/``${VAR}``/``${VAR:-default}`` replaced, or None when any is unknown
-    or the text runs something (command substitution, backticks)."""
+    """``text`` with its variables replaced, innermost first; None when one is unknown or the
+    text runs something (command substitution, arithmetic, backticks)."""
     if "$(" in text or "`" in text:
         return None
-    missing = False
-
-    def substitute(m: re.Match[str]) -> str:
-        nonlocal missing
+    while (m := _VAR_REF.search(text)) is not None:
         name = m["braced"] or m["bare"]
         if name in known:
-            return known[name]
-        if m["default"] is not None and "$" not in m["default"]:
-            return m["default"]
-        missing = True
-        return ""
-
-    result = _VAR_REF.sub(substitute, text)
-    return None if missing or "$" in result else result
+            value = known[name]
+        elif m["default"] is not None:
+            value = m["default"]
+        else:
+            return None
+        text = text[: m.start()] + value + text[m.end() :]
+    return None if "$" in text else text
 
 
 @dataclass(frozen=True)
@@ -161,15 +165,9 @@ class SubmitOptions:
     output: str | None = None
     error: str | None = None
 
-    def args(self) -> list[str]:
-        names = [
-            ("job_name", "--job-name"), ("partition", "--partition"), ("time", "--time"),
-            ("nodes", "--nodes"), ("ntasks", "--ntasks"), ("cpus_per_task", "--cpus-per-task"),
-            ("mem", "--mem"), ("mem_per_cpu", "--mem-per-cpu"), ("gres", "--gres"),
-            ("account", "--account"), ("qos", "--qos"), ("constraint", "--constraint"),
-            ("array", "--array"), ("output", "--output"), ("error", "--error"),
-        ]  # fmt: skip
-        return [f"{flag}={getattr(self, attr)}" for attr, flag in names if getattr(self, attr)]
+    def as_options(self) -> dict[str, str | None]:
+        """``{sbatch option name: value}`` for ``commands.sbatch_command``, in a stable order."""
+        return {name.replace("_", "-"): value for name, value in vars(self).items() if value}
 
     def edited(self, time: str | None = None, mem: str | None = None, partition: str | None = None) -> SubmitOptions:
         """A copy with the given values changed (each validated); ``mem`` replaces ``--mem-per-cpu``."""
@@ -183,17 +181,13 @@ class SubmitOptions:
         return replace(self, **changes)
 
 
-_NULL = {"", "(null)", "N/A", "None"}
-
-
 def options_from_job(fields: dict[str, str], script: str) -> SubmitOptions:
     """The options of a job as ``scontrol show job`` reports them (effective values, so options
     given on the original sbatch command line are kept too). Output/error paths are passed only
     when the script does not set them, with the job id turned back into ``%j`` (``%A``/``%a``)."""
 
     def get(name: str) -> str | None:
-        value = fields.get(name, "")
-        return None if value in _NULL else value
+        return optional(fields.get(name, ""))
 
     time_limit = get("TimeLimit")
     options = SubmitOptions(
@@ -252,23 +246,13 @@ def _replace_number(text: str, number: str, token: str) -> str:
     return re.sub(rf"(?<!\d){re.escape(number)}(?!\d)", token, text)
 
 
-def export_value(env: tuple[tuple[str, str], ...], stage: Stages | None, start: int | None) -> str | None:
-    """The ``--export`` value: ALL plus the cluster's job environment and the start stage."""
-    pairs = list(env)
-    if stage is not None and start is not None:
-        pairs.append((stage.variable, str(start)))
-    for name, value in pairs:
-        if "," in value or not re.fullmatch(r"[A-Za-z_]\w*", name):
-            raise UserError(f"cannot pass {name}={value!r} through sbatch --export (no commas allowed)")
-    return ",".join(["ALL", *(f"{name}={value}" for name, value in pairs)]) if pairs else None
-
-
-_TIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
-
-
 def validate_time(text: str) -> str:
     text = text.strip()
-    if not _TIME.match(text):
+    try:
+        seconds = parse_duration(text)
+    except SlurmParseError:
+        seconds = None
+    if not seconds:
         raise UserError(f"bad time {text!r}: use MINUTES, HH:MM:SS or D-HH:MM:SS")
     return text
 
@@ -287,20 +271,6 @@ def validate_partition(text: str) -> str:
     return text
 
 
-def time_to_seconds(text: str) -> int:
-    """Slurm's time formats: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS."""
-    m = _TIME.match(validate_time(text))
-    assert m is not None
-    days, parts = int(m[1] or 0), [int(p) for p in m.groups()[1:] if p is not None]
-    if m[1] is not None:  # D-HH[:MM[:SS]]
-        h, mi, s = (parts + [0, 0])[:3]
-    elif len(parts) == 3:
-        h, mi, s = parts
-    else:  # MM or MM:SS
-        h, (mi, s) = 0, (parts + [0])[:2]
-    return ((days * 24 + h) * 60 + mi) * 60 + s
-
-
 def format_time(seconds: int) -> str:
     minutes = math.ceil(seconds / 60)
     days, rest = divmod(minutes, 24 * 60)
@@ -310,9 +280,11 @@ def format_time(seconds: int) -> str:
 
 def suggest_time(time_limit: str | None, factor: float = 1.5) -> str | None:
     """More time after a TIMEOUT (rounded up to a minute); None for UNLIMITED/unknown limits."""
-    if not time_limit or time_limit in _NULL or time_limit == "UNLIMITED":
+    try:
+        seconds = parse_duration(time_limit or "")
+    except SlurmParseError:
         return None
-    return format_time(math.ceil(time_to_seconds(time_limit) * factor))
+    return None if seconds is None else format_time(math.ceil(seconds * factor))
 
 
 def suggest_mem(mem: str | None, factor: float = 2.0) -> str | None:
@@ -321,12 +293,3 @@ def suggest_mem(mem: str | None, factor: float = 2.0) -> str | None:
     if not m:
         return None
     return f"{math.ceil(float(m[1]) * factor)}{m[2] or 'M'}"
-
-
-def parse_submitted_id(stdout: str) -> str | None:
-    """The job id ``sbatch --parsable`` printed (``123`` or ``123;cluster``)."""
-    for line in stdout.splitlines():
-        first = line.strip().split(";")[0]
-        if first.isdigit():
-            return first
-    return None

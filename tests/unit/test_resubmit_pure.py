@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hpctui.errors import UserError
 from hpctui.slurm.resubmit import (
+    AutoResume,
     Stages,
     SubmitOptions,
     detect_auto_resume,
     detect_stages,
-    export_value,
     options_from_job,
-    parse_submitted_id,
     suggest_mem,
     suggest_time,
-    time_to_seconds,
 )
 
 FIELD_NOTES_SCRIPT = """#!/bin/bash
@@ -96,11 +96,11 @@ JOB_FIELDS = {
 
 def test_options_from_job_reproduce_request() -> None:
     options = options_from_job(JOB_FIELDS, "#!/bin/bash\n")
-    assert options.args() == [
-        "--job-name=my job", "--partition=gpu", "--time=01:00:00", "--nodes=1", "--ntasks=1",
-        "--cpus-per-task=4", "--mem=4G", "--gres=gpu:2", "--qos=normal",
-        "--output=/home/u/w/logs/my job_%j.out",
-    ]  # fmt: skip
+    assert options.as_options() == {
+        "job-name": "my job", "partition": "gpu", "time": "01:00:00", "nodes": "1", "ntasks": "1",
+        "cpus-per-task": "4", "mem": "4G", "gres": "gpu:2", "qos": "normal",
+        "output": "/home/u/w/logs/my job_%j.out",
+    }  # fmt: skip
 
 
 def test_output_left_to_script_or_slurm_default() -> None:
@@ -125,14 +125,6 @@ def test_edit_replaces_and_validates() -> None:
             options.edited(**bad)
 
 
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("30", 1800), ("30:15", 1815), ("01:00:00", 3600), ("2-03", 183600), ("1-00:30", 88200), ("1-00:00:10", 86410)],
-)
-def test_time_to_seconds(text: str, seconds: int) -> None:
-    assert time_to_seconds(text) == seconds
-
-
 def test_suggestions() -> None:
     assert suggest_time("01:00:00") == "01:30:00"
     assert suggest_time("20-00:00:00") == "30-00:00:00"
@@ -142,16 +134,11 @@ def test_suggestions() -> None:
     assert suggest_mem(None) is None
 
 
-def test_export_value() -> None:
-    stages = Stages("START_STAGE", 0, (0, 1, 2))
-    assert export_value((), stages, 2) == "ALL,START_STAGE=2"
-    assert export_value((("OMP_NUM_THREADS", "8"),), None, None) == "ALL,OMP_NUM_THREADS=8"
-    assert export_value((), None, None) is None
-    with pytest.raises(UserError):
-        export_value((("X", "a,b"),), None, None)
-
-
-def test_parse_submitted_id() -> None:
-    assert parse_submitted_id("1043\n") == "1043"
-    assert parse_submitted_id("1043;beta\n") == "1043"
-    assert parse_submitted_id("sbatch: error: nope\n") is None
+def test_lab_training_job_nested_defaults_and_job_name() -> None:
+    """lab/jobs/train.sbatch: OUTPUT_DIR="${OUTPUT_DIR:-outputs/${SLURM_JOB_NAME:-train}}", no --resume."""
+    script = (Path(__file__).parents[2] / "lab" / "jobs" / "train.sbatch").read_text()
+    assert detect_stages(script) == Stages("START_STAGE", 0, (0, 1, 2, 3))
+    named = detect_auto_resume(script, "/home/hpcuser/project", {"SLURM_JOB_NAME": "my run"})
+    assert named == AutoResume("$OUTPUT_DIR/latest.pt", "/home/hpcuser/project/outputs/my run/latest.pt")
+    unnamed = detect_auto_resume(script, "/home/hpcuser/project")
+    assert unnamed is not None and unnamed.resolved == "/home/hpcuser/project/outputs/train/latest.pt"

@@ -1,0 +1,107 @@
+"""Job actions (cancel, requeue, hold, release) on one cluster, audited.
+
+``plan`` validates ids and builds the exact command strings (shown verbatim before they run);
+``execute`` runs them over the cluster's one link. Slurm's refusals come back verbatim: scancel
+and scontrol sometimes print an error and still exit 0, so error lines count whatever the status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from hpctui.errors import UserError
+from hpctui.services.audit import AuditLog
+from hpctui.slurm import commands
+from hpctui.slurm.errors import error_lines
+from hpctui.ssh.types import LinkError, Result
+
+BUILDERS: dict[str, Callable[[list[str]], str]] = {
+    "cancel": commands.cancel_command,
+    "requeue": commands.requeue_command,
+    "hold": commands.hold_command,
+    "release": commands.release_command,
+}
+VERBS = tuple(BUILDERS)
+
+
+class Runner(Protocol):
+    async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result: ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    verb: str
+    job_ids: tuple[str, ...]
+    commands: list[str]  # one per job, so each refusal is reported against its job
+
+
+@dataclass(frozen=True)
+class Outcome:
+    command: str
+    ok: bool
+    message: str  # Slurm's words verbatim (stderr, else stdout), or why the command could not run
+    stdout: str = ""
+    exit_status: int | None = None
+
+
+class Actions:
+    def __init__(
+        self, link: Runner, cluster_name: str, audit: AuditLog | None = None, after: Callable[[], None] | None = None
+    ) -> None:
+        self.link = link
+        self.cluster_name = cluster_name
+        self.audit = audit if audit is not None else AuditLog()
+        self.after = after
+
+    def plan(self, verb: str, job_ids: list[str] | tuple[str, ...]) -> Plan:
+        return plan_action(verb, job_ids)
+
+    async def execute(self, plan: Plan) -> list[Outcome]:
+        try:
+            return list(await asyncio.gather(*(self._run_logged(c) for c in plan.commands)))
+        finally:
+            self._refresh()
+
+    async def run_state_changing(self, command: str, input: str | None = None) -> Outcome:
+        """Run one command that changes something on the cluster (sbatch, writing a script copy):
+        audited, then the poller is asked to refresh."""
+        try:
+            return await self._run_logged(command, input)
+        finally:
+            self._refresh()
+
+    async def _run_logged(self, command: str, input: str | None = None) -> Outcome:
+        outcome = await self._run(command, input)
+        self.audit.append(self.cluster_name, command, outcome.ok, outcome.message, outcome.exit_status)
+        return outcome
+
+    async def _run(self, command: str, input: str | None) -> Outcome:
+        try:
+            result = await self.link.run(command, input=input)
+        except LinkError as exc:  # includes CommandTimeout: the command may or may not have run
+            return Outcome(command, False, f"not confirmed: {exc}")
+        return outcome_of(result)
+
+    def _refresh(self) -> None:
+        if self.after is not None:
+            self.after()
+
+
+def plan_action(verb: str, job_ids: list[str] | tuple[str, ...]) -> Plan:
+    """Validated, de-duplicated ids and one command per job. Raises UserError."""
+    if verb not in BUILDERS:
+        raise UserError(f"unknown action {verb!r} (one of: {', '.join(VERBS)})")
+    ids = tuple(dict.fromkeys(commands.validate_job_id(j) for j in job_ids))
+    if not ids:
+        raise UserError(f"{verb}: no job selected")
+    return Plan(verb, ids, [BUILDERS[verb]([job_id]) for job_id in ids])
+
+
+def outcome_of(result: Result) -> Outcome:
+    stderr, stdout = result.stderr.strip(), result.stdout.strip()
+    ok = result.exit_status == 0 and not error_lines(result.stderr) and not error_lines(result.stdout)
+    message = stderr or stdout or ("done" if ok else f"failed with exit status {result.exit_status}")
+    return Outcome(result.command, ok, message, result.stdout, result.exit_status)

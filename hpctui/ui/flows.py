@@ -1,0 +1,44 @@
+"""Multi-step UI flows shared by the screens: plan -> confirm -> execute -> notify."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hpctui.errors import UserError
+from hpctui.services.actions import Outcome, Plan
+from hpctui.ui.dialogs.confirm import confirm
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from hpctui.services.cluster import ClusterSession
+
+ERROR_TIMEOUT_S = 15.0
+
+
+async def run_action(app: App[object], session: ClusterSession, verb: str, job_ids: list[str]) -> None:
+    """Cancel/requeue/hold/release ``job_ids`` on the session's cluster after the user confirms
+    the exact commands; the outcome (Slurm's own words on refusal) goes to ``app.notify``.
+
+    Run it in a worker (``self.run_worker(run_action(...))``): it waits for the user's answer."""
+    try:
+        plan = session.actions.plan(verb, job_ids)
+    except UserError as exc:
+        app.notify(str(exc), title=verb, severity="error", timeout=ERROR_TIMEOUT_S, markup=False)
+        return
+    count = f"{len(plan.job_ids)} jobs" if len(plan.job_ids) > 1 else f"job {plan.job_ids[0]}"
+    if not await confirm(app, f"{verb.capitalize()} {count} on {session.cluster.name}?", plan.commands):
+        return
+    outcomes = await session.actions.execute(plan)
+    notify_outcomes(app, session.cluster.name, plan, outcomes)
+
+
+def notify_outcomes(app: App[object], cluster: str, plan: Plan, outcomes: list[Outcome]) -> None:
+    failed = [(job_id, o) for job_id, o in zip(plan.job_ids, outcomes, strict=True) if not o.ok]
+    done = len(outcomes) - len(failed)
+    if done:
+        ids = ", ".join(j for j, o in zip(plan.job_ids, outcomes, strict=True) if o.ok)
+        app.notify(f"{plan.verb} on {cluster}: {ids}", title=f"{plan.verb}: done", markup=False)
+    if failed:
+        lines = "\n".join(f"{job_id}: {o.message}" for job_id, o in failed)
+        app.notify(lines, title=f"{plan.verb} refused on {cluster}", severity="error", timeout=ERROR_TIMEOUT_S, markup=False)
