@@ -11,6 +11,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -42,28 +43,46 @@ class AuditLog:
         self, cluster: str, command: str, ok: bool, result: str, exit_status: int | None = None
     ) -> AuditEntry:
         entry = AuditEntry(time.time(), cluster, command, ok, result, exit_status)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+        append_json_line(self.path, asdict(entry))
         return entry
 
     def entries(self) -> list[AuditEntry]:
         """All entries, oldest first. A line that is not an entry (a torn write after a crash)
         is returned as a failed entry quoting the line, never dropped silently."""
-        try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return []
-        return [_entry_from_line(line) for line in text.splitlines() if line.strip()]
+        return [_entry(line, data) for line, data in json_lines(self.path)]
 
 
-def _entry_from_line(line: str) -> AuditEntry:
+def append_json_line(path: Path, data: dict[str, object]) -> None:
+    """Append one JSON object as one line, in one write (safe with several writers)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(data, ensure_ascii=False) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        data = json.loads(line)
+        os.write(fd, line.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def json_lines(path: Path) -> list[tuple[str, dict[str, Any] | None]]:
+    """Each non-empty line with its JSON object (None when the line is not one)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    result: list[tuple[str, dict[str, Any] | None]] = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                data = json.loads(line)
+            except ValueError:
+                data = None
+            result.append((line, data if isinstance(data, dict) else None))
+    return result
+
+
+def _entry(line: str, data: dict[str, Any] | None) -> AuditEntry:
+    try:
+        assert data is not None
         return AuditEntry(
             time=float(data["time"]),
             cluster=str(data["cluster"]),
@@ -72,5 +91,5 @@ def _entry_from_line(line: str) -> AuditEntry:
             result=str(data["result"]),
             exit_status=data.get("exit_status"),
         )
-    except (ValueError, KeyError, TypeError):
+    except (AssertionError, ValueError, KeyError, TypeError):
         return AuditEntry(0.0, "?", "?", False, f"unreadable audit line: {line}")

@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+import shlex
 from dataclasses import dataclass, replace
 
 from hpctui.errors import UserError
-from hpctui.slurm.errors import SlurmParseError
+from hpctui.slurm.commands import SACCT_ENV, env_prefix, sbatch_command, validate_job_id
+from hpctui.slurm.errors import SlurmParseError, check_errors
+from hpctui.slurm.formats import DELIMITER
 from hpctui.slurm.parse import parse_duration
 from hpctui.slurm.parse.fields import optional
 
@@ -180,6 +183,9 @@ class SubmitOptions:
             changes["partition"] = validate_partition(partition)
         return replace(self, **changes)
 
+    def without_memory(self) -> SubmitOptions:
+        return replace(self, mem=None, mem_per_cpu=None)
+
 
 def options_from_job(fields: dict[str, str], script: str) -> SubmitOptions:
     """The options of a job as ``scontrol show job`` reports them (effective values, so options
@@ -293,3 +299,84 @@ def suggest_mem(mem: str | None, factor: float = 2.0) -> str | None:
     if not m:
         return None
     return f"{math.ceil(float(m[1]) * factor)}{m[2] or 'M'}"
+
+
+_PROBE = 'i=0; for f in "$@"; do i=$((i+1)); if test -f "$f"; then echo "$i"; exec cat -- "$f"; fi; done; exit 1'
+
+
+def script_candidates(command_field: str) -> list[str]:
+    """Where the script may be: ``Command=`` is the script path and its arguments joined by
+    spaces, and the path may hold spaces too, so every split is a candidate, longest first."""
+    words = command_field.split(" ")
+    return [" ".join(words[:n]) for n in range(len(words), 0, -1)]
+
+
+def script_probe_command(command_field: str) -> str:
+    """Print the number of the first candidate that is a file, then the file (exit 1: none is)."""
+    paths = " ".join(shlex.quote(p) for p in script_candidates(command_field))
+    return f"sh -c {shlex.quote(_PROBE)} sh {paths}"
+
+
+def parse_script_probe(stdout: str, command_field: str) -> tuple[str, list[str], str] | None:
+    """(script path, its arguments, the file's text) from ``script_probe_command`` output."""
+    number, _, text = stdout.partition("\n")
+    candidates = script_candidates(command_field)
+    if not number.isdigit() or not 1 <= int(number) <= len(candidates):
+        return None
+    path = candidates[int(number) - 1]
+    return path, command_field[len(path) :].split(), text
+
+
+def file_exists_command(path: str) -> str:
+    """Prints ``present`` or ``absent``: whether ``path`` is a regular file."""
+    return "sh -c " + shlex.quote('if test -f "$1"; then echo present; else echo absent; fi') + f" sh {shlex.quote(path)}"
+
+
+def save_copy_command(path: str) -> str:
+    """Write stdin to ``path`` (creating its directory): the fetched script, saved for sbatch."""
+    return f"mkdir -p -- {shlex.quote(posixpath.dirname(path))} && cat > {shlex.quote(path)}"
+
+
+def saved_copy_path(work_dir: str, job_id: str) -> str:
+    return posixpath.join(work_dir, ".hpctui", f"resubmit-{job_id}.sbatch")
+
+
+def resubmit_command(
+    script_path: str, args: list[str], *, work_dir: str, export: dict[str, str], options: dict[str, str | None]
+) -> str:
+    """``cd WORKDIR && ... sbatch --parsable [options] SCRIPT [args]``: the job's own arguments
+    after the script, each one word."""
+    command = sbatch_command(script_path, workdir=work_dir, export=export, options=dict(options))
+    return " ".join([command, *(shlex.quote(arg) for arg in args)])
+
+
+def submit_info_command(job_id: str) -> str:
+    """The job's last State and its SubmitLine (the sbatch command line as typed, quotes lost)."""
+    job = shlex.quote(validate_job_id(job_id, single=True))
+    return (
+        f"{env_prefix(SACCT_ENV)} sacct --allocations --noheader --parsable2 "
+        f"--delimiter={shlex.quote(DELIMITER)} --format=State,SubmitLine --jobs={job}"
+    )
+
+
+def parse_submit_info(text: str) -> tuple[str | None, str]:
+    """(State's first word, SubmitLine) of the job's last record (a requeued job has several)."""
+    check_errors(text)
+    rows = [line.split(DELIMITER, 1) for line in text.split("\n") if DELIMITER in line]
+    if not rows:
+        return None, ""
+    state, submit_line = rows[-1]
+    return (state.split(" ")[0] or None), submit_line
+
+
+def exported_variables(submit_line: str) -> dict[str, str]:
+    """``NAME=value`` pairs the original ``sbatch --export=...`` passed (values cut at the first
+    space: SubmitLine has lost the quotes)."""
+    pairs: dict[str, str] = {}
+    for word in submit_line.split(" "):
+        if word.startswith("--export="):
+            for item in word.removeprefix("--export=").split(","):
+                name, eq, value = item.partition("=")
+                if eq and re.fullmatch(r"[A-Za-z_]\w*", name):
+                    pairs[name] = value
+    return pairs
