@@ -1,0 +1,177 @@
+"""The Textual app: one tab per cluster (config order), then the overview.
+
+The app starts and closes the ``Workspace`` and opens every screen; the screens of other
+modules (log, resubmit, post-mortem, audit, the action flow) are imported when first used.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, Tabs
+from textual.worker import Worker, WorkerState
+
+from hpctui.config.model import Config
+from hpctui.slurm.models import Job
+from hpctui.ui.commands import ActionCommands, ClusterCommands, JobCommands
+from hpctui.ui.screens.help import HelpScreen, where
+from hpctui.ui.tabs.cluster import ClusterTab
+from hpctui.ui.tabs.overview import OVERVIEW_ID, OverviewTab
+from hpctui.ui.tabs.queue_pane import QueuePane
+from hpctui.ui.themes import THEMES, VARIABLE_DEFAULTS, stylesheets
+from hpctui.ui.widgets.job_table import JobTable
+
+if TYPE_CHECKING:
+    from hpctui.services.cluster import ClusterSession
+
+KEEP_FINISHED_S = 600.0  # how long vanished jobs stay in the "recently finished" group
+
+
+class MainScreen(Screen[None]):
+    """The tabs. ``tab``/``shift+tab`` switch tabs here: focus stays on each tab's table."""
+
+    BINDINGS = [
+        Binding("],tab", "next_tab", "Next tab", show=False, id="next_tab"),
+        Binding("[,shift+tab", "previous_tab", "Previous tab", show=False, id="previous_tab"),
+        *(Binding(str(n), f"tab({n})", f"Tab {n}", show=False, id=f"tab_{n}") for n in range(1, 10)),
+        Binding("0", "overview", "Overview", show=False, id="overview"),
+    ]
+
+    def __init__(self, workspace: Any) -> None:
+        super().__init__()
+        self.workspace = workspace
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="▦")
+        with TabbedContent():
+            for session in self.workspace.sessions.values():
+                yield ClusterTab(session, self.workspace, KEEP_FINISHED_S)
+            yield OverviewTab(self.workspace, KEEP_FINISHED_S)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Tabs).can_focus = False
+        self._focus_table()
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one(TabbedContent)
+
+    def _focus_table(self) -> None:
+        pane = self.tabs.active_pane
+        if pane is not None:
+            pane.query_one(JobTable).focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._focus_table()
+
+    def _pane_ids(self) -> list[str]:
+        return [pane.id or "" for pane in self.tabs.query(QueuePane)]
+
+    def action_tab(self, number: int) -> None:
+        ids = self._pane_ids()
+        if number <= len(ids):
+            self.tabs.active = ids[number - 1]
+
+    def action_next_tab(self) -> None:
+        self._step(1)
+
+    def action_previous_tab(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        ids = self._pane_ids()
+        self.tabs.active = ids[(ids.index(self.tabs.active) + delta) % len(ids)]
+
+    def action_overview(self) -> None:
+        self.tabs.active = OVERVIEW_ID
+
+
+class HpcApp(App[None]):
+    TITLE = "hpctui"
+    CSS_PATH = stylesheets()
+    COMMANDS = App.COMMANDS | {ClusterCommands, JobCommands, ActionCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("a", "audit", "Audit log", show=False, id="audit"),
+    ]
+
+    def __init__(self, config: Config, workspace: Any, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.config = config
+        self.workspace = workspace
+        self.clock = clock  # what "now" is for data ages and countdowns (fixed in snapshot tests)
+        for theme in THEMES.values():
+            self.register_theme(theme)
+        self.theme = config.theme
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen(self.workspace)
+
+    def on_mount(self) -> None:
+        self.set_keymap(dict(self.config.keymap))
+        self.run_worker(self.workspace.start(), name="workspace start", group="workspace", exit_on_error=False)
+
+    async def on_unmount(self) -> None:
+        await self.workspace.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.notify(f"{event.worker.name}: {event.worker.error}", severity="error", timeout=15, markup=False)
+
+    # ----- screens and flows ------------------------------------------------------------
+
+    def show_tab(self, pane_id: str) -> None:
+        self.get_screen("_default").query_one(TabbedContent).active = pane_id
+
+    def refresh_all(self) -> None:
+        for session in self.workspace.sessions.values():
+            session.poller.refresh_now()
+
+    def open_details(self, session: ClusterSession, job: Job) -> None:
+        from hpctui.ui.screens.details import JobDetailsScreen
+
+        self.push_screen(JobDetailsScreen(session, job.job_id, job))
+
+    def run_job_action(self, session: ClusterSession, verb: str, job_ids: list[str]) -> None:
+        from hpctui.ui.flows import run_action
+
+        self.run_worker(run_action(self, session, verb, job_ids), group="job-actions")
+
+    def open_log(self, session: ClusterSession, job_id: str, stream: str) -> None:
+        from hpctui.ui.screens.log import LogScreen
+
+        self.push_screen(LogScreen(session, job_id, stream=stream))
+
+    def open_resubmit(self, session: ClusterSession, job_id: str) -> None:
+        from hpctui.ui.screens.resubmit import ResubmitScreen
+
+        self.push_screen(ResubmitScreen(session, job_id))
+
+    def open_postmortem(self, session: ClusterSession) -> None:
+        from hpctui.ui.screens.postmortem import PostMortemScreen
+
+        self.push_screen(PostMortemScreen(session))
+
+    def action_audit(self) -> None:
+        from hpctui.ui.screens.audit import AuditScreen
+
+        self.push_screen(AuditScreen(self.workspace.audit))
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        view = where(screen)
+        if isinstance(screen, MainScreen) and isinstance(pane := screen.tabs.active_pane, QueuePane):
+            view = f"{pane.name_text} tab"
+        self.push_screen(HelpScreen(screen.active_bindings, view))

@@ -1,0 +1,105 @@
+"""Columns of the job tables: title, cell text, sort key and width policy per column."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hpctui.slurm.models import Job
+from hpctui.ui.format import duration, short_time
+
+# Slurm state -> colour category (a component class of JobTable and a theme variable).
+STATE_CATEGORIES: dict[str, str] = {
+    "RUNNING": "running",
+    "PENDING": "pending",
+    "REQUEUED": "pending",
+    "COMPLETING": "transition",
+    "CONFIGURING": "transition",
+    "COMPLETED": "done",
+    "FAILED": "bad",
+    "TIMEOUT": "bad",
+    "NODE_FAIL": "bad",
+    "OUT_OF_MEMORY": "bad",
+    "BOOT_FAIL": "bad",
+    "DEADLINE": "bad",
+    "CANCELLED": "bad",
+    "PREEMPTED": "bad",
+}
+
+
+def state_category(state: str) -> str:
+    return STATE_CATEGORIES.get(state.split()[0] if state else "", "other")
+
+
+def job_id_key(job_id: str) -> tuple[int, int, str]:
+    """Numeric order for ``123``, ``123_4`` and ``123_[5-9]`` (after the started tasks)."""
+    head, _, task = job_id.partition("_")
+    digits = "".join(c for c in task.lstrip("[") if c.isdigit()) if task else ""
+    pending_rest = 1 if task.startswith("[") else 0
+    return (int(head) if head.isdigit() else 0, pending_rest * 10**9 + int(digits or 0), job_id)
+
+
+def where(job: Job) -> str:
+    """The reason a pending job waits, otherwise the nodes it runs on."""
+    if job.state == "PENDING":
+        return job.reason
+    return job.nodelist or job.reason
+
+
+def elapsed_limit(job: Job) -> str:
+    return f"{duration(job.time_used_s)} / {duration(job.time_limit_s)}"
+
+
+def expected_start(job: Job) -> str:
+    return short_time(job.start_time) if job.state == "PENDING" else ""
+
+
+@dataclass(eq=False, slots=True)
+class Row:
+    """One job as a table shows it. ``finished_at`` is set once it vanished from squeue."""
+
+    cluster: str
+    job: Job
+    finished_at: float | None = None
+    haystack: str | None = None  # lower-cased cells, built on the first filter
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.cluster, self.job.job_id)
+
+
+@dataclass(frozen=True)
+class Column:
+    """``measure`` (a cheap raw attribute) sizes the column from the data, capped at
+    ``max_width``; without it the column has ``width`` cells. ``flex`` takes the rest."""
+
+    key: str
+    title: str
+    cell: Callable[[Row], str]
+    sort_key: Callable[[Row], object]
+    width: int = 0
+    measure: Callable[[Row], str] | None = None
+    max_width: int = 40
+    flex: bool = False
+    align_right: bool = False
+
+
+def _attr(name: str) -> Callable[[Row], str]:
+    return lambda row: getattr(row.job, name)
+
+
+JOB_COLUMNS: tuple[Column, ...] = (
+    Column("job_id", "JobID", _attr("job_id"), lambda r: job_id_key(r.job.job_id), measure=_attr("job_id"), max_width=20),
+    Column("partition", "Partition", _attr("partition"), _attr("partition"), measure=_attr("partition"), max_width=16),
+    Column("name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=24),
+    Column("state", "State", _attr("state"), _attr("state"), measure=_attr("state"), max_width=13),
+    Column("elapsed", "Elapsed / Limit", lambda r: elapsed_limit(r.job), lambda r: r.job.time_used_s or 0, width=21),
+    Column("nodes", "Nodes", lambda r: str(r.job.num_nodes), lambda r: r.job.num_nodes, width=5, align_right=True),
+    Column("gpus", "GPUs", lambda r: str(r.job.gpus) if r.job.gpus else "", lambda r: r.job.gpus, width=4, align_right=True),
+    Column("where", "Reason / NodeList", lambda r: where(r.job), lambda r: where(r.job), flex=True, width=16),
+    Column("start", "Start (exp.)", lambda r: expected_start(r.job), lambda r: r.job.start_time or "", width=11),
+)
+
+# The overview's table: the same columns, led by the cluster's name.
+CLUSTER_COLUMN = Column("cluster", "Cluster", lambda r: r.cluster, lambda r: r.cluster, measure=lambda r: r.cluster, max_width=16)
+OVERVIEW_COLUMNS: tuple[Column, ...] = (CLUSTER_COLUMN, *JOB_COLUMNS)

@@ -1,0 +1,34 @@
+"""Small text formatters shared by the UI's tables and status lines."""
+
+from __future__ import annotations
+
+
+def duration(seconds: int | None) -> str:
+    """Slurm-style duration: ``M:SS``, ``H:MM:SS`` or ``D-HH:MM:SS``; None is unlimited."""
+    if seconds is None:
+        return "∞"
+    days, rest = divmod(max(0, seconds), 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}-{hours:02d}:{minutes:02d}:{secs:02d}"
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def age(seconds: float) -> str:
+    """How long ago, coarse and calm: ``4 s``, ``3 min``, ``2 h``."""
+    seconds = max(0, int(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+def short_time(iso: str | None) -> str:
+    """``2024-05-01T12:34:56`` -> ``05-01 12:34``; Slurm's placeholders become empty."""
+    if not iso or iso in ("N/A", "Unknown", "None") or len(iso) < 16:
+        return ""
+    return f"{iso[5:10]} {iso[11:16]}"

@@ -1,0 +1,98 @@
+"""What a job table shows, kept apart from how it is drawn.
+
+The latest jobs of one or more clusters, filtered and sorted, then a group of jobs that
+recently vanished from squeue. Rows are keyed by ``(cluster, job_id)`` so the widget can
+keep its cursor on the same job across refreshes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from hpctui.slurm.models import Job
+from hpctui.ui.columns import Column, Row
+
+Key = tuple[str, str]
+
+
+class QueueModel:
+    def __init__(self, columns: Sequence[Column], keep_finished_s: float = 600.0) -> None:
+        self.columns = tuple(columns)
+        self.keep_finished_s = keep_finished_s
+        self.filter_text = ""
+        self.sort_index = 0
+        self.sort_reverse = False
+        self.rows: list[Row] = []
+        self.n_active = 0
+        self.index: dict[Key, int] = {}
+        self._active: dict[str, dict[Key, Row]] = {}
+        self._finished: dict[Key, Row] = {}
+
+    @property
+    def sort_column(self) -> Column:
+        return self.columns[self.sort_index]
+
+    @property
+    def n_queued(self) -> int:
+        """Jobs in squeue, whether the filter shows them or not."""
+        return sum(len(rows) for rows in self._active.values())
+
+    @property
+    def n_finished(self) -> int:
+        return len(self.rows) - self.n_active
+
+    def update(self, cluster: str, jobs: Iterable[Job], now: float) -> None:
+        """Take a cluster's latest jobs; those that vanished join the finished group."""
+        old = self._active.get(cluster, {})
+        new: dict[Key, Row] = {}
+        for job in jobs:
+            key = (cluster, job.job_id)
+            prev = old.get(key)
+            new[key] = prev if prev is not None and prev.job is job else Row(cluster, job)
+        for key, row in old.items():
+            # "123_[5-9]" shrinks as tasks start: its old id did not finish.
+            if key not in new and "[" not in key[1]:
+                self._finished[key] = Row(cluster, row.job, finished_at=now)
+        for key in [k for k in self._finished if k in new]:
+            del self._finished[key]
+        self._active[cluster] = new
+        self.expire(now)
+        self.rebuild()
+
+    def expire(self, now: float) -> bool:
+        """Forget finished jobs older than ``keep_finished_s``; True when any went."""
+        old = [k for k, r in self._finished.items() if now - (r.finished_at or now) > self.keep_finished_s]
+        for key in old:
+            del self._finished[key]
+        return bool(old)
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.rebuild()
+
+    def cycle_sort(self) -> None:
+        self.sort_index = (self.sort_index + 1) % len(self.columns)
+        self.sort_reverse = False
+        self.rebuild()
+
+    def reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        active = [row for rows in self._active.values() for row in rows.values()]
+        finished = list(self._finished.values())
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            active = [r for r in active if needle in self._haystack(r)]
+            finished = [r for r in finished if needle in self._haystack(r)]
+        active.sort(key=self.sort_column.sort_key, reverse=self.sort_reverse)
+        finished.sort(key=lambda r: r.finished_at or 0.0, reverse=True)
+        self.rows = active + finished
+        self.n_active = len(active)
+        self.index = {row.key: i for i, row in enumerate(self.rows)}
+
+    def _haystack(self, row: Row) -> str:
+        if row.haystack is None:
+            row.haystack = "\t".join(col.cell(row) for col in self.columns).lower()
+        return row.haystack

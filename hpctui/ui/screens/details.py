@@ -1,0 +1,119 @@
+"""Every field of ``scontrol show job``, grouped; the job action keys work here too."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from hpctui.errors import UserError
+from hpctui.slurm.errors import SlurmProblem
+from hpctui.slurm.models import Job
+from hpctui.ssh.types import LinkError
+from hpctui.ui.columns import elapsed_limit, where
+from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
+
+if TYPE_CHECKING:
+    from hpctui.services.cluster import ClusterSession
+    from hpctui.services.jobinfo import JobDetails
+
+
+def group_content(fields: list[tuple[str, str]]) -> Content:
+    width = max((len(key) for key, _ in fields), default=0)
+    parts: list[tuple[str, str] | str] = []
+    for key, value in fields:
+        parts += [(f"{key:<{width}}  ", "$text-muted"), value, "\n"]
+    return Content.assemble(*parts[:-1])
+
+
+def job_summary(job: Job) -> Content:
+    """What squeue said, shown at once while scontrol is asked."""
+    return Content.assemble(
+        (job.state, "bold"), f"  {where(job)}  ·  {elapsed_limit(job)}  ·  partition {job.partition}",
+    )
+
+
+class JobDetailsScreen(JobActions, Screen[None]):
+    DEFAULT_CSS = """
+    JobDetailsScreen > #title { height: 1; padding: 0 1; text-style: bold; background: $panel; }
+    JobDetailsScreen > #summary { height: auto; padding: 0 1; }
+    JobDetailsScreen > #error { height: auto; padding: 0 1; color: $text-error; display: none; }
+    JobDetailsScreen > #error.-shown { display: block; }
+    JobDetailsScreen > VerticalScroll { height: 1fr; padding: 0 1; }
+    JobDetailsScreen .group-title { margin-top: 1; text-style: bold; color: $text-accent; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("r", "refresh", "Reload", id="refresh"),
+        *JOB_ACTION_BINDINGS,
+    ]
+
+    class Loaded(Message):
+        def __init__(self, details: JobDetails) -> None:
+            super().__init__()
+            self.details = details
+
+    class Failed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, session: ClusterSession, job_id: str, job: Job | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.job_id = job_id
+        self.job = job
+
+    def compose(self) -> ComposeResult:
+        name = f" · {self.job.name}" if self.job else ""
+        yield Static(f"Job {self.job_id}{name} on {self.session.cluster.name}", id="title", markup=False)
+        yield Static(job_summary(self.job) if self.job else "", id="summary")
+        yield Static(id="error", markup=False)
+        with VerticalScroll():
+            yield Static("asking scontrol show job …", id="loading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.run_worker(self._fetch(), exclusive=True, group="details")
+
+    async def _fetch(self) -> None:
+        try:
+            details = await self.session.job_details(self.job_id)
+        except (LinkError, SlurmProblem, UserError) as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Loaded(details))
+
+    async def on_job_details_screen_loaded(self, message: Loaded) -> None:
+        self.query_one("#error", Static).remove_class("-shown")
+        body = self.query_one(VerticalScroll)
+        await body.remove_children()
+        widgets: list[Static] = []
+        for title, fields in message.details.groups():
+            if fields:
+                widgets += [Static(title, classes="group-title"), Static(group_content(fields), classes="group")]
+        await body.mount_all(widgets)
+
+    def on_job_details_screen_failed(self, message: Failed) -> None:
+        error = self.query_one("#error", Static)
+        error.update(f"scontrol show job {self.job_id}: {message.error}")
+        error.add_class("-shown")
+        loading = self.query("#loading")
+        if loading:
+            loading.first(Static).update("")
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def job_targets(self) -> list[tuple[ClusterSession, list[str]]]:
+        return [(self.session, [self.job_id])]

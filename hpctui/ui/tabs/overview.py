@@ -1,0 +1,73 @@
+"""The overview: one status line per cluster, then the jobs of all clusters in one table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from hpctui.slurm.models import Snapshot
+from hpctui.ui.columns import OVERVIEW_COLUMNS
+from hpctui.ui.messages import LinkChanged, SnapshotArrived
+from hpctui.ui.queue_model import QueueModel
+from hpctui.ui.tabs.cluster import watched_partitions
+from hpctui.ui.tabs.queue_pane import QueuePane
+from hpctui.ui.widgets.job_table import JobTable
+from hpctui.ui.widgets.status_line import StatusLine
+
+OVERVIEW_ID = "overview"
+
+
+class OverviewTab(QueuePane):
+    DEFAULT_CSS = """
+    OverviewTab > #clusters { height: auto; border-bottom: solid $panel; }
+    OverviewTab > #jobs-title { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, workspace: Any, keep_finished_s: float) -> None:
+        super().__init__("Overview", workspace, id=OVERVIEW_ID)
+        self.sessions = list(workspace.sessions.values())
+        self.model = QueueModel(OVERVIEW_COLUMNS, keep_finished_s)
+        self.lines = {
+            s.cluster.name: StatusLine(s.cluster.name, s.poller.interval_s, watched=watched_partitions(s), show_name=True)
+            for s in self.sessions
+        }
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="clusters"):
+            yield from self.lines.values()
+        yield Static("Jobs on all clusters", id="jobs-title")
+        yield JobTable(self.model)
+        yield self.filter_widget()
+
+    def on_mount(self) -> None:
+        for session in self.sessions:
+            self.lines[session.cluster.name].set_status(session.link.status)
+            self.show_snapshot(session.poller.latest)
+        self.follow_sessions(self.sessions)
+
+    def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        self.show_snapshot(message.snapshot)
+
+    def on_link_changed(self, message: LinkChanged) -> None:
+        line = self.lines.get(message.status.cluster)
+        if line is not None:
+            line.set_status(message.status)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        line = self.lines.get(snapshot.cluster)
+        if line is None:
+            return
+        self.table.apply(lambda: self.model.update(snapshot.cluster, snapshot.jobs, self.app.clock()))
+        line.set_snapshot(snapshot)
+        self.update_filter_note()
+
+    def show_filter_note(self, note: str) -> None:
+        self.query_one("#jobs-title", Static).update(f"Jobs on all clusters  {note}" if note else "Jobs on all clusters")
+
+    def action_refresh(self) -> None:
+        for session in self.sessions:
+            session.poller.refresh_now()
+        self.notify("refreshing all clusters", timeout=2)

@@ -1,0 +1,111 @@
+"""What a cluster tab and the overview share: a job table with a filter, details, refresh
+and the job action keys. Subclasses compose the widgets and follow their sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+from textual.widgets import Input, TabPane
+
+from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
+from hpctui.ui.messages import LinkChanged, SnapshotArrived
+from hpctui.ui.widgets.job_table import JobTable
+
+if TYPE_CHECKING:
+    from hpctui.services.cluster import ClusterSession
+
+
+def follow(pane: TabPane, session: ClusterSession) -> list[Callable[[], None]]:
+    """Turn a session's snapshot and link callbacks into messages to ``pane``."""
+    return [
+        session.poller.subscribe(lambda snapshot: pane.post_message(SnapshotArrived(snapshot))),
+        session.link.subscribe(lambda status: pane.post_message(LinkChanged(status))),
+    ]
+
+
+class QueuePane(JobActions, TabPane):
+    DEFAULT_CSS = """
+    QueuePane { padding: 0; }
+    QueuePane > JobTable { height: 1fr; }
+    QueuePane > .filter { dock: bottom; display: none; }
+    QueuePane > .filter.-shown { display: block; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "details", "Details", id="details"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "back", "Clear filter", show=False, id="back"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        *JOB_ACTION_BINDINGS,
+    ]
+
+    def __init__(self, title: str, workspace: Any, *, id: str) -> None:
+        super().__init__(title, id=id)
+        self.name_text = title
+        self.workspace = workspace
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    @property
+    def table(self) -> JobTable:
+        return self.query_one(JobTable)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one(".filter", Input)
+
+    def filter_widget(self) -> Input:
+        return Input(placeholder="filter: text anywhere in the row (enter keeps it, esc clears)", classes="filter")
+
+    def follow_sessions(self, sessions: list[ClusterSession]) -> None:
+        for session in sessions:
+            self._unsubscribe += follow(self, session)
+
+    def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+    def job_targets(self) -> list[tuple[ClusterSession, list[str]]]:
+        groups: dict[str, list[str]] = {}
+        for row in self.table.targets():
+            groups.setdefault(row.cluster, []).append(row.job.job_id)
+        return [(self.workspace.session(name), ids) for name, ids in groups.items()]
+
+    def show_filter_note(self, note: str) -> None:
+        """Where a subclass shows how many rows the filter lets through."""
+
+    # ----- actions ----------------------------------------------------------------------
+
+    def action_details(self) -> None:
+        row = self.table.cursor_row
+        if row is not None:
+            self.app.open_details(self.workspace.session(row.cluster), row.job)
+
+    def action_filter(self) -> None:
+        self.filter_input.add_class("-shown")
+        self.filter_input.focus()
+
+    def action_back(self) -> None:
+        if self.filter_input.value or self.filter_input.has_class("-shown"):
+            self.filter_input.value = ""
+            self.filter_input.remove_class("-shown")
+            self.table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        model = self.table.model
+        self.table.apply(lambda: model.set_filter(event.value))
+        self.update_filter_note()
+
+    def update_filter_note(self) -> None:
+        model = self.table.model
+        text = model.filter_text
+        self.show_filter_note(f"filter {text!r}: {model.n_active} of {model.n_queued} jobs" if text else "")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value:
+            self.filter_input.remove_class("-shown")
+        self.table.focus()

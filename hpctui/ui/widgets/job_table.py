@@ -1,0 +1,288 @@
+"""A virtual job table on Textual's Line API.
+
+Only visible lines are rendered; each row's Strip is cached by (row, width, cursor, mark).
+Line 0 is a sticky header; content lines are the model's rows with one separator line
+before the "recently finished" group. A refresh keeps the cursor on the same job and that
+job on the same screen row (``apply``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from hpctui.ui.columns import Column, Row, state_category
+from hpctui.ui.queue_model import Key, QueueModel
+
+GUTTER = 2  # "● " marks a selected row
+CACHE_LIMIT = 2000
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """Pad or cut ``text`` to exactly ``width`` cells, with an ellipsis when cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    pad = " " * (width - cell_len(text))
+    return pad + text if right else text + pad
+
+
+class JobTable(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    JobTable { overflow-x: hidden; }
+    """
+
+    COMPONENT_CLASSES = {
+        "job-table--header",
+        "job-table--cursor",
+        "job-table--marked",
+        "job-table--finished",
+        "job-table--separator",
+        "job-table--running",
+        "job-table--pending",
+        "job-table--transition",
+        "job-table--done",
+        "job-table--bad",
+        "job-table--other",
+    }
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
+        Binding("home,g", "first", "First job", show=False, id="first"),
+        Binding("end,G", "last", "Last job", show=False, id="last"),
+        Binding("space", "toggle_mark", "Select", id="select"),
+        Binding("o", "sort", "Sort", id="sort"),
+        Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort_reverse"),
+    ]
+
+    def __init__(self, model: QueueModel, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.model = model
+        self.cursor = 0
+        self.cursor_key: Key | None = None
+        self.marked: set[Key] = set()
+        self._measured: list[int] = []
+        self._widths: list[int] = []
+        self._cache: dict[tuple[int, int, bool, bool], tuple[Row, Strip]] = {}
+
+    # ----- data -------------------------------------------------------------------------
+
+    @property
+    def cursor_row(self) -> Row | None:
+        rows = self.model.rows
+        return rows[self.cursor] if 0 <= self.cursor < len(rows) else None
+
+    def targets(self) -> list[Row]:
+        """The marked rows still queued, or else the row under the cursor."""
+        rows = self.model.rows
+        marked = [rows[i] for key in self.marked if (i := self.model.index.get(key)) is not None]
+        if marked:
+            return sorted(marked, key=lambda r: self.model.index[r.key])
+        row = self.cursor_row
+        return [row] if row is not None else []
+
+    def apply(self, change: Callable[[], None]) -> None:
+        """Run ``change`` on the model, then keep the cursor's job at its screen row."""
+        screen_row = self._row_to_line(self.cursor) - self.scroll_offset.y
+        change()
+        rows = self.model.rows
+        index = self.model.index.get(self.cursor_key) if self.cursor_key else None
+        self.cursor = index if index is not None else max(0, min(self.cursor, len(rows) - 1))
+        self.cursor_key = rows[self.cursor].key if rows else None
+        self.marked &= self.model.index.keys()
+        self._measure()
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, self._line_count() + 1)
+        self.scroll_to(y=self._row_to_line(self.cursor) - screen_row, animate=False, force=True)
+        self.refresh()
+
+    # ----- line mapping (content lines exclude the header) -------------------------------
+
+    def _line_count(self) -> int:
+        return len(self.model.rows) + (1 if self.model.n_finished else 0)
+
+    def _row_to_line(self, index: int) -> int:
+        return index + (1 if index >= self.model.n_active and self.model.n_finished else 0)
+
+    def _line_to_row(self, line: int) -> int | None:
+        n_active = self.model.n_active
+        if line < n_active or not self.model.n_finished:
+            return line
+        return None if line == n_active else line - 1
+
+    # ----- cursor -----------------------------------------------------------------------
+
+    def move_cursor(self, index: int) -> None:
+        rows = self.model.rows
+        if not rows:
+            return
+        old = self.cursor
+        self.cursor = max(0, min(index, len(rows) - 1))
+        self.cursor_key = rows[self.cursor].key
+        self._refresh_row(old)
+        self._refresh_row(self.cursor)
+        self._scroll_to_cursor()
+
+    def _scroll_to_cursor(self) -> None:
+        line = self._row_to_line(self.cursor)
+        if line == self.model.n_active + 1 and self.model.n_finished:
+            line -= 1  # show the separator with the first finished job
+        visible = max(1, self.scrollable_content_region.height - 1)
+        top = self.scroll_offset.y
+        if line < top:
+            self.scroll_to(y=line, animate=False, force=True)
+        elif line >= top + visible:
+            self.scroll_to(y=line - visible + 1, animate=False, force=True)
+
+    def _refresh_row(self, index: int) -> None:
+        self.refresh_line(self._row_to_line(index) + 1)
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 2)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor + self._page())
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor - self._page())
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self.model.rows) - 1)
+
+    def action_toggle_mark(self) -> None:
+        row = self.cursor_row
+        if row is None:
+            return
+        self.marked ^= {row.key}
+        self._refresh_row(self.cursor)
+        self.move_cursor(self.cursor + 1)
+
+    def action_sort(self) -> None:
+        self.apply(self.model.cycle_sort)
+
+    def action_sort_reverse(self) -> None:
+        self.apply(self.model.reverse_sort)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            index = self._line_to_row(self.scroll_offset.y + event.y - 1)
+            if index is not None and index < len(self.model.rows):
+                self.move_cursor(index)
+
+    # ----- layout -----------------------------------------------------------------------
+
+    def _measure(self) -> None:
+        rows = self.model.rows
+        measured = []
+        for col in self.model.columns:
+            width = max(col.width, cell_len(col.title) + 2)
+            if col.measure is not None and rows:
+                width = max(width, min(col.max_width, max(map(len, map(col.measure, rows)))))
+            measured.append(width)
+        if measured != self._measured:
+            self._measured = measured
+            self._widths = []
+
+    def _column_widths(self, total: int) -> list[int]:
+        if not self._widths or sum(self._widths) + len(self._widths) + GUTTER != total:
+            if not self._measured:
+                self._measure()
+            widths = list(self._measured)
+            spare = total - GUTTER - len(widths) - sum(widths)
+            for i, col in enumerate(self.model.columns):
+                if col.flex:
+                    widths[i] = max(widths[i], widths[i] + spare)
+            self._widths = widths
+        return self._widths
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._widths = []
+        self._cache.clear()
+        self.virtual_size = Size(event.size.width, self._line_count() + 1)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    # ----- rendering --------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            return self._header_strip(width)
+        line = self.scroll_offset.y + y - 1
+        if line >= self._line_count():
+            return Strip.blank(width, self.rich_style)
+        index = self._line_to_row(line)
+        if index is None:
+            return self._separator_strip(width)
+        row = self.model.rows[index]
+        key = (id(row), width, index == self.cursor, row.key in self.marked)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        if len(self._cache) > CACHE_LIMIT:
+            self._cache.clear()
+        strip = self._row_strip(row, width, key[2], key[3])
+        self._cache[key] = (row, strip)
+        return strip
+
+    def _row_style(self, row: Row, cursor: bool, marked: bool) -> Style:
+        style = self.rich_style
+        if row.finished_at is not None:
+            style += self.get_component_rich_style("job-table--finished", partial=True)
+        if marked:
+            style += self.get_component_rich_style("job-table--marked", partial=True)
+        if cursor:
+            style += self.get_component_rich_style("job-table--cursor", partial=True)
+        return style
+
+    def _row_strip(self, row: Row, width: int, cursor: bool, marked: bool) -> Strip:
+        style = self._row_style(row, cursor, marked)
+        segments = [Segment("● " if marked else "  ", style)]
+        for col, col_width in zip(self.model.columns, self._column_widths(width)):
+            text = fit(col.cell(row), col_width, col.align_right) + " "
+            cell_style = style
+            if col.key == "state" and row.finished_at is None:
+                category = state_category(row.job.state)
+                cell_style = style + self.get_component_rich_style(f"job-table--{category}", partial=True)
+            segments.append(Segment(text, cell_style))
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def _header_strip(self, width: int) -> Strip:
+        style = self.rich_style + self.get_component_rich_style("job-table--header", partial=True)
+        model = self.model
+        parts = ["  "]
+        for i, (col, col_width) in enumerate(zip(model.columns, self._column_widths(width))):
+            title = col.title
+            if i == model.sort_index:
+                title += " ▼" if model.sort_reverse else " ▲"
+            parts.append(fit(title, col_width, col.align_right) + " ")
+        return Strip([Segment("".join(parts), style)]).adjust_cell_length(width, style)
+
+    def _separator_strip(self, width: int) -> Strip:
+        style = self.rich_style + self.get_component_rich_style("job-table--separator", partial=True)
+        minutes = int(self.model.keep_finished_s // 60)
+        text = f"── recently finished: {self.model.n_finished} (last {minutes} min) "
+        return Strip([Segment(set_cell_size(text + "─" * width, width), style)])

@@ -1,0 +1,138 @@
+"""One line per cluster: connection, jobs by state, free GPUs, data age, refresh interval.
+
+It redraws itself once a second (a few string operations) so ages and retry countdowns tick;
+the Slurm error of the last poll, if any, shows on a second line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from textual.content import Content
+from textual.widgets import Static
+
+from hpctui.slurm.models import Snapshot
+from hpctui.ssh.types import LinkState, LinkStatus
+from hpctui.ui.columns import state_category
+from hpctui.ui.format import age
+
+LINK_LOOK: dict[LinkState, tuple[str, str]] = {
+    LinkState.CONNECTED: ("●", "$success"),
+    LinkState.CONNECTING: ("◌", "$warning"),
+    LinkState.AUTHENTICATING: ("◌", "$warning"),
+    LinkState.BACKING_OFF: ("↻", "$warning"),
+    LinkState.FAILED: ("✖", "$error"),
+    LinkState.DISCONNECTED: ("○", "$text-muted"),
+}
+
+Part = tuple[str, str] | str
+SEP = ("  ·  ", "$text-muted")
+
+
+def link_parts(status: LinkStatus, now: float) -> list[Part]:
+    icon, style = LINK_LOOK.get(status.state, ("?", "$text-muted"))
+    parts: list[Part] = [(f"{icon} {status.state.value}", style)]
+    # ``detail`` is "next try in N s" while backing off: the countdown below replaces it.
+    reason = status.reason or ("" if status.retry_at is not None else status.detail)
+    if status.state in (LinkState.FAILED, LinkState.BACKING_OFF) and reason:
+        parts.append((f": {reason}", style))
+    if status.state is LinkState.BACKING_OFF and status.retry_at is not None:
+        parts.append(f" (next try in {max(0, math.ceil(status.retry_at - now))} s)")
+    return parts
+
+
+def job_count_parts(snapshot: Snapshot) -> list[Part]:
+    counts = Counter(job.state for job in snapshot.jobs)
+    if not counts:
+        return [("no jobs", "$text-muted")]
+    parts: list[Part] = []
+    for state, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        if parts:
+            parts.append(" ")
+        parts.append((f"{count} {state.lower()}", f"$state-{state_category(state)}"))
+    return parts
+
+
+def gpu_parts(snapshot: Snapshot, watched: tuple[str, ...]) -> list[Part]:
+    by_name = {p.name: p for p in snapshot.partitions}
+    parts: list[Part] = []
+    for name in watched:
+        if parts:
+            parts.append(" ")
+        summary = by_name.get(name)
+        text = f"{name} {summary.free}/{summary.total} GPUs free" if summary else f"{name} ?"
+        parts.append((text, "$text-accent" if summary and summary.free else "$text-muted"))
+    return parts
+
+
+def age_parts(snapshot: Snapshot | None, now: float) -> list[Part]:
+    if snapshot is None or snapshot.jobs_at is None:
+        return [("no data yet", "$text-muted")]
+    return [f"updated {age(now - snapshot.jobs_at)} ago"]
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: auto; padding: 0 1; }
+    """
+
+    def __init__(
+        self,
+        cluster: str,
+        interval_s: float,
+        *,
+        watched: tuple[str, ...] = (),
+        show_name: bool = False,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.cluster = cluster
+        self.interval_s = interval_s
+        self.watched = watched
+        self.show_name = show_name
+        self.status = LinkStatus(cluster, LinkState.DISCONNECTED)
+        self.snapshot: Snapshot | None = None
+        self.note = ""  # e.g. the filter in effect
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.redraw)
+        self.redraw()
+
+    def set_status(self, status: LinkStatus) -> None:
+        self.status = status
+        self.redraw()
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.redraw()
+
+    def set_note(self, note: str) -> None:
+        self.note = note
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.update(self.content(self.app.clock()))
+
+    def content(self, now: float) -> Content:
+        groups: list[list[Part]] = []
+        if self.show_name:
+            groups.append([(self.cluster, "bold")])
+        groups.append(link_parts(self.status, now))
+        if self.snapshot is not None:
+            groups.append(job_count_parts(self.snapshot))
+            if self.watched:
+                groups.append(gpu_parts(self.snapshot, self.watched))
+        groups.append(age_parts(self.snapshot, now))
+        groups.append([f"every {self.interval_s:g} s"])
+        if self.note:
+            groups.append([(self.note, "$text-accent")])
+        parts: list[Part] = []
+        for group in groups:
+            if parts:
+                parts.append(SEP)
+            parts.extend(group)
+        # While the link is down the poller's error only repeats what the link part says.
+        if self.snapshot is not None and self.snapshot.error and self.status.state is LinkState.CONNECTED:
+            parts.append(("\n⚠ " + self.snapshot.error, "$text-error"))
+        return Content.assemble(*parts)

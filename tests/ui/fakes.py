@@ -1,0 +1,220 @@
+"""Deterministic data for UI tests and the UI benchmark: real models (Job, Node, Snapshot,
+LinkStatus), served by a test double of the data source (a Workspace whose sessions publish
+what the test tells them to). Lab tests use the real Workspace instead."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from hpctui.config.model import Cluster, Config, GpuPartition, Refresh, SshTarget
+from hpctui.slurm.models import Gres, Job, Node, PartitionGpus, Snapshot
+from hpctui.ssh.types import LinkState, LinkStatus
+
+NOW = 1_717_000_000.0  # the fixed "now" of snapshot tests
+
+
+class Publisher:
+    def __init__(self) -> None:
+        self.callbacks: list[Callable[[Any], None]] = []
+
+    def subscribe(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+        self.callbacks.append(callback)
+        return lambda: self.callbacks.remove(callback)
+
+    def publish(self, value: Any) -> None:
+        for callback in list(self.callbacks):
+            callback(value)
+
+
+class FakeLink(Publisher):
+    def __init__(self, status: LinkStatus) -> None:
+        super().__init__()
+        self.status = status
+
+    def set(self, status: LinkStatus) -> None:
+        self.status = status
+        self.publish(status)
+
+
+class FakePoller(Publisher):
+    def __init__(self, snapshot: Snapshot, interval_s: float) -> None:
+        super().__init__()
+        self.latest = snapshot
+        self.interval_s = interval_s
+        self.refresh_requests = 0
+
+    def refresh_now(self) -> None:
+        self.refresh_requests += 1
+
+    def set(self, snapshot: Snapshot) -> None:
+        self.latest = snapshot
+        self.publish(snapshot)
+
+
+class FakeSession:
+    def __init__(self, cluster: Cluster, snapshot: Snapshot, status: LinkStatus, details: Any = None) -> None:
+        self.cluster = cluster
+        self.link = FakeLink(status)
+        self.poller = FakePoller(snapshot, cluster.refresh.queue_s)
+        self.details = details or {}
+
+    async def job_details(self, job_id: str) -> Any:
+        found = self.details.get(job_id)
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+class FakeWorkspace:
+    def __init__(self, config: Config, sessions: list[FakeSession]) -> None:
+        self.config = config
+        self.sessions = {s.cluster.name: s for s in sessions}
+        self.started = False
+        self.closed = False
+
+    def session(self, name: str) -> FakeSession:
+        return self.sessions[name]
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+# ----- the data ---------------------------------------------------------------------------
+
+
+def job(job_id: str, cluster: str = "alpha", **fields: Any) -> Job:
+    array_job, _, task = job_id.partition("_")
+    base = dict(
+        job_id=job_id,
+        array_job_id=array_job if task else None,
+        array_task_id=task or None,
+        name="train",
+        user="hpcuser",
+        partition="gpu",
+        state="RUNNING",
+        reason="None",
+        time_used_s=600,
+        time_limit_s=3600,
+        num_nodes=1,
+        nodelist="a1",
+        gpus=1,
+        tres="cpu=2,mem=1G,node=1,gres/gpu=1",
+        submit_time="2024-05-29T15:00:00",
+        start_time="2024-05-29T15:10:00",
+        stdout=f"/home/hpcuser/project/logs/train_{job_id}.out",
+        stderr=f"/home/hpcuser/project/logs/train_{job_id}.err",
+        work_dir="/home/hpcuser/project",
+        cluster=cluster,
+    )
+    base.update(fields)
+    return Job(**base)  # type: ignore[arg-type]
+
+
+def pending(job_id: str, cluster: str = "alpha", reason: str = "Resources", **fields: Any) -> Job:
+    return job(job_id, cluster, state="PENDING", reason=reason, time_used_s=0, nodelist="",
+               start_time="2024-05-30T09:00:00", **fields)
+
+
+def alpha_jobs() -> tuple[Job, ...]:
+    return (
+        job("1001", name="gpu2run", gpus=2, time_used_s=4000, time_limit_s=86_400),
+        job("1002", name="finetune-llama", gpus=8, num_nodes=2, nodelist="a[1-2]"),
+        job("1003_1", name="sweep"),
+        job("1003_2", name="sweep", state="COMPLETING"),
+        pending("1003_[3-8]", name="sweep"),
+        pending("1004", name="held", reason="JobHeldUser"),
+        pending("1005", name="big-eval", reason="Priority", gpus=16, num_nodes=4),
+        job("1006", name="preprocess", partition="cpu", gpus=0, nodelist="a3", time_limit_s=None),
+    )
+
+
+def beta_jobs() -> tuple[Job, ...]:
+    return (
+        job("5001", "beta", name="resnet", partition="accel", nodelist="b1"),
+        pending("5002", "beta", name="resnet-big", partition="accel", reason="Resources", gpus=4),
+        job("5003", "beta", name="tiles", partition="normal", gpus=0, nodelist="b3"),
+    )
+
+
+def gpu_node(name: str, partition: str, gpu_type: str, count: int, used: int, state: str, cpus: tuple[int, int]) -> Node:
+    alloc, total = cpus
+    return Node(name, "vm", partition, state, (Gres("gpu", gpu_type, count),), (Gres("gpu", gpu_type, used),),
+                alloc, total - alloc, 0, total)
+
+
+def alpha_nodes() -> tuple[Node, ...]:
+    return (
+        gpu_node("a1", "gpu", "mi250x", 8, 5, "mix", (5, 16)),
+        gpu_node("a2", "gpu", "mi250x", 8, 0, "idle", (0, 16)),
+        Node("a3", "vm", "cpu", "idle", (), (), 0, 16, 0, 16),
+    )
+
+
+def beta_nodes() -> tuple[Node, ...]:
+    return (
+        gpu_node("b1", "accel", "a100", 4, 1, "mix", (2, 16)),
+        gpu_node("b2", "accel", "a100", 4, 0, "drain", (0, 16)),
+    )
+
+
+def partitions(name: str, gpu_type: str, nodes: tuple[Node, ...], states: dict[str, int], unavailable: int = 0) -> PartitionGpus:
+    mine = [n for n in nodes if n.partition == name]
+    return PartitionGpus(
+        name,
+        {gpu_type: sum(n.gpus_total for n in mine)},
+        {gpu_type: sum(n.gpus_used for n in mine)},
+        states,
+        {gpu_type: unavailable} if unavailable else {},
+    )
+
+
+def snapshot(cluster: str, jobs: tuple[Job, ...], at: float = NOW - 4, error: str | None = None) -> Snapshot:
+    nodes = alpha_nodes() if cluster == "alpha" else beta_nodes()
+    summary = (
+        partitions("gpu", "mi250x", nodes, {"idle": 1, "mixed": 1})
+        if cluster == "alpha"
+        else partitions("accel", "a100", nodes, {"mixed": 1, "drained": 1}, unavailable=4)
+    )
+    return Snapshot(cluster, jobs, nodes, (summary,), at, at, error)
+
+
+def big_jobs(count: int, cluster: str = "alpha", start: int = 100_000) -> tuple[Job, ...]:
+    """``count`` jobs, a third pending, for benchmarks and scrolling tests."""
+    return tuple(
+        pending(str(start + i), cluster, name=f"sweep-{i % 97}") if i % 3 == 0
+        else job(str(start + i), cluster, name=f"sweep-{i % 97}", time_used_s=i % 5000)
+        for i in range(count)
+    )
+
+
+def cluster(name: str, partition: str, gpu_type: str, queue_s: float = 15.0) -> Cluster:
+    return Cluster(
+        name=name,
+        ssh=SshTarget(alias=name),
+        partitions=(GpuPartition(partition, gpu_type), GpuPartition("cpu" if name == "alpha" else "normal")),
+        refresh=Refresh(queue_s=queue_s),
+    )
+
+
+def workspace(alpha_snapshot: Snapshot | None = None, beta_snapshot: Snapshot | None = None, **config: Any) -> FakeWorkspace:
+    alpha = cluster("alpha", "gpu", "mi250x")
+    beta = cluster("beta", "accel", "a100", queue_s=30.0)
+    cfg = Config(clusters=(alpha, beta), **config)
+    sessions = [
+        FakeSession(alpha, alpha_snapshot or snapshot("alpha", alpha_jobs()), LinkStatus("alpha", LinkState.CONNECTED)),
+        FakeSession(
+            beta,
+            beta_snapshot or snapshot("beta", beta_jobs()),
+            LinkStatus("beta", LinkState.BACKING_OFF, "next try in 7 s", retry_at=NOW + 7, reason="Connection refused"),
+        ),
+    ]
+    return FakeWorkspace(cfg, sessions)
+
+
+def without(snap: Snapshot, *job_ids: str) -> Snapshot:
+    return dataclasses.replace(snap, jobs=tuple(j for j in snap.jobs if j.job_id not in job_ids))
