@@ -10,12 +10,8 @@ LAB="${HPCTUI_LAB_DIR:-/tmp/hpctui-lab}"
 LAB_USER=hpcuser
 CLUSTERS=(alpha beta)
 
-# Settings a running lab was started with win over the environment, so lab/down and lab/ctl
-# work without re-exporting anything.
-if [[ -f "$LAB/lab.env" ]]; then
-    # shellcheck disable=SC1091
-    source "$LAB/lab.env"
-else
+# wanted_ports: the ports asked for by the environment.
+wanted_ports() {
     BASE="${HPCTUI_LAB_PORT_BASE:-26800}"
     if [[ -n "${HPCTUI_LAB_PORT_BASE:-}" ]]; then
         SSH_PORT_ALPHA="${HPCTUI_LAB_SSH_PORT_ALPHA:-$((BASE + 31))}"
@@ -24,9 +20,18 @@ else
         SSH_PORT_ALPHA="${HPCTUI_LAB_SSH_PORT_ALPHA:-2221}"
         SSH_PORT_BETA="${HPCTUI_LAB_SSH_PORT_BETA:-2222}"
     fi
+}
+
+# The ports a lab was created with (lab.env) win over the environment, so lab/down, lab/ctl and
+# a plain lab/up work on it without re-exporting anything (lab/up may change them, see there).
+if [[ -f "$LAB/lab.env" ]]; then
+    # shellcheck disable=SC1091
+    source "$LAB/lab.env"
+else
+    wanted_ports
 fi
-DBD_PORT=$((BASE + 0))
-DB_PORT=$((BASE + 1))
+derive_ports() { DBD_PORT=$((BASE + 0)); DB_PORT=$((BASE + 1)); }
+derive_ports
 MUNGE_SOCKET="$LAB/munge/munge.socket"
 
 log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -53,10 +58,36 @@ is_running() {
     [[ -n "$state" && "$state" != Z ]]
 }
 
+# conf_files NAME: the config files daemon NAME reads at start.
+conf_files() {
+    case "$1" in
+    slurmdbd) echo "$LAB/dbd/slurmdbd.conf" ;;
+    slurmctld-*) echo "$LAB/${1#slurmctld-}/slurm.conf" "$LAB/${1#slurmctld-}/gres.conf" ;;
+    slurmd-a*) echo "$LAB/alpha/slurm.conf" "$LAB/alpha/gres.conf" ;;
+    slurmd-b*) echo "$LAB/beta/slurm.conf" "$LAB/beta/gres.conf" ;;
+    sshd-*) echo "$LAB/ssh/sshd_${1#sshd-}.conf" ;;
+    esac
+}
+
+conf_sum() { local files; files="$(conf_files "$1")"; [[ -z "$files" ]] || cat $files | sha256sum | cut -c1-16; }
+
+# stop_if_stale NAME: stop a running daemon whose config changed since it started (lab/up
+# then starts it again), so re-running a newer lab/up on a running lab applies the change.
+stop_if_stale() {
+    local name="$1" sumfile="$LAB/pids/$1.sum"
+    is_running "$name" || return 0
+    # Started by a lab/up that kept no checksum: take it as current.
+    [[ -f "$sumfile" ]] || { conf_sum "$name" >"$sumfile"; return 0; }
+    [[ "$(cat "$sumfile")" != "$(conf_sum "$name")" ]] || return 0
+    log "$name: config changed, restarting it"
+    stop_daemon "$name"
+}
+
 # launch NAME CMD...: start CMD in its own session, stdio to $LAB/log/NAME.out, record its pid.
 launch() {
     local name="$1"; shift
     if is_running "$name"; then return 0; fi
+    conf_sum "$name" >"$LAB/pids/$name.sum"
     setsid "$@" </dev/null >>"$LAB/log/$name.out" 2>&1 &
     echo $! >"$(pidfile "$name")"
 }
@@ -64,7 +95,7 @@ launch() {
 # stop_daemon NAME: TERM, wait up to 15 s, then KILL. Only the pid we recorded.
 stop_daemon() {
     local name="$1" pid i
-    if ! is_running "$name"; then rm -f "$(pidfile "$name")"; return 0; fi
+    if ! is_running "$name"; then rm -f "$(pidfile "$name")" "$LAB/pids/$name.sum"; return 0; fi
     pid="$(cat "$(pidfile "$name")")"
     # sshd: also end its per-connection children, so stopping it drops live sessions.
     local children=""
@@ -75,7 +106,7 @@ stop_daemon() {
         sleep 0.1
     done
     if is_running "$name"; then log "$name did not stop, killing"; kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
-    rm -f "$(pidfile "$name")"
+    rm -f "$(pidfile "$name")" "$LAB/pids/$name.sum"
 }
 
 # wait_for SECONDS WHAT CMD...: retry CMD every 0.3 s.
