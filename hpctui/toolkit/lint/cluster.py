@@ -23,7 +23,7 @@ HIP_ALLOC = ("PYTORCH_HIP_ALLOC_CONF", "expandable_segments:True")
 _NPROC = re.compile(r"(?<![\w.-])nproc(?![\w.-])|getconf\s+_?NPROCESSORS_ONLN")
 _CAPPED = re.compile(r"SLURM_CPUS|\bmin\b|\s-[lg][te]\s|\?")  # min(), [ -le ], $(( a < b ? a : b ))
 _ROCM = re.compile(r"(?i)\brocm|\bhip\b|\b(?:HIP|ROCR)_VISIBLE_DEVICES\b|\bMIOPEN_")
-_WANDB = re.compile(r"(?i)\bwandb\b")
+_WANDB = re.compile(r"(?i)\bwandb")  # also WANDB_PROJECT=..., --wandb
 _PROJ_USERS = re.compile(r"\b(?:rasterio|pyproj|geopandas|gdal\w*|ogr2ogr)\b")
 
 MEM = rule(

@@ -12,8 +12,8 @@ from hpctui.toolkit.lint.shellsyntax import ShellScript, read_makefile, read_she
 
 MAKEFILE_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile"})
 SHELL_SUFFIXES = frozenset({".sh", ".bash", ".ksh", ".zsh"})
-SBATCH_SUFFIXES = frozenset({".sbatch", ".slurm"})
-_SHEBANG = re.compile(r"^#!\s*(?:/usr)?/\S*?(?:env\s+(?:-\S+\s+)*)?(?P<prog>[\w.]+)")
+SBATCH_SUFFIXES = frozenset({".sbatch", ".slurm", ".job"})
+SHELLS = frozenset({"sh", "bash", "dash", "ksh", "zsh"})
 _SBATCH_LINE = re.compile(r"^#SBATCH\s", re.M)
 # `# hpctui: noqa`, `# hpctui: noqa HPC001,HPC002`, `# hpctui: noqa-file HPC001`
 _NOQA = re.compile(r"#\s*hpctui:\s*noqa(?P<file>-file)?\b:?(?P<codes>(?:[\s,]*[A-Z]+\d+)*)")
@@ -27,15 +27,25 @@ def detect_kind(path: str, text: str) -> Kind | None:
         return Kind.MAKEFILE
     if p.name == "ssh_config" or (p.name == "config" and p.parent.name == ".ssh"):
         return Kind.SSH_CONFIG
-    shebang = _SHEBANG.match(text)
-    program = shebang["prog"] if shebang else ""
+    program = _interpreter(text)
     if p.suffix in (".py", ".pyw") or program.startswith("python"):
         return Kind.PYTHON
-    if _SBATCH_LINE.search(text) or p.suffix in SBATCH_SUFFIXES:
-        return Kind.SBATCH
-    if p.suffix in SHELL_SUFFIXES or program in ("sh", "bash", "dash", "ksh", "zsh"):
-        return Kind.SHELL
-    return None
+    shell = p.suffix in SHELL_SUFFIXES or program in SHELLS
+    if shell or p.suffix in SBATCH_SUFFIXES or not p.suffix:  # not README.md quoting #SBATCH lines
+        if _SBATCH_LINE.search(text) or p.suffix in SBATCH_SUFFIXES:
+            return Kind.SBATCH
+    return Kind.SHELL if shell else None
+
+
+def _interpreter(text: str) -> str:
+    """The program of a ``#!`` line (through ``/usr/bin/env [-S] prog``), or ""."""
+    if not text.startswith("#!"):
+        return ""
+    words = text[2 : text.find("\n") if "\n" in text else None].split()
+    names = [PurePath(w).name for w in words if not w.startswith("-") and "=" not in w]
+    if names[:1] == ["env"]:
+        names = names[1:]
+    return names[0] if names else ""
 
 
 class Document:

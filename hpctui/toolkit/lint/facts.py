@@ -86,7 +86,7 @@ def sets_env(script: ShellScript, name: str, wanted: str | None = None) -> bool:
 def python_runs(script: ShellScript) -> Iterator[Word]:
     """Where the file starts Python (python, python3.11, torchrun, accelerate, deepspeed)."""
     for command in script.commands:
-        if command.words and command.words[0].name in ("echo", "printf"):
+        if not command.runs_words:
             continue
         for word in command.words:
             if _PYTHON.match(word.name):

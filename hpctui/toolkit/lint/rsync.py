@@ -39,7 +39,7 @@ UNANCHORED = rule(
     "disappears on the cluster. Names meant for every depth (.git, __pycache__, *.pyc, "
     "node_modules) and patterns naming a path (pkg/data) are not reported.",
     fix="anchor it: --exclude '/data' (top level only)",
-    source="Never exclude without leading slash: `data` without slash also removes `src/mypackage/data/`",
+    source="Never exclude without leading slash: ... `data` without slash also removes `src/mypackage/data/` (Python source code!)",
     section=SECTION,
 )  # fmt: skip
 

@@ -74,7 +74,8 @@ def _set_options(args: Sequence[str]) -> set[str]:
 @INTERACTIVE.check(Kind.SBATCH)
 def _interactive(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     for command in doc.script.commands:
-        yield from _interactive_interpreter(command)
+        if command.runs_words:
+            yield from _interactive_interpreter(command)
     for request in command_requests(doc.script):
         if request.tool is None or request.tool.name != "srun":
             continue

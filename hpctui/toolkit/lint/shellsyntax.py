@@ -53,10 +53,14 @@ class Command:
     words: tuple[Word, ...]
     assignments: tuple[Word, ...]
 
+    @property
+    def runs_words(self) -> bool:
+        """False for an empty command and for echo/printf, whose words are only printed."""
+        return bool(self.words) and self.words[0].name not in ("echo", "printf")
+
     def find(self, *names: str) -> int | None:
-        """Index of the first word named one of ``names`` (so ``srun -n1 rsync ...`` finds rsync);
-        None when absent or when the command only prints it (echo, printf)."""
-        if not self.words or self.words[0].name in ("echo", "printf"):
+        """Index of the first word named one of ``names`` (so ``srun -n1 rsync ...`` finds rsync)."""
+        if not self.runs_words:
             return None
         return next((i for i, w in enumerate(self.words) if w.name in names), None)
 

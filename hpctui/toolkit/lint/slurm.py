@@ -60,7 +60,7 @@ RESUME = rule(
     "(latest.pt) and passing --resume, every restart throws away all finished epochs.",
     fix='if [ -f "$OUTPUT_DIR/latest.pt" ]; then RESUME_ARG="--resume $OUTPUT_DIR/latest.pt"; fi '
     "and save latest.pt every epoch",
-    source="Auto-Resume Pattern: if [ -f \"$OUTPUT_DIR/latest.pt\" ] ... RESUME_ARG=\"--resume ...\"",
+    source='if [ -f "$OUTPUT_DIR/latest.pt" ]; then ... RESUME_ARG="--resume $OUTPUT_DIR/latest.pt"',
     section="SLURM Essentials / Auto-Resume Pattern",
 )  # fmt: skip
 
