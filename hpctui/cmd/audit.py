@@ -1,0 +1,36 @@
+"""`hpctui audit`: every state-changing command hpctui ran, oldest first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+
+from hpctui.services.audit import AuditLog
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("audit", help="print the audit log of commands hpctui ran on clusters")
+    parser.add_argument("--cluster", metavar="NAME", help="only this cluster")
+    parser.add_argument("--last", type=int, metavar="N", help="only the last N entries")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--path", action="store_true", help="print where the log is and exit")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    log = AuditLog()
+    if args.path:
+        print(log.path)
+        return 0
+    entries = [e for e in log.entries() if args.cluster in (None, e.cluster)]
+    if args.last is not None:
+        entries = entries[-args.last :] if args.last > 0 else []
+    for entry in entries:
+        if args.json:
+            print(json.dumps(asdict(entry), ensure_ascii=False))
+        else:
+            status = "ok" if entry.ok else "refused" if entry.exit_status is not None else "unconfirmed"
+            print(f"{entry.when}  {entry.cluster}  {status:<11}  {entry.command}")
+            print(f"    {entry.result}".replace("\n", "\n    "))
+    return 0

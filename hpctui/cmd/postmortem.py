@@ -1,0 +1,99 @@
+"""`hpctui postmortem [CLUSTER] [--days N] [--json]`: how the last days' jobs ended, with advice."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from hpctui.cmd.common import add_config_option, connected, pick_clusters
+from hpctui.config.load import load_config
+from hpctui.errors import UserError
+from hpctui.ui.format import duration
+
+if TYPE_CHECKING:
+    from hpctui.config.model import Cluster
+    from hpctui.services.cluster import ClusterSession
+    from hpctui.services.postmortem import PostMortemRow
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("postmortem", help="sacct of your jobs of the last days, failures with advice")
+    add_config_option(parser)
+    parser.add_argument("cluster", nargs="?", metavar="CLUSTER", help="one cluster (default: all)")
+    parser.add_argument("--days", type=int, default=7, metavar="N", help="how far back (default 7)")
+    parser.add_argument("--steps", action="store_true", help="show each job's steps too")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.days < 1:
+        raise UserError(f"--days must be at least 1, not {args.days}")
+    clusters = pick_clusters(load_config(args.config), [args.cluster] if args.cluster else None)
+    results = asyncio.run(_collect(clusters, args.days))
+    if args.json:
+        print(json.dumps({name: _as_json(rows) for name, rows in results.items()}, indent=2))
+    else:
+        print("\n\n".join(_as_text(name, rows, args.steps) for name, rows in results.items()))
+    return 0 if all(not isinstance(rows, str) for rows in results.values()) else 1
+
+
+async def _collect(clusters: list[Cluster], days: int) -> dict[str, list[PostMortemRow] | str]:
+    async with connected(clusters) as sessions:
+        found = await asyncio.gather(*(_one(s, days) for s in sessions.values()))
+    return dict(zip(sessions, found, strict=True))
+
+
+async def _one(session: ClusterSession, days: int) -> list[PostMortemRow] | str:
+    """The cluster's rows, or why there are none (one line)."""
+    from hpctui.services.postmortem import PostMortem
+    from hpctui.slurm.errors import SlurmProblem
+    from hpctui.ssh.types import LinkError
+
+    try:
+        snapshot = await session.poller.poll_once()  # jobs accounting has not caught up with
+        postmortem = PostMortem(session.link, session.name, session.cluster.queue_user)
+        return await postmortem.fetch(days, snapshot if snapshot.error is None else None)
+    except (SlurmProblem, LinkError) as exc:
+        return str(exc)
+
+
+def _as_json(rows: list[PostMortemRow] | str) -> dict[str, object]:
+    if isinstance(rows, str):
+        return {"ok": False, "error": rows, "jobs": []}
+    jobs = [{**asdict(r.record), "source": r.source, "advice": r.advice, "max_rss_bytes": r.max_rss_bytes} for r in rows]
+    return {"ok": True, "error": None, "jobs": jobs}
+
+
+def _as_text(cluster: str, rows: list[PostMortemRow] | str, steps: bool) -> str:
+    from hpctui.services.postmortem import human_bytes
+
+    if isinstance(rows, str):
+        return f"{cluster}: FAILED: {rows}"
+    header = ("JobID", "JobName", "Partition", "Elapsed", "Timelimit", "MaxRSS", "MaxVMSize", "State", "ExitCode")
+    table = [header]
+    advice: dict[int, str] = {}
+    for row in rows:
+        r = row.record
+        state = r.state_detail + (" (squeue)" if row.source == "squeue" else "")
+        table.append((r.job_id, r.name, r.partition, _dur(r.elapsed_s), duration(r.time_limit_s),
+                      human_bytes(row.max_rss_bytes), human_bytes(row.max_vmsize_bytes), state, r.exit_code))  # fmt: skip
+        if row.advice:
+            advice[len(table) - 1] = row.advice
+        for s in r.steps if steps else ():
+            table.append((f" {s.step_id}", s.name, "", _dur(s.elapsed_s), "", human_bytes(s.max_rss_bytes),
+                          human_bytes(s.max_vmsize_bytes), s.state, s.exit_code))  # fmt: skip
+    widths = [min(32, max(len(line[i]) for line in table)) for i in range(len(header))]
+    lines = [f"{cluster}: {len(rows)} jobs"]
+    for index, line in enumerate(table):
+        lines.append("  " + "  ".join(cell[:w].ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+        if index in advice:
+            lines.append(f"      -> {advice[index]}")
+    return "\n".join(lines)
+
+
+def _dur(seconds: int | None) -> str:
+    return "" if seconds is None else duration(seconds)

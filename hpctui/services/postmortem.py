@@ -1,0 +1,114 @@
+"""Post-mortem: the user's jobs of the last N days from accounting, with one-line advice for
+the ways jobs die. Accounting lags the controller by a second or two, so jobs the poller's
+latest snapshot has and sacct has not yet are merged in (``source == "squeue"``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hpctui.services.actions import Runner
+from hpctui.slurm.commands import sacct_command
+from hpctui.slurm.errors import SlurmError, check_errors
+from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
+from hpctui.slurm.parse import parse_sacct
+
+# One line each; the field notes' lessons where they apply.
+ADVICE: dict[str, str] = {
+    "TIMEOUT": "Hit its time limit: resubmit with ~1.5x the time, or from the stage it reached; "
+    "save latest.pt every epoch so the auto-resume pattern continues.",
+    "OUT_OF_MEMORY": "Ran out of memory (compare MaxRSS with the request): resubmit with 2x --mem; "
+    "on partitions that allocate whole nodes drop --mem instead.",
+    "NODE_FAIL": "A node failed, not your job: resubmit it; #SBATCH --requeue lets Slurm do that itself.",
+    "PREEMPTED": "Preempted: #SBATCH --requeue resubmits automatically, and the auto-resume "
+    "pattern (latest.pt) continues where it stopped.",
+    "CANCELLED": "Cancelled (State says by whom): resubmit from the stage it reached if it was not meant to stop.",
+    "FAILED": "Exited non-zero: open its log; set -euo pipefail makes the first failing command the last line.",
+    "BOOT_FAIL": "The node failed to boot: resubmit it.",
+    "DEADLINE": "Missed its --deadline: resubmit with a later deadline or a shorter time limit.",
+}
+
+
+@dataclass(frozen=True)
+class PostMortemRow:
+    record: AccountingRecord
+    source: str  # "sacct", or "squeue" for a job accounting does not show yet
+
+    @property
+    def job_id(self) -> str:
+        return self.record.job_id
+
+    @property
+    def advice(self) -> str | None:
+        return ADVICE.get(self.record.state)
+
+    @property
+    def max_rss_bytes(self) -> int | None:
+        """MaxRSS of the batch step (the script itself), else the largest of the steps."""
+        batch = batch_step(self.record)
+        if batch is not None and batch.max_rss_bytes is not None:
+            return batch.max_rss_bytes
+        return self.record.max_rss_bytes
+
+    @property
+    def max_vmsize_bytes(self) -> int | None:
+        batch = batch_step(self.record)
+        if batch is not None and batch.max_vmsize_bytes is not None:
+            return batch.max_vmsize_bytes
+        return self.record.max_vmsize_bytes
+
+
+def batch_step(record: AccountingRecord) -> AccountingStep | None:
+    return next((s for s in record.steps if s.step_id.endswith(".batch")), None)
+
+
+class PostMortem:
+    def __init__(self, link: Runner, cluster_name: str, user: str | None = None) -> None:
+        self.link = link
+        self.cluster_name = cluster_name
+        self.user = user
+
+    async def fetch(self, days: int = 7, snapshot: Snapshot | None = None) -> list[PostMortemRow]:
+        """Jobs of the last ``days`` days; raises SlurmError when sacct refuses (Slurm's words)."""
+        result = await self.link.run(sacct_command(self.user, days=days))
+        check_errors(result.stderr)
+        if not result.ok:
+            raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
+        return merge(parse_sacct(result.stdout, self.cluster_name), snapshot)
+
+
+def merge(records: list[AccountingRecord], snapshot: Snapshot | None) -> list[PostMortemRow]:
+    rows = [PostMortemRow(r, "sacct") for r in records]
+    if snapshot is None:
+        return rows
+    known = {r.job_id for r in records}
+    return rows + [PostMortemRow(record_from_job(j), "squeue") for j in snapshot.jobs if j.job_id not in known]
+
+
+def record_from_job(job: Job) -> AccountingRecord:
+    """What squeue knows of a job, in accounting's shape (no steps, no memory figures yet)."""
+    return AccountingRecord(
+        job_id=job.job_id,
+        name=job.name,
+        partition=job.partition,
+        elapsed_s=job.time_used_s,
+        time_limit_s=job.time_limit_s,
+        state=job.state,
+        state_detail=job.state,
+        exit_code="",
+        start=job.start_time,
+        end=None,
+        work_dir=job.work_dir,
+        cluster=job.cluster,
+    )
+
+
+def human_bytes(value: int | None) -> str:
+    """``1.5G``, ``312M``, ``812K``: binary units as Slurm prints them; "" for no value."""
+    if value is None:
+        return ""
+    size = float(value)
+    for unit in ("B", "K", "M", "G"):
+        if size < 1024:
+            return f"{size:.0f}{unit}" if unit == "B" or size >= 100 else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{size:.1f}T"

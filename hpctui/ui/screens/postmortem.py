@@ -1,0 +1,226 @@
+"""Post-mortem: the cluster's jobs of the last N days from sacct, steps folded under their job,
+failures highlighted with one line of advice. The table is keyed by job id and updated in place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import RowDoesNotExist
+
+from hpctui.services.postmortem import PostMortem, PostMortemRow, human_bytes, merge
+from hpctui.slurm.errors import SlurmProblem
+from hpctui.slurm.models import AccountingStep, Snapshot
+from hpctui.ssh.types import LinkError
+from hpctui.ui.columns import state_category
+from hpctui.ui.format import duration
+
+if TYPE_CHECKING:
+    from hpctui.services.cluster import ClusterSession
+
+COLUMNS = ("JobID", "JobName", "Partition", "Elapsed", "Timelimit", "MaxRSS", "MaxVMSize", "State", "ExitCode", "Advice")
+STATE_STYLES = {"bad": "bold red", "running": "green", "pending": "yellow", "done": "", "transition": "cyan"}
+DEFAULT_DAYS = 7
+
+
+class PostMortemScreen(Screen[None]):
+    DEFAULT_CSS = """
+    PostMortemScreen #title { height: 1; padding: 0 1; text-style: bold; background: $panel; }
+    PostMortemScreen DataTable { height: 1fr; }
+    PostMortemScreen #advice { height: auto; min-height: 1; padding: 0 1; background: $boost; }
+    """
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("enter", "toggle_steps", "Steps", id="details"),
+        Binding("r", "reload", "Reload", id="refresh"),
+        Binding("l", "log('stdout')", "Log", id="log"),
+        Binding("e", "log('stderr')", "Stderr", show=False, id="log_stderr"),
+        Binding("s", "resubmit", "Resubmit", id="resubmit"),
+        Binding("plus", "days(1)", "+1 day", show=False),
+        Binding("minus", "days(-1)", "-1 day", show=False),
+        Binding("f", "failures_only", "Failures only"),
+    ]
+
+    def __init__(self, session: ClusterSession, days: int = DEFAULT_DAYS) -> None:
+        super().__init__()
+        self.session = session
+        self.days = days
+        self.postmortem = PostMortem(session.link, session.cluster.name, session.cluster.queue_user)
+        self.rows: dict[str, PostMortemRow] = {}  # by job id, in sacct order
+        self.expanded: set[str] = set()
+        self.failures_only = False
+        self._unsubscribe = lambda: None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
+        for name in COLUMNS:
+            table.add_column(name, key=name)
+        yield table
+        yield Static(id="advice")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._title("loading …")
+        self._unsubscribe = self.session.poller.subscribe(self._on_snapshot)
+        self.action_reload()
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def _title(self, status: str) -> None:
+        only = " · failures only" if self.failures_only else ""
+        text = f"Post-mortem · {self.session.cluster.name} · last {self.days} days{only} · {status}"
+        self.query_one("#title", Static).update(Text(text))
+
+    def action_reload(self) -> None:
+        self.run_worker(self._load(), name="post-mortem", exclusive=True, exit_on_error=False)
+
+    async def _load(self) -> None:
+        try:
+            rows = await self.postmortem.fetch(self.days, self.session.poller.latest)
+        except (SlurmProblem, LinkError) as exc:
+            self._title("failed")
+            self.notify(str(exc), title="sacct", severity="error", timeout=15, markup=False)
+            return
+        self.rows = {row.job_id: row for row in rows}
+        self._render_rows()
+        failed = sum(1 for row in rows if row.advice)
+        self._title(f"{len(rows)} jobs, {failed} failed")
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        """Jobs the controller has and accounting not yet: shown as "from squeue"."""
+        sacct_rows = [row.record for row in self.rows.values() if row.source == "sacct"]
+        self.rows = {row.job_id: row for row in merge(sacct_rows, snapshot)}
+        self._render_rows()
+
+    # ----- the table, updated in place --------------------------------------------------
+
+    def _wanted(self) -> list[tuple[str, list[Text]]]:
+        wanted: list[tuple[str, list[Text]]] = []
+        for job_id, row in self.rows.items():
+            if self.failures_only and not row.advice:
+                continue
+            wanted.append((job_id, job_cells(row, job_id in self.expanded)))
+            if job_id in self.expanded:
+                wanted += [(step.step_id, step_cells(step)) for step in row.record.steps]
+        return wanted
+
+    def _render_rows(self) -> None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        wanted = self._wanted()
+        keys = {key for key, _ in wanted}
+        for row_key in [k for k in table.rows if k.value not in keys]:
+            table.remove_row(row_key)
+        for key, cells in wanted:
+            if key in table.rows:
+                for column, cell in zip(COLUMNS, cells, strict=True):
+                    table.update_cell(key, column, cell)
+            else:
+                table.add_row(*cells, key=key)
+        order = {key: index for index, (key, _) in enumerate(wanted)}
+        table.sort("JobID", key=lambda job_cell: order.get(job_cell.plain.strip("▸▾ └"), len(order)))
+        self._show_advice()
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_advice()
+
+    def _show_advice(self) -> None:
+        row = self._current()
+        advice = self.query_one("#advice", Static)
+        if row is None:
+            advice.update("")
+            return
+        source = " (from squeue: accounting has not caught up yet)" if row.source == "squeue" else ""
+        text = Text(f"{row.job_id} {row.record.state_detail}{source}", style=_state_style(row.record.state))
+        if row.advice:
+            text.append(f"  {row.advice}", style="")
+        advice.update(text)
+
+    def _current_key(self) -> str | None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except RowDoesNotExist:
+            return None
+        return key.split(".")[0] if key else None
+
+    def _current(self) -> PostMortemRow | None:
+        key = self._current_key()
+        return self.rows.get(key) if key else None
+
+    # ----- actions ------------------------------------------------------------------------
+
+    def action_toggle_steps(self) -> None:
+        key = self._current_key()
+        if key is None:
+            return
+        self.expanded.symmetric_difference_update({key})
+        self._render_rows()
+
+    def action_failures_only(self) -> None:
+        self.failures_only = not self.failures_only
+        self._render_rows()
+        self._title(f"{len(self.rows)} jobs")
+
+    def action_days(self, delta: int) -> None:
+        self.days = max(1, self.days + delta)
+        self._title("loading …")
+        self.action_reload()
+
+    def action_log(self, stream: str) -> None:
+        from hpctui.ui.screens.log import LogScreen
+
+        if (key := self._current_key()) is not None:
+            self.app.push_screen(LogScreen(self.session, key, stream=stream))
+
+    def action_resubmit(self) -> None:
+        from hpctui.ui.screens.resubmit import ResubmitScreen
+
+        if (key := self._current_key()) is not None:
+            self.app.push_screen(ResubmitScreen(self.session, key))
+
+
+def job_cells(row: PostMortemRow, expanded: bool) -> list[Text]:
+    record = row.record
+    marker = ("▾ " if expanded else "▸ ") if record.steps else "  "
+    style = _state_style(record.state)
+    state = record.state_detail + (" (squeue)" if row.source == "squeue" else "")
+    return [
+        Text(marker + record.job_id),
+        Text(record.name),
+        Text(record.partition),
+        Text(duration(record.elapsed_s) if record.elapsed_s is not None else ""),
+        Text(duration(record.time_limit_s)),
+        Text(human_bytes(row.max_rss_bytes)),
+        Text(human_bytes(row.max_vmsize_bytes)),
+        Text(state, style=style),
+        Text(record.exit_code, style=style if record.exit_code not in ("", "0:0") else ""),
+        Text(row.advice or "", style="italic"),
+    ]
+
+
+def step_cells(step: AccountingStep) -> list[Text]:
+    dim = "dim"
+    return [
+        Text(" └ " + step.step_id, style=dim),
+        Text(step.name, style=dim),
+        Text(""),
+        Text(duration(step.elapsed_s) if step.elapsed_s is not None else "", style=dim),
+        Text(""),
+        Text(human_bytes(step.max_rss_bytes), style=dim),
+        Text(human_bytes(step.max_vmsize_bytes), style=dim),
+        Text(step.state, style=_state_style(step.state) or dim),
+        Text(step.exit_code, style=dim),
+        Text(""),
+    ]
+
+
+def _state_style(state: str) -> str:
+    return STATE_STYLES.get(state_category(state), "")

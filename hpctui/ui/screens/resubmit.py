@@ -1,0 +1,191 @@
+"""Resubmit a job: pick a stage, edit time / memory / partition, read the lint findings and the
+exact command, confirm, and see the new job id."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+
+from hpctui.errors import UserError
+from hpctui.services.resubmit import ResubmitChoice, ResubmitDraft, Resubmitter
+from hpctui.ui.dialogs.confirm import confirm
+
+if TYPE_CHECKING:
+    from hpctui.services.cluster import ClusterSession
+    from hpctui.toolkit.lint import Finding
+
+
+class ResubmitScreen(Screen[None]):
+    DEFAULT_CSS = """
+    ResubmitScreen #title { height: 1; padding: 0 1; text-style: bold; background: $panel; }
+    ResubmitScreen VerticalScroll { height: 1fr; padding: 0 1; }
+    ResubmitScreen .section { margin-top: 1; text-style: bold; color: $text-accent; }
+    ResubmitScreen #choices { height: auto; }
+    ResubmitScreen #stages { width: 40; height: auto; }
+    ResubmitScreen #edits { width: 1fr; height: auto; padding-left: 2; }
+    ResubmitScreen #edits Input { width: 30; }
+    ResubmitScreen #edits Horizontal { height: auto; }
+    ResubmitScreen #edits Label { width: 12; padding-top: 1; }
+    ResubmitScreen #commands { background: $boost; padding: 0 1; }
+    ResubmitScreen #problem { color: $text-error; }
+    ResubmitScreen #result { color: $text-success; text-style: bold; }
+    ResubmitScreen #submit { margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("ctrl+s", "submit", "Submit…", priority=True),
+        Binding("ctrl+t", "apply_suggestion", "Apply suggestion", priority=True),
+    ]
+
+    def __init__(self, session: ClusterSession, job_id: str) -> None:
+        super().__init__()
+        self.session = session
+        self.job_id = job_id
+        self.resubmitter = Resubmitter(session.link, session.cluster, session.actions)
+        self.draft: ResubmitDraft | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Resubmit job {self.job_id} on {self.session.cluster.name}"), id="title")
+        with VerticalScroll():
+            yield Static(Text("fetching the job, its script and its accounting …"), id="info")
+            yield Static(id="resume")
+            with Horizontal(id="choices"):
+                with Vertical(id="stages"):
+                    yield Static("Start from", classes="section")
+                    yield RadioSet(RadioButton("the script's default (plain resubmit)", value=True), id="stage-set")
+                with Vertical(id="edits"):
+                    yield Static("Resources", classes="section")
+                    for name in ("time", "mem", "partition"):
+                        with Horizontal():
+                            yield Label(name.capitalize() if name != "mem" else "Memory/node")
+                            yield Input(id=f"edit-{name}", disabled=True)
+                    yield Static(id="suggestion")
+            yield Static("Lint", classes="section")
+            yield Static(id="lint")
+            yield Static("Will run", classes="section")
+            yield Static(id="commands")
+            yield Static(id="problem")
+            yield Button("Submit… (ctrl+s)", id="submit", variant="warning", disabled=True)
+            yield Static(id="result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.run_worker(self._load(), name=f"resubmit {self.job_id}", exit_on_error=False)
+
+    async def _load(self) -> None:
+        try:
+            draft = await self.resubmitter.prepare(self.job_id)
+        except UserError as exc:
+            self.query_one("#info", Static).update(Text(str(exc), style="bold red"))
+            return
+        self.draft = draft
+        self._show(draft)
+
+    def _show(self, draft: ResubmitDraft) -> None:
+        self.query_one("#title", Static).update(
+            Text(f"Resubmit job {draft.job_id} ({draft.name}) on {draft.cluster} · last state {draft.last_state or '?'}")
+        )
+        script = draft.script_path or f"{draft.saved_copy} (a saved copy of the submitted script)"
+        info = [f"WorkDir  {draft.work_dir}", f"Script   {script}", *draft.notes]
+        self.query_one("#info", Static).update(Text("\n".join(info)))
+        self.query_one("#resume", Static).update(Text(draft.resume_note() or ""))
+        stage_set = self.query_one("#stage-set", RadioSet)
+        for stage in draft.stages.values if draft.stages else ():
+            stage_set.mount(RadioButton(f"stage {stage} ({draft.stages.variable}={stage})", name=str(stage)))
+        originals = {"time": draft.options.time, "mem": draft.options.mem, "partition": draft.options.partition}
+        for name, value in originals.items():
+            field = self.query_one(f"#edit-{name}", Input)
+            field.value = value or ""
+            field.disabled = False
+        if draft.options.mem_per_cpu:
+            self.query_one("#edit-mem", Input).placeholder = f"now {draft.options.mem_per_cpu} per CPU"
+        self.query_one("#suggestion", Static).update(Text(_suggestion_text(draft)))
+        self.query_one("#lint", Static).update(_lint_text(draft.findings))
+        self.query_one("#submit", Button).disabled = False
+        self._preview()
+
+    def choice(self) -> ResubmitChoice:
+        """What the form says; values equal to the job's own are no edit."""
+        assert self.draft is not None
+        pressed = self.query_one("#stage-set", RadioSet).pressed_button
+        stage = int(pressed.name) if pressed is not None and pressed.name else None
+        options = self.draft.options
+        values = {n: self.query_one(f"#edit-{n}", Input).value.strip() for n in ("time", "mem", "partition")}
+        return ResubmitChoice(
+            stage=stage,
+            time=values["time"] if values["time"] != (options.time or "") else None,
+            mem=values["mem"] if values["mem"] != (options.mem or "") else None,
+            partition=values["partition"] if values["partition"] != (options.partition or "") else None,
+        )
+
+    @on(Input.Changed)
+    @on(RadioSet.Changed)
+    def _preview(self) -> None:
+        if self.draft is None:
+            return
+        problem = self.query_one("#problem", Static)
+        try:
+            commands = self.resubmitter.commands(self.draft, self.choice())
+        except UserError as exc:
+            problem.update(Text(str(exc)))
+            self.query_one("#submit", Button).disabled = True
+            return
+        problem.update("")
+        self.query_one("#submit", Button).disabled = False
+        self.query_one("#commands", Static).update(Text("\n".join(commands)))
+
+    def action_apply_suggestion(self) -> None:
+        if self.draft is None:
+            return
+        suggested = self.draft.suggested
+        if suggested.time:
+            self.query_one("#edit-time", Input).value = suggested.time
+        if suggested.mem:
+            self.query_one("#edit-mem", Input).value = suggested.mem
+
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        if self.draft is not None and not self.query_one("#submit", Button).disabled:
+            self.run_worker(self._submit(self.draft, self.choice()), name="resubmit", exclusive=True, exit_on_error=False)
+
+    async def _submit(self, draft: ResubmitDraft, choice: ResubmitChoice) -> None:
+        commands = self.resubmitter.commands(draft, choice)
+        notes = "The first command writes the script shown by Slurm to that file." if len(commands) > 1 else ""
+        if not await confirm(self.app, f"Resubmit job {draft.job_id} on {draft.cluster}?", commands, notes):
+            return
+        submitted = await self.resubmitter.submit(draft, choice)
+        result = self.query_one("#result", Static)
+        if submitted.new_job_id is None:
+            result.update(Text(f"Not submitted: {submitted.message}", style="bold red"))
+            self.app.notify(submitted.message, title="resubmit refused", severity="error", timeout=15, markup=False)
+            return
+        result.update(Text(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})"))
+        self.app.notify(f"job {draft.job_id} -> {submitted.new_job_id}", title=f"resubmitted on {draft.cluster}", markup=False)
+
+
+def _suggestion_text(draft: ResubmitDraft) -> str:
+    suggested = draft.suggested
+    if suggested.time:
+        return f"{draft.last_state}: suggest --time={suggested.time} (x1.5); ctrl+t applies it"
+    if suggested.mem:
+        return f"{draft.last_state}: suggest --mem={suggested.mem} (x2); ctrl+t applies it"
+    return ""
+
+
+def _lint_text(findings: list[Finding]) -> Text:
+    if not findings:
+        return Text("no findings", style="green")
+    text = Text()
+    for finding in findings:
+        text.append(f"line {finding.line}: {finding.code} {finding.severity} ", style="bold yellow")
+        text.append(f"{finding.message}\n")
+        if finding.hint:
+            text.append(f"    {finding.hint}\n", style="dim")
+    return text
