@@ -19,8 +19,8 @@ from dataclasses import replace
 
 from hpctui.config.model import Cluster
 from hpctui.slurm.commands import poll_command
-from hpctui.slurm.errors import SlurmProblem, check_section
-from hpctui.slurm.models import Snapshot
+from hpctui.slurm.errors import SlurmParseError, SlurmProblem, check_section
+from hpctui.slurm.models import PollSection, Snapshot
 from hpctui.slurm.parse import parse_sinfo, parse_squeue, split_poll, summarise_partitions
 from hpctui.ssh.link import ClusterLink
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus
@@ -91,12 +91,12 @@ class Poller:
         unsubscribe = self._link.subscribe(self._on_link)
         try:
             while True:
-                await self._wait_until_due()
+                await self._sleep(self._next_queue - self._clock())
                 if self._link.status.state is LinkState.CONNECTED:
                     await self.poll_once()
-                else:
+                else:  # _on_link wakes us when it is back
                     self._publish_error(self._link_reason())
-                    self._next_queue = self._clock() + self._cluster.refresh.queue_s
+                    await self._sleep(self._cluster.refresh.queue_s)
         finally:
             unsubscribe()
 
@@ -105,14 +105,15 @@ class Poller:
         if status.state is LinkState.CONNECTED:
             self.refresh_now(nodes=True)
 
-    async def _wait_until_due(self) -> None:
-        delay = min(self._next_queue, self._next_nodes) - self._clock()
-        if delay > 0:
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
-            except TimeoutError:
-                pass
+    async def _sleep(self, delay: float) -> None:
+        """Sleep ``delay`` seconds, or less when refresh_now() or the link wakes us."""
+        if delay <= 0:
+            return
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        except TimeoutError:
+            pass
 
     def _link_reason(self) -> str:
         status = self._link.status
@@ -128,14 +129,12 @@ class Poller:
         except (LinkError, SlurmProblem) as exc:
             return replace(self.latest, error=str(exc))
 
-    def _snapshot(self, sections: dict, with_nodes: bool) -> Snapshot:
+    def _snapshot(self, sections: dict[str, PollSection], with_nodes: bool) -> Snapshot:
         now = time.time()
-        check_section(sections["squeue"])
-        jobs = tuple(parse_squeue(sections["squeue"].stdout, cluster=self._cluster.name))
+        jobs = tuple(parse_squeue(_section(sections, "squeue").stdout, cluster=self._cluster.name))
         snapshot = replace(self.latest, jobs=jobs, jobs_at=now, error=None)
         if with_nodes:
-            check_section(sections["sinfo"])
-            nodes = tuple(parse_sinfo(sections["sinfo"].stdout))
+            nodes = tuple(parse_sinfo(_section(sections, "sinfo").stdout))
             snapshot = replace(snapshot, nodes=nodes, partitions=summarise_partitions(nodes), nodes_at=now)
         return snapshot
 
@@ -143,10 +142,12 @@ class Poller:
         failed = snapshot.error is not None
         self._stretch = min(self._stretch * 2, MAX_STRETCH) if failed or took > SLOW_POLL_S else 1
         now = self._clock()
-        self._next_queue = now + self._cluster.refresh.queue_s * self._stretch
+        refresh = self._cluster.refresh
+        # Nodes ride along with a queue poll: never a separate round trip just for sinfo.
+        self._next_queue = now + min(refresh.queue_s, refresh.gpus_s) * self._stretch
         if with_nodes and not failed:
             self._want_nodes = False
-            self._next_nodes = now + self._cluster.refresh.gpus_s * self._stretch
+            self._next_nodes = now + refresh.gpus_s * self._stretch
         elif with_nodes:
             self._next_nodes = self._next_queue
 
@@ -156,3 +157,11 @@ class Poller:
         self.latest = replace(self.latest, error=reason)
         for callback in list(self._subscribers):
             callback(self.latest)
+
+
+def _section(sections: dict[str, PollSection], name: str) -> PollSection:
+    """The checked output of one command of the poll (its errors raised as SlurmError)."""
+    if name not in sections:
+        raise SlurmParseError(f"poll output has no {name} section (cut short?)")
+    check_section(sections[name])
+    return sections[name]
