@@ -115,7 +115,8 @@ class HpcApp(App[None]):
         return dict(VARIABLE_DEFAULTS)
 
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen(self.workspace)
+        self.main = MainScreen(self.workspace)
+        return self.main
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keymap))
@@ -131,7 +132,7 @@ class HpcApp(App[None]):
     # ----- screens and flows ------------------------------------------------------------
 
     def show_tab(self, pane_id: str) -> None:
-        self.get_screen("_default").query_one(TabbedContent).active = pane_id
+        self.main.tabs.active = pane_id
 
     def refresh_all(self) -> None:
         for session in self.workspace.sessions.values():

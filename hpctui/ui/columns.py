@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
 
 from hpctui.slurm.models import Job
 from hpctui.ui.format import duration, short_time
@@ -31,6 +33,7 @@ def state_category(state: str) -> str:
     return STATE_CATEGORIES.get(state.split()[0] if state else "", "other")
 
 
+@lru_cache(maxsize=1 << 16)
 def job_id_key(job_id: str) -> tuple[int, int, str]:
     """Numeric order for ``123``, ``123_4`` and ``123_[5-9]`` (after the started tasks)."""
     head, _, task = job_id.partition("_")
@@ -54,18 +57,18 @@ def expected_start(job: Job) -> str:
     return short_time(job.start_time) if job.state == "PENDING" else ""
 
 
-@dataclass(eq=False, slots=True)
 class Row:
-    """One job as a table shows it. ``finished_at`` is set once it vanished from squeue."""
+    """One job as a table shows it, keyed by ``(cluster, job_id)``. ``finished_at`` is set
+    once it vanished from squeue; ``haystack`` (lower-cased cells) is built on first filter."""
 
-    cluster: str
-    job: Job
-    finished_at: float | None = None
-    haystack: str | None = None  # lower-cased cells, built on the first filter
+    __slots__ = ("key", "cluster", "job", "finished_at", "haystack")
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.cluster, self.job.job_id)
+    def __init__(self, key: tuple[str, str], job: Job, finished_at: float | None = None) -> None:
+        self.key = key
+        self.cluster = key[0]
+        self.job = job
+        self.finished_at = finished_at
+        self.haystack: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class Column:
 
 
 def _attr(name: str) -> Callable[[Row], str]:
-    return lambda row: getattr(row.job, name)
+    return attrgetter(f"job.{name}")  # C speed: these run over every row on each refresh
 
 
 JOB_COLUMNS: tuple[Column, ...] = (
@@ -94,12 +97,13 @@ JOB_COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=24),
     Column("state", "State", _attr("state"), _attr("state"), measure=_attr("state"), max_width=13),
     Column("elapsed", "Elapsed / Limit", lambda r: elapsed_limit(r.job), lambda r: r.job.time_used_s or 0, width=21),
-    Column("nodes", "Nodes", lambda r: str(r.job.num_nodes), lambda r: r.job.num_nodes, width=5, align_right=True),
-    Column("gpus", "GPUs", lambda r: str(r.job.gpus) if r.job.gpus else "", lambda r: r.job.gpus, width=4, align_right=True),
+    Column("nodes", "Nodes", lambda r: str(r.job.num_nodes), _attr("num_nodes"), width=5, align_right=True),
+    Column("gpus", "GPUs", lambda r: str(r.job.gpus) if r.job.gpus else "", _attr("gpus"), width=4, align_right=True),
     Column("where", "Reason / NodeList", lambda r: where(r.job), lambda r: where(r.job), flex=True, width=16),
     Column("start", "Start (exp.)", lambda r: expected_start(r.job), lambda r: r.job.start_time or "", width=11),
 )
 
 # The overview's table: the same columns, led by the cluster's name.
-CLUSTER_COLUMN = Column("cluster", "Cluster", lambda r: r.cluster, lambda r: r.cluster, measure=lambda r: r.cluster, max_width=16)
+_cluster = attrgetter("cluster")
+CLUSTER_COLUMN = Column("cluster", "Cluster", _cluster, _cluster, measure=_cluster, max_width=16)
 OVERVIEW_COLUMNS: tuple[Column, ...] = (CLUSTER_COLUMN, *JOB_COLUMNS)

@@ -7,7 +7,7 @@ keep its cursor on the same job across refreshes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from hpctui.slurm.models import Job
 from hpctui.ui.columns import Column, Row
@@ -41,23 +41,31 @@ class QueueModel:
     def n_finished(self) -> int:
         return len(self.rows) - self.n_active
 
-    def update(self, cluster: str, jobs: Iterable[Job], now: float) -> None:
-        """Take a cluster's latest jobs; those that vanished join the finished group."""
+    def update(self, jobs_by_cluster: Mapping[str, Iterable[Job]], now: float) -> None:
+        """Take clusters' latest jobs; those that vanished join the finished group."""
+        for cluster, jobs in jobs_by_cluster.items():
+            self._take(cluster, jobs, now)
+        self.expire(now)
+        self.rebuild()
+
+    def _take(self, cluster: str, jobs: Iterable[Job], now: float) -> None:
         old = self._active.get(cluster, {})
         new: dict[Key, Row] = {}
         for job in jobs:
             key = (cluster, job.job_id)
-            prev = old.get(key)
-            new[key] = prev if prev is not None and prev.job is job else Row(cluster, job)
+            row = old.get(key)
+            if row is None:
+                row = Row(key, job)
+            elif row.job is not job:
+                row.job, row.haystack = job, None  # reused: 10,000 allocations fewer per poll
+            new[key] = row
         for key, row in old.items():
             # "123_[5-9]" shrinks as tasks start: its old id did not finish.
             if key not in new and "[" not in key[1]:
-                self._finished[key] = Row(cluster, row.job, finished_at=now)
+                self._finished[key] = Row(key, row.job, finished_at=now)
         for key in [k for k in self._finished if k in new]:
             del self._finished[key]
         self._active[cluster] = new
-        self.expire(now)
-        self.rebuild()
 
     def expire(self, now: float) -> bool:
         """Forget finished jobs older than ``keep_finished_s``; True when any went."""

@@ -5,10 +5,14 @@ what the test tells them to). Lab tests use the real Workspace instead."""
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from hpctui.config.model import Cluster, Config, GpuPartition, Refresh, SshTarget
+from hpctui.services.actions import Actions
+from hpctui.services.audit import AuditLog
 from hpctui.slurm.models import Gres, Job, Node, PartitionGpus, Snapshot
 from hpctui.ssh.types import LinkState, LinkStatus
 
@@ -54,11 +58,16 @@ class FakePoller(Publisher):
 
 
 class FakeSession:
-    def __init__(self, cluster: Cluster, snapshot: Snapshot, status: LinkStatus, details: Any = None) -> None:
+    """A session whose data the test sets; its ``actions`` are the real planner (commands
+    are only run when a test confirms, which the UI tests never do)."""
+
+    def __init__(self, cluster: Cluster, snapshot: Snapshot, status: LinkStatus, audit: AuditLog) -> None:
         self.cluster = cluster
+        self.name = cluster.name
         self.link = FakeLink(status)
         self.poller = FakePoller(snapshot, cluster.refresh.queue_s)
-        self.details = details or {}
+        self.actions = Actions(self.link, cluster.name, audit, after=self.poller.refresh_now)  # type: ignore[arg-type]
+        self.details: dict[str, Any] = {}  # job id -> JobDetails or the exception to raise
 
     async def job_details(self, job_id: str) -> Any:
         found = self.details.get(job_id)
@@ -68,8 +77,9 @@ class FakeSession:
 
 
 class FakeWorkspace:
-    def __init__(self, config: Config, sessions: list[FakeSession]) -> None:
+    def __init__(self, config: Config, sessions: list[FakeSession], audit: AuditLog) -> None:
         self.config = config
+        self.audit = audit
         self.sessions = {s.cluster.name: s for s in sessions}
         self.started = False
         self.closed = False
@@ -205,16 +215,48 @@ def workspace(alpha_snapshot: Snapshot | None = None, beta_snapshot: Snapshot | 
     alpha = cluster("alpha", "gpu", "mi250x")
     beta = cluster("beta", "accel", "a100", queue_s=30.0)
     cfg = Config(clusters=(alpha, beta), **config)
+    audit = AuditLog(Path(tempfile.mkdtemp(prefix="hpctui-ui-test-")) / "audit.log")
     sessions = [
-        FakeSession(alpha, alpha_snapshot or snapshot("alpha", alpha_jobs()), LinkStatus("alpha", LinkState.CONNECTED)),
+        FakeSession(alpha, alpha_snapshot or snapshot("alpha", alpha_jobs()), LinkStatus("alpha", LinkState.CONNECTED), audit),
         FakeSession(
             beta,
             beta_snapshot or snapshot("beta", beta_jobs()),
             LinkStatus("beta", LinkState.BACKING_OFF, "next try in 7 s", retry_at=NOW + 7, reason="Connection refused"),
+            audit,
         ),
     ]
-    return FakeWorkspace(cfg, sessions)
+    return FakeWorkspace(cfg, sessions, audit)
 
 
 def without(snap: Snapshot, *job_ids: str) -> Snapshot:
     return dataclasses.replace(snap, jobs=tuple(j for j in snap.jobs if j.job_id not in job_ids))
+
+
+SCONTROL_1001 = """JobId=1001 JobName=gpu2run
+   UserId=hpcuser(1001) GroupId=hpcuser(1001) MCS_label=N/A
+   Priority=4294901760 Nice=0 Account=lab QOS=normal
+   JobState=RUNNING Reason=None Dependency=(null)
+   Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 ExitCode=0:0
+   RunTime=01:06:40 TimeLimit=1-00:00:00 TimeMin=N/A
+   SubmitTime=2024-05-29T15:00:00 EligibleTime=2024-05-29T15:00:00
+   StartTime=2024-05-29T15:10:00 EndTime=2024-05-30T15:10:00 Deadline=N/A
+   Partition=gpu AllocNode:Sid=login1:4242
+   NodeList=a1
+   BatchHost=a1
+   NumNodes=1 NumCPUs=2 NumTasks=1 CPUs/Task=2 ReqB:S:C:T=0:0:*:*
+   TRES=cpu=2,mem=1G,node=1,billing=2,gres/gpu=2
+   MinCPUsNode=2 MinMemoryNode=1G MinTmpDiskNode=0
+   Command=/home/hpcuser/project/train.sbatch
+   WorkDir=/home/hpcuser/project
+   StdErr=/home/hpcuser/project/logs/gpu2run_1001.err
+   StdIn=/dev/null
+   StdOut=/home/hpcuser/project/logs/gpu2run_1001.out
+   TresPerNode=gres:gpu:mi250x:2
+"""
+
+
+def details_1001() -> Any:
+    from hpctui.services.jobinfo import JobDetails
+    from hpctui.slurm.parse import parse_scontrol_job
+
+    return JobDetails("alpha", "1001", parse_scontrol_job(SCONTROL_1001))

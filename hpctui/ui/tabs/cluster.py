@@ -53,13 +53,11 @@ class ClusterTab(QueuePane):
         self.query_one(StatusLine).set_status(message.status)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        name = self.session.cluster.name
-        self.table.apply(lambda: self.model.update(name, snapshot.jobs, self.app.clock()))
+        self.show_jobs(snapshot)
         status = self.query_one(StatusLine)
         status.interval_s = self.session.poller.interval_s
         status.set_snapshot(snapshot)
         self.query_one(GpuBoard).show(snapshot)
-        self.update_filter_note()
 
     def show_filter_note(self, note: str) -> None:
         self.query_one(StatusLine).set_note(note)

@@ -60,9 +60,9 @@ class OverviewTab(QueuePane):
         line = self.lines.get(snapshot.cluster)
         if line is None:
             return
-        self.table.apply(lambda: self.model.update(snapshot.cluster, snapshot.jobs, self.app.clock()))
+        line.interval_s = self.workspace.session(snapshot.cluster).poller.interval_s
         line.set_snapshot(snapshot)
-        self.update_filter_note()
+        self.show_jobs(snapshot)
 
     def show_filter_note(self, note: str) -> None:
         self.query_one("#jobs-title", Static).update(f"Jobs on all clusters  {note}" if note else "Jobs on all clusters")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 from textual.widgets import Input, TabPane
 
+from hpctui.slurm.models import Snapshot
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
 from hpctui.ui.messages import LinkChanged, SnapshotArrived
 from hpctui.ui.widgets.job_table import JobTable
@@ -46,6 +47,26 @@ class QueuePane(JobActions, TabPane):
         self.name_text = title
         self.workspace = workspace
         self._unsubscribe: list[Callable[[], None]] = []
+        self._waiting: dict[str, Snapshot] = {}
+
+    def show_jobs(self, snapshot: Snapshot) -> None:
+        """Put a snapshot's jobs in the table now, or when the tab is next shown: a hidden
+        tab would spend the 10,000-row work for nothing."""
+        self._waiting[snapshot.cluster] = snapshot
+        if self.display:
+            self._take_waiting()
+
+    def on_show(self) -> None:
+        self._take_waiting()
+
+    def _take_waiting(self) -> None:
+        if not self._waiting:
+            return
+        jobs = {name: snapshot.jobs for name, snapshot in self._waiting.items()}
+        self._waiting.clear()
+        model = self.table.model
+        self.table.apply(lambda: model.update(jobs, self.app.clock()))
+        self.update_filter_note()
 
     @property
     def table(self) -> JobTable:

@@ -19,7 +19,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from hpctui.ui.columns import Column, Row, state_category
+from hpctui.slurm.models import Job
+from hpctui.ui.columns import Row, state_category
 from hpctui.ui.queue_model import Key, QueueModel
 
 GUTTER = 2  # "● " marks a selected row
@@ -75,7 +76,8 @@ class JobTable(ScrollView, can_focus=True):
         self.marked: set[Key] = set()
         self._measured: list[int] = []
         self._widths: list[int] = []
-        self._cache: dict[tuple[int, int, bool, bool], tuple[Row, Strip]] = {}
+        # (job key, finished, width, cursor, marked) -> (the Job drawn, its strip)
+        self._cache: dict[tuple[Key, bool, int, bool, bool], tuple[Job, Strip]] = {}
 
     # ----- data -------------------------------------------------------------------------
 
@@ -103,7 +105,6 @@ class JobTable(ScrollView, can_focus=True):
         self.cursor_key = rows[self.cursor].key if rows else None
         self.marked &= self.model.index.keys()
         self._measure()
-        self._cache.clear()
         self.virtual_size = Size(self.size.width, self._line_count() + 1)
         self.scroll_to(y=self._row_to_line(self.cursor) - screen_row, animate=False, force=True)
         self.refresh()
@@ -203,6 +204,7 @@ class JobTable(ScrollView, can_focus=True):
         if measured != self._measured:
             self._measured = measured
             self._widths = []
+            self._cache.clear()
 
     def _column_widths(self, total: int) -> list[int]:
         if not self._widths or sum(self._widths) + len(self._widths) + GUTTER != total:
@@ -238,14 +240,15 @@ class JobTable(ScrollView, can_focus=True):
         if index is None:
             return self._separator_strip(width)
         row = self.model.rows[index]
-        key = (id(row), width, index == self.cursor, row.key in self.marked)
+        cursor, marked = index == self.cursor, row.key in self.marked
+        key = (row.key, row.finished_at is not None, width, cursor, marked)
         cached = self._cache.get(key)
-        if cached is not None and cached[0] is row:
+        if cached is not None and cached[0] is row.job:
             return cached[1]
         if len(self._cache) > CACHE_LIMIT:
             self._cache.clear()
-        strip = self._row_strip(row, width, key[2], key[3])
-        self._cache[key] = (row, strip)
+        strip = self._row_strip(row, width, cursor, marked)
+        self._cache[key] = (row.job, strip)
         return strip
 
     def _row_style(self, row: Row, cursor: bool, marked: bool) -> Style:

@@ -42,8 +42,7 @@ def link_parts(status: LinkStatus, now: float) -> list[Part]:
     return parts
 
 
-def job_count_parts(snapshot: Snapshot) -> list[Part]:
-    counts = Counter(job.state for job in snapshot.jobs)
+def job_count_parts(counts: Counter[str]) -> list[Part]:
     if not counts:
         return [("no jobs", "$text-muted")]
     parts: list[Part] = []
@@ -93,6 +92,7 @@ class StatusLine(Static):
         self.show_name = show_name
         self.status = LinkStatus(cluster, LinkState.DISCONNECTED)
         self.snapshot: Snapshot | None = None
+        self.counts: Counter[str] = Counter()  # jobs by state, counted once per snapshot
         self.note = ""  # e.g. the filter in effect
 
     def on_mount(self) -> None:
@@ -104,6 +104,8 @@ class StatusLine(Static):
         self.redraw()
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
+        if snapshot.jobs is not getattr(self.snapshot, "jobs", None):
+            self.counts = Counter(job.state for job in snapshot.jobs)
         self.snapshot = snapshot
         self.redraw()
 
@@ -120,7 +122,7 @@ class StatusLine(Static):
             groups.append([(self.cluster, "bold")])
         groups.append(link_parts(self.status, now))
         if self.snapshot is not None:
-            groups.append(job_count_parts(self.snapshot))
+            groups.append(job_count_parts(self.counts))
             if self.watched:
                 groups.append(gpu_parts(self.snapshot, self.watched))
         groups.append(age_parts(self.snapshot, now))

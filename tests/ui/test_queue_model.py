@@ -1,0 +1,85 @@
+"""The rows a job table shows: sort, filter, and the recently finished group."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ui_fakes import alpha_jobs, beta_jobs, job, pending
+
+from hpctui.ui.columns import JOB_COLUMNS, OVERVIEW_COLUMNS, job_id_key
+from hpctui.ui.queue_model import QueueModel
+
+
+def ids(model: QueueModel) -> list[str]:
+    return [row.job.job_id for row in model.rows]
+
+
+def test_job_ids_sort_numerically_with_array_tasks_before_the_pending_rest() -> None:
+    order = sorted(["1010", "999", "1003_[3-8]", "1003_10", "1003_2", "1003"], key=job_id_key)
+    assert order == ["999", "1003", "1003_2", "1003_10", "1003_[3-8]", "1010"]
+
+
+def test_default_order_is_by_job_id_and_o_cycles_columns() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    model.update({"alpha": tuple(reversed(alpha_jobs()))}, now=0)
+    assert ids(model)[:3] == ["1001", "1002", "1003_1"]
+    model.cycle_sort()  # partition: "cpu" first
+    assert model.sort_column.key == "partition"
+    assert ids(model)[0] == "1006"
+    model.reverse_sort()
+    assert ids(model)[-1] == "1006"
+
+
+def test_filter_matches_any_column_case_insensitively() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    model.update({"alpha": alpha_jobs()}, now=0)
+    model.set_filter("JOBHELD")  # the reason column
+    assert ids(model) == ["1004"]
+    model.set_filter("a[1-2]")  # the node list
+    assert ids(model) == ["1002"]
+    model.set_filter("")
+    assert len(model.rows) == len(alpha_jobs())
+
+
+def test_vanished_jobs_go_to_the_finished_group_at_the_bottom_then_expire() -> None:
+    model = QueueModel(JOB_COLUMNS, keep_finished_s=600)
+    model.update({"alpha": alpha_jobs()}, now=0)
+    gone = [j for j in alpha_jobs() if j.job_id not in ("1001", "1002")]
+    model.update({"alpha": gone}, now=10)
+    assert model.n_finished == 2
+    assert ids(model)[-2:] in (["1001", "1002"], ["1002", "1001"])
+    assert all(row.finished_at == 10 for row in model.rows[-2:])
+    model.update({"alpha": gone}, now=500)
+    assert model.n_finished == 2
+    model.update({"alpha": gone}, now=611)
+    assert model.n_finished == 0
+
+
+def test_a_job_that_comes_back_leaves_the_finished_group() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    first = job("7")
+    model.update({"alpha": [first]}, now=0)
+    model.update({"alpha": []}, now=1)
+    assert model.n_finished == 1
+    model.update({"alpha": [dataclasses.replace(first, state="PENDING")]}, now=2)
+    assert model.n_finished == 0
+    assert [r.job.state for r in model.rows] == ["PENDING"]
+
+
+def test_the_pending_rest_of_an_array_shrinking_is_not_a_finished_job() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    model.update({"alpha": [pending("50_[1-4]")]}, now=0)
+    model.update({"alpha": [job("50_1"), pending("50_[2-4]")]}, now=1)
+    assert model.n_finished == 0
+    assert ids(model) == ["50_1", "50_[2-4]"]
+
+
+def test_overview_keys_rows_by_cluster_and_counts_every_cluster() -> None:
+    model = QueueModel(OVERVIEW_COLUMNS)
+    model.update({"alpha": alpha_jobs(), "beta": beta_jobs()}, now=0)
+    assert model.n_queued == len(alpha_jobs()) + len(beta_jobs())
+    assert model.rows[0].key == ("alpha", "1001")
+    assert model.index[("beta", "5002")] == len(alpha_jobs()) + 1
+    model.update({"beta": ()}, now=1)
+    assert model.n_finished == len(beta_jobs())
+    assert model.n_active == len(alpha_jobs())

@@ -1,0 +1,132 @@
+"""The queue view driven by keys, on deterministic data (real models, a fake data source)."""
+
+from __future__ import annotations
+
+from ui_fakes import NOW, big_jobs, snapshot, without
+
+from hpctui.ui.app import HpcApp, MainScreen
+from hpctui.ui.dialogs.confirm import ConfirmDialog
+from hpctui.ui.tabs.queue_pane import QueuePane
+from hpctui.ui.widgets.job_table import JobTable
+
+SIZE = (160, 40)
+
+
+def screen_line(t: JobTable, row: int) -> str:
+    """The text drawn on the table's screen line ``row`` (0 is the header)."""
+    return t.render_line(row).text
+
+
+async def test_cursor_keeps_its_job_and_screen_row_when_jobs_before_it_finish(make_app) -> None:
+    app = make_app()
+    alpha = app.workspace.session("alpha")
+    jobs = big_jobs(300)
+    alpha.poller.set(snapshot("alpha", jobs))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        t = app.screen.query_one(JobTable)
+        for _ in range(60):
+            await pilot.press("j")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        key, top = t.cursor_key, t.scroll_offset.y
+        row_on_screen = t.cursor + 1 - top
+        assert key is not None and top > 0
+        assert key[1] in screen_line(t, row_on_screen)
+
+        finished = [j.job_id for j in jobs[:25]]
+        alpha.poller.set(snapshot("alpha", jobs, at=NOW + 15))  # same jobs: nothing moves
+        alpha.poller.set(without(snapshot("alpha", jobs, at=NOW + 30), *finished))
+        await pilot.pause()
+        assert t.cursor_key == key
+        assert t.cursor + 1 - t.scroll_offset.y == row_on_screen
+        assert key[1] in screen_line(t, row_on_screen)
+        assert (t.model.n_active, t.model.n_finished) == (275, 25)
+
+
+async def test_navigation_keys_move_the_cursor(make_app) -> None:
+    app = make_app()
+    app.workspace.session("alpha").poller.set(snapshot("alpha", big_jobs(100)))
+    async with app.run_test(size=SIZE) as pilot:
+        t = app.screen.query_one(JobTable)
+        await pilot.press("G")
+        assert t.cursor == 99
+        await pilot.press("g")
+        assert t.cursor == 0
+        await pilot.press("down", "j", "k")
+        assert t.cursor == 1
+        await pilot.press("end", "up", "home", "pagedown")
+        assert t.cursor == t._page()
+
+
+async def test_filter_narrows_and_escape_clears(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        t = app.screen.query_one(JobTable)
+        await pilot.press("slash", *"jobheld")
+        await pilot.pause()
+        assert [r.job.job_id for r in t.model.rows] == ["1004"]
+        await pilot.press("enter")
+        assert app.focused is t
+        assert "filter 'jobheld': 1 of 8 jobs" in str(app.screen.query("StatusLine").first().render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(t.model.rows) == 8
+        assert not t.model.filter_text
+
+
+async def test_sort_key_cycles_and_reverses_the_header(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        t = app.screen.query_one(JobTable)
+        assert "JobID ▲" in screen_line(t, 0)
+        await pilot.press("o")
+        assert "Partition ▲" in screen_line(t, 0)
+        await pilot.press("O")
+        assert "Partition ▼" in screen_line(t, 0)
+        assert t.model.rows[-1].job.partition == "cpu"
+
+
+async def test_space_marks_rows_and_cancel_confirms_exactly_those(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        t = app.screen.query_one(JobTable)
+        await pilot.press("space", "j", "space")
+        assert [r.job.job_id for r in t.targets()] == ["1001", "1003_1"]
+        assert screen_line(t, 1).startswith("●")
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        expected = app.workspace.session("alpha").actions.plan("cancel", ["1001", "1003_1"]).commands
+        assert app.screen.commands == expected
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_number_and_bracket_keys_switch_tabs(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        tabs = app.screen.tabs
+        await pilot.press("2")
+        assert tabs.active == "cluster-beta"
+        await pilot.press("]")
+        assert tabs.active == "overview"
+        await pilot.press("tab")
+        assert tabs.active == "cluster-alpha"
+        await pilot.press("shift+tab", "[")
+        assert tabs.active == "cluster-beta"
+        await pilot.press("1", "0")
+        assert tabs.active == "overview"
+        assert isinstance(app.focused, JobTable)
+        assert isinstance(app.focused.parent, QueuePane)
+
+
+async def test_refresh_asks_the_poller_and_a_keymap_can_move_it(make_app) -> None:
+    app = make_app(keymap=(("refresh", "f5"),))
+    poller = app.workspace.session("alpha").poller
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        assert poller.refresh_requests == 0
+        await pilot.press("f5")
+        assert poller.refresh_requests == 1

@@ -1,0 +1,134 @@
+"""Details, help, palette, status line and themes, on deterministic data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from textual.widgets import DataTable, Static
+from ui_fakes import NOW, alpha_jobs, details_1001, snapshot
+
+from hpctui.slurm.errors import SlurmError
+from hpctui.ssh.types import LinkState, LinkStatus
+from hpctui.ui.app import MainScreen
+from hpctui.ui.dialogs.confirm import ConfirmDialog
+from hpctui.ui.screens.details import JobDetailsScreen
+from hpctui.ui.screens.help import HelpScreen
+from hpctui.ui.themes import THEMES
+from hpctui.ui.widgets.status_line import StatusLine
+
+SIZE = (160, 40)
+
+
+def texts(screen, selector: str) -> list[str]:
+    return [str(w.render()) for w in screen.query(selector).results(Static)]
+
+
+async def test_enter_shows_every_scontrol_field_grouped(make_app) -> None:
+    app = make_app()
+    details = details_1001()
+    app.workspace.session("alpha").details["1001"] = details
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, JobDetailsScreen)
+        assert texts(screen, ".group-title") == [title for title, _ in details.groups()]
+        shown = "\n".join(texts(screen, ".group"))
+        for key, value in details.fields.items():
+            assert key in shown and value in shown
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_details_show_slurms_error_in_place_and_action_keys_work_there(make_app) -> None:
+    app = make_app()
+    app.workspace.session("alpha").details["1001"] = SlurmError("slurm_load_jobs error: Invalid job id specified")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Invalid job id specified" in texts(app.screen, "#error")[0]
+        await pilot.press("H")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.commands == app.workspace.session("alpha").actions.plan("hold", ["1001"]).commands
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_help_lists_the_active_bindings_of_the_view_with_keymap_overrides(make_app) -> None:
+    app = make_app(keymap=(("cancel", "x"),))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        rows = [tuple(map(str, r)) for r in (app.screen.query_one(DataTable).get_row_at(i) for i in range(app.screen.query_one(DataTable).row_count))]
+        by_id = {r[2]: r for r in rows if r[2]}
+        assert by_id["cancel"][0] == "x"
+        for binding_id in ("details", "filter", "refresh", "select", "sort", "log", "tab_1", "next_tab", "help", "quit"):
+            assert binding_id in by_id
+        await pilot.press("escape")
+        app.workspace.session("alpha").details["1001"] = details_1001()
+        await pilot.press("enter", "question_mark")
+        await pilot.pause()
+        ids = {str(r[2]) for r in (app.screen.query_one(DataTable).get_row_at(i) for i in range(app.screen.query_one(DataTable).row_count))}
+        assert {"back", "cancel", "refresh"} <= ids
+        assert "tab_1" not in ids
+
+
+async def test_palette_switches_tabs_and_opens_jobs(make_app) -> None:
+    app = make_app()
+    app.workspace.session("alpha").details["1004"] = details_1001()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"go to beta")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.tabs.active == "cluster-beta"
+        await pilot.press("ctrl+p", *"held")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, JobDetailsScreen)
+        assert app.screen.job_id == "1004"
+
+
+async def test_status_line_follows_link_and_data(make_app) -> None:
+    app = make_app()
+    alpha = app.workspace.session("alpha")
+    async with app.run_test(size=SIZE) as pilot:
+        line = app.screen.query_one(StatusLine)
+        text = str(line.render())
+        assert "connected" in text and "updated 4 s ago" in text and "every 15 s" in text
+        assert "4 running" in text and "3 pending" in text and "1 completing" in text
+        alpha.link.set(LinkStatus("alpha", LinkState.BACKING_OFF, "next try in 12 s", retry_at=NOW + 12, reason="Connection refused"))
+        alpha.poller.set(dataclasses.replace(snapshot("alpha", alpha_jobs()), error="backing off"))
+        await pilot.pause()
+        text = str(line.render())
+        assert "backing off: Connection refused (next try in 12 s)" in text
+        alpha.link.set(LinkStatus("alpha", LinkState.CONNECTED))
+        alpha.poller.set(dataclasses.replace(snapshot("alpha", alpha_jobs()), error="squeue: error: Invalid user: nobody"))
+        await pilot.pause()
+        assert "⚠ squeue: error: Invalid user: nobody" in str(line.render())
+
+
+async def test_overview_counts_jobs_and_free_gpus_per_cluster(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("0")
+        await pilot.pause()
+        lines = {line.cluster: str(line.render()) for line in app.screen.query("#overview StatusLine").results(StatusLine)}
+        assert "4 running" in lines["alpha"] and "gpu 11/16 GPUs free" in lines["alpha"]
+        assert "2 running" in lines["beta"] and "accel 3/8 GPUs free" in lines["beta"]
+        table = app.screen.query_one("#overview JobTable")
+        assert table.model.n_queued == 11
+
+
+async def test_every_theme_applies(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for name in THEMES:
+            app.theme = name
+            await pilot.pause()
+            assert app.current_theme.name == name
+            assert app.theme_variables["state-running"] == THEMES[name].variables["state-running"]
