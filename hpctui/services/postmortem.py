@@ -44,17 +44,16 @@ class PostMortemRow:
     @property
     def max_rss_bytes(self) -> int | None:
         """MaxRSS of the batch step (the script itself), else the largest of the steps."""
-        batch = batch_step(self.record)
-        if batch is not None and batch.max_rss_bytes is not None:
-            return batch.max_rss_bytes
-        return self.record.max_rss_bytes
+        return self._batch_or_largest("max_rss_bytes")
 
     @property
     def max_vmsize_bytes(self) -> int | None:
+        return self._batch_or_largest("max_vmsize_bytes")
+
+    def _batch_or_largest(self, attr: str) -> int | None:
         batch = batch_step(self.record)
-        if batch is not None and batch.max_vmsize_bytes is not None:
-            return batch.max_vmsize_bytes
-        return self.record.max_vmsize_bytes
+        value = getattr(batch, attr) if batch is not None else None
+        return value if value is not None else getattr(self.record, attr)
 
 
 def batch_step(record: AccountingRecord) -> AccountingStep | None:
