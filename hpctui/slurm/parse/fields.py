@@ -18,9 +18,14 @@ def optional(value: str) -> str | None:
     return None if value in NULLS else value
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also accepts "²", which ``int`` rejects)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_int(value: str, what: str) -> int:
     """A non-negative whole number, or SlurmParseError naming ``what``."""
-    if not value.isdigit() or not value.isascii():
+    if not is_number(value):
         raise SlurmParseError(f"{what}: expected a whole number, got {value!r}")
     return int(value)
 
@@ -35,10 +40,10 @@ def parse_duration(value: str) -> int | None:
         return None
     days_text, dash, clock = value.rpartition("-")
     parts = clock.split(":")
-    if len(parts) > 3 or not all(p.isdigit() and p.isascii() for p in parts):
+    if len(parts) > 3 or not all(map(is_number, parts)):
         raise SlurmParseError(f"not a duration: {value!r}")
     if dash:
-        if not (days_text.isdigit() and days_text.isascii()):
+        if not is_number(days_text):
             raise SlurmParseError(f"not a duration: {value!r}")
         hours, minutes, seconds = (*map(int, parts), 0, 0)[:3]
         return ((int(days_text) * 24 + hours) * 60 + minutes) * 60 + seconds
@@ -61,7 +66,7 @@ def parse_size(value: str) -> int | None:
         amount = float(number)
     except ValueError:
         raise SlurmParseError(f"not a size: {value!r}") from None
-    if not (0 <= amount < 1e30) or not number.replace(".", "", 1).isdigit():
+    if not (0 <= amount < 1e30) or not is_number(number.replace(".", "", 1)):
         raise SlurmParseError(f"not a size: {value!r}")
     return round(amount * multiplier)
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.models import Gres
+from hpctui.slurm.parse.fields import is_number
 
 _COUNT_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -39,7 +40,7 @@ def _split_top_level(text: str) -> list[str]:
 def _count(text: str, entry: str) -> int:
     multiplier = _COUNT_UNITS.get(text[-1:], 1)
     digits = text[:-1] if multiplier > 1 else text
-    if not (digits.isdigit() and digits.isascii()):
+    if not is_number(digits):
         raise SlurmParseError(f"bad count in GRES entry {entry!r}")
     return int(digits) * multiplier
 
@@ -62,7 +63,7 @@ def _entry(entry: str) -> Gres:
     if len(parts) == 1:
         return Gres(kind, None, 1)
     if len(parts) == 2:
-        if parts[1][:1].isdigit():
+        if is_number(parts[1][:1]):
             return Gres(kind, None, _count(parts[1], entry))
         return Gres(kind, _type(parts[1]), 1)
     if len(parts) == 3 and parts[1]:

@@ -7,6 +7,7 @@ import re
 from hpctui.slurm.errors import SlurmParseError, check_errors
 from hpctui.slurm.formats import SECTION_MARK
 from hpctui.slurm.models import PollSection
+from hpctui.slurm.parse.fields import is_number
 
 # "Key=" at the start of a line or after a space; keys look like JobId, MCS_label,
 # AllocNode:Sid, CPUs/Task, ReqB:S:C:T, JOB_GRES.
@@ -77,7 +78,7 @@ def split_poll(text: str) -> dict[str, PollSection]:
             pending = (words[1], body)
         elif words[0] == "err" and len(words) == 3 and pending and pending[0] == words[1]:
             status = words[2]
-            if not status.isdigit() or not status.isascii():
+            if not is_number(status):
                 raise SlurmParseError(f"bad exit status in poll output: {header!r}")
             stderr = body[:-1] if body.endswith("\n") else body
             sections[words[1]] = PollSection(words[1], pending[1], stderr, int(status))

@@ -8,7 +8,7 @@ from dataclasses import replace
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.slurm.models import AccountingRecord, AccountingStep
-from hpctui.slurm.parse.fields import optional, parse_duration, parse_size, rows
+from hpctui.slurm.parse.fields import is_number, optional, parse_duration, parse_size, rows
 
 
 def _step(fields: list[str]) -> AccountingStep:
@@ -26,7 +26,7 @@ def _step(fields: list[str]) -> AccountingStep:
 
 def _record(fields: list[str], cluster: str) -> AccountingRecord:
     job_id, name, partition, elapsed, limit, _rss, _vm, state, exit_code, start, end, work_dir = fields
-    if not job_id[:1].isdigit():
+    if not is_number(job_id[:1]):
         raise SlurmParseError(f"not a job id in sacct output: {job_id!r}")
     return AccountingRecord(
         job_id=job_id,

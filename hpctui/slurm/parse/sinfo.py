@@ -5,7 +5,7 @@ from __future__ import annotations
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.formats import SINFO_FIELDS
 from hpctui.slurm.models import Node, PartitionGpus
-from hpctui.slurm.parse.fields import parse_int, rows
+from hpctui.slurm.parse.fields import is_number, parse_int, rows
 from hpctui.slurm.parse.gres import parse_gres
 
 STATE_GROUPS = ("idle", "mixed", "allocated", "drained", "down", "other")
@@ -47,7 +47,7 @@ def _node(fields: list[str]) -> Node:
         cpus_idle=idle,
         cpus_other=other,
         cpus_total=total,
-        memory_mb=int(memory) if memory.isdigit() else None,
+        memory_mb=int(memory) if is_number(memory) else None,
     )
 
 

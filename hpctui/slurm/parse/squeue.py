@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from hpctui.slurm.formats import SQUEUE_FIELDS
 from hpctui.slurm.models import Job
-from hpctui.slurm.parse.fields import NULLS, optional, parse_duration, parse_int, rows
+from hpctui.slurm.parse.fields import NULLS, is_number, parse_duration, parse_int, rows
 from hpctui.slurm.parse.gres import job_gpus
 
 _NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
@@ -23,27 +25,28 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
         return pattern
     values = {
         "j": job_id, "J": job_id, "A": array_job_id or job_id, "a": task_id or _NO_TASK,
-        "x": name, "u": user, "N": first_node, "n": "0", "t": "0", "s": "batch", "%": "%",
+        "x": name, "u": user, "N": first_node, "n": "0", "t": "0", "s": "batch",
     }  # fmt: skip
-    out, index, end = [], 0, len(pattern)
-    while index < end:
-        char = pattern[index]
-        if char != "%" or index + 1 == end:
-            out.append(char)
-            index += 1
+    pieces = pattern.split("%")
+    out = [pieces[0]]
+    escaped = False  # the previous piece was the empty one between "%%"
+    for piece in pieces[1:]:
+        if escaped or not piece:
+            out.append(piece if escaped else "%")
+            escaped = not escaped and not piece
             continue
-        width_end = index + 1
-        while width_end < end and pattern[width_end].isdigit():
-            width_end += 1
-        code = pattern[width_end] if width_end < end else ""
-        if code not in values:
-            out.append(pattern[index:width_end])
-            index = width_end
+        code = piece[0]
+        if code in values:
+            out.append(values[code] + piece[1:])
             continue
-        width = int(pattern[index + 1 : width_end] or 0)
-        value = values[code]
-        out.append(value.zfill(min(width, 10)) if value.isdigit() else value)
-        index = width_end + 1
+        digits = len(piece) - len(piece.lstrip("0123456789"))
+        code = piece[digits : digits + 1]
+        if digits and code in values:
+            value = values[code]
+            width = min(int(piece[:digits]), 10)
+            out.append((value.zfill(width) if is_number(value) else value) + piece[digits + 1 :])
+        else:
+            out.append("%" + piece)
     return "".join(out)
 
 
@@ -51,6 +54,19 @@ def _first_node(nodelist: str) -> str:
     """The first host of a node list when it is a plain name, else "" (no hostlist expansion)."""
     first = nodelist.partition(",")[0]
     return "" if "[" in first else first
+
+
+def _files(stdout: str, stderr: str, *pattern_values: str | None) -> tuple[str | None, str | None]:
+    """Expanded stdout and stderr paths (usually one file: expanded once)."""
+    out = None if stdout in NULLS else expand_filename(stdout, *pattern_values)  # type: ignore[arg-type]
+    if stderr == stdout:
+        return out, out
+    return out, None if stderr in NULLS else expand_filename(stderr, *pattern_values)  # type: ignore[arg-type]
+
+
+# Limits, pending times and GPU requests repeat across a user's jobs: cache what they parse to.
+_duration = lru_cache(maxsize=4096)(parse_duration)
+_gpus = lru_cache(maxsize=4096)(job_gpus)
 
 
 def _job(fields: list[str], cluster: str) -> Job:
@@ -63,12 +79,10 @@ def _job(fields: list[str], cluster: str) -> Job:
     task_id = task if in_array else None
     array_job_id = array_job if in_array else None
     nodes = parse_int(nodes_text, "NumNodes")
-    tasks = int(tasks_text) if tasks_text.isdigit() and len(tasks_text) < 10 else None  # not NO_VAL
+    tasks = int(tasks_text) if is_number(tasks_text) and len(tasks_text) < 10 else None  # not NO_VAL
     nodelist = "" if nodelist == "(null)" else nodelist
-    first_node = _first_node(nodelist)
-    stdout, stderr = (
-        None if path in NULLS else expand_filename(path, unique_id, array_job_id, task_id, name, user, first_node)
-        for path in (stdout_pattern, stderr_pattern)
+    stdout, stderr = _files(
+        stdout_pattern, stderr_pattern, unique_id, array_job_id, task_id, name, user, _first_node(nodelist)
     )
     return Job(
         job_id=job_id,
@@ -79,17 +93,17 @@ def _job(fields: list[str], cluster: str) -> Job:
         partition=partition,
         state=state,
         reason=reason,
-        time_used_s=parse_duration(used),
-        time_limit_s=parse_duration(limit),
+        time_used_s=_duration(used),
+        time_limit_s=_duration(limit),
         num_nodes=nodes,
         nodelist=nodelist,
-        gpus=job_gpus(tres, per_job, per_node, per_task, nodes, tasks),
+        gpus=_gpus(tres, per_job, per_node, per_task, nodes, tasks),
         tres=tres,
-        submit_time=optional(submit),
-        start_time=optional(start),
+        submit_time=None if submit in NULLS else submit,
+        start_time=None if start in NULLS else start,
         stdout=stdout,
         stderr=stderr,
-        work_dir=optional(work_dir),
+        work_dir=None if work_dir in NULLS else work_dir,
         cluster=cluster,
         unique_id=unique_id,
         num_tasks=tasks,

@@ -1,0 +1,81 @@
+"""How long the Slurm parsers take on a big cluster's output. Prints figures, asserts nothing.
+
+    python bench/parse_bench.py [--jobs 100000] [--nodes 2000]
+
+The inputs are made from the real rows captured from the lab (tests/fixtures/slurm), with
+ids and node names renumbered, so they have the exact shape squeue and sinfo print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from hpctui.slurm.formats import DELIMITER
+from hpctui.slurm.parse import parse_sinfo, parse_squeue, summarise_partitions
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "slurm"
+NODE_STATES = ("mix", "alloc", "idle", "drain", "mix-", "drng", "down*", "idle~")
+
+
+def fixture_rows(name: str) -> list[list[str]]:
+    lines = (FIXTURES / name).read_text().split("\n")
+    return [line.split(DELIMITER) for line in lines if line]
+
+
+def squeue_text(count: int) -> str:
+    """``count`` squeue rows cycling through the fixture's jobs, each with its own id."""
+    templates = fixture_rows("alpha_squeue.txt")
+    out = []
+    for number in range(count):
+        fields = list(templates[number % len(templates)])
+        job_id = str(2_000_000 + number)
+        if fields[3] != "N/A":  # array task: keep the task id, give it a new array
+            fields[0], fields[2] = f"{job_id}_{fields[3]}", job_id
+        else:
+            fields[0] = fields[2] = job_id
+        fields[1] = job_id
+        out.append(DELIMITER.join(fields))
+    return "\n".join(out) + "\n"
+
+
+def sinfo_text(count: int) -> str:
+    """``count`` GPU and CPU nodes in four partitions, in a spread of states."""
+    templates = fixture_rows("alpha_sinfo.txt") + fixture_rows("beta_sinfo.txt")
+    out = []
+    for number in range(count):
+        fields = list(templates[number % len(templates)])
+        fields[0] = f"n{number:05d}"
+        fields[3] = NODE_STATES[number % len(NODE_STATES)]
+        out.append(DELIMITER.join(fields))
+    return "\n".join(out) + "\n"
+
+
+def best_ms(action: Callable[[], object], rounds: int = 5) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--nodes", type=int, default=2_000)
+    args = parser.parse_args()
+    jobs_text, nodes_text = squeue_text(args.jobs), sinfo_text(args.nodes)
+    nodes = parse_sinfo(nodes_text)
+    if len(parse_squeue(jobs_text)) != args.jobs or len(nodes) != args.nodes:
+        raise SystemExit("the generated input does not parse to the expected number of rows")
+    print(f"squeue input: {args.jobs} jobs, {len(jobs_text) / 1e6:.1f} MB; sinfo input: {args.nodes} nodes")
+    print(f"parse_squeue          {best_ms(lambda: parse_squeue(jobs_text, 'bench')):8.1f} ms  (best of 5)")
+    print(f"parse_sinfo           {best_ms(lambda: parse_sinfo(nodes_text)):8.1f} ms  (best of 5)")
+    print(f"summarise_partitions  {best_ms(lambda: summarise_partitions(nodes)):8.1f} ms  (best of 5)")
+
+
+if __name__ == "__main__":
+    main()

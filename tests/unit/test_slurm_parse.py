@@ -1,0 +1,545 @@
+"""Parsers against real output captured from the lab (tests/fixtures/slurm/README.md lists
+the jobs and what they were), plus the shapes the lab cannot produce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hpctui.slurm.errors import SlurmError, SlurmParseError, check_errors, check_section, is_error_line
+from hpctui.slurm.models import Gres, Node
+from hpctui.slurm.parse import (
+    expand_filename,
+    parse_duration,
+    parse_gres,
+    parse_sacct,
+    parse_sbatch,
+    parse_scontrol_job,
+    parse_size,
+    parse_sinfo,
+    parse_squeue,
+    split_poll,
+    state_group,
+    summarise_partitions,
+)
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "slurm"
+US = "\x1f"
+
+
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text()
+
+
+def fixture_with_stderr(name: str) -> tuple[str, int, str]:
+    """(stdout, exit status, stderr) of a fixture written by capture.py's save_both."""
+    stdout, _, rest = fixture(name).partition("--- stderr (exit ")
+    status, _, stderr = rest.partition(") ---\n")
+    return stdout, int(status), stderr
+
+
+@pytest.fixture(scope="module")
+def jobs():
+    return {job.job_id: job for job in parse_squeue(fixture("alpha_squeue.txt"), cluster="alpha")}
+
+
+@pytest.fixture(scope="module")
+def accounting():
+    return {record.job_id: record for record in parse_sacct(fixture("sacct.txt"), cluster="alpha")}
+
+
+# ---- squeue ---------------------------------------------------------------------------------
+
+
+def test_squeue_running_gres_job(jobs):
+    job = jobs["1001"]
+    assert (job.name, job.user, job.partition, job.state, job.reason) == ("gpu2run", "hpcuser", "gpu", "RUNNING", "None")
+    assert (job.gpus, job.nodelist, job.num_nodes, job.time_limit_s) == (2, "a1", 1, 30 * 60)
+    assert job.array_job_id is None and job.array_task_id is None
+    assert job.stdout == "/home/hpcuser/hpcsl/slurm-1001.out"
+    assert job.work_dir == "/home/hpcuser/hpcsl"
+    assert job.cluster == "alpha"
+    assert job.tres.endswith("gres/gpu=2")
+
+
+def test_squeue_gpus_per_job_and_name_with_spaces(jobs):
+    assert jobs["1002"].name == "gpus per job"
+    assert jobs["1002"].gpus == 2  # --gpus=2 shows in tres-per-job, not tres-per-node
+
+
+def test_squeue_array_tasks_one_row_each(jobs):
+    tasks = [jobs[f"1003_{i}"] for i in (1, 2, 3)]
+    assert [t.array_task_id for t in tasks] == ["1", "2", "3"]
+    assert {t.array_job_id for t in tasks} == {"1003"}
+    assert [t.unique_id for t in tasks] == ["1005", "1006", "1003"]
+    assert tasks[0].stdout == "/home/hpcuser/hpcsl/arr_1003_1.out"  # from arr_%A_%a.out
+
+
+def test_squeue_zero_padded_task_pattern_matches_the_file_slurm_wrote(jobs):
+    # slurmstepd wrote thr_1016_0001.out for -o thr_%A_%4a.out (scontrol 22.05 prints %4a raw).
+    assert jobs["1016_1"].stdout == "/home/hpcuser/hpcsl/thr_1016_0001.out"
+    assert jobs["1016_3"].state == "PENDING"
+    assert jobs["1016_3"].reason == "JobArrayTaskLimit"
+
+
+def test_squeue_pending_held_and_waiting_jobs(jobs):
+    held = jobs["1004"]
+    assert (held.state, held.reason, held.nodelist, held.start_time, held.gpus) == (
+        "PENDING", "JobHeldUser", "", None, 1,
+    )  # fmt: skip
+    assert held.time_used_s == 0
+    assert jobs["1014"].reason == "BeginTime"
+    assert jobs["1014"].start_time == "2026-11-28T23:06:23"  # --begin=now+3600
+    assert jobs["1015"].reason == "Dependency"
+
+
+def test_squeue_finished_jobs_stay_visible(jobs):
+    assert (jobs["1019"].state, jobs["1019"].reason) == ("TIMEOUT", "TimeLimit")
+    assert jobs["1019"].time_used_s == 74 and jobs["1019"].time_limit_s == 60
+    assert (jobs["1020"].state, jobs["1020"].reason) == ("FAILED", "NonZeroExitCode")
+    assert jobs["1018"].state == "CANCELLED"
+    assert jobs["1017"].state == "COMPLETED"
+
+
+def test_squeue_output_path_matches_scontrol(jobs):
+    details = parse_scontrol_job(fixture("scontrol_job.txt"))
+    assert jobs["1025"].stdout == details["StdOut"] == "/home/hpcuser/hpcsl/my dir/spaced name_1025.out"
+    assert jobs["1025"].stderr == details["StdErr"]
+    assert jobs["1025"].work_dir == details["WorkDir"]
+
+
+def test_squeue_unset_task_count_is_none(jobs):
+    assert jobs["1009"].num_tasks is None  # squeue prints NO_VAL (4294967294)
+    assert jobs["1001"].num_tasks == 1
+
+
+def test_squeue_name_with_shell_characters(jobs):
+    assert jobs["1029"].name == "n;m $(x)"
+
+
+def _squeue_row(**changes: str) -> str:
+    fields = {
+        "job": "7", "unique": "7", "array": "7", "task": "N/A", "name": "n", "user": "u", "part": "p",
+        "state": "PENDING", "reason": "Resources", "nodes": "", "used": "0:00", "limit": "1:00:00",
+        "num_nodes": "2", "num_tasks": "8", "per_job": "N/A", "per_node": "N/A", "per_task": "N/A",
+        "tres": "cpu=8,mem=1G,node=2", "submit": "2024-01-01T00:00:00", "start": "N/A",
+        "out": "/w/%x-%j.out", "err": "", "workdir": "/w",
+    }  # fmt: skip
+    fields.update(changes)
+    return US.join(fields.values()) + US + "\n"
+
+
+@pytest.mark.parametrize(
+    ("changes", "gpus"),
+    [
+        ({"per_node": "gres:gpu:a100:2"}, 4),  # 2 per node x 2 nodes
+        ({"per_task": "gres:gpu:1"}, 8),  # 1 per task x 8 tasks
+        ({"per_job": "gres:gpu:3"}, 3),
+        ({"per_node": "gres/gpu:2"}, 4),  # 23.x spelling
+        ({"per_node": "gres:gpu:2,gres:shard:4"}, 4),
+        ({"tres": "cpu=8,gres/gpu=6,gres/gpu:a100=6", "per_node": "gres:gpu:1"}, 6),  # allocation wins
+        ({}, 0),
+    ],
+)
+def test_squeue_gpus_without_gpu_accounting(changes, gpus):
+    assert parse_squeue(_squeue_row(**changes))[0].gpus == gpus
+
+
+def test_squeue_unlimited_and_empty_values():
+    job = parse_squeue(_squeue_row(limit="UNLIMITED", used="INVALID", err="", start="N/A"))[0]
+    assert (job.time_limit_s, job.time_used_s, job.stderr, job.start_time) == (None, None, None, None)
+    assert job.stdout == "/w/n-7.out"
+
+
+def test_squeue_empty_output_is_no_jobs():
+    assert parse_squeue("") == []
+
+
+def test_squeue_error_line_raises_slurm_error():
+    with pytest.raises(SlurmError, match="Unable to contact slurm controller"):
+        parse_squeue("slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1|2|3\n".replace("|", US),
+        _squeue_row().rstrip("\n").rstrip(US) + "\n",  # no trailing delimiter
+        _squeue_row(num_nodes="two"),
+        _squeue_row(unique="x"),
+        _squeue_row(limit="1:2:3:4"),
+        "JOBID PARTITION NAME\n",  # a header: someone dropped --noheader
+    ],
+)
+def test_squeue_malformed_raises_parse_error(text):
+    with pytest.raises(SlurmParseError):
+        parse_squeue(text)
+
+
+# ---- file name patterns ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("%x_%j.out", "train_1021.out"),
+        ("%A_%a.out", "1016_1.out"),
+        ("%A_%4a", "1016_0001"),
+        ("%u/%N/%%j", "me/a1/%j"),
+        ("%n-%t-%s-%J", "0-0-batch-1021"),
+        ("\\%x_%j", "%x_%j"),  # a backslash turns expansion off
+        ("%q%", "%q%"),
+        ("%3x", "train"),
+        ("%\u00b2a", "%\u00b2a"),  # a digit that is not ASCII is no width
+    ],
+)
+def test_expand_filename(pattern, expected):
+    assert expand_filename(pattern, "1021", "1016", "1", "train", "me", "a1") == expected
+
+
+def test_expand_filename_outside_arrays():
+    assert expand_filename("%A-%a", "55", None, None, "n", "u", "") == "55-4294967294"
+
+
+# ---- sinfo ------------------------------------------------------------------------------------
+
+
+def test_sinfo_alpha_nodes():
+    nodes = {n.name: n for n in parse_sinfo(fixture("alpha_sinfo.txt"))}
+    assert set(nodes) == {"a1", "a2", "a3"}
+    a1 = nodes["a1"]
+    assert (a1.partition, a1.state, a1.hostname, a1.memory_mb) == ("gpu", "mix", "vm", 8192)
+    assert a1.gres == (Gres("gpu", "mi250x", 8),)
+    assert (a1.gpus_total, a1.gpus_used) == (8, 5)
+    assert (a1.cpus_alloc, a1.cpus_idle, a1.cpus_other, a1.cpus_total) == (8, 8, 0, 16)
+    assert nodes["a3"].gres == () and nodes["a3"].gpus_total == 0
+
+
+def test_sinfo_beta_two_gpu_types_summary():
+    partitions = {p.name: p for p in summarise_partitions(parse_sinfo(fixture("beta_sinfo.txt")))}
+    accel = partitions["accel"]
+    assert accel.gpus_total == {"a100": 6, "v100": 2}
+    assert accel.gpus_alloc == {"a100": 0, "v100": 1}
+    assert (accel.total, accel.alloc, accel.free) == (8, 1, 7)
+    assert accel.nodes_by_state["idle"] == 1 and accel.nodes_by_state["mixed"] == 1
+    assert partitions["normal"].total == 0 and partitions["normal"].nodes_by_state["idle"] == 1
+
+
+def _node(name: str, state: str, gres: str = "gpu:a100:4", used: str = "gpu:a100:0(IDX:N/A)") -> str:
+    return US.join([name, name, "p", state, gres, used, "0/8/0/8", "1000"]) + US + "\n"
+
+
+def test_summary_counts_gpus_on_unusable_nodes_as_unavailable():
+    text = (
+        _node("n1", "idle")
+        + _node("n2", "drain")
+        + _node("n3", "drng", used="gpu:a100:1(IDX:0)")
+        + _node("n4", "idle*")
+        + _node("n5", "mix-", used="gpu:a100:2(IDX:0-1)")
+        + _node("n6", "maint")
+    )
+    (summary,) = summarise_partitions(parse_sinfo(text))
+    assert summary.gpus_total == {"a100": 24}
+    assert summary.gpus_alloc == {"a100": 3}
+    assert summary.gpus_unavailable == {"a100": 4 + 3 + 4}
+    assert summary.free == 24 - 3 - 11
+    assert summary.nodes_by_state == {"idle": 1, "mixed": 1, "allocated": 0, "drained": 2, "down": 1, "other": 1}
+
+
+@pytest.mark.parametrize(
+    ("state", "group"),
+    [
+        ("idle", "idle"), ("idle~", "idle"), ("idle#", "idle"), ("mix", "mixed"), ("mix-", "mixed"),
+        ("alloc", "allocated"), ("comp", "allocated"), ("drain", "drained"), ("drng", "drained"),
+        ("drain*", "down"), ("down", "down"), ("down*", "down"), ("fail", "down"), ("inval", "down"),
+        ("resv", "other"), ("maint", "other"), ("futr", "other"), ("unk*", "down"),
+    ],
+)  # fmt: skip
+def test_state_groups(state, group):
+    assert state_group(state) == group
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _node("n", "idle").replace("0/8/0/8", "0/8/0"),
+        _node("n", "idle").replace("0/8/0/8", "0/\u00b2/0/8"),
+        _node("n", "idle", gres="gpu:a100:x"),
+        "a1 idle\n",
+    ],
+)
+def test_sinfo_malformed(text):
+    with pytest.raises(SlurmParseError):
+        parse_sinfo(text)
+
+
+# ---- GRES -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gpu:mi250x:8", (Gres("gpu", "mi250x", 8),)),
+        ("gpu:mi250x:8(S:0-7)", (Gres("gpu", "mi250x", 8),)),
+        ("gpu:(null):4(IDX:0-3)", (Gres("gpu", None, 4),)),
+        ("gpu:a100:4,gpu:v100:2", (Gres("gpu", "a100", 4), Gres("gpu", "v100", 2))),
+        ("(null)", ()),
+        ("", ()),
+        ("gpu:2", (Gres("gpu", None, 2),)),
+        ("gpu:mi250x:2(IDX:0-1)", (Gres("gpu", "mi250x", 2),)),
+        ("gpu:mi250x:0(IDX:N/A)", (Gres("gpu", "mi250x", 0),)),
+        ("gpu:a100:2(S:0,2),shard:a100:8", (Gres("gpu", "a100", 2), Gres("shard", "a100", 8))),
+        ("gpu", (Gres("gpu", None, 1),)),
+        ("bw:lustre:4G", (Gres("bw", "lustre", 4 << 30),)),
+    ],
+)
+def test_parse_gres(text, expected):
+    assert parse_gres(text) == expected
+
+
+@pytest.mark.parametrize("text", ["gpu:a:b:c", "gpu:a100:x", ":4", "gpu:a100:2(S:0", "gpu:a)b:2", "gpu::2"])
+def test_parse_gres_malformed(text):
+    with pytest.raises(SlurmParseError):
+        parse_gres(text)
+
+
+def test_node_gpu_properties_count_only_gpus():
+    node = Node("n", "n", "p", "mix", parse_gres("gpu:a:4,shard:a:16"), parse_gres("gpu:a:1,shard:a:4"), 0, 0, 0, 0)
+    assert (node.gpus_total, node.gpus_used) == (4, 1)
+
+
+# ---- sacct ----------------------------------------------------------------------------------
+
+
+def test_sacct_timeout_with_steps(accounting):
+    record = accounting["1019"]
+    assert (record.state, record.elapsed_s, record.time_limit_s) == ("TIMEOUT", 74, 60)
+    (batch,) = record.steps
+    assert (batch.step_id, batch.state, batch.exit_code) == ("1019.batch", "CANCELLED", "0:15")
+    assert batch.max_rss_bytes == 2972 * 1024 and batch.max_vmsize_bytes == 5092 * 1024
+    assert record.max_rss_bytes == batch.max_rss_bytes
+
+
+def test_sacct_cancelled_by_user(accounting):
+    record = accounting["1018"]
+    assert (record.state, record.state_detail) == ("CANCELLED", "CANCELLED by 1001")
+
+
+def test_sacct_failed_running_and_odd_limits(accounting):
+    assert (accounting["1020"].state, accounting["1020"].exit_code) == ("FAILED", "3:0")
+    assert accounting["1001"].end is None  # "Unknown" while running
+    assert accounting["1001"].start == "2026-11-28T22:03:49"
+    assert accounting["1023"].time_limit_s is None  # Partition_Limit
+    assert accounting["1013"].work_dir == "/home/hpcuser/hpcsl/my dir"
+    assert accounting["1013"].name == "spaced name"
+    assert accounting["1003_2"].name == "arr"
+
+
+def test_sacct_every_step_is_folded_under_its_job(accounting):
+    lines = [line for line in fixture("sacct.txt").splitlines() if line]
+    assert sum(len(r.steps) for r in accounting.values()) + len(accounting) == len(lines)
+    for record in accounting.values():
+        assert all(step.step_id.startswith(record.job_id + ".") for step in record.steps)
+
+
+def test_sacct_orphan_step_and_bad_rows():
+    row = US.join(["5.batch", "batch", "", "00:00:01", "", "1K", "2K", "COMPLETED", "0:0", "", "", ""])
+    with pytest.raises(SlurmParseError):
+        parse_sacct(row + "\n")
+    with pytest.raises(SlurmParseError):
+        parse_sacct("5|x\n".replace("|", US))
+
+
+# ---- durations and sizes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("0:05", 5), ("03:04", 184), ("00:00:05", 5), ("1:02:03", 3723), ("1-02:03:04", 93784),
+        ("2-00:00:00", 172800), ("30", 1800), ("1-2", 93600), ("1-02:03", 93780),
+        ("UNLIMITED", None), ("Partition_Limit", None), ("INVALID", None), ("NOT_SET", None), ("", None),
+    ],
+)  # fmt: skip
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["1:2:3:4", "a:00", "1-", "-5", "1-x:00", "1:-2", "١:٠٠"])
+def test_parse_duration_malformed(text):
+    with pytest.raises(SlurmParseError):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("1234K", 1234 * 1024), ("2.5G", int(2.5 * (1 << 30))), ("0", 0), ("512", 512), ("3M", 3 << 20), ("", None)],
+)
+def test_parse_size(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["K", "12Q", "1e9K", "-1K", "nanK", "1.2.3M"])
+def test_parse_size_malformed(text):
+    with pytest.raises(SlurmParseError):
+        parse_size(text)
+
+
+# ---- scontrol, sbatch -----------------------------------------------------------------------
+
+
+def test_scontrol_values_with_spaces_and_odd_keys():
+    details = parse_scontrol_job(fixture("scontrol_job.txt"))
+    assert details["JobId"] == "1025"
+    assert details["JobName"] == "spaced name"
+    assert details["Command"] == "my dir/run me.sh"
+    assert details["WorkDir"] == "/home/hpcuser/hpcsl/my dir"
+    assert details["AllocNode:Sid"] == "localhost:27009"
+    assert details["CPUs/Task"] == "1"
+    assert details["TRES"] == "cpu=1,mem=256M,node=1,billing=1,gres/gpu=1"
+    assert details["GRES"] == "gpu:mi250x:1(IDX:4)"  # from the --details per-node line
+    assert details["Power"] == ""
+    assert details["JobState"] == "RUNNING"
+
+
+def test_scontrol_array_task():
+    details = parse_scontrol_job(fixture("scontrol_array_task.txt"))
+    assert (details["JobId"], details["ArrayJobId"], details["ArrayTaskId"]) == ("1021", "1016", "1")
+    assert details["JobName"] == "throttled"
+
+
+def test_scontrol_free_text_may_contain_key_value_pairs():
+    text = "JobId=9 JobName=a b=c Reason=x\n   Comment=keep Nodes=a1 as is\n   NumNodes=1 NumCPUs=2\n"
+    details = parse_scontrol_job(text)
+    assert details["JobName"] == "a b=c Reason=x"
+    assert details["Comment"] == "keep Nodes=a1 as is"
+    assert (details["NumNodes"], details["NumCPUs"]) == ("1", "2")
+
+
+def test_scontrol_only_first_job_of_several():
+    text = "JobId=1 JobName=a\n   NumNodes=1\n\nJobId=2 JobName=b\n   NumNodes=2\n"
+    assert parse_scontrol_job(text) == {"JobId": "1", "JobName": "a", "NumNodes": "1"}
+
+
+def test_scontrol_invalid_job_is_a_slurm_error():
+    _, status, stderr = fixture_with_stderr("scontrol_invalid_job.txt")
+    assert status == 1
+    with pytest.raises(SlurmError, match="Invalid job id specified"):
+        parse_scontrol_job(stderr)
+
+
+@pytest.mark.parametrize("text", ["", "no pairs here\n", "NumNodes=1\n"])
+def test_scontrol_malformed(text):
+    with pytest.raises(SlurmParseError):
+        parse_scontrol_job(text)
+
+
+@pytest.mark.parametrize(("text", "job_id"), [("1234\n", "1234"), ("1234;alpha\n", "1234"), ("Submitted batch job 77\n", "77")])
+def test_parse_sbatch(text, job_id):
+    assert parse_sbatch(text) == job_id
+
+
+def test_parse_sbatch_refusal():
+    with pytest.raises(SlurmError, match="Invalid partition"):
+        parse_sbatch("sbatch: error: Batch job submission failed: Invalid partition name specified\n")
+    with pytest.raises(SlurmParseError):
+        parse_sbatch("")
+
+
+# ---- poll and error lines -------------------------------------------------------------------
+
+
+def test_split_poll_real_output():
+    sections = split_poll(fixture("poll.txt"))
+    assert set(sections) == {"squeue", "sinfo"}
+    for section in sections.values():
+        assert section.status == 0 and section.stderr == ""
+        check_section(section)
+    jobs = parse_squeue(sections["squeue"].stdout)
+    assert {"1001", "1003_1", "1025"} <= {j.job_id for j in jobs}
+    nodes = parse_sinfo(sections["sinfo"].stdout)
+    assert [n.name for n in nodes] == ["a1", "a2", "a3"]
+
+
+def test_split_poll_controller_down():
+    sections = split_poll(fixture("poll_controller_down.txt"))
+    assert sections["squeue"].status == 1 and sections["squeue"].stdout == ""
+    assert sections["sinfo"].stderr == "slurm_load_partitions: Unable to contact slurm controller (connect failure)"
+    for section in sections.values():
+        with pytest.raises(SlurmError, match="Unable to contact slurm controller"):
+            check_section(section)
+
+
+def test_split_poll_ignores_chatty_startup_files_and_keeps_partial_lines():
+    text = "Welcome to the cluster!\n\x1eout squeue\nrow-without-newline\x1eerr squeue 0\n\n"
+    (section,) = split_poll(text).values()
+    assert (section.name, section.stdout, section.stderr, section.status) == ("squeue", "row-without-newline", "", 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x1eout squeue\nrows\n",  # cut before the err part
+        "\x1eout squeue\n\x1eerr sinfo 0\n\n",
+        "\x1eout squeue\n\x1eerr squeue x\n\n",
+        "\x1ewhat\n",
+        "just text\n",
+    ],
+)
+def test_split_poll_malformed(text):
+    with pytest.raises(SlurmParseError):
+        split_poll(text)
+
+
+def test_bad_exit_status_alone_is_an_error():
+    sections = split_poll("\x1eout sinfo\n\x1eerr sinfo 2\nsomething odd\n")
+    with pytest.raises(SlurmError, match="sinfo exited with status 2: something odd"):
+        check_section(sections["sinfo"])
+
+
+def test_invalid_user_is_an_error_despite_exit_status_zero():
+    stdout, status, stderr = fixture_with_stderr("squeue_invalid_user.txt")
+    assert (stdout, status) == ("", 0)
+    with pytest.raises(SlurmError, match="Invalid user: no-such-user"):
+        check_errors(stderr)
+
+
+def test_sacct_database_down():
+    _, status, stderr = fixture_with_stderr("sacct_controller_down.txt")
+    with pytest.raises(SlurmError) as caught:
+        check_errors(stderr)
+    assert status == 1 and len(caught.value.lines) == 3
+    assert "Connection refused" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "slurm_load_jobs error: Socket timed out on send/recv operation",
+        "sinfo: error: Invalid partition name specified",
+        "squeue: fatal: something",
+        "error: Invalid --state specification",
+        "Unable to contact slurm controller (connect failure)",
+        "bash: line 1: squeue: command not found",
+        "sh: 1: squeue: not found",
+        "env: 'squeue': No such file or directory",
+    ],
+)
+def test_error_lines(line):
+    assert is_error_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "squeue: warning: ignoring SQUEUE_SORT",
+        "slurm_load_jobs: warning: odd",
+        f"1{US}error: in a job name{US}",
+        "JobId=1 JobName=error: x",
+        "",
+        "Submitted batch job 5",
+    ],
+)
+def test_not_error_lines(line):
+    assert not is_error_line(line)
