@@ -10,6 +10,7 @@ so what the human said (a host key accepted once, a key passphrase) holds across
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ from hpctui.ssh.types import HostKeyChanged, LinkError, LinkFailed, Prompter
 
 T = TypeVar("T")
 KEEPALIVE_COUNT_MAX = 3
-PASSWORD_TRIES = 3
+PROMPT_ROUNDS = 3  # password or one-time code rounds per attempt, as OpenSSH's NumberOfPasswordPrompts
 
 
 class AttemptFailed(Exception):
@@ -68,7 +69,7 @@ class LinkClient(asyncssh.SSHClient):
         self.cancelled = False
         self.closed = False
         self.lost: Exception | None = None
-        self._passwords_asked = 0
+        self._rounds = {"password": 0, "keyboard-interactive": 0}
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -91,10 +92,7 @@ class LinkClient(asyncssh.SSHClient):
         self._note("publickey")
 
     async def kbdint_auth_requested(self) -> str | None:
-        if self._connector.prompter is None:
-            return None
-        self._note("keyboard-interactive")
-        return ""
+        return "" if self._may_prompt("keyboard-interactive") else None
 
     async def kbdint_challenge_received(
         self, name: str, instructions: str, lang: str, prompts: list[tuple[str, bool]]
@@ -110,13 +108,19 @@ class LinkClient(asyncssh.SSHClient):
         return answers
 
     async def password_auth_requested(self) -> str | None:
-        if self._connector.prompter is None or self._passwords_asked >= PASSWORD_TRIES:
+        if not self._may_prompt("password"):
             return None
-        self._note("password")
-        self._passwords_asked += 1
         answer = await self._connector.ask(f"{self._connector.destination} password: ", False)
         self.cancelled = self.cancelled or answer is None
         return answer
+
+    def _may_prompt(self, method: str) -> bool:
+        """Another round of ``method``? Needs a prompter and stops after a few wrong answers."""
+        if self._connector.prompter is None or self.cancelled or self._rounds[method] >= PROMPT_ROUNDS:
+            return False
+        self._rounds[method] += 1
+        self._note(method)
+        return True
 
     def _note(self, method: str) -> None:
         if method not in self.tried:
@@ -137,6 +141,7 @@ class Connector:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._last_key_file = ""
+        self._unlocking: list[str] = []  # key files a passphrase was needed for in this attempt
 
     @property
     def destination(self) -> str:
@@ -165,9 +170,6 @@ class Connector:
             raise self._host_key_error(client, exc) from exc
         except asyncssh.PermissionDenied as exc:
             raise Refused(self._auth_failure(client)) from exc
-        except asyncssh.KeyImportError as exc:
-            self._passphrases.pop(self._last_key_file, None)
-            raise Refused(f"cannot decrypt {self._last_key_file or 'the key'}: {exc}") from exc
         except (OSError, asyncssh.Error) as exc:
             raise Unreachable(_describe(exc)) from exc
         finally:
@@ -185,13 +187,26 @@ class Connector:
         return await self._human(self.prompter.ask(self.cluster.name, prompt, echo))
 
     async def _options(self) -> asyncssh.SSHClientConnectionOptions:
+        self._unlocking.clear()
         try:
-            options = await asyncssh.SSHClientConnectionOptions.construct(**self._option_args())
+            try:
+                options = await self._construct(self._passphrase if self.prompter else None)
+            except TypeError:
+                # asyncssh 2.24 cannot use a passphrase callback for an encrypted key without a
+                # .pub file beside it (it asks, then passes the callback on as the passphrase).
+                # The callback has just been answered: hand over the answer itself.
+                options = await self._construct(self._passphrases.get(self._last_key_file))
         except (OSError, ValueError) as exc:  # asyncssh.KeyImportError is a ValueError
+            if self._unlocking:
+                self._forget_passphrases()
+                raise Refused(f"cannot decrypt {', '.join(self._unlocking)}: {_describe(exc)}") from exc
             raise Refused(f"ssh settings for {self.destination}: {_describe(exc)}") from exc
         if not self.cluster.ssh.known_hosts:
             self.known_hosts = KnownHosts(list(options.known_hosts or []))
         return options
+
+    async def _construct(self, passphrase: object) -> asyncssh.SSHClientConnectionOptions:
+        return await asyncssh.SSHClientConnectionOptions.construct(**self._option_args(), passphrase=passphrase)
 
     def _option_args(self) -> dict[str, object]:
         target = self.cluster.ssh
@@ -202,7 +217,6 @@ class Connector:
             "keepalive_count_max": KEEPALIVE_COUNT_MAX,
             "connect_timeout": None,  # our own deadline, paused while the human types
             "ignore_encrypted": True,
-            "passphrase": self._passphrase if self.prompter else None,
         }
         explicit = {
             "port": target.port,
@@ -214,8 +228,14 @@ class Connector:
         return args
 
     def _passphrase(self, key_file: str) -> str | None:
-        """asyncssh calls this from a worker thread when it needs to decrypt ``key_file``."""
+        """asyncssh calls this from a worker thread when it needs to decrypt ``key_file``.
+
+        Answers are kept for the life of the link (like an agent would) so that reconnects do
+        not ask again; a failed decryption forgets them.
+        """
         self._last_key_file = key_file
+        if key_file not in self._unlocking:
+            self._unlocking.append(key_file)
         if key_file in self._passphrases:
             return self._passphrases[key_file]
         if threading.get_ident() == self._loop_thread or self._loop is None or self.prompter is None:
@@ -225,6 +245,10 @@ class Connector:
         if answer is not None:
             self._passphrases[key_file] = answer
         return answer
+
+    def _forget_passphrases(self) -> None:
+        for key_file in self._unlocking:
+            self._passphrases.pop(key_file, None)
 
     async def _human(self, asked: Awaitable[T]) -> T:
         """Await a prompt with the connect deadline paused: people type slower than networks."""
@@ -252,7 +276,28 @@ class Connector:
     def _auth_failure(self, client: LinkClient) -> str:
         if client.cancelled:
             return "authentication cancelled"
-        return f"authentication failed ({', '.join(client.tried) or 'no usable method'})"
+        tried = ", ".join(client.tried) or "no usable method"
+        if self._unlocking:
+            # The server accepted the key (asyncssh asks for a passphrase only then), so the
+            # signature failed: the key could not be decrypted.
+            self._forget_passphrases()
+            tried += f"; cannot decrypt {', '.join(self._unlocking)}: {_decrypt_hint(self._unlocking)}"
+        return f"authentication failed ({tried})"
+
+
+def _decrypt_hint(key_files: list[str]) -> str:
+    """asyncssh needs the optional bcrypt module for encrypted keys in OpenSSH's own format."""
+    if importlib.util.find_spec("bcrypt") is None and any(_openssh_format(path) for path in key_files):
+        return "OpenSSH-format keys need the Python bcrypt module (pip install bcrypt)"
+    return "wrong passphrase?"
+
+
+def _openssh_format(path: str) -> bool:
+    try:
+        with open(path, "rb") as key:
+            return key.read(36).startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----")
+    except OSError:
+        return False
 
 
 def _describe(exc: BaseException) -> str:
