@@ -105,5 +105,7 @@ JOB_COLUMNS: tuple[Column, ...] = (
 
 # The overview's table: the same columns, led by the cluster's name.
 _cluster = attrgetter("cluster")
-CLUSTER_COLUMN = Column("cluster", "Cluster", _cluster, _cluster, measure=_cluster, max_width=16)
+CLUSTER_COLUMN = Column(
+    "cluster", "Cluster", _cluster, lambda r: (r.cluster, job_id_key(r.job.job_id)), measure=_cluster, max_width=16
+)
 OVERVIEW_COLUMNS: tuple[Column, ...] = (CLUSTER_COLUMN, *JOB_COLUMNS)

@@ -32,7 +32,7 @@ async def test_enter_shows_every_scontrol_field_grouped(make_app) -> None:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, JobDetailsScreen)
-        assert texts(screen, ".group-title") == [title for title, _ in details.groups()]
+        assert [str(g.border_title) for g in screen.query(".group")] == [title for title, _ in details.groups()]
         shown = "\n".join(texts(screen, ".group"))
         for key, value in details.fields.items():
             assert key in shown and value in shown

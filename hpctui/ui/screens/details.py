@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
@@ -46,7 +46,8 @@ class JobDetailsScreen(JobActions, Screen[None]):
     JobDetailsScreen > #error { height: auto; padding: 0 1; color: $text-error; display: none; }
     JobDetailsScreen > #error.-shown { display: block; }
     JobDetailsScreen > VerticalScroll { height: 1fr; padding: 0 1; }
-    JobDetailsScreen .group-title { margin-top: 1; text-style: bold; color: $text-accent; }
+    JobDetailsScreen Grid { grid-size: 2; grid-rows: auto; grid-gutter: 0 1; height: auto; }
+    JobDetailsScreen .group { height: auto; }
     """
 
     BINDINGS = [
@@ -98,11 +99,12 @@ class JobDetailsScreen(JobActions, Screen[None]):
         self.query_one("#error", Static).remove_class("-shown")
         body = self.query_one(VerticalScroll)
         await body.remove_children()
-        widgets: list[Static] = []
+        groups = []
         for title, fields in message.details.groups():
-            if fields:
-                widgets += [Static(title, classes="group-title"), Static(group_content(fields), classes="group")]
-        await body.mount_all(widgets)
+            group = Static(group_content(fields), classes="group")
+            group.border_title = title
+            groups.append(group)
+        await body.mount(Grid(*groups))
 
     def on_job_details_screen_failed(self, message: Failed) -> None:
         error = self.query_one("#error", Static)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
-from textual.widgets import Input, TabPane
+from textual.containers import Horizontal
+from textual.widgets import Input, Static, TabPane
 
 from hpctui.slurm.models import Snapshot
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
@@ -30,8 +31,10 @@ class QueuePane(JobActions, TabPane):
     DEFAULT_CSS = """
     QueuePane { padding: 0; }
     QueuePane > JobTable { height: 1fr; }
-    QueuePane > .filter { dock: bottom; display: none; }
+    QueuePane > .filter { dock: bottom; display: none; height: 1; background: $panel; }
     QueuePane > .filter.-shown { display: block; }
+    QueuePane .filter-label { width: auto; color: $text-muted; padding-left: 1; }
+    QueuePane .filter Input { width: 1fr; }
     """
 
     BINDINGS = [
@@ -73,11 +76,19 @@ class QueuePane(JobActions, TabPane):
         return self.query_one(JobTable)
 
     @property
-    def filter_input(self) -> Input:
-        return self.query_one(".filter", Input)
+    def filter_bar(self) -> Horizontal:
+        return self.query_one(".filter", Horizontal)
 
-    def filter_widget(self) -> Input:
-        return Input(placeholder="filter: text anywhere in the row (enter keeps it, esc clears)", classes="filter")
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one(".filter Input", Input)
+
+    def filter_widget(self) -> Horizontal:
+        return Horizontal(
+            Static("filter / ", classes="filter-label"),
+            Input(placeholder="text anywhere in the row (enter keeps it, esc clears)", compact=True),
+            classes="filter",
+        )
 
     def follow_sessions(self, sessions: list[ClusterSession]) -> None:
         for session in sessions:
@@ -105,13 +116,13 @@ class QueuePane(JobActions, TabPane):
             self.app.open_details(self.workspace.session(row.cluster), row.job)
 
     def action_filter(self) -> None:
-        self.filter_input.add_class("-shown")
+        self.filter_bar.add_class("-shown")
         self.filter_input.focus()
 
     def action_back(self) -> None:
-        if self.filter_input.value or self.filter_input.has_class("-shown"):
+        if self.filter_input.value or self.filter_bar.has_class("-shown"):
             self.filter_input.value = ""
-            self.filter_input.remove_class("-shown")
+            self.filter_bar.remove_class("-shown")
             self.table.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -128,5 +139,5 @@ class QueuePane(JobActions, TabPane):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if not event.value:
-            self.filter_input.remove_class("-shown")
+            self.filter_bar.remove_class("-shown")
         self.table.focus()

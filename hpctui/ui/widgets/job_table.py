@@ -37,7 +37,7 @@ def fit(text: str, width: int, right: bool = False) -> str:
     return pad + text if right else text + pad
 
 
-class JobTable(ScrollView, can_focus=True):
+class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
     DEFAULT_CSS = """
     JobTable { overflow-x: hidden; }
     """
