@@ -1,0 +1,137 @@
+"""The TUI against the lab: the real Workspace (SSH links, pollers) and real Slurm jobs."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from hpctui.services.cluster import Workspace
+from hpctui.ui.app import HpcApp
+from hpctui.ui.prompter import UiPrompter
+from hpctui.ui.screens.help import HelpScreen
+from hpctui.ui.tabs.cluster import pane_id
+from hpctui.ui.widgets.gpu_board import GpuBoard
+from hpctui.ui.widgets.job_table import JobTable
+from hpctui.ui.widgets.status_line import StatusLine
+
+pytestmark = pytest.mark.lab
+SIZE = (160, 48)
+
+
+@asynccontextmanager
+async def lab_app(lab) -> AsyncIterator[tuple[HpcApp, Any]]:
+    prompter = UiPrompter()
+    app = HpcApp(lab.config, Workspace(lab.config, prompter))
+    prompter.bind(app)
+    async with app.run_test(size=SIZE) as pilot:
+        yield app, pilot
+
+
+async def wait_for(pilot, predicate: Callable[[], Any], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await pilot.pause(0.2)
+    raise AssertionError(f"not seen within {timeout} s")
+
+
+def submit(lab, cluster: str, options: str) -> str:
+    answer = lab.ssh(cluster, f"sbatch --parsable {options} --wrap 'sleep 300'")
+    assert answer.returncode == 0, answer.stderr
+    return answer.stdout.strip().split(";")[0]
+
+
+def cancel(lab, cluster: str, job_ids: list[str]) -> None:
+    lab.ssh(cluster, "scancel " + " ".join(job_ids))
+
+
+def tab_table(app: HpcApp, cluster: str) -> JobTable:
+    return app.main.query_one(f"#{pane_id(cluster)} JobTable", JobTable)
+
+
+def cells(table: JobTable, cluster: str, job_id: str) -> list[str]:
+    row = table.model.rows[table.model.index[(cluster, job_id)]]
+    return [col.cell(row) for col in table.model.columns]
+
+
+async def test_both_clusters_show_their_jobs_gpu_types_and_overview_counts(lab) -> None:
+    name = f"uitest-{uuid.uuid4().hex[:6]}"
+    alpha_id = submit(lab, "alpha", f"-p gpu --gres=gpu:2 -t 5 -J {name}")
+    beta_id = submit(lab, "beta", f"-p accel --gres=gpu:a100:1 -t 5 -J {name}")
+    try:
+        async with lab_app(lab) as (app, pilot):
+            for number, cluster, job_id, gpu_type in ((1, "alpha", alpha_id, "mi250x"), (2, "beta", beta_id, "a100")):
+                await pilot.press(str(number))
+                table = tab_table(app, cluster)
+                await wait_for(pilot, lambda: (cluster, job_id) in table.model.index)
+                shown = cells(table, cluster, job_id)
+                assert name in shown and ("gpu" if cluster == "alpha" else "accel") in shown
+                board = app.main.query_one(f"#{pane_id(cluster)} GpuBoard", GpuBoard)
+                await wait_for(pilot, lambda: gpu_type in str(board.query_one(".partition").render()))
+
+            await pilot.press("0")
+            overview = app.main.query_one("#overview JobTable", JobTable)
+            await wait_for(pilot, lambda: {("alpha", alpha_id), ("beta", beta_id)} <= overview.model.index.keys())
+            for line in app.main.query("#overview StatusLine").results(StatusLine):
+                counts = Counter(job.state for job in app.workspace.session(line.cluster).poller.latest.jobs)
+                text = str(line.render())
+                for state, count in counts.items():
+                    assert f"{count} {state.lower()}" in text
+    finally:
+        cancel(lab, "alpha", [alpha_id])
+        cancel(lab, "beta", [beta_id])
+
+
+async def test_cursor_stays_on_its_job_while_jobs_before_it_finish(lab) -> None:
+    name = f"uicursor-{uuid.uuid4().hex[:6]}"
+    before = [submit(lab, "alpha", f"-p gpu -t 5 -J {name}") for _ in range(3)]
+    target = submit(lab, "alpha", f"-p gpu --hold -t 5 -J {name}")
+    try:
+        async with lab_app(lab) as (app, pilot):
+            table = tab_table(app, "alpha")
+            await wait_for(pilot, lambda: ("alpha", target) in table.model.index)
+            table.move_cursor(table.model.index[("alpha", target)])
+            await pilot.pause()
+            screen_row = table.cursor - table.scroll_offset.y
+            cancel(lab, "alpha", before)
+            await pilot.press("r")
+            await wait_for(
+                pilot,
+                lambda: all(table.model.rows[table.model.index[("alpha", j)]].job.state == "CANCELLED" for j in before),
+            )
+            await pilot.pause()
+            assert table.cursor_key == ("alpha", target)
+            assert table.cursor - table.scroll_offset.y == screen_row
+            assert target in table.render_line(screen_row + 1).text
+    finally:
+        cancel(lab, "alpha", [*before, target])
+
+
+async def test_filter_and_help_on_live_data(lab) -> None:
+    name = f"uifilter-{uuid.uuid4().hex[:6]}"
+    ids = [submit(lab, "beta", f"-p normal --hold -t 5 -J {name}") for _ in range(2)]
+    try:
+        async with lab_app(lab) as (app, pilot):
+            await pilot.press("2")
+            table = tab_table(app, "beta")
+            await wait_for(pilot, lambda: all(("beta", j) in table.model.index for j in ids))
+            await pilot.press("slash", *name, "enter")
+            await pilot.pause()
+            assert sorted(row.job.job_id for row in table.model.rows) == sorted(ids)
+            await pilot.press("escape")
+            assert not table.model.filter_text
+            assert len(table.model.rows) >= len(ids)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            assert {"filter", "details", "cancel"} <= {a.binding.id for a in app.screen.bindings.values()}
+    finally:
+        cancel(lab, "beta", ids)
