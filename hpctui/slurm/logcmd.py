@@ -12,7 +12,7 @@ exact byte offset of every byte it receives:
                        streaming restarts at offset 0
 ``S <size>``           heartbeat when nothing is new; writing it also makes the loop die of
                        SIGPIPE soon after the channel closes, so no loop outlives its client
-``X <reason>``         a fatal problem (file not readable); the command exits
+``X <reason>``         a fatal problem (a directory, not readable); the command exits
 
 A data frame is padded with NUL bytes if the file is truncated while the frame is being read,
 so the framing never breaks; the next poll then reports the truncation.
@@ -23,6 +23,7 @@ from __future__ import annotations
 import shlex
 
 TAIL_SCRIPT = r"""f=$1 o=$2 n=$3 p=$4 m=$5 w=$6
+if [ -d "$f" ]; then echo "X a directory, not a file: $f"; exit 0; fi
 if [ -e "$f" ] && [ ! -r "$f" ]; then echo "X not readable: $f"; exit 0; fi
 size() { stat -L -c %s -- "$f" 2>/dev/null || echo -1; }
 s=$(size)
