@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("job_id", metavar="JOBID")
     parser.add_argument("--stage", type=int, metavar="N", help="start at stage N (the script's START_STAGE)")
     parser.add_argument("--time", metavar="TIME", help="new time limit, e.g. 90 or 1-12:00:00")
-    parser.add_argument("--mem", metavar="MEM", help="new memory per node, e.g. 16G")
+    parser.add_argument("--mem", metavar="MEM", help="new memory, e.g. 16G (per CPU for jobs that asked per CPU, else per node)")
     parser.add_argument("--partition", metavar="NAME", help="another partition")
     parser.set_defaults(func=run_resubmit)
 

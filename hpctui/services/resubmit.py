@@ -20,7 +20,7 @@ from hpctui.services.audit import append_json_line, json_lines, state_dir
 from hpctui.slurm import resubmit as pure
 from hpctui.slurm.commands import batch_script_command, scontrol_job_command, validate_job_id
 from hpctui.slurm.errors import SlurmProblem, check_errors, error_lines
-from hpctui.slurm.parse import parse_sbatch, parse_scontrol_job, parse_size
+from hpctui.slurm.parse import parse_sbatch, parse_scontrol_job
 from hpctui.ssh.types import LinkError, Result
 from hpctui.toolkit.lint import Finding, lint_text
 
@@ -119,7 +119,7 @@ class Resubmitter:
             auto_resume=auto,
             checkpoint_exists=await self._exists(auto.resolved) if auto and auto.resolved else None,
             findings=lint_text(script, path or f"{job_id}.sbatch", self.cluster.rules, cluster=self.cluster.name),
-            suggested=_suggest(last_state, options, fields),
+            suggested=_suggest(last_state, options),
             notes=notes,
         )
 
@@ -153,7 +153,7 @@ class Resubmitter:
         try:
             return await self.link.run(command)
         except LinkError as exc:
-            raise UserError(f"{self.cluster.name}: {exc}") from exc
+            raise UserError(str(exc)) from exc
 
     async def _current_script(self, job_id: str, command: str, fetched: str, notes: list[str]) -> tuple[str, str | None, list[str]]:
         """The job's script file as it is now when it still exists, else the submitted copy."""
@@ -220,25 +220,12 @@ def _submit_info(accounting: Result, notes: list[str]) -> tuple[str | None, dict
     return state, exported
 
 
-def _suggest(last_state: str | None, options: pure.SubmitOptions, fields: dict[str, str]) -> ResubmitChoice:
+def _suggest(last_state: str | None, options: pure.SubmitOptions) -> ResubmitChoice:
     if last_state == "TIMEOUT":
         return ResubmitChoice(time=pure.suggest_time(options.time))
     if last_state == "OUT_OF_MEMORY":
-        return ResubmitChoice(mem=pure.suggest_mem(_mem_per_node(options, fields)))
+        return ResubmitChoice(mem=pure.suggest_mem(options.memory))
     return ResubmitChoice()
-
-
-def _mem_per_node(options: pure.SubmitOptions, fields: dict[str, str]) -> str | None:
-    """The job's memory per node: --mem, else the TRES total over its nodes."""
-    if options.mem:
-        return options.mem
-    tres = dict(part.split("=", 1) for part in fields.get("TRES", "").split(",") if "=" in part)
-    nodes = fields.get("NumNodes", "1")
-    try:
-        total = parse_size(tres.get("mem", ""))
-    except SlurmProblem:
-        return None
-    return f"{total // int(nodes) >> 20}M" if total and nodes.isdigit() and int(nodes) > 0 else None
 
 
 def _submitted_id(outcome: Outcome) -> str | None:

@@ -172,13 +172,24 @@ class SubmitOptions:
         """``{sbatch option name: value}`` for ``commands.sbatch_command``, in a stable order."""
         return {name.replace("_", "-"): value for name, value in vars(self).items() if value}
 
+    @property
+    def per_cpu_memory(self) -> bool:
+        """The job asked for memory per CPU: edits keep that kind, since mixing --mem with the
+        script's own --mem-per-cpu makes sbatch refuse ("mutually exclusive")."""
+        return bool(self.mem_per_cpu) and not self.mem
+
+    @property
+    def memory(self) -> str | None:
+        return self.mem_per_cpu if self.per_cpu_memory else self.mem
+
     def edited(self, time: str | None = None, mem: str | None = None, partition: str | None = None) -> SubmitOptions:
-        """A copy with the given values changed (each validated); ``mem`` replaces ``--mem-per-cpu``."""
+        """A copy with the given values changed (each validated); ``mem`` is per CPU for jobs
+        that asked per CPU, else per node."""
         changes: dict[str, str | None] = {}
         if time:
             changes["time"] = validate_time(time)
         if mem:
-            changes.update(mem=validate_mem(mem), mem_per_cpu=None)
+            changes["mem_per_cpu" if self.per_cpu_memory else "mem"] = validate_mem(mem)
         if partition:
             changes["partition"] = validate_partition(partition)
         return replace(self, **changes)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from hpctui.errors import UserError
 from hpctui.services.actions import Outcome, Plan
+from hpctui.ssh.types import LinkError
 from hpctui.ui.dialogs.confirm import confirm
 
 if TYPE_CHECKING:
@@ -42,3 +43,12 @@ def notify_outcomes(app: App[object], cluster: str, plan: Plan, outcomes: list[O
     if failed:
         lines = "\n".join(f"{job_id}: {o.message}" for job_id, o in failed)
         app.notify(lines, title=f"{plan.verb} refused on {cluster}", severity="error", timeout=ERROR_TIMEOUT_S, markup=False)
+
+
+async def when_connected(session: ClusterSession) -> str | None:
+    """Wait (up to the connect timeout) until the session's link is up; the reason when it is not."""
+    try:
+        await session.link.wait_connected(session.cluster.ssh.connect_timeout_s)
+    except LinkError as exc:
+        return str(exc)
+    return None

@@ -159,3 +159,17 @@ async def test_timeout_suggests_more_time(lab, tmp_path):
             draft = await resubmitter.prepare(first)
         assert draft.last_state == "TIMEOUT"
         assert (draft.options.time, draft.suggested.time) == ("00:01:00", "00:02:00")
+
+
+async def test_memory_edit_keeps_per_cpu_kind(lab, tmp_path):
+    """lab/jobs/train.sbatch asks --mem-per-cpu: a --mem on the command line would make sbatch refuse."""
+    train = (JOBS.parents[2] / "lab" / "jobs" / "train.sbatch").read_text()
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        jobs.put(f"{work}/train.sbatch", train)
+        first = jobs.submit("--hold", "train.sbatch", cwd=work)
+        _, commands, submitted, _ = await resubmit(lab, tmp_path, "alpha", first, ResubmitChoice(stage=2, mem="300M"))
+        assert "--mem-per-cpu=300M" in commands[-1] and "--mem=" not in commands[-1]
+        assert submitted.new_job_id is not None, submitted
+        jobs.track(submitted.new_job_id)
+        assert jobs.scontrol(submitted.new_job_id)["MinMemoryCPU"] == "300M"

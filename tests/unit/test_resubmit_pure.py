@@ -117,9 +117,11 @@ def test_array_task_pattern() -> None:
 
 
 def test_edit_replaces_and_validates() -> None:
-    options = SubmitOptions(time="10:00", mem_per_cpu="1G", partition="cpu")
+    options = SubmitOptions(time="10:00", mem="1G", partition="cpu")
     edited = options.edited(time="2-00:00:00", mem="8g", partition="gpu")
     assert (edited.time, edited.mem, edited.mem_per_cpu, edited.partition) == ("2-00:00:00", "8G", None, "gpu")
+    per_cpu = SubmitOptions(mem_per_cpu="256M").edited(mem="512M")  # keeps the kind the script uses
+    assert (per_cpu.mem, per_cpu.mem_per_cpu, per_cpu.memory) == (None, "512M", "512M")
     for bad in ({"time": "1h; rm -rf ~"}, {"mem": "lots"}, {"partition": "a b"}):
         with pytest.raises(UserError):
             options.edited(**bad)

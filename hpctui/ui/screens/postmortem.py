@@ -17,6 +17,7 @@ from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import AccountingStep, Snapshot
 from hpctui.ssh.types import LinkError
 from hpctui.ui.columns import state_category
+from hpctui.ui.flows import when_connected
 from hpctui.ui.format import duration
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class PostMortemScreen(Screen[None]):
 
     async def _load(self) -> None:
         try:
+            if (down := await when_connected(self.session)) is not None:
+                raise LinkError(down)
             rows = await self.postmortem.fetch(self.days, self.session.poller.latest)
         except (SlurmProblem, LinkError) as exc:
             self._title("failed")

@@ -16,6 +16,7 @@ from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet,
 from hpctui.errors import UserError
 from hpctui.services.resubmit import ResubmitChoice, ResubmitDraft, Resubmitter
 from hpctui.ui.dialogs.confirm import confirm
+from hpctui.ui.flows import when_connected
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
@@ -28,7 +29,8 @@ class ResubmitScreen(Screen[None]):
     ResubmitScreen VerticalScroll { height: 1fr; padding: 0 1; }
     ResubmitScreen .section { margin-top: 1; text-style: bold; color: $text-accent; }
     ResubmitScreen #choices { height: auto; }
-    ResubmitScreen #stages { width: 40; height: auto; }
+    ResubmitScreen #stages { width: 44; height: auto; }
+    ResubmitScreen #stage-set { height: auto; width: 100%; }
     ResubmitScreen #edits { width: 1fr; height: auto; padding-left: 2; }
     ResubmitScreen #edits Input { width: 30; }
     ResubmitScreen #edits Horizontal { height: auto; }
@@ -64,7 +66,7 @@ class ResubmitScreen(Screen[None]):
                     yield Static("Resources", classes="section")
                     for name in ("time", "mem", "partition"):
                         with Horizontal():
-                            yield Label(name.capitalize() if name != "mem" else "Memory/node")
+                            yield Label(name.capitalize() if name != "mem" else "Memory", id=f"label-{name}")
                             yield Input(id=f"edit-{name}", disabled=True)
                     yield Static(id="suggestion")
             yield Static("Lint", classes="section")
@@ -80,10 +82,14 @@ class ResubmitScreen(Screen[None]):
         self.run_worker(self._load(), name=f"resubmit {self.job_id}", exit_on_error=False)
 
     async def _load(self) -> None:
+        info = self.query_one("#info", Static)
+        if (down := await when_connected(self.session)) is not None:
+            info.update(Text(down, style="bold red"))
+            return
         try:
             draft = await self.resubmitter.prepare(self.job_id)
         except UserError as exc:
-            self.query_one("#info", Static).update(Text(str(exc), style="bold red"))
+            info.update(Text(str(exc), style="bold red"))
             return
         self.draft = draft
         self._show(draft)
@@ -99,16 +105,16 @@ class ResubmitScreen(Screen[None]):
         stage_set = self.query_one("#stage-set", RadioSet)
         for stage in draft.stages.values if draft.stages else ():
             stage_set.mount(RadioButton(f"stage {stage} ({draft.stages.variable}={stage})", name=str(stage)))
-        originals = {"time": draft.options.time, "mem": draft.options.mem, "partition": draft.options.partition}
+        originals = {"time": draft.options.time, "mem": draft.options.memory, "partition": draft.options.partition}
         for name, value in originals.items():
             field = self.query_one(f"#edit-{name}", Input)
             field.value = value or ""
             field.disabled = False
-        if draft.options.mem_per_cpu:
-            self.query_one("#edit-mem", Input).placeholder = f"now {draft.options.mem_per_cpu} per CPU"
+        self.query_one("#label-mem", Label).update("Memory/CPU" if draft.options.per_cpu_memory else "Memory/node")
         self.query_one("#suggestion", Static).update(Text(_suggestion_text(draft)))
         self.query_one("#lint", Static).update(_lint_text(draft.findings))
         self.query_one("#submit", Button).disabled = False
+        stage_set.focus()
         self._preview()
 
     def choice(self) -> ResubmitChoice:
@@ -121,7 +127,7 @@ class ResubmitScreen(Screen[None]):
         return ResubmitChoice(
             stage=stage,
             time=values["time"] if values["time"] != (options.time or "") else None,
-            mem=values["mem"] if values["mem"] != (options.mem or "") else None,
+            mem=values["mem"] if values["mem"] != (options.memory or "") else None,
             partition=values["partition"] if values["partition"] != (options.partition or "") else None,
         )
 
@@ -135,6 +141,7 @@ class ResubmitScreen(Screen[None]):
             commands = self.resubmitter.commands(self.draft, self.choice())
         except UserError as exc:
             problem.update(Text(str(exc)))
+            self.query_one("#commands", Static).update("")
             self.query_one("#submit", Button).disabled = True
             return
         problem.update("")
