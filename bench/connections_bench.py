@@ -26,7 +26,8 @@ def lab_ports(config_path: str) -> dict[str, int]:
     """sshd port per cluster, from the lab.env beside the lab's hpctui.yaml."""
     env_file = os.path.join(os.path.dirname(config_path), "lab.env")
     values = dict(line.split("=", 1) for line in open(env_file).read().split())
-    return {key.removeprefix("SSH_PORT_").lower(): int(value) for key, value in values.items() if key.startswith("SSH_PORT_")}
+    prefix = "SSH_PORT_"
+    return {key.removeprefix(prefix).lower(): int(value) for key, value in values.items() if key.startswith(prefix)}
 
 
 async def under_load(link: ClusterLink, port: int) -> tuple[int, int, float]:

@@ -5,6 +5,11 @@ link below that: short commands (``run``) get up to ``runs`` channels, long-live
 to ``streams``, and both together at most ``total``. Waiters are served first come, first
 served, but a waiting ``run`` always goes before a waiting stream, so a screen full of log
 tails can never starve the poller.
+
+With the defaults (``ssh.channels`` 8, ``ssh.stream_channels`` 5, 9 in all) five open tails
+still leave four channels for commands, and eight busy commands leave one for a tail. The
+total stays one below OpenSSH's default ``MaxSessions 10``; a server configured lower refuses
+channels, and the link then waits and retries on the same connection.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import logging
 import math
 import shlex
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 
 import asyncssh
 
@@ -51,14 +51,12 @@ class ClusterLink:
         prompter: Prompter | None = None,
         *,
         backoff: Backoff | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_channels: int = DEFAULT_TOTAL,
     ) -> None:
         self.cluster = cluster
         self.name = cluster.name
         self._prompter = prompter
         self._backoff = backoff or Backoff()
-        self._sleep = sleep
         target = cluster.ssh
         self.budget = ChannelBudget(target.channels, target.stream_channels, max_channels)
         self._connector = Connector(cluster, prompter, self._on_authenticating)
@@ -190,7 +188,7 @@ class ClusterLink:
         retry_at = time.time() + delay
         self._set(LinkState.BACKING_OFF, _next_try(delay), reason=reason, retry_at=retry_at)
         log.info("%s: %s; next try in %.1f s", self.name, reason, delay)
-        await self._sleep(delay)
+        await asyncio.sleep(delay)
 
     async def _decide_host_key(self, problem: HostKeyProblem) -> bool:
         """Ask about an unknown host key; True when accepted (then connect again at once)."""
@@ -200,7 +198,11 @@ class ClusterLink:
         self._set(LinkState.AUTHENTICATING, f"unknown host key for {problem.spec}")
         decision = await self._prompter.unknown_host_key(self.name, problem.spec, problem.key_type, problem.fingerprint)
         if decision is HostKeyDecision.ACCEPT_SAVE:
-            path = self._connector.known_hosts.save(problem.host, problem.port, problem.key)
+            try:
+                path = self._connector.known_hosts.save(problem.host, problem.port, problem.key)
+            except OSError as exc:
+                self._fail(LinkFailed, f"cannot save the host key of {problem.spec}: {exc}")
+                return False
             log.info("%s: added %s to %s", self.name, problem.spec, path)
         elif decision is HostKeyDecision.ACCEPT_ONCE:
             self._connector.accept_once(problem)
@@ -260,23 +262,41 @@ class ClusterLink:
         Leaving the block closes the channel. When the link drops the iterator raises
         ``LinkError``; re-open after ``wait_connected``.
         """
+        async with self._channel(command, stderr=asyncssh.DEVNULL) as (process, client):
+            yield self._chunks(client, command, process)
+
+    @contextlib.asynccontextmanager
+    async def process(self, command: str) -> AsyncIterator[asyncssh.SSHClientProcess]:
+        """The asyncssh process of ``command`` with binary stdin, stdout and stderr (piping a
+        tar stream between clusters), on a channel of the stream budget. Leaving the block ends
+        the command if it still runs and closes the channel; I/O errors are the caller's."""
+        async with self._channel(command) as (process, _client):
+            yield process
+
+    @contextlib.asynccontextmanager
+    async def _channel(
+        self, command: str, **options: object
+    ) -> AsyncIterator[tuple[asyncssh.SSHClientProcess, LinkClient]]:
+        """A binary channel from the stream budget, closed on leaving the block."""
         self._live()
         async with self.budget.slot(Kind.STREAM):
             conn, client = self._live()
             seconds = self.cluster.ssh.command_timeout_s
             try:
                 async with asyncio.timeout(seconds) as deadline:
-                    process = await self._open(conn, client, command, encoding=None, stderr=asyncssh.DEVNULL)
+                    process = await self._open(conn, client, command, encoding=None, **options)
             except TimeoutError:
                 if not deadline.expired():
                     raise
                 raise CommandTimeout(f"{self.name}: {command_name(command)}: no channel within {seconds:g} s") from None
             try:
-                yield self._chunks(client, command, process)
+                yield process, client
             finally:
                 await _close(process)
 
-    async def _chunks(self, client: LinkClient, command: str, process: asyncssh.SSHClientProcess) -> AsyncIterator[bytes]:
+    async def _chunks(
+        self, client: LinkClient, command: str, process: asyncssh.SSHClientProcess
+    ) -> AsyncIterator[bytes]:
         while True:
             try:
                 data = await process.stdout.read(CHUNK)
@@ -313,7 +333,8 @@ class ClusterLink:
 
     def _lost(self, client: LinkClient, command: str, exc: BaseException | None) -> LinkError:
         if client.closed:
-            return LinkError(f"{self.name}: connection lost while running {command_name(command)} ({_loss_reason(client)})")
+            reason = _loss_reason(client)
+            return LinkError(f"{self.name}: connection lost while running {command_name(command)} ({reason})")
         return LinkError(f"{self.name}: {command_name(command)}: {exc}")
 
     def _down_error(self) -> LinkError:

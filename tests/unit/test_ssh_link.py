@@ -180,3 +180,15 @@ async def test_close_stops_everything(link, server):
         await link.run("echo no")
     with pytest.raises(LinkError, match=r"alpha: not connected \(disconnected\)"):
         await link.wait_connected(1)
+
+
+async def test_process_pipes_binary_data_and_reports_exit_and_stderr(link, server):
+    payload = bytes(range(256)) * 64
+    async with link.process("cat; echo done >&2; exit 4") as process:
+        process.stdin.write(payload)
+        process.stdin.write_eof()
+        received = await process.stdout.read()
+        complaint = await process.stderr.read()
+        await process.wait()
+    assert (received, complaint, process.exit_status) == (payload, b"done\n", 4)
+    await wait_until(lambda: server.sessions_open == 0)
