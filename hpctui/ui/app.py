@@ -136,7 +136,7 @@ class HpcApp(App[None]):
 
     def refresh_all(self) -> None:
         for session in self.workspace.sessions.values():
-            session.poller.refresh_now()
+            session.poller.refresh_now(nodes=True)
 
     def open_details(self, session: ClusterSession, job: Job) -> None:
         from hpctui.ui.screens.details import JobDetailsScreen

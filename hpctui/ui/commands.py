@@ -55,7 +55,7 @@ class ActionCommands(CommandList):
         yield "Help: keys of this view", app.action_help, "the bindings active here, with their ids"
         yield "Audit log", app.action_audit, "every state-changing command hpctui ran"
         for name, session in app.workspace.sessions.items():
-            yield f"Refresh {name}", session.poller.refresh_now, "poll this cluster now"
+            yield f"Refresh {name}", partial(session.poller.refresh_now, nodes=True), "poll this cluster now"
             yield f"Post-mortem {name}", partial(app.open_postmortem, session), "why recent jobs ended (sacct)"
         for theme in THEMES:
             yield f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch colours"

@@ -7,7 +7,6 @@ style sheets also parse under Textual's built-in themes.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from textual.theme import Theme
@@ -109,15 +108,8 @@ def check_theme(name: str) -> str:
     return name
 
 
-def stylesheet_dir() -> Path:
-    """``themes/`` of the repository when run from a checkout, else the installed copy
-    (package data ``hpctui/themes``)."""
-    checkout = Path(__file__).resolve().parents[2] / "themes"
-    if (checkout / STYLESHEETS[0]).is_file():
-        return checkout
-    return Path(str(resources.files("hpctui") / "themes"))
-
-
 def stylesheets() -> list[Path]:
-    folder = stylesheet_dir()
+    """The ``.tcss`` files, through ``hpctui/ui/tcss``: a symlink to the repository's
+    ``themes/`` in a checkout, a copy of it (package data) in an installed wheel."""
+    folder = Path(__file__).resolve().parent / "tcss"
     return [folder / name for name in STYLESHEETS]

@@ -49,7 +49,7 @@ class FakePoller(Publisher):
         self.interval_s = interval_s
         self.refresh_requests = 0
 
-    def refresh_now(self) -> None:
+    def refresh_now(self, nodes: bool = False) -> None:
         self.refresh_requests += 1
 
     def set(self, snapshot: Snapshot) -> None:

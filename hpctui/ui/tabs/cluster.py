@@ -63,7 +63,7 @@ class ClusterTab(QueuePane):
         self.query_one(StatusLine).set_note(note)
 
     def action_refresh(self) -> None:
-        self.session.poller.refresh_now()
+        self.session.poller.refresh_now(nodes=True)
         self.notify(f"refreshing {self.session.cluster.name}", timeout=2)
 
     def job_session(self) -> ClusterSession:

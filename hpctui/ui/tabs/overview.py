@@ -68,6 +68,5 @@ class OverviewTab(QueuePane):
         self.query_one("#jobs-title", Static).update(f"Jobs on all clusters  {note}" if note else "Jobs on all clusters")
 
     def action_refresh(self) -> None:
-        for session in self.sessions:
-            session.poller.refresh_now()
+        self.app.refresh_all()
         self.notify("refreshing all clusters", timeout=2)

@@ -32,7 +32,9 @@ def partition_content(name: str, summary: PartitionGpus | None) -> Content:
     if summary is None:
         return Content.assemble((name, "bold"), ("  no data yet", "$text-muted"))
     parts: list[tuple[str, str] | str] = [(f"{name:<12}", "bold")]
-    for gpu_type, total in sorted(summary.gpus_total.items()):
+    for i, (gpu_type, total) in enumerate(sorted(summary.gpus_total.items())):
+        if i:
+            parts.append(("  ·", "$text-muted"))
         alloc = summary.gpus_alloc.get(gpu_type, 0)
         unavailable = summary.gpus_unavailable.get(gpu_type, 0)
         free = total - alloc - unavailable
