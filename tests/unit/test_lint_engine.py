@@ -130,3 +130,11 @@ def test_makefile_recipes_expand_variables_and_dollars():
     ]  # fmt: skip
     assert script.commands[0].words[0].line == 6
     assert script.make_env == (("WANDB_MODE", "disabled", 4),)
+
+
+def test_strict_mode_set_in_a_sourced_lib_next_to_the_script(tmp_path: Path):
+    (tmp_path / "lib.sh").write_text("set -euo pipefail\nlog() { echo \"$@\"; }\n")
+    (tmp_path / "up").write_text('#!/usr/bin/env bash\nsource "$(dirname "${BASH_SOURCE[0]}")/lib.sh"\nlog hi\n')
+    (tmp_path / "down").write_text("#!/usr/bin/env bash\nsource ./missing.sh\nlog hi\n")
+    findings = lint_paths([tmp_path / "up", tmp_path / "down"], LintContext()).findings
+    assert [(Path(f.path).name, f.code) for f in findings] == [("down", "HPC001")]

@@ -140,10 +140,10 @@ def _threads_shell(doc: Document, ctx: LintContext) -> Iterator[Hit]:
 
 @THREADS.check(Kind.PYTHON)
 def _threads_python(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    if not (ctx.rules and ctx.rules.thread_cap) or doc.tree is None:
+    if not (ctx.rules and ctx.rules.thread_cap) or "cpu_count" not in doc.text:
         return
     cap = ctx.rules.thread_cap
-    for call, capped_by in cpu_count_calls(doc.tree):
+    for call, capped_by in cpu_count_calls(doc):
         limits = [a.value for a in capped_by.args if isinstance(a, ast.Constant) and isinstance(a.value, int)] if capped_by else []
         if capped_by is None:
             yield Hit(call.lineno, call.col_offset + 1, f"cpu_count() counts hyperthreads; {ctx.where} caps threads at {cap}",
@@ -241,11 +241,11 @@ def _wandb_shell(doc: Document, ctx: LintContext) -> Iterator[Hit]:
 
 @WANDB.check(Kind.PYTHON)
 def _wandb_python(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    if ctx.rules is None or ctx.rules.outbound_network or doc.tree is None:
+    if ctx.rules is None or ctx.rules.outbound_network or "wandb" not in doc.text:
         return
-    imported = next((node for name, node in imported_modules(doc.tree) if name == "wandb"), None)
-    chooses_mode = any(c.value in ("WANDB_MODE", "WANDB_DISABLED") for c in constant_strings(doc.tree)) or any(
-        isinstance(n, ast.keyword) and n.arg == "mode" for n in ast.walk(doc.tree))  # fmt: skip
+    imported = next((node for name, node in imported_modules(doc) if name == "wandb"), None)
+    chooses_mode = any(c.value in ("WANDB_MODE", "WANDB_DISABLED") for c in constant_strings(doc.nodes)) or any(
+        isinstance(n, ast.keyword) and n.arg == "mode" for n in doc.nodes)  # fmt: skip
     if imported is not None and not chooses_mode:
         yield Hit(imported.lineno, imported.col_offset + 1,
                   f"imports wandb and never sets its mode: {ctx.where} has no outbound network, wandb.init() hangs",

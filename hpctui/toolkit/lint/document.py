@@ -69,6 +69,15 @@ class Document:
             return None
 
     @cached_property
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the Python tree (empty when it does not parse)."""
+        return list(ast.walk(self.tree)) if self.tree is not None else []
+
+    @cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        return {child: node for node in self.nodes for child in ast.iter_child_nodes(node)}
+
+    @cached_property
     def _noqa(self) -> tuple[dict[int, set[str]], set[str]]:
         per_line: dict[int, set[str]] = {}
         whole_file: set[str] = set()

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 
 from hpctui.toolkit.lint.document import Document
 from hpctui.toolkit.lint.options import TIPPECANOE, parse_options
-from hpctui.toolkit.lint.python import constant_strings, parents
+from hpctui.toolkit.lint.python import constant_strings
 from hpctui.toolkit.lint.registry import SHELL_LIKE, Hit, Kind, LintContext, Severity, rule
 
 SECTION = "Common Mistakes #13"
 TOOLS = ("tippecanoe", "tile-join")
 _WAL = re.compile(r"(?i)journal_mode\s*=\s*['\"]?wal\b")
 _SHM = re.compile(r"/dev/shm")
+_PYTHON_TRIGGER = re.compile(r"(?i)journal_mode|tippecanoe|tile-join")
 _PATH_OPTIONS = ("output", "output-to-directory", "temporary-directory")
 
 ON_LUSTRE = rule(
@@ -67,19 +68,20 @@ def _shell_uses(doc: Document) -> Iterator[Use]:
             yield Use(command.words[k].line, command.words[k].col, "sqlite3 (WAL)", tuple(operands[:1]))
 
 
-def _python_uses(tree: ast.Module) -> Iterator[Use]:
+def _python_uses(doc: Document) -> Iterator[Use]:
     """SQLite WAL pragmas (with the paths given to sqlite3.connect) and tippecanoe run by subprocess
     (with the strings of that call)."""
-    up = parents(tree)
-    databases = tuple(c.value for c in constant_strings(tree) if _connect_arg(c, up))
-    for const in constant_strings(tree):
+    up = doc.parents
+    strings = list(constant_strings(doc.nodes))
+    databases = tuple(c.value for c in strings if _connect_arg(c, up))
+    for const in strings:
         if _WAL.search(const.value):
             yield Use(const.lineno, const.col_offset + 1, "SQLite WAL", databases)
         elif const.value in TOOLS:
             call = up.get(const)
             while call is not None and not isinstance(call, ast.Call):
                 call = up.get(call)
-            paths = tuple(c.value for c in constant_strings(call)) if call is not None else ()
+            paths = tuple(c.value for c in constant_strings(ast.walk(call))) if call is not None else ()
             yield Use(const.lineno, const.col_offset + 1, const.value, paths)
 
 
@@ -92,7 +94,7 @@ def _connect_arg(const: ast.Constant, up: dict[ast.AST, ast.AST]) -> bool:
 
 def _uses(doc: Document) -> list[Use]:
     if doc.kind is Kind.PYTHON:
-        return list(_python_uses(doc.tree)) if doc.tree is not None else []
+        return list(_python_uses(doc)) if _PYTHON_TRIGGER.search(doc.text) else []
     return list(_shell_uses(doc))
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from hpctui.toolkit.lint.document import Document
 from hpctui.toolkit.lint.registry import Hit, Kind, LintContext, Severity, rule
@@ -20,13 +20,9 @@ GRADSCALER_BF16 = rule(
 )  # fmt: skip
 
 
-def parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
-    return {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-
-
-def imported_modules(tree: ast.Module) -> Iterator[tuple[str, ast.stmt]]:
+def imported_modules(doc: Document) -> Iterator[tuple[str, ast.stmt]]:
     """Top-level package names imported anywhere, with the import statement."""
-    for node in ast.walk(tree):
+    for node in doc.nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name.split(".")[0], node
@@ -39,31 +35,28 @@ def _called_name(call: ast.Call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
-def cpu_count_calls(tree: ast.Module) -> Iterator[tuple[ast.Call, ast.Call | None]]:
+def cpu_count_calls(doc: Document) -> Iterator[tuple[ast.Call, ast.Call | None]]:
     """``os.cpu_count()``, ``multiprocessing.cpu_count()``, ``psutil.cpu_count()`` ... each with the
     ``min(...)`` call that caps it (None when nothing does)."""
-    up = parents(tree)
-    for node in ast.walk(tree):
+    for node in doc.nodes:
         if isinstance(node, ast.Call) and _called_name(node) == "cpu_count":
             cap = None
-            parent = up.get(node)
+            parent = doc.parents.get(node)
             while parent is not None and not isinstance(parent, ast.stmt):
                 if isinstance(parent, ast.Call) and _called_name(parent) == "min":
                     cap = parent
                     break
-                parent = up.get(parent)
+                parent = doc.parents.get(parent)
             yield node, cap
 
 
-def constant_strings(tree: ast.AST) -> Iterator[ast.Constant]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            yield node
+def constant_strings(nodes: Iterable[ast.AST]) -> Iterator[ast.Constant]:
+    return (n for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
-def mentions_name(tree: ast.AST, name: str) -> Iterator[ast.AST]:
+def mentions_name(doc: Document, name: str) -> Iterator[ast.AST]:
     """``name`` used as a variable or an attribute (``GradScaler``, ``torch.bfloat16``)."""
-    for node in ast.walk(tree):
+    for node in doc.nodes:
         if (isinstance(node, ast.Name) and node.id == name) or (isinstance(node, ast.Attribute) and node.attr == name):
             yield node
 
@@ -82,16 +75,14 @@ def _conditional(call: ast.Call, up: dict[ast.AST, ast.AST]) -> bool:
 
 @GRADSCALER_BF16.check(Kind.PYTHON)
 def _gradscaler_bf16(doc: Document, ctx: LintContext) -> Iterator[Hit]:
-    tree = doc.tree
-    if tree is None:
+    if "GradScaler" not in doc.text:
         return
-    bf16 = next(mentions_name(tree, "bfloat16"), None) or next(
-        (c for c in constant_strings(tree) if c.value in ("bfloat16", "bf16")), None)  # fmt: skip
+    bf16 = next(mentions_name(doc, "bfloat16"), None) or next(
+        (c for c in constant_strings(doc.nodes) if c.value in ("bfloat16", "bf16")), None)  # fmt: skip
     if bf16 is None:
         return
-    up = parents(tree)
-    for node in mentions_name(tree, "GradScaler"):
-        call = up.get(node)
-        if isinstance(call, ast.Call) and call.func is node and not _conditional(call, up):
+    for node in mentions_name(doc, "GradScaler"):
+        call = doc.parents.get(node)
+        if isinstance(call, ast.Call) and call.func is node and not _conditional(call, doc.parents):
             yield Hit(node.lineno, node.col_offset + 1,
                       f"GradScaler in a file that uses bfloat16 (line {bf16.lineno}): it skips most optimizer steps")  # fmt: skip

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from hpctui.toolkit.lint.document import Document
 from hpctui.toolkit.lint.facts import command_requests, container_runs
 from hpctui.toolkit.lint.options import PYTHON, SHELL, OptionSpec, parse_options
 from hpctui.toolkit.lint.registry import Hit, Kind, LintContext, Severity, rule
-from hpctui.toolkit.lint.shellsyntax import Command, Word
+from hpctui.toolkit.lint.shellsyntax import Command, ShellScript, Word, read_shell
 
 BEST_PRACTICES = "SLURM Essentials / Job Script Best Practices"
 
@@ -47,14 +48,35 @@ def _strict_mode(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     script = doc.script
     shebang = doc.lines[0][2:].split()[1:] if doc.lines and doc.lines[0].startswith("#!") else []
     enabled = _set_options(shebang)
-    set_commands = [c for c in script.commands if c.words and c.words[0].text == "set"]
-    for command in set_commands:
-        enabled |= _set_options([w.text for w in command.words[1:]])
+    for source in (script, *_sourced_scripts(doc)):
+        for command in _set_commands(source):
+            enabled |= _set_options([w.text for w in command.words[1:]])
     missing = [flag for name, flag in _NEEDED.items() if name not in enabled]
     if not missing:
         return
-    where = (set_commands[0].words[0].line, 1) if set_commands else (script.first_command_line or 1, 1)
-    yield Hit(*where, f"script does not fail fast: no `set -euo pipefail` (missing {', '.join(missing)})")
+    first_set = next(_set_commands(script), None)
+    line = first_set.words[0].line if first_set else script.first_command_line or 1
+    yield Hit(line, 1, f"script does not fail fast: no `set -euo pipefail` (missing {', '.join(missing)})")
+
+
+def _set_commands(script: ShellScript) -> Iterator[Command]:
+    return (c for c in script.commands if c.words and c.words[0].text == "set")
+
+
+_SCRIPT_DIR = re.compile(r'^(?:\$\(dirname\s+"?\$(?:\{BASH_SOURCE(?:\[0\])?\}|0|BASH_SOURCE)"?\)|\$\{BASH_SOURCE(?:\[0\])?%/\*\})/')
+
+
+def _sourced_scripts(doc: Document) -> Iterator[ShellScript]:
+    """Files the script sources from its own directory (``source "$(dirname "$0")/lib.sh"``), read
+    from disk next to it: a shared lib.sh often holds the ``set -euo pipefail``."""
+    here = Path(doc.path).parent
+    for command in doc.script.commands:
+        if len(command.words) < 2 or command.words[0].text not in ("source", "."):
+            continue
+        target = _SCRIPT_DIR.sub("", command.words[1].text)
+        path = here / target
+        if "$" not in target and path.is_file():
+            yield read_shell(path.read_text(errors="replace").splitlines())
 
 
 def _set_options(args: Sequence[str]) -> set[str]:
