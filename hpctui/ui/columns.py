@@ -61,11 +61,12 @@ class Row:
     """One job as a table shows it, keyed by ``(cluster, job_id)``. ``finished_at`` is set
     once it vanished from squeue; ``haystack`` (lower-cased cells) is built on first filter."""
 
-    __slots__ = ("key", "cluster", "job", "finished_at", "haystack")
+    __slots__ = ("key", "cluster", "id_key", "job", "finished_at", "haystack")
 
     def __init__(self, key: tuple[str, str], job: Job, finished_at: float | None = None) -> None:
         self.key = key
         self.cluster = key[0]
+        self.id_key = job_id_key(key[1])  # the default sort, computed once per row
         self.job = job
         self.finished_at = finished_at
         self.haystack: str | None = None
@@ -92,7 +93,7 @@ def _attr(name: str) -> Callable[[Row], str]:
 
 
 JOB_COLUMNS: tuple[Column, ...] = (
-    Column("job_id", "JobID", _attr("job_id"), lambda r: job_id_key(r.job.job_id), measure=_attr("job_id"), max_width=20),
+    Column("job_id", "JobID", _attr("job_id"), attrgetter("id_key"), measure=_attr("job_id"), max_width=20),
     Column("partition", "Partition", _attr("partition"), _attr("partition"), measure=_attr("partition"), max_width=16),
     Column("name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=24),
     Column("state", "State", _attr("state"), _attr("state"), measure=_attr("state"), max_width=13),
@@ -106,6 +107,6 @@ JOB_COLUMNS: tuple[Column, ...] = (
 # The overview's table: the same columns, led by the cluster's name.
 _cluster = attrgetter("cluster")
 CLUSTER_COLUMN = Column(
-    "cluster", "Cluster", _cluster, lambda r: (r.cluster, job_id_key(r.job.job_id)), measure=_cluster, max_width=16
+    "cluster", "Cluster", _cluster, attrgetter("cluster", "id_key"), measure=_cluster, max_width=16
 )
 OVERVIEW_COLUMNS: tuple[Column, ...] = (CLUSTER_COLUMN, *JOB_COLUMNS)

@@ -8,11 +8,13 @@ keep its cursor on the same job across refreshes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 
 from hpctui.slurm.models import Job
 from hpctui.ui.columns import Column, Row
 
 Key = tuple[str, str]
+_key = attrgetter("key")
 
 
 class QueueModel:
@@ -25,7 +27,7 @@ class QueueModel:
         self.rows: list[Row] = []
         self.n_active = 0
         self.index: dict[Key, int] = {}
-        self._active: dict[str, dict[Key, Row]] = {}
+        self._active: dict[str, dict[str, Row]] = {}  # cluster -> job id -> row
         self._finished: dict[Key, Row] = {}
 
     @property
@@ -50,20 +52,20 @@ class QueueModel:
 
     def _take(self, cluster: str, jobs: Iterable[Job], now: float) -> None:
         old = self._active.get(cluster, {})
-        new: dict[Key, Row] = {}
+        new: dict[str, Row] = {}
         for job in jobs:
-            key = (cluster, job.job_id)
-            row = old.get(key)
+            job_id = job.job_id
+            row = old.get(job_id)
             if row is None:
-                row = Row(key, job)
+                row = Row((cluster, job_id), job)
             elif row.job is not job:
                 row.job, row.haystack = job, None  # reused: 10,000 allocations fewer per poll
-            new[key] = row
-        for key, row in old.items():
-            # "123_[5-9]" shrinks as tasks start: its old id did not finish.
-            if key not in new and "[" not in key[1]:
-                self._finished[key] = Row(key, row.job, finished_at=now)
-        for key in [k for k in self._finished if k in new]:
+            new[job_id] = row
+        # "123_[5-9]" shrinks as tasks start: its old id did not finish.
+        for job_id in old.keys() - new.keys():
+            if "[" not in job_id:
+                self._finished[(cluster, job_id)] = Row((cluster, job_id), old[job_id].job, finished_at=now)
+        for key in [k for k in self._finished if k[0] == cluster and k[1] in new]:
             del self._finished[key]
         self._active[cluster] = new
 
@@ -98,7 +100,7 @@ class QueueModel:
         finished.sort(key=lambda r: r.finished_at or 0.0, reverse=True)
         self.rows = active + finished
         self.n_active = len(active)
-        self.index = {row.key: i for i, row in enumerate(self.rows)}
+        self.index = dict(zip(map(_key, self.rows), range(len(self.rows))))
 
     def _haystack(self, row: Row) -> str:
         if row.haystack is None:

@@ -78,6 +78,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._widths: list[int] = []
         # (job key, finished, width, cursor, marked) -> (the Job drawn, its strip)
         self._cache: dict[tuple[Key, bool, int, bool, bool], tuple[Job, Strip]] = {}
+        self._base_style: Style | None = None
 
     # ----- data -------------------------------------------------------------------------
 
@@ -226,6 +227,14 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        self._base_style = None
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's own style (``rich_style`` walks the ancestors: keep it)."""
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
 
     # ----- rendering --------------------------------------------------------------------
 
@@ -235,7 +244,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
             return self._header_strip(width)
         line = self.scroll_offset.y + y - 1
         if line >= self._line_count():
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.base_style)
         index = self._line_to_row(line)
         if index is None:
             return self._separator_strip(width)
@@ -252,7 +261,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         return strip
 
     def _row_style(self, row: Row, cursor: bool, marked: bool) -> Style:
-        style = self.rich_style
+        style = self.base_style
         if row.finished_at is not None:
             style += self.get_component_rich_style("job-table--finished", partial=True)
         if marked:
@@ -274,7 +283,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         return Strip(segments).adjust_cell_length(width, style)
 
     def _header_strip(self, width: int) -> Strip:
-        style = self.rich_style + self.get_component_rich_style("job-table--header", partial=True)
+        style = self.base_style + self.get_component_rich_style("job-table--header", partial=True)
         model = self.model
         parts = ["  "]
         for i, (col, col_width) in enumerate(zip(model.columns, self._column_widths(width))):
@@ -285,7 +294,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         return Strip([Segment("".join(parts), style)]).adjust_cell_length(width, style)
 
     def _separator_strip(self, width: int) -> Strip:
-        style = self.rich_style + self.get_component_rich_style("job-table--separator", partial=True)
+        style = self.base_style + self.get_component_rich_style("job-table--separator", partial=True)
         minutes = int(self.model.keep_finished_s // 60)
         text = f"── recently finished: {self.model.n_finished} (last {minutes} min) "
         return Strip([Segment(set_cell_size(text + "─" * width, width), style)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from operator import attrgetter
 
 from textual.content import Content
 from textual.widgets import Static
@@ -105,7 +106,7 @@ class StatusLine(Static):
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
         if snapshot.jobs is not getattr(self.snapshot, "jobs", None):
-            self.counts = Counter(job.state for job in snapshot.jobs)
+            self.counts = Counter(map(attrgetter("state"), snapshot.jobs))
         self.snapshot = snapshot
         self.redraw()
 
