@@ -260,6 +260,7 @@ def test_wandb_disabled_forms(setting):
     ("from wandb import init\n", True),
     ("import os\nos.environ['WANDB_MODE'] = 'disabled'\nimport wandb\n", False),
     ("import wandb\nwandb.init(project='x', mode=args.wandb_mode)\n", False),
+    ("import wandb\nwith open('cfg.yaml', mode='r') as f:\n    pass\n", True),
     ("import torch\n", False),
 ])  # fmt: skip
 def test_wandb_in_python(source, flagged):

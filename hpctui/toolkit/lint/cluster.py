@@ -12,7 +12,7 @@ from hpctui.toolkit.lint.document import Document
 from hpctui.toolkit.lint.facts import (
     command_requests, container_runs, directive_request, env_settings, python_runs, sets_env, settings_of,
 )  # fmt: skip
-from hpctui.toolkit.lint.python import constant_strings, cpu_count_calls, imported_modules
+from hpctui.toolkit.lint.python import called_name, constant_strings, cpu_count_calls, imported_modules
 from hpctui.toolkit.lint.registry import SCRIPTS, SHELL_LIKE, Hit, Kind, LintContext, Severity, rule
 from hpctui.toolkit.lint.shellsyntax import ShellScript, Word
 
@@ -24,6 +24,7 @@ _NPROC = re.compile(r"(?<![\w.-])nproc(?![\w.-])|getconf\s+_?NPROCESSORS_ONLN")
 _CAPPED = re.compile(r"SLURM_CPUS|\bmin\b|\s-[lg][te]\s|\?")  # min(), [ -le ], $(( a < b ? a : b ))
 _ROCM = re.compile(r"(?i)\brocm|\bhip\b|\b(?:HIP|ROCR)_VISIBLE_DEVICES\b|\bMIOPEN_")
 _WANDB = re.compile(r"(?i)\bwandb")  # also WANDB_PROJECT=..., --wandb
+_ML_ACTIONS = frozenset("load add purge unload del rm swap switch list avail spider show save restore use reset".split())
 _PROJ_USERS = re.compile(r"\b(?:rasterio|pyproj|geopandas|gdal\w*|ogr2ogr)\b")
 
 MEM = rule(
@@ -146,11 +147,12 @@ def _threads_python(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     for call, capped_by in cpu_count_calls(doc):
         limits = [a.value for a in capped_by.args if isinstance(a, ast.Constant) and isinstance(a.value, int)] if capped_by else []
         if capped_by is None:
-            yield Hit(call.lineno, call.col_offset + 1, f"cpu_count() counts hyperthreads; {ctx.where} caps threads at {cap}",
-                      hint=f"min(os.cpu_count() or 1, {cap})")  # fmt: skip
+            message = f"cpu_count() counts hyperthreads; {ctx.where} caps threads at {cap}"
         elif limits and min(limits) > cap:
-            yield Hit(call.lineno, call.col_offset + 1, f"cpu_count() capped at {min(limits)}, above {ctx.where}'s cap of {cap}",
-                      hint=f"min(os.cpu_count() or 1, {cap})")  # fmt: skip
+            message = f"cpu_count() capped at {min(limits)}, above {ctx.where}'s cap of {cap}"
+        else:
+            continue
+        yield Hit(call.lineno, call.col_offset + 1, message, hint=f"min(os.cpu_count() or 1, {cap})")
 
 
 def _bind_sources(values: list[str]) -> tuple[set[str], bool]:
@@ -245,7 +247,7 @@ def _wandb_python(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         return
     imported = next((node for name, node in imported_modules(doc) if name == "wandb"), None)
     chooses_mode = any(c.value in ("WANDB_MODE", "WANDB_DISABLED") for c in constant_strings(doc.nodes)) or any(
-        isinstance(n, ast.keyword) and n.arg == "mode" for n in doc.nodes)  # fmt: skip
+        isinstance(n, ast.Call) and called_name(n) == "init" and any(k.arg == "mode" for k in n.keywords) for n in doc.nodes)  # fmt: skip
     if imported is not None and not chooses_mode:
         yield Hit(imported.lineno, imported.col_offset + 1,
                   f"imports wandb and never sets its mode: {ctx.where} has no outbound network, wandb.init() hangs",
@@ -265,12 +267,10 @@ def _module_commands(script: ShellScript) -> Iterator[tuple[str, list[Word]]]:
     """(action, module words) of ``module [opts] ACTION ...`` and ``ml ...`` (``ml MOD`` loads)."""
     for command in script.commands:
         words = [w for w in command.words if not w.text.startswith("-")]
-        if not words or words[0].text not in ("module", "ml"):
-            continue
-        if len(words) == 1:
+        if len(words) < 2 or words[0].text not in ("module", "ml"):
             continue
         action = words[1].text
-        if words[0].text == "ml" and action not in ("load", "add", "purge", "unload", "del", "rm", "swap", "switch", "list", "avail", "spider", "show", "save", "restore", "use", "reset"):
+        if words[0].text == "ml" and action not in _ML_ACTIONS:
             yield "load", words[1:]
         else:
             yield ("load" if action == "add" else action), words[2:]

@@ -30,7 +30,7 @@ def imported_modules(doc: Document) -> Iterator[tuple[str, ast.stmt]]:
             yield node.module.split(".")[0], node
 
 
-def _called_name(call: ast.Call) -> str:
+def called_name(call: ast.Call) -> str:
     func = call.func
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
@@ -39,11 +39,11 @@ def cpu_count_calls(doc: Document) -> Iterator[tuple[ast.Call, ast.Call | None]]
     """``os.cpu_count()``, ``multiprocessing.cpu_count()``, ``psutil.cpu_count()`` ... each with the
     ``min(...)`` call that caps it (None when nothing does)."""
     for node in doc.nodes:
-        if isinstance(node, ast.Call) and _called_name(node) == "cpu_count":
+        if isinstance(node, ast.Call) and called_name(node) == "cpu_count":
             cap = None
             parent = doc.parents.get(node)
             while parent is not None and not isinstance(parent, ast.stmt):
-                if isinstance(parent, ast.Call) and _called_name(parent) == "min":
+                if isinstance(parent, ast.Call) and called_name(parent) == "min":
                     cap = parent
                     break
                 parent = doc.parents.get(parent)
