@@ -104,6 +104,7 @@ RULES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ),
 )
 
+RULE_ORDER = {kind: index for index, (kind, *_) in enumerate(RULES)}  # lower = more specific
 _RULES = tuple((kind, keywords, re.compile(regex, re.IGNORECASE), hint) for kind, keywords, regex, hint in RULES)
 
 

@@ -1,0 +1,334 @@
+"""A job's stdout or stderr, followed live, with error hints and a training-metrics chart.
+
+Each LogScreen owns one ``LogTail`` (one stream channel); leaving the screen with ``esc``
+closes it. ``b`` keeps the log following in the background and ``tab`` switches between the
+open logs; both are limited per cluster so log tails never take every stream channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from hpctui.errors import UserError
+from hpctui.services.logtail import Batch, LineRing, LogTail
+from hpctui.services.metrics import MetricParser, is_stalled
+from hpctui.slurm.errors import SlurmProblem
+from hpctui.ssh.types import LinkError
+from hpctui.ui.format import age
+from hpctui.ui.widgets.log_view import LogView
+from hpctui.ui.widgets.metrics_chart import MetricsChart
+
+if TYPE_CHECKING:
+    from hpctui.services.cluster import ClusterSession
+    from hpctui.services.jobinfo import JobDetails
+
+STALLED_AFTER_S = 600.0
+TICK_S = 0.5  # status, hint bar and chart refresh at most this often
+OTHER = {"stdout": "stderr", "stderr": "stdout"}
+
+# Open logs per app, in opening order: the screens on the stack or kept in the background.
+_OPEN: weakref.WeakKeyDictionary[App[Any], list[LogScreen]] = weakref.WeakKeyDictionary()
+
+
+def open_logs(app: App[Any]) -> list[LogScreen]:
+    return _OPEN.setdefault(app, [])
+
+
+class LogScreen(Screen[None]):
+    DEFAULT_CSS = """
+    LogScreen > #log-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    LogScreen > #log-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    LogScreen > LogView { height: 1fr; }
+    LogScreen > #log-hint { height: auto; padding: 0 1; background: $error-muted; color: $text; display: none; }
+    LogScreen > #log-hint.-shown { display: block; }
+    LogScreen > #log-search { display: none; }
+    LogScreen > #log-search.-shown { display: block; }
+    LogScreen > MetricsChart { display: none; }
+    LogScreen > MetricsChart.-shown { display: block; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Close", id="back"),
+        Binding("e", "toggle_stream", "stdout/stderr", id="log_toggle_stream"),
+        Binding("slash", "search", "Search", id="log_search"),
+        Binding("n", "find(True)", "Next", show=False, id="log_next"),
+        Binding("N", "find(False)", "Previous", show=False, id="log_previous"),
+        Binding("m", "toggle_chart", "Chart", id="log_chart"),
+        Binding("b", "background", "Background", id="log_background"),
+        Binding("tab", "switch(1)", "Next log", id="log_switch"),
+        Binding("shift+tab", "switch(-1)", "Previous log", show=False, id="log_switch_back"),
+    ]
+
+    def __init__(self, session: ClusterSession, job_id: str, stream: str = "stdout") -> None:
+        super().__init__()
+        if stream not in OTHER:
+            raise ValueError(f"stream must be stdout or stderr, not {stream!r}")
+        self.session = session
+        self.job_id = job_id
+        self.stream = stream
+        self.details: JobDetails | None = None
+        self.tail: LogTail | None = None
+        self.parser = MetricParser()
+        self.error: str | None = None
+        self._backlog: list[Batch] = []
+        self._parse_wakeup = asyncio.Event()
+        self._parsed_at = 0.0  # time.monotonic() of the last parse, to redraw the chart only then
+        self._drawn_at = -1.0
+
+    @property
+    def key(self) -> str:
+        return f"hpctui-log:{self.session.cluster.name}:{self.job_id}"
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="log-title", markup=False)
+        yield Static(id="log-status", markup=False)
+        yield LogView(LineRing(1), id="log-view")
+        yield Static(id="log-hint", markup=False)
+        yield Input(placeholder="search (smart case); enter: find, esc: cancel", id="log-search")
+        yield MetricsChart(id="log-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        existing = self._already_open()
+        if existing is not None:  # opened again from the queue: show the one already following
+            self.app.call_later(self.app.switch_screen, existing)
+            return
+        open_logs(self.app).append(self)
+        self.parser = self._new_parser()
+        self._show_title()
+        self.query_one(LogView).focus()
+        self.run_worker(self._follow(), group="log-follow", exclusive=True, exit_on_error=False)
+        self.run_worker(self._parse_loop(), group="log-parse", exit_on_error=False)
+        self.set_interval(TICK_S, self._tick)
+
+    def _already_open(self) -> LogScreen | None:
+        return next((log for log in self._backgrounded() if log.key == self.key), None)
+
+    def _backgrounded(self) -> list[LogScreen]:
+        """Open logs following off screen (installed, not on the screen stack)."""
+        stack = self.app.screen_stack
+        return [log for log in open_logs(self.app) if self.app.is_screen_installed(log) and log not in stack]
+
+    async def on_unmount(self) -> None:
+        if self in open_logs(self.app):
+            open_logs(self.app).remove(self)
+        if self.tail is not None:
+            await self.tail.close()
+
+    # ---- following -------------------------------------------------------------------------
+
+    def _new_parser(self) -> MetricParser:
+        return MetricParser(getattr(getattr(self.app, "config", None), "metrics", ()))
+
+    def _limits(self) -> tuple[int, int]:
+        config = getattr(self.app, "config", None)
+        return getattr(config, "log_lines", 1000), getattr(config, "log_ring", 100_000)
+
+    async def _follow(self) -> None:
+        path = await self._path()
+        if path is None:
+            return
+        last_lines, ring = self._limits()
+        self.tail = tail = LogTail(self.session.link, path, last_lines=last_lines, ring=ring)
+        view = self.query_one(LogView)
+        view.reset(tail.lines)
+        self._show_title()
+        async for batch in tail.batches():
+            view.sync(batch)
+            self._backlog.append(batch)
+            self._parse_wakeup.set()
+
+    async def _path(self) -> str | None:
+        """The log file of the current stream, from ``scontrol show job`` (asked once)."""
+        if self.details is None:
+            try:
+                self.details = await self.session.job_details(self.job_id)
+            except (LinkError, SlurmProblem, UserError) as error:
+                self.error = f"scontrol show job {self.job_id}: {error}"
+                return None
+        path = self.details.stdout if self.stream == "stdout" else self.details.stderr
+        if path is None:
+            self.error = f"job {self.job_id} has no {self.stream} file (StdOut/StdErr unset)"
+        return path
+
+    # ---- metrics ---------------------------------------------------------------------------
+
+    async def _parse_loop(self) -> None:
+        """Parse batches in a thread so a flood of lines never stalls the UI."""
+        while True:
+            await self._parse_wakeup.wait()
+            self._parse_wakeup.clear()
+            batches, self._backlog = self._backlog, []
+            parser = self.parser
+            await asyncio.to_thread(self._feed, parser, batches, time.time())
+            self._parsed_at = time.monotonic()
+
+    @staticmethod
+    def _feed(parser: MetricParser, batches: list[Batch], now: float) -> None:
+        for batch in batches:
+            parser.feed(batch, batch.first, now)
+
+    # ---- periodic refresh ------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self._show_status()
+        self._show_hint()
+        if self._parsed_at != self._drawn_at:
+            self._drawn_at = self._parsed_at
+            running, elapsed = self._job_state()
+            stalled = self._stalled_for(running)
+            self.query_one(MetricsChart).show(self.parser, eta_s=self.parser.eta_s(elapsed), stalled_s=stalled)
+
+    def _now(self) -> float:
+        return getattr(self.app, "clock", time.time)()
+
+    def _job_state(self) -> tuple[bool, float | None]:
+        """Whether the job runs now and for how long, from the poller's latest snapshot."""
+        snapshot = self.session.poller.latest
+        for job in snapshot.jobs:
+            if job.job_id == self.job_id:
+                elapsed = job.time_used_s
+                if elapsed is not None and snapshot.jobs_at is not None and job.state == "RUNNING":
+                    elapsed += max(0.0, self._now() - snapshot.jobs_at)
+                return job.state == "RUNNING", elapsed
+        return False, None
+
+    def _stalled_for(self, running: bool) -> float | None:
+        tail = self.tail
+        now = time.time()
+        if tail is not None and is_stalled(tail.changed_at, now, running, STALLED_AFTER_S):
+            return now - (tail.changed_at or now)
+        return None
+
+    def _show_title(self) -> None:
+        path = self.tail.path if self.tail is not None else "…"
+        others = len(open_logs(self.app)) - 1
+        more = f"  ·  {others} more open (tab)" if others > 0 else ""
+        self.query_one("#log-title", Static).update(
+            f"{self.session.cluster.name} · job {self.job_id} · {self.stream} · {path}{more}"
+        )
+
+    def _show_status(self) -> None:
+        view = self.query_one(LogView)
+        tail = self.tail
+        if self.error is not None:
+            text = Content.styled(self.error, "$text-error")
+        elif tail is None:
+            text = Content("asking scontrol show job …")
+        else:
+            follow = "following end" if view.follow else "scrolled (G: follow)"
+            changed = f"  ·  changed {age(time.time() - tail.changed_at)} ago" if tail.changed_at else ""
+            text = Content(
+                f"{tail.status}  ·  {tail.lines.total:,} lines  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}"
+            )
+        self.query_one("#log-status", Static).update(text)
+
+    def _show_hint(self) -> None:
+        view = self.query_one(LogView)
+        hit = view.visible_error()
+        where = "on screen"
+        if hit is None and self.parser.errors:
+            hit, where = self.parser.errors[-1], "latest"
+        bar = self.query_one("#log-hint", Static)
+        bar.set_class(hit is not None, "-shown")
+        if hit is not None:
+            advice = hit.hint or hit.text.strip()[:200]
+            bar.update(f"⚠ line {hit.line + 1} ({where}, {hit.kind}): {advice}")
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        search = self.query_one("#log-search", Input)
+        if search.has_focus:  # esc in the search box cancels the search
+            search.remove_class("-shown")
+            self.query_one(LogView).focus()
+            return
+        installed = self.app.is_screen_installed(self)
+        self.dismiss()
+        if installed:
+            self.app.call_later(self._discard)
+
+    def _discard(self) -> None:
+        self.app.uninstall_screen(self)
+        self.remove()
+
+    def action_toggle_stream(self) -> None:
+        details = self.details
+        if details is not None and details.stdout == details.stderr:
+            self.notify(f"stdout and stderr of job {self.job_id} go to the same file", timeout=4)
+            return
+        self.stream = OTHER[self.stream]
+        self.error = None
+        self.parser = self._new_parser()
+        self._backlog = []
+        self._parsed_at = time.monotonic()
+        self.run_worker(self._switch_tail(), group="log-follow", exclusive=True, exit_on_error=False)
+
+    async def _switch_tail(self) -> None:
+        if self.tail is not None:
+            await self.tail.close()
+            self.tail = None
+        await self._follow()
+
+    def action_toggle_chart(self) -> None:
+        chart = self.query_one(MetricsChart)
+        chart.toggle_class("-shown")
+        self._drawn_at = -1.0  # draw at the next tick
+
+    def action_search(self) -> None:
+        search = self.query_one("#log-search", Input)
+        search.add_class("-shown")
+        search.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        view = self.query_one(LogView)
+        view.query = event.value
+        view.current = None
+        event.input.remove_class("-shown")
+        view.focus()
+        if event.value and view.find(True) is None:
+            self.notify(f"not found: {event.value}", timeout=3)
+
+    def action_find(self, forward: bool) -> None:
+        view = self.query_one(LogView)
+        if not view.query:
+            self.action_search()
+        elif view.find(forward) is None:
+            self.notify(f"not found: {view.query}", timeout=3)
+
+    def action_background(self) -> None:
+        """Keep following this log off screen; ``l`` on the job or ``tab`` in a log brings it back."""
+        if self._keep_open():
+            self.dismiss()
+
+    def _keep_open(self) -> bool:
+        """Install the screen so leaving it does not close its tail; False when over the limit."""
+        if self.app.is_screen_installed(self):
+            return True
+        limit = max(1, self.session.cluster.ssh.stream_channels - 1)
+        kept = [log for log in open_logs(self.app) if log.session is self.session and self.app.is_screen_installed(log)]
+        if len(kept) >= limit:
+            self.notify(f"{limit} logs of {self.session.cluster.name} already follow in the background: close one", severity="warning")
+            return False
+        self.app.install_screen(self, name=self.key)
+        return True
+
+    def action_switch(self, step: int) -> None:
+        others = self._backgrounded()
+        if not others:
+            self.notify("no other log is open (b: keep this one following in the background)", timeout=4)
+            return
+        logs = [log for log in open_logs(self.app) if log is self or log in others]
+        target = logs[(logs.index(self) + step) % len(logs)]
+        if self._keep_open():
+            self.app.switch_screen(target)
+            target._show_title()

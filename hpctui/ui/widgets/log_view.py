@@ -1,0 +1,214 @@
+"""A log view over a ``LineRing`` using Textual's Line API: only visible lines are rendered.
+
+New lines arrive in batches (``sync()`` after each); the view follows the end until the user
+scrolls up, and resumes following at the bottom or on ``follow()``. Rows map to absolute line
+numbers through ``base`` (the ring's first line at the last sync), so the text under the user's
+eyes stays put while the ring drops old lines.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from hpctui.services.loghints import RULE_ORDER, ErrorHit, classify_line
+from hpctui.services.logtail import LineRing, Marker
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+MAX_WIDTH = 4000  # longest line the horizontal scroll reaches (cells)
+
+
+def printable(line: str) -> str:
+    return _CONTROL.sub("�", line.expandtabs()) if not line.isprintable() else line
+
+
+class LogView(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {"log-view--error", "log-view--marker", "log-view--match", "log-view--current"}
+    DEFAULT_CSS = """
+    LogView { background: $surface; color: $foreground; overflow: auto auto; }
+    LogView > .log-view--error { color: $text-error; background: $error-muted; }
+    LogView > .log-view--marker { color: $text-warning; text-style: italic; }
+    LogView > .log-view--match { background: $warning-muted; }
+    LogView > .log-view--current { background: $accent-muted; text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("up,k", "scroll_up", "Up", show=False),
+        Binding("down,j", "scroll_down", "Down", show=False),
+        Binding("left,h", "scroll_left", "Left", show=False),
+        Binding("right,l", "scroll_right", "Right", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown,space", "page_down", "Page down", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "follow", "Follow", id="log_follow"),
+    ]
+
+    follow: var[bool] = var(True)
+    query: var[str] = var("")
+    current: var[int | None] = var(None)  # absolute number of the current search match
+
+    def __init__(self, ring: LineRing, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ring = ring
+        self.base = ring.first
+        self._width = 0
+        self._cache: LRUCache[int, tuple[Strip, Style | None]] = LRUCache(2048)  # line, style of its padding
+
+    # ---- data ------------------------------------------------------------------------------
+
+    def sync(self, new_lines: list[str] | None = None) -> None:
+        """The ring changed: resize, keep the visible text in place, follow the end if asked."""
+        first = self.ring.first
+        dropped = first - self.base
+        self.base = first
+        if new_lines:
+            longest = max(map(len, new_lines))
+            self._width = min(max(self._width, longest), MAX_WIDTH)
+        self.virtual_size = Size(self._width, len(self.ring))
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        elif dropped:
+            self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+        self.refresh()
+
+    def reset(self, ring: LineRing) -> None:
+        """Show another ring (the other stream of the job)."""
+        self.ring = ring
+        self.base = ring.first
+        self._width = 0
+        self._cache.clear()
+        self.current = None
+        self.follow = True
+        self.sync()
+
+    # ---- following -------------------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value:
+            self.follow = False
+        elif new_value >= self.max_scroll_y:
+            self.follow = True
+
+    def action_follow(self) -> None:
+        self.follow = True
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    # ---- positions -------------------------------------------------------------------------
+
+    @property
+    def top_line(self) -> int:
+        """Absolute number of the first visible line."""
+        return self.base + round(self.scroll_y)
+
+    def visible_lines(self) -> range:
+        top = self.top_line
+        return range(top, min(top + self.scrollable_content_region.height, self.ring.total))
+
+    def visible_error(self) -> ErrorHit | None:
+        """The most specific error line on screen (rules are ordered specific first), if any."""
+        hits = [hit for n in self.visible_lines() if (hit := self._classify(n)) is not None]
+        return min(hits, key=lambda hit: RULE_ORDER[hit.kind], default=None)
+
+    def _classify(self, number: int) -> ErrorHit | None:
+        line = self.ring.line(number)
+        return None if line is None or isinstance(line, Marker) else classify_line(line, number)
+
+    def show_line(self, number: int) -> None:
+        """Scroll so the line is on screen, about a third from the top; stops following."""
+        self.follow = False
+        row = number - self.base
+        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3), animate=False, immediate=True)
+        self.follow = False
+        self.refresh()
+
+    # ---- search ----------------------------------------------------------------------------
+
+    def watch_query(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def watch_current(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def find(self, forward: bool = True) -> int | None:
+        """Next (or previous) line holding ``query`` from the current match or the screen top.
+
+        Smart case: a query with a capital letter matches case-sensitively. Wraps around.
+        """
+        if not self.query or not len(self.ring):
+            return None
+        matches = _matcher(self.query)
+        first, total = self.ring.first, self.ring.total
+        start = self.current if self.current is not None and self.current >= first else self.top_line - forward
+        step = 1 if forward else -1
+        for offset in range(1, total - first + 1):
+            number = first + (start - first + step * offset) % (total - first)
+            if matches(self.ring.line(number) or ""):
+                self.current = number
+                self.show_line(number)
+                return number
+        return None
+
+    # ---- rendering -------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        number = self.base + scroll_y + y
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        rendered = self._strip(number)
+        if rendered is None:
+            return Strip.blank(width, style)
+        strip, pad = rendered
+        return strip.crop_extend(scroll_x, scroll_x + width, pad).apply_style(style).apply_offsets(scroll_x, y)
+
+    def _strip(self, number: int) -> tuple[Strip, Style | None] | None:
+        """The whole line styled for errors and matches (not yet with the widget's own style),
+        and the style that pads it to the view's width."""
+        cached = self._cache.get(number)
+        if cached is not None:
+            return cached
+        line = self.ring.line(number)
+        if line is None:
+            return None
+        text = Text(printable(line), no_wrap=True, end="")
+        pad = None
+        if isinstance(line, Marker):
+            pad = self.get_component_rich_style("log-view--marker")
+        elif classify_line(line) is not None:
+            pad = self.get_component_rich_style("log-view--error")
+        if pad is not None:
+            text.stylize(pad)
+        if self.query:
+            self._highlight(text, number)
+        rendered = Strip(text.render(self.app.console), cell_len(text.plain)), pad
+        self._cache[number] = rendered
+        return rendered
+
+    def _highlight(self, text: Text, number: int) -> None:
+        name = "log-view--current" if number == self.current else "log-view--match"
+        style = self.get_component_rich_style(name)
+        flags = 0 if any(c.isupper() for c in self.query) else re.IGNORECASE
+        for match in re.finditer(re.escape(self.query), text.plain, flags):
+            text.stylize(style, match.start(), match.end())
+
+
+def _matcher(query: str):
+    if any(c.isupper() for c in query):
+        return lambda line: query in line
+    lowered = query.lower()
+    return lambda line: lowered in line.lower()
