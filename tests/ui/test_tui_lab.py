@@ -135,3 +135,30 @@ async def test_filter_and_help_on_live_data(lab) -> None:
             assert {"filter", "details", "cancel"} <= {a.binding.id for a in app.screen.bindings.values()}
     finally:
         cancel(lab, "beta", ids)
+
+
+async def test_action_keys_open_the_other_screens_for_the_jobs_cluster(lab) -> None:
+    from hpctui.ui.screens.audit import AuditScreen
+    from hpctui.ui.screens.postmortem import PostMortemScreen
+    from hpctui.ui.screens.resubmit import ResubmitScreen
+
+    job_id = submit(lab, "beta", f"-p normal --hold -t 5 -J uikeys-{uuid.uuid4().hex[:6]}")
+    try:
+        async with lab_app(lab) as (app, pilot):
+            await pilot.press("2")
+            table = tab_table(app, "beta")
+            await wait_for(pilot, lambda: ("beta", job_id) in table.model.index)
+            table.move_cursor(table.model.index[("beta", job_id)])
+            for key, screen_type in (("p", PostMortemScreen), ("s", ResubmitScreen)):
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, screen_type)
+                assert app.screen.session is app.workspace.session("beta")
+                app.pop_screen()
+                await pilot.pause()
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, AuditScreen)
+            assert app.screen.audit_log is app.workspace.audit
+    finally:
+        cancel(lab, "beta", [job_id])
