@@ -124,8 +124,8 @@ class Poller:
         command = poll_command(self._cluster.queue_user, self._partitions, with_nodes=with_nodes)
         try:
             result = await self._link.run(command)
-            sections = split_poll(result.stdout)
-            return self._snapshot(sections, with_nodes)
+            # Parsing 10k+ jobs takes a while: off the event loop, so the UI never stalls.
+            return await asyncio.to_thread(self._snapshot, split_poll(result.stdout), with_nodes)
         except (LinkError, SlurmProblem) as exc:
             return replace(self.latest, error=str(exc))
 
