@@ -44,6 +44,23 @@ async def test_cursor_keeps_its_job_and_screen_row_when_jobs_before_it_finish(ma
         assert (t.model.n_active, t.model.n_finished) == (275, 25)
 
 
+async def test_when_the_cursors_own_job_leaves_the_cursor_stays_at_its_row(make_app) -> None:
+    app = make_app()
+    alpha = app.workspace.session("alpha")
+    jobs = big_jobs(100)
+    alpha.poller.set(snapshot("alpha", jobs))
+    async with app.run_test(size=SIZE) as pilot:
+        t = app.screen.query_one(JobTable)
+        t.move_cursor(40)
+        await pilot.pause()
+        row_on_screen = t.cursor - t.scroll_offset.y
+        alpha.poller.set(without(snapshot("alpha", jobs, at=NOW + 15), jobs[40].job_id))
+        await pilot.pause()
+        assert t.cursor_key == ("alpha", jobs[41].job_id)
+        assert t.cursor - t.scroll_offset.y == row_on_screen
+        assert t.model.rows[-1].job.job_id == jobs[40].job_id  # in the finished group
+
+
 async def test_navigation_keys_move_the_cursor(make_app) -> None:
     app = make_app()
     app.workspace.session("alpha").poller.set(snapshot("alpha", big_jobs(100)))

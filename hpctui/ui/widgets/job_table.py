@@ -97,12 +97,18 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         return [row] if row is not None else []
 
     def apply(self, change: Callable[[], None]) -> None:
-        """Run ``change`` on the model, then keep the cursor's job at its screen row."""
+        """Run ``change`` on the model, then keep the cursor's job at its screen row.
+
+        When the cursor's own job leaves the queue, the cursor stays where it was (on the
+        job that took its place) rather than following it into the finished group."""
         screen_row = self._row_to_line(self.cursor) - self.scroll_offset.y
+        was_active = self.cursor < self.model.n_active
         change()
         rows = self.model.rows
         index = self.model.index.get(self.cursor_key) if self.cursor_key else None
-        self.cursor = index if index is not None else max(0, min(self.cursor, len(rows) - 1))
+        if index is None or (was_active and index >= self.model.n_active):
+            index = max(0, min(self.cursor, self.model.n_active - 1, len(rows) - 1))
+        self.cursor = index
         self.cursor_key = rows[self.cursor].key if rows else None
         self.marked &= self.model.index.keys()
         self._measure()

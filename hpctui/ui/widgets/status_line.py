@@ -122,7 +122,7 @@ class StatusLine(Static):
         if self.show_name:
             groups.append([(self.cluster, "bold")])
         groups.append(link_parts(self.status, now))
-        if self.snapshot is not None:
+        if self.snapshot is not None and self.snapshot.jobs_at is not None:
             groups.append(job_count_parts(self.counts))
             if self.watched:
                 groups.append(gpu_parts(self.snapshot, self.watched))
