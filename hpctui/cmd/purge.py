@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
     if args.margin_days is not None and args.margin_days < 0:
         raise UserError("--margin-days must not be negative")
     config = load_config(args.config)
-    clusters = [c for c in pick_clusters(config, [args.cluster] if args.cluster else None) if c.purge.days]
+    clusters = [c for c in pick_clusters(config, [args.cluster] if args.cluster else None) if c.purge.days and c.purge.dirs]
     if not clusters:
-        raise UserError(f"{args.cluster or 'no cluster'}: no purge policy (purge: days, dirs) in the config")
+        raise UserError(f"{args.cluster or 'no cluster'}: no purge policy (purge: days and dirs) in the config")
     outcomes = asyncio.run(_check_all(clusters, args.margin_days))
     if args.json:
         print(json.dumps([o.as_dict() if isinstance(o, PurgeReport) else {"cluster": c.name, "error": o}

@@ -32,6 +32,9 @@ def threshold_days(days: int, margin_days: int) -> int:
 
 def purge_command(dirs: Iterable[str], threshold: int, limit: int = DEFAULT_LIMIT) -> str:
     """The remote clock, one ``ok``/``missing`` line per directory, then the at-risk records."""
+    dirs = list(dirs)
+    if not dirs:
+        raise ValueError("purge_command needs at least one directory (find would search the home directory)")
     minutes = threshold * 24 * 60
     script = (
         "date +%s; "

@@ -92,3 +92,8 @@ def test_malformed_answers_raise(output):
 
 def test_threshold_never_negative():
     assert threshold_days(42, 50) == 0 and threshold_days(90, 7) == 83
+
+
+def test_no_directories_no_command():
+    with pytest.raises(ValueError):
+        purge_command([], 83)
