@@ -72,10 +72,8 @@ async def _check(link, endpoint: plan.Endpoint, command: str) -> str:
 
 
 async def _copy(src, dst, parent: str, name: str, destination: plan.Endpoint, size: int) -> None:
-    from hpctui.ssh.process import open_process
-
-    async with open_process(src, plan.pack_command(parent, name)) as packer:
-        async with open_process(dst, plan.unpack_command(destination.path)) as unpacker:
+    async with src.process(plan.pack_command(parent, name)) as packer:
+        async with dst.process(plan.unpack_command(destination.path)) as unpacker:
             pack_err, unpack_err = (asyncio.ensure_future(p.stderr.read()) for p in (packer, unpacker))
             started = time.monotonic()
             copied, complete = await _pump(packer, unpacker, size)
