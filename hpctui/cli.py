@@ -13,8 +13,7 @@ import sys
 from hpctui import __version__
 from hpctui.errors import UserError
 
-# (subcommand module, help). Each module defines register(subparsers) -> None
-# and sets `func(args) -> int` on the parser it adds.
+# Each module defines register(subparsers) -> None and sets `func(args) -> int` on its parser.
 SUBCOMMANDS: tuple[str, ...] = (
     "config",
     "status",
@@ -40,13 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", help="UI theme: hpctui-dark, hpctui-light, hpctui-contrast")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"hpctui.cmd.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"hpctui.cmd.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"hpctui.cmd.{name}").register(sub)
     return parser
 
 
