@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
@@ -75,7 +75,8 @@ class Row:
 @dataclass(frozen=True)
 class Column:
     """``measure`` (a cheap raw attribute) sizes the column from the data, capped at
-    ``max_width``; without it the column has ``width`` cells. ``flex`` takes the rest."""
+    ``max_width``; without it the column has ``width`` cells. ``flex`` takes the rest.
+    In a narrow table, columns give up cells down to ``min_width`` in ``SHRINK_ORDER``."""
 
     key: str
     title: str
@@ -85,6 +86,7 @@ class Column:
     measure: Callable[[Row], str] | None = None
     max_width: int = 40
     flex: bool = False
+    min_width: int | None = None  # None: never narrower than measured
     align_right: bool = False
 
 
@@ -94,15 +96,34 @@ def _attr(name: str) -> Callable[[Row], str]:
 
 JOB_COLUMNS: tuple[Column, ...] = (
     Column("job_id", "JobID", _attr("job_id"), attrgetter("id_key"), measure=_attr("job_id"), max_width=20),
-    Column("partition", "Partition", _attr("partition"), _attr("partition"), measure=_attr("partition"), max_width=16),
-    Column("name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=24),
+    Column("partition", "Partition", _attr("partition"), _attr("partition"), measure=_attr("partition"), max_width=16, min_width=5),
+    Column("name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=24, min_width=8),
     Column("state", "State", _attr("state"), _attr("state"), measure=_attr("state"), max_width=13),
-    Column("elapsed", "Elapsed / Limit", lambda r: elapsed_limit(r.job), lambda r: r.job.time_used_s or 0, width=21),
+    Column("elapsed", "Elapsed / Limit", lambda r: elapsed_limit(r.job), lambda r: r.job.time_used_s or 0, width=21, min_width=10),
     Column("nodes", "Nodes", lambda r: str(r.job.num_nodes), _attr("num_nodes"), width=5, align_right=True),
     Column("gpus", "GPUs", lambda r: str(r.job.gpus) if r.job.gpus else "", _attr("gpus"), width=4, align_right=True),
-    Column("where", "Reason / NodeList", lambda r: where(r.job), lambda r: where(r.job), flex=True, width=16),
-    Column("start", "Start (exp.)", lambda r: expected_start(r.job), lambda r: r.job.start_time or "", width=11),
+    Column("where", "Reason / NodeList", lambda r: where(r.job), lambda r: where(r.job), flex=True, width=16, min_width=8),
+    Column("start", "Start (exp.)", lambda r: expected_start(r.job), lambda r: r.job.start_time or "", width=11, min_width=0),
 )
+
+SHRINK_ORDER = ("start", "where", "name", "partition", "elapsed")
+
+
+
+def shrink(columns: Sequence[Column], widths: list[int], spare: int) -> list[int]:
+    """Take ``-spare`` cells from the columns in ``SHRINK_ORDER``, none below its minimum."""
+    widths = list(widths)
+    position = {col.key: i for i, col in enumerate(columns)}
+    for key in SHRINK_ORDER:
+        i = position.get(key)
+        minimum = columns[i].min_width if i is not None else None
+        if spare >= 0 or i is None or minimum is None:
+            continue
+        give = max(0, min(-spare, widths[i] - minimum))
+        widths[i] -= give
+        spare += give
+    return widths
+
 
 # The overview's table: the same columns, led by the cluster's name.
 _cluster = attrgetter("cluster")

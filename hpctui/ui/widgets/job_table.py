@@ -1,6 +1,7 @@
 """A virtual job table on Textual's Line API.
 
-Only visible lines are rendered; each row's Strip is cached by (row, width, cursor, mark).
+Only visible lines are rendered; each row's Strip is cached by (job key, finished, width,
+cursor, mark) and reused while the row still holds the same Job object.
 Line 0 is a sticky header; content lines are the model's rows with one separator line
 before the "recently finished" group. A refresh keeps the cursor on the same job and that
 job on the same screen row (``apply``).
@@ -20,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from hpctui.slurm.models import Job
-from hpctui.ui.columns import Row, state_category
+from hpctui.ui.columns import Row, shrink, state_category
 from hpctui.ui.queue_model import Key, QueueModel
 
 GUTTER = 2  # "● " marks a selected row
@@ -76,6 +77,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.marked: set[Key] = set()
         self._measured: list[int] = []
         self._widths: list[int] = []
+        self._widths_for = 0  # the table width ``_widths`` were laid out for
         # (job key, finished, width, cursor, marked) -> (the Job drawn, its strip)
         self._cache: dict[tuple[Key, bool, int, bool, bool], tuple[Job, Strip]] = {}
         self._base_style: Style | None = None
@@ -214,15 +216,18 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._cache.clear()
 
     def _column_widths(self, total: int) -> list[int]:
-        if not self._widths or sum(self._widths) + len(self._widths) + GUTTER != total:
+        """Measured widths; the flex column takes what is left of ``total`` cells."""
+        if not self._widths or self._widths_for != total:
             if not self._measured:
                 self._measure()
             widths = list(self._measured)
             spare = total - GUTTER - len(widths) - sum(widths)
-            for i, col in enumerate(self.model.columns):
+            columns = self.model.columns
+            for i, col in enumerate(columns):
                 if col.flex:
                     widths[i] = max(widths[i], widths[i] + spare)
-            self._widths = widths
+            widths = shrink(columns, widths, total - GUTTER - len(widths) - sum(widths))
+            self._widths, self._widths_for = widths, total
         return self._widths
 
     def on_resize(self, event: events.Resize) -> None:

@@ -1,0 +1,276 @@
+"""LogScreen on the app: files tailed over a real ClusterLink to an in-process SSH server
+(hpctui.ssh.testserver); the rest of the workspace is the UI tests' deterministic data."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import ui_fakes
+
+from hpctui.services.jobinfo import JobDetails
+from hpctui.services.logtail import TRUNCATED_TEXT
+from hpctui.slurm.errors import SlurmError
+from hpctui.ssh.backoff import Backoff
+from hpctui.ssh.link import ClusterLink
+from hpctui.ssh.testserver import LocalSshServer
+from hpctui.ui.app import HpcApp, MainScreen
+from hpctui.ui.screens.log import LogScreen, open_logs
+from hpctui.ui.widgets.log_view import LogView
+from hpctui.ui.widgets.metrics_chart import MetricsChart
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+async def server(tmp_path):
+    server = LocalSshServer(tmp_path)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def link(server):
+    link = ClusterLink(server.cluster(), backoff=Backoff(base=0.05, cap=0.2))
+    await link.start()
+    await link.wait_connected(10)
+    yield link
+    await link.close()
+
+
+class Logs:
+    """Job 1001's stdout and stderr files, and an app whose alpha session reaches them."""
+
+    def __init__(self, directory: Path, link: ClusterLink, **config) -> None:
+        self.stdout = directory / "train 1001.out"
+        self.stderr = directory / "train 1001.err"
+        self.workspace = ui_fakes.workspace(**config)
+        self.session = self.workspace.session("alpha")
+        self.session.link = link
+        self.session.details["1001"] = JobDetails(
+            "alpha", "1001", {"StdOut": str(self.stdout), "StdErr": str(self.stderr), "WorkDir": str(directory)}
+        )
+        self.app = HpcApp(self.workspace.config, self.workspace, clock=lambda: ui_fakes.NOW)
+
+    def append(self, text: str, stream: str = "stdout") -> None:
+        with (self.stdout if stream == "stdout" else self.stderr).open("a") as out:
+            out.write(text)
+
+
+@pytest.fixture
+def logs(tmp_path, link) -> Logs:
+    return Logs(tmp_path, link)
+
+
+async def until(pilot, predicate, timeout: float = 10) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await pilot.pause(0.05)
+
+
+async def settled(pilot, view: LogView, total: int) -> None:
+    """Wait until the view shows ``total`` lines and, when following, sits at the end."""
+    await until(
+        pilot,
+        lambda: view.ring.total == total
+        and view.virtual_size.height == len(view.ring)
+        and (not view.follow or view.scroll_y == view.max_scroll_y),
+    )
+
+
+def shown(view: LogView) -> list[str]:
+    """The text of the visible rows (trailing blanks dropped)."""
+    rows = [view.render_line(y).text.rstrip() for y in range(view.scrollable_content_region.height)]
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def numbered(first: int, last: int) -> str:
+    return "".join(f"line {n}\n" for n in range(first, last + 1))
+
+
+async def open_log(pilot, logs: Logs, stream: str = "stdout") -> LogScreen:
+    logs.app.open_log(logs.session, "1001", stream=stream)
+    await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and logs.app.screen.tail is not None)
+    return logs.app.screen
+
+
+async def test_l_opens_the_log_and_new_lines_appear_at_the_bottom(logs: Logs) -> None:
+    logs.stdout.write_text(numbered(1, 100))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")  # the cursor is on job 1001
+        await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and logs.app.screen.tail is not None)
+        screen = logs.app.screen
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 100)
+        assert str(logs.stdout) in str(screen.query_one("#log-title").render())
+        logs.append(numbered(101, 105))
+        await settled(pilot, view, 105)
+        await pilot.pause()
+        assert view.follow and shown(view)[-1] == "line 105"
+        assert shown(view) == [f"line {n}" for n in range(106 - len(shown(view)), 106)]
+
+
+async def test_scrolling_up_stops_following_and_G_resumes(logs: Logs) -> None:
+    logs.stdout.write_text(numbered(1, 200))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 200)
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert not view.follow
+        before = shown(view)
+        logs.append(numbered(201, 230))
+        await settled(pilot, view, 230)
+        await pilot.pause()
+        assert shown(view) == before  # the text under the user's eyes stays put
+        assert "scrolled" in str(screen.query_one("#log-status").render())
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.follow and shown(view)[-1] == "line 230"
+
+
+async def test_ring_drops_keep_the_visible_text_in_place(tmp_path, link) -> None:
+    logs = Logs(tmp_path, link, log_ring=300)
+    logs.stdout.write_text(numbered(1, 300))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 300)
+        await pilot.press("pageup")
+        await pilot.pause()
+        before = shown(view)
+        logs.append(numbered(301, 400))
+        await settled(pilot, view, 400)
+        await pilot.pause()
+        assert len(view.ring) == 300 and view.ring.first == 100
+        assert shown(view) == before
+
+
+async def test_search_next_and_previous(logs: Logs) -> None:
+    logs.stdout.write_text(numbered(1, 50) + "Needle one\n" + numbered(52, 120) + "needle two\n" + numbered(122, 200))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 200)
+        await pilot.press("slash", *"needle", "enter")
+        await pilot.pause()
+        # from the screen top (following: near the end) forward, wrapping around
+        first = view.current
+        assert view.ring.line(first).lower().startswith("needle") and not view.follow
+        await pilot.press("n")
+        assert view.current != first and view.ring.line(view.current).lower().startswith("needle")
+        await pilot.press("N")
+        assert view.current == first
+        assert any(row.lower().startswith("needle") for row in shown(view))
+        await pilot.press("slash", *"Needle", "enter")  # a capital makes it case-sensitive
+        await pilot.pause()
+        assert view.ring.line(view.current) == "Needle one"
+        await pilot.press("n")
+        assert view.ring.line(view.current) == "Needle one"
+
+
+async def test_error_lines_show_the_field_notes_hint(logs: Logs) -> None:
+    logs.stdout.write_text("starting\nTraceback (most recent call last):\nRuntimeError: No HIP GPUs are available\n")
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        await until(pilot, lambda: screen.query_one("#log-hint").has_class("-shown"))
+        hint = str(screen.query_one("#log-hint").render())
+        assert "line 3" in hint and "-B /opt/cray/libfabric" in hint
+
+
+async def test_chart_shows_the_values_the_job_printed(logs: Logs) -> None:
+    losses = [0.9, 0.5, 0.7, 0.3, 0.4]
+    logs.stdout.write_text("".join(f"epoch {e + 1}/10 step {100 * (e + 1)} loss={v} acc={10 * e}\n" for e, v in enumerate(losses)))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        await until(pilot, lambda: "loss" in screen.parser.series)
+        await pilot.press("m")
+        chart = screen.query_one(MetricsChart)
+        await until(pilot, lambda: chart.plotted() == ["loss", "acc"])
+        series = screen.parser.series["loss"]
+        assert series.xy() == ([100.0, 200.0, 300.0, 400.0, 500.0], losses)
+        summary = str(chart.query_one("#metrics-summary").render())
+        assert f"loss {losses[-1]}  best {min(losses)}" in summary and "epoch 5/10" in summary
+        await pilot.press("m")
+        assert not chart.display
+
+
+async def test_e_switches_to_stderr_and_back(logs: Logs) -> None:
+    logs.stdout.write_text("out line\n")
+    logs.stderr.write_text("err line\n")
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await until(pilot, lambda: shown(view) == ["out line"])
+        await pilot.press("e")
+        await until(pilot, lambda: shown(view) == ["err line"])
+        assert " stderr " in str(screen.query_one("#log-title").render())
+        await pilot.press("e")
+        await until(pilot, lambda: shown(view) == ["out line"])
+
+
+async def test_truncation_is_shown_in_the_view(logs: Logs) -> None:
+    logs.stdout.write_text(numbered(1, 3))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 3)
+        logs.stdout.write_text("again\n")
+        await settled(pilot, view, 5)
+        await pilot.pause()
+        assert shown(view)[-2:] == [TRUNCATED_TEXT, "again"]
+
+
+async def test_esc_closes_the_log_and_its_channel(logs: Logs, server) -> None:
+    logs.stdout.write_text("x\n")
+    async with logs.app.run_test(size=SIZE) as pilot:
+        await open_log(pilot, logs)
+        await until(pilot, lambda: server.sessions_open == 1)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(logs.app.screen, MainScreen))
+        await until(pilot, lambda: server.sessions_open == 0)
+        assert open_logs(logs.app) == []
+
+
+async def test_background_logs_keep_following_and_tab_switches(logs: Logs, server) -> None:
+    logs.stdout.write_text("out 1\n")
+    logs.stderr.write_text("err 1\n")
+    async with logs.app.run_test(size=SIZE) as pilot:
+        first = await open_log(pilot, logs, "stdout")
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(logs.app.screen, MainScreen))
+        logs.append("out 2\n")
+        await until(pilot, lambda: first.tail.lines.total == 2)  # still following off screen
+        logs.session.details["1002"] = JobDetails("alpha", "1002", {"StdOut": str(logs.stderr)})
+        logs.app.open_log(logs.session, "1002", stream="stdout")
+        await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and logs.app.screen is not first)
+        second = logs.app.screen
+        await pilot.press("tab")
+        await until(pilot, lambda: logs.app.screen is first)
+        assert shown(first.query_one(LogView)) == ["out 1", "out 2"]
+        await pilot.press("tab")
+        await until(pilot, lambda: logs.app.screen is second)
+        assert server.sessions_open == 2
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(logs.app.screen, MainScreen))
+        logs.app.open_log(logs.session, "1001", stream="stdout")  # already open: shown again, not opened twice
+        await until(pilot, lambda: logs.app.screen is first)
+        assert open_logs(logs.app) == [first, second] and server.sessions_open == 2
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(logs.app.screen, MainScreen) and server.sessions_open == 1)
+        assert open_logs(logs.app) == [second]
+
+
+async def test_scontrol_failure_is_shown(logs: Logs) -> None:
+    logs.session.details["1001"] = SlurmError("slurm_load_jobs error: Invalid job id specified")
+    async with logs.app.run_test(size=SIZE) as pilot:
+        logs.app.open_log(logs.session, "1001", stream="stdout")
+        await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and logs.app.screen.error is not None)
+        await pilot.pause(0.6)  # the status line refreshes twice a second
+        status = str(logs.app.screen.query_one("#log-status").render())
+        assert status == "scontrol show job 1001: slurm_load_jobs error: Invalid job id specified"
