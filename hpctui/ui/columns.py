@@ -24,7 +24,7 @@ STATE_CATEGORIES: dict[str, str] = {
     "OUT_OF_MEMORY": "bad",
     "BOOT_FAIL": "bad",
     "DEADLINE": "bad",
-    "CANCELLED": "bad",
+    "CANCELLED": "done",  # mostly on purpose: calm grey, post-mortem tells the rest
     "PREEMPTED": "bad",
 }
 
