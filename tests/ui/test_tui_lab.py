@@ -137,8 +137,9 @@ async def test_filter_and_help_on_live_data(lab) -> None:
         cancel(lab, "beta", ids)
 
 
-async def test_action_keys_open_the_other_screens_for_the_jobs_cluster(lab) -> None:
+async def test_action_keys_open_the_other_screens_for_the_job_and_its_cluster(lab) -> None:
     from hpctui.ui.screens.audit import AuditScreen
+    from hpctui.ui.screens.log import LogScreen
     from hpctui.ui.screens.postmortem import PostMortemScreen
     from hpctui.ui.screens.resubmit import ResubmitScreen
 
@@ -154,6 +155,13 @@ async def test_action_keys_open_the_other_screens_for_the_jobs_cluster(lab) -> N
                 await pilot.pause()
                 assert isinstance(app.screen, screen_type)
                 assert app.screen.session is app.workspace.session("beta")
+                app.pop_screen()
+                await pilot.pause()
+            for key, stream in (("l", "stdout"), ("e", "stderr")):
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, LogScreen)
+                assert (app.screen.session, app.screen.job_id, app.screen.stream) == (app.workspace.session("beta"), job_id, stream)
                 app.pop_screen()
                 await pilot.pause()
             await pilot.press("a")
