@@ -30,7 +30,6 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(asdict(entry), ensure_ascii=False))
         else:
-            status = "ok" if entry.ok else "refused" if entry.exit_status is not None else "unconfirmed"
-            print(f"{entry.when}  {entry.cluster}  {status:<11}  {entry.command}")
+            print(f"{entry.when}  {entry.cluster}  {entry.status:<11}  {entry.command}")
             print(f"    {entry.result}".replace("\n", "\n    "))
     return 0

@@ -31,6 +31,11 @@ class AuditEntry:
     exit_status: int | None = None  # None when the command never completed (link down, timeout)
 
     @property
+    def status(self) -> str:
+        """ok, refused (the cluster said no), or unconfirmed (no answer: link down, timeout)."""
+        return "ok" if self.ok else "refused" if self.exit_status is not None else "unconfirmed"
+
+    @property
     def when(self) -> str:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.time))
 

@@ -86,23 +86,27 @@ class Resubmitter:
         self.history = history if history is not None else ResubmitHistory()
 
     async def prepare(self, job_id: str) -> ResubmitDraft:
-        """Everything needed to show and build the resubmission. Raises UserError when the
-        controller no longer knows the job or has no script for it."""
+        """Everything needed to show and build the resubmission. Raises UserError when neither
+        the controller nor accounting knows the job, or no script for it can be found."""
         job_id = validate_job_id(job_id, single=True)
         shown, fetched, accounting = await asyncio.gather(
             self._run(scontrol_job_command(job_id)),
             self._run(batch_script_command(job_id)),
-            self._run(pure.submit_info_command(job_id)),
+            self._run(pure.accounting_job_command(job_id)),
         )
-        fields = _job_fields(job_id, shown)
-        work_dir = fields.get("WorkDir") or ""
-        if not fetched.ok or error_lines(fetched.stderr):
-            raise UserError(f"no batch script for job {job_id}: {fetched.stderr.strip() or 'scontrol printed nothing'}")
         notes: list[str] = []
-        script, path, args = await self._current_script(job_id, fields.get("Command", ""), fetched.stdout, notes)
+        record = _accounting(accounting, notes)
+        try:
+            fields, kept, forgotten = _controller_fields(shown), _kept_script(fetched), False
+        except SlurmProblem as exc:  # finished a while ago: the controller forgot it
+            (fields, kept), forgotten = await self._from_accounting(job_id, record, str(exc), notes), True
+        script, path, args = await self._current_script(job_id, fields.get("Command", ""), kept, notes)
+        if forgotten:
+            fields = {**fields, **pure.accounting_memory(fields, script)}
+        work_dir = fields.get("WorkDir") or ""
         options = self._options(fields, script, notes)
         auto = pure.detect_auto_resume(script, work_dir, {"SLURM_JOB_NAME": fields.get("JobName", "")})
-        last_state, exported = _submit_info(accounting, notes)
+        last_state = record.get("State") or None
         return ResubmitDraft(
             cluster=self.cluster.name,
             job_id=job_id,
@@ -113,7 +117,7 @@ class Resubmitter:
             script_args=args,
             saved_copy=pure.saved_copy_path(work_dir, job_id),
             options=options,
-            exported=exported,
+            exported=_exported(record, notes),
             last_state=last_state,
             stages=pure.detect_stages(script),
             auto_resume=auto,
@@ -122,6 +126,21 @@ class Resubmitter:
             suggested=_suggest(last_state, options),
             notes=notes,
         )
+
+    async def _from_accounting(
+        self, job_id: str, record: dict[str, str], why: str, notes: list[str]
+    ) -> tuple[dict[str, str], str | None]:
+        """Fields and the stored script (if the site keeps scripts) of a job the controller forgot."""
+        if not record:
+            raise UserError(f"job {job_id}: {why}, and accounting has no record of it")
+        stored = pure.parse_stored_script((await self._run(pure.stored_script_command(job_id))).stdout)
+        notes.append(
+            f"The controller no longer knows job {job_id}: name, partition and time limit come from "
+            "accounting, other options from the script's #SBATCH lines."
+        )
+        if stored is None:
+            notes.append("Accounting keeps no copy of the script: the file the job was submitted with runs as it is now.")
+        return pure.fields_from_accounting(job_id, record), stored
 
     def commands(self, draft: ResubmitDraft, choice: ResubmitChoice) -> list[str]:
         """The exact commands for ``choice`` (validated; UserError on a bad value)."""
@@ -155,17 +174,23 @@ class Resubmitter:
         except LinkError as exc:
             raise UserError(str(exc)) from exc
 
-    async def _current_script(self, job_id: str, command: str, fetched: str, notes: list[str]) -> tuple[str, str | None, list[str]]:
-        """The job's script file as it is now when it still exists, else the submitted copy."""
-        if command in ("", "(null)"):
-            notes.append(f"Job {job_id} was submitted with --wrap: its script will be saved on the cluster and submitted.")
-            return fetched, None, []
-        found = pure.parse_script_probe((await self._run(pure.script_probe_command(command))).stdout, command)
+    async def _current_script(
+        self, job_id: str, command: str, kept: str | None, notes: list[str]
+    ) -> tuple[str, str | None, list[str]]:
+        """The job's script file as it is now when it still exists, else the copy Slurm kept."""
+        found = None
+        if command not in ("", "(null)"):
+            found = pure.parse_script_probe((await self._run(pure.script_probe_command(command))).stdout, command)
+        if found is None and kept is None:
+            where = f"{command} no longer exists" if command not in ("", "(null)") else "it was submitted with --wrap"
+            raise UserError(f"job {job_id}: no script to resubmit: {where} and Slurm kept no copy")
         if found is None:
-            notes.append(f"{command} no longer exists: the script Slurm kept will be saved and submitted.")
-            return fetched, None, []
+            assert kept is not None
+            why = "was submitted with --wrap" if command in ("", "(null)") else f"script {command} no longer exists"
+            notes.append(f"Job {job_id} {why}: the script Slurm kept will be saved on the cluster and submitted.")
+            return kept, None, []
         path, args, text = found
-        if text != fetched:
+        if kept is not None and text != kept:
             notes.append(f"{path} changed since job {job_id} was submitted: the current file will run.")
         return text, path, args
 
@@ -194,30 +219,31 @@ class Resubmitter:
         return {"present": True, "absent": False}.get(answer)
 
 
-def _job_fields(job_id: str, shown: Result) -> dict[str, str]:
-    try:
-        check_errors(shown.stderr)
-        fields = parse_scontrol_job(shown.stdout)
-    except SlurmProblem as exc:
-        raise UserError(
-            f"job {job_id}: {exc} (the controller forgets finished jobs after a few minutes; "
-            "their scripts are gone with them unless accounting stores them)"
-        ) from exc
-    return fields
+def _controller_fields(shown: Result) -> dict[str, str]:
+    """``scontrol show job`` fields; SlurmProblem when the controller does not know the job."""
+    check_errors(shown.stderr)
+    return parse_scontrol_job(shown.stdout)
 
 
-def _submit_info(accounting: Result, notes: list[str]) -> tuple[str | None, dict[str, str]]:
-    """The job's last state and the variables its sbatch --export passed (from accounting)."""
+def _kept_script(fetched: Result) -> str | None:
+    return fetched.stdout if fetched.ok and not error_lines(fetched.stderr) and fetched.stdout else None
+
+
+def _accounting(accounting: Result, notes: list[str]) -> dict[str, str]:
     try:
-        state, submit_line = pure.parse_submit_info(accounting.stdout + accounting.stderr)
+        return pure.parse_accounting_job(accounting.stdout + accounting.stderr)
     except SlurmProblem as exc:
         notes.append(f"sacct: {exc}")
-        return None, {}
-    exported = pure.exported_variables(submit_line)
+        return {}
+
+
+def _exported(record: dict[str, str], notes: list[str]) -> dict[str, str]:
+    """The variables the original sbatch --export passed, from its SubmitLine."""
+    exported = pure.exported_variables(record.get("SubmitLine", ""))
     if exported:
         passed = " ".join(f"{name}={value}" for name, value in exported.items())
         notes.append(f"The original --export variables are passed again: {passed}")
-    return state, exported
+    return exported
 
 
 def _suggest(last_state: str | None, options: pure.SubmitOptions) -> ResubmitChoice:

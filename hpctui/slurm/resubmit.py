@@ -17,7 +17,7 @@ from hpctui.errors import UserError
 from hpctui.slurm.commands import SACCT_ENV, env_prefix, sbatch_command, validate_job_id
 from hpctui.slurm.errors import SlurmParseError, check_errors
 from hpctui.slurm.formats import DELIMITER
-from hpctui.slurm.parse import parse_duration
+from hpctui.slurm.parse import parse_duration, parse_size
 from hpctui.slurm.parse.fields import optional
 
 
@@ -361,33 +361,145 @@ def resubmit_command(
     return " ".join([command, *(shlex.quote(arg) for arg in args)])
 
 
-def submit_info_command(job_id: str) -> str:
-    """The job's last State and its SubmitLine (the sbatch command line as typed, quotes lost)."""
+ACCOUNTING_FIELDS = ("JobName", "Partition", "Timelimit", "WorkDir", "State", "NNodes", "ReqTRES", "SubmitLine")
+
+
+def accounting_job_command(job_id: str) -> str:
+    """What accounting keeps of a job, the controller's memory aside: its last State, and
+    enough to resubmit it once the controller has forgotten it (SubmitLine, as typed, quotes lost)."""
     job = shlex.quote(validate_job_id(job_id, single=True))
     return (
         f"{env_prefix(SACCT_ENV)} sacct --allocations --noheader --parsable2 "
-        f"--delimiter={shlex.quote(DELIMITER)} --format=State,SubmitLine --jobs={job}"
+        f"--delimiter={shlex.quote(DELIMITER)} --format={','.join(ACCOUNTING_FIELDS)} --jobs={job}"
     )
 
 
-def parse_submit_info(text: str) -> tuple[str | None, str]:
-    """(State's first word, SubmitLine) of the job's last record (a requeued job has several)."""
+def parse_accounting_job(text: str) -> dict[str, str]:
+    """The job's last record (a requeued job has several) by field name; {} when there is none.
+    ``State`` is cut to its first word ("CANCELLED by 1000" -> "CANCELLED")."""
     check_errors(text)
-    rows = [line.split(DELIMITER, 1) for line in text.split("\n") if DELIMITER in line]
+    width = len(ACCOUNTING_FIELDS)
+    rows = [line.split(DELIMITER, width - 1) for line in text.split("\n") if DELIMITER in line]
+    rows = [row for row in rows if len(row) == width]
     if not rows:
-        return None, ""
-    state, submit_line = rows[-1]
-    return (state.split(" ")[0] or None), submit_line
+        return {}
+    record = dict(zip(ACCOUNTING_FIELDS, rows[-1], strict=True))
+    record["State"] = record["State"].split(" ")[0]
+    return record
+
+
+def stored_script_command(job_id: str) -> str:
+    """The batch script accounting stored (only where AccountingStoreFlags has job_script)."""
+    job = shlex.quote(validate_job_id(job_id, single=True))
+    return f"{env_prefix(SACCT_ENV)} sacct --batch-script --jobs={job}"
+
+
+def parse_stored_script(text: str) -> str | None:
+    """The script from ``sacct --batch-script`` output: a two-line header, then the script or NONE."""
+    lines = text.split("\n")
+    if len(lines) < 3 or not lines[0].startswith("Batch Script for") or set(lines[1]) != {"-"}:
+        return None
+    script = "\n".join(lines[2:])
+    return None if script.strip() == "NONE" else script
+
+
+# sbatch's short options that take a value, by their long name.
+_SHORT = {
+    "A": "account", "a": "array", "b": "begin", "C": "constraint", "c": "cpus-per-task", "D": "chdir",
+    "d": "dependency", "e": "error", "F": "nodefile", "G": "gpus", "i": "input", "J": "job-name",
+    "L": "licenses", "M": "clusters", "m": "distribution", "N": "nodes", "n": "ntasks", "o": "output",
+    "p": "partition", "q": "qos", "S": "core-spec", "t": "time", "w": "nodelist", "x": "exclude",
+}  # fmt: skip
+# Long options whose value may follow as the next word (``--time 10``).
+_LONG_WITH_VALUE = frozenset({
+    *_SHORT.values(), "comment", "export", "gres", "mail-type", "mail-user", "mem", "mem-per-cpu",
+    "mem-per-gpu", "ntasks-per-node", "reservation", "signal", "wrap",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SubmitLine:
+    """An sbatch command line as accounting keeps it (quotes lost: words split at spaces)."""
+
+    options: dict[str, str]  # long name -> value ("" for flags); the last one wins, as in sbatch
+    script_words: list[str]  # the script and its arguments; empty for --wrap jobs
+
+
+def parse_submit_line(line: str) -> SubmitLine:
+    words = line.split(" ")[1:]  # after "sbatch"
+    options: dict[str, str] = {}
+    index = 0
+    while index < len(words) and words[index].startswith("-") and words[index] != "-":
+        word = words[index]
+        if word.startswith("--"):
+            name, eq, value = word[2:].partition("=")
+        else:  # -p gpu, -pgpu
+            name, value = _SHORT.get(word[1:2], word[1:2]), word[2:]
+            eq = "=" if value else ""
+        if not eq and name in _LONG_WITH_VALUE and index + 1 < len(words):
+            value, index = words[index + 1], index + 1
+        options[name] = value
+        index += 1
+    return SubmitLine(options, [] if "wrap" in options else words[index:])
+
+
+def script_from_submit_line(submit_line: str, work_dir: str) -> str:
+    """The script and its arguments (``Command=`` style, absolute); "" for ``--wrap`` jobs."""
+    words = parse_submit_line(submit_line).script_words
+    return posixpath.join(work_dir, " ".join(words)) if words else ""
+
+
+def memory_directive(script: str) -> tuple[str, str] | None:
+    """``("MinMemoryCPU" | "MinMemoryNode", value)`` from the script's own #SBATCH memory line."""
+    match = None
+    for match in re.finditer(r"^#SBATCH\s+--(mem-per-cpu|mem)[= ]\s*(\S+)", script, re.M):
+        pass  # the last one wins, as in sbatch
+    if match is None:
+        return None
+    return ("MinMemoryCPU" if match[1] == "mem-per-cpu" else "MinMemoryNode", match[2])
+
+
+def accounting_memory(fields: dict[str, str], script: str) -> dict[str, str]:
+    """The memory field of a job rebuilt from accounting: the script's own #SBATCH line (so an
+    edit keeps its kind), else the requested total spread over the nodes."""
+    directive = memory_directive(script)
+    if directive is not None:
+        return dict([directive])
+    tres = dict(part.split("=", 1) for part in fields.get("TRES", "").split(",") if "=" in part)
+    nodes = fields.get("NumNodes", "")
+    try:
+        total = parse_size(tres.get("mem", ""))
+    except SlurmParseError:
+        return {}
+    if not total or not nodes.isdigit() or int(nodes) == 0:
+        return {}
+    return {"MinMemoryNode": f"{total // int(nodes) >> 20}M"}
+
+
+def fields_from_accounting(job_id: str, record: dict[str, str]) -> dict[str, str]:
+    """``scontrol show job``-style fields rebuilt from accounting, for a job the controller forgot."""
+    given = parse_submit_line(record.get("SubmitLine", "")).options
+    output = given.get("output", "")
+    return {
+        "JobId": job_id,
+        "StdOut": output,  # the pattern as typed (sacct 22.05 has no StdOut); "" leaves it to the script
+        "StdErr": given.get("error", output),
+        "JobName": record.get("JobName", ""),
+        "Partition": record.get("Partition", ""),
+        "TimeLimit": record.get("Timelimit", ""),
+        "NumNodes": record.get("NNodes", ""),
+        "WorkDir": record.get("WorkDir", ""),
+        "TRES": record.get("ReqTRES", ""),
+        "Command": script_from_submit_line(record.get("SubmitLine", ""), record.get("WorkDir", "")),
+    }
 
 
 def exported_variables(submit_line: str) -> dict[str, str]:
     """``NAME=value`` pairs the original ``sbatch --export=...`` passed (values cut at the first
     space: SubmitLine has lost the quotes)."""
     pairs: dict[str, str] = {}
-    for word in submit_line.split(" "):
-        if word.startswith("--export="):
-            for item in word.removeprefix("--export=").split(","):
-                name, eq, value = item.partition("=")
-                if eq and re.fullmatch(r"[A-Za-z_]\w*", name):
-                    pairs[name] = value
+    for item in parse_submit_line(submit_line).options.get("export", "").split(","):
+        name, eq, value = item.partition("=")
+        if eq and re.fullmatch(r"[A-Za-z_]\w*", name):
+            pairs[name] = value
     return pairs

@@ -9,6 +9,13 @@ import pytest
 from hpctui.errors import UserError
 from hpctui.slurm.resubmit import (
     AutoResume,
+    accounting_memory,
+    exported_variables,
+    fields_from_accounting,
+    parse_accounting_job,
+    parse_stored_script,
+    parse_submit_line,
+    script_from_submit_line,
     Stages,
     SubmitOptions,
     detect_auto_resume,
@@ -144,3 +151,38 @@ def test_lab_training_job_nested_defaults_and_job_name() -> None:
     assert named == AutoResume("$OUTPUT_DIR/latest.pt", "/home/hpcuser/project/outputs/my run/latest.pt")
     unnamed = detect_auto_resume(script, "/home/hpcuser/project")
     assert unnamed is not None and unnamed.resolved == "/home/hpcuser/project/outputs/train/latest.pt"
+
+
+@pytest.mark.parametrize(
+    ("line", "options", "script"),
+    [
+        ("sbatch --parsable --export=ALL,A=1 train.sbatch", {"parsable": "", "export": "ALL,A=1"}, ["train.sbatch"]),
+        ("sbatch -p gpu -J x --time 10 -ologs/%j my job.sh a", {"partition": "gpu", "job-name": "x", "time": "10",
+         "output": "logs/%j"}, ["my", "job.sh", "a"]),  # fmt: skip
+        ("sbatch --no-requeue --wrap sleep 100", {"no-requeue": "", "wrap": "sleep"}, []),
+        ("sbatch /abs/x.sh", {}, ["/abs/x.sh"]),
+    ],
+)
+def test_parse_submit_line(line: str, options: dict[str, str], script: list[str]) -> None:
+    parsed = parse_submit_line(line)
+    assert (parsed.options, parsed.script_words) == (options, script)
+
+
+def test_script_and_exports_from_submit_line() -> None:
+    assert script_from_submit_line("sbatch -p gpu my job.sh a b", "/w") == "/w/my job.sh a b"
+    assert script_from_submit_line("sbatch /abs/x.sh", "/w") == "/abs/x.sh"
+    assert script_from_submit_line("sbatch --wrap echo hi", "/w") == ""
+    assert exported_variables("sbatch --export=ALL,A=1,B=x=y,bad-name=2 s.sh") == {"A": "1", "B": "x=y"}
+
+
+def test_accounting_record_and_stored_script() -> None:
+    row = "\x1f".join(["t", "cpu", "00:01:00", "/w", "CANCELLED by 1000", "2", "cpu=2,mem=1G,node=2", "sbatch -o o_%j s.sh"])
+    record = parse_accounting_job(f"older\x1fcpu\x1f1\x1f/w\x1fFAILED\x1f1\x1f\x1fsbatch x\n{row}\n")
+    assert record["State"] == "CANCELLED" and record["SubmitLine"] == "sbatch -o o_%j s.sh"
+    fields = fields_from_accounting("9", record)
+    assert (fields["Command"], fields["StdOut"], fields["TimeLimit"], fields["NumNodes"]) == ("/w/s.sh", "o_%j", "00:01:00", "2")
+    assert accounting_memory(fields, "#!/bin/sh\n") == {"MinMemoryNode": "512M"}
+    assert accounting_memory(fields, "#SBATCH --mem=2G\n#SBATCH --mem-per-cpu=300M\n") == {"MinMemoryCPU": "300M"}
+    assert options_from_job(fields, "").output == "o_%j"
+    assert parse_stored_script("Batch Script for 9\n-----\n#!/bin/sh\necho hi\n") == "#!/bin/sh\necho hi\n"
+    assert parse_stored_script("Batch Script for 9\n-----\nNONE\n\n") is None

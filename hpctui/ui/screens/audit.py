@@ -1,4 +1,5 @@
-"""The audit log: every state-changing command hpctui ran, oldest first, the cursor on the newest."""
+"""The audit log: every state-changing command hpctui ran, oldest first, the cursor on the newest;
+the highlighted entry is shown in full below the table."""
 
 from __future__ import annotations
 
@@ -15,21 +16,28 @@ class AuditScreen(Screen[None]):
     DEFAULT_CSS = """
     AuditScreen #audit-path { padding: 0 1; color: $text-muted; }
     AuditScreen DataTable { height: 1fr; }
+    AuditScreen #entry { height: auto; max-height: 12; padding: 0 1; background: $boost; }
     """
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("r", "reload", "Reload"),
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("r", "reload", "Reload", id="refresh"),
     ]
 
     def __init__(self, audit_log: AuditLog) -> None:
         super().__init__()
         self.audit_log = audit_log
+        self.entries: list[AuditEntry] = []
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Audit log: {self.audit_log.path}"), id="audit-path")
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        table.add_columns("When", "Cluster", "Result", "Command", "Answer")
+        table.add_column("When", width=19)
+        table.add_column("Cluster", width=10)
+        table.add_column("Result", width=11)
+        table.add_column("Answer", width=40)
+        table.add_column("Command")
         yield table
+        yield Static(id="entry")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -37,10 +45,18 @@ class AuditScreen(Screen[None]):
 
     def action_reload(self) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
-        for index, entry in enumerate(self.audit_log.entries()):
+        self.entries = self.audit_log.entries()
+        for index, entry in enumerate(self.entries):
             if str(index) not in table.rows:  # the log is append-only: add what is new
                 table.add_row(*_cells(entry), key=str(index))
         table.move_cursor(row=table.row_count - 1)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        entry = self.entries[int(event.row_key.value or 0)]
+        text = Text(f"{entry.when}  {entry.cluster}  {entry.status}\n", style="bold")
+        text.append(f"$ {entry.command}\n")
+        text.append(entry.result, style="" if entry.ok else "red")
+        self.query_one("#entry", Static).update(text)
 
 
 def _cells(entry: AuditEntry) -> list[Text]:
@@ -48,7 +64,7 @@ def _cells(entry: AuditEntry) -> list[Text]:
     return [
         Text(entry.when),
         Text(entry.cluster),
-        Text("ok" if entry.ok else "refused" if entry.exit_status is not None else "unconfirmed", style=style),
-        Text(entry.command),
+        Text(entry.status, style=style),
         Text(entry.result.replace("\n", " | "), style=style),
+        Text(entry.command),
     ]

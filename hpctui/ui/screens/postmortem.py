@@ -23,7 +23,12 @@ from hpctui.ui.format import duration
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
 
-COLUMNS = ("JobID", "JobName", "Partition", "Elapsed", "Timelimit", "MaxRSS", "MaxVMSize", "State", "ExitCode", "Advice")
+# Column -> width (None: as wide as its content). Names are cut so the figures stay in view.
+WIDTHS: dict[str, int | None] = {
+    "JobID": 14, "JobName": 24, "Partition": 10, "Elapsed": 10, "Timelimit": 11, "MaxRSS": 8,
+    "MaxVMSize": 9, "State": 18, "ExitCode": 8, "Advice": None,
+}  # fmt: skip
+COLUMNS = tuple(WIDTHS)
 STATE_STYLES = {"bad": "bold red", "running": "green", "pending": "yellow", "done": "", "transition": "cyan"}
 DEFAULT_DAYS = 7
 
@@ -59,8 +64,8 @@ class PostMortemScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="title")
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        for name in COLUMNS:
-            table.add_column(name, key=name)
+        for name, width in WIDTHS.items():
+            table.add_column(name, width=width, key=name)
         yield table
         yield Static(id="advice")
         yield Footer()
@@ -131,6 +136,10 @@ class PostMortemScreen(Screen[None]):
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_advice()
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        """``enter`` on the table (the table handles the key itself)."""
+        self.action_toggle_steps()
 
     def _show_advice(self) -> None:
         row = self._current()
