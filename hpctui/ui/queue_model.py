@@ -15,6 +15,12 @@ from hpctui.ui.columns import Column, Row
 
 Key = tuple[str, str]
 _key = attrgetter("key")
+# squeue (with --states=all) keeps listing ended jobs for MinJobAge: they belong with the
+# finished, not among the live jobs.
+ENDED_STATES = frozenset({
+    "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
+    "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED",
+})
 
 
 class QueueModel:
@@ -55,6 +61,9 @@ class QueueModel:
         new: dict[str, Row] = {}
         for job in jobs:
             job_id = job.job_id
+            if job.state in ENDED_STATES:
+                self._finish(cluster, job, now)
+                continue
             row = old.get(job_id)
             if row is None:
                 row = Row((cluster, job_id), job)
@@ -63,11 +72,20 @@ class QueueModel:
             new[job_id] = row
         # "123_[5-9]" shrinks as tasks start: its old id did not finish.
         for job_id in old.keys() - new.keys():
-            if "[" not in job_id:
+            if "[" not in job_id and (cluster, job_id) not in self._finished:
                 self._finished[(cluster, job_id)] = Row((cluster, job_id), old[job_id].job, finished_at=now)
         for key in [k for k in self._finished if k[0] == cluster and k[1] in new]:
             del self._finished[key]
         self._active[cluster] = new
+
+    def _finish(self, cluster: str, job: Job, now: float) -> None:
+        """An ended job squeue still lists: into the finished group, with its final state."""
+        key = (cluster, job.job_id)
+        row = self._finished.get(key)
+        if row is None:
+            self._finished[key] = Row(key, job, finished_at=now)
+        elif row.job is not job:
+            row.job, row.haystack = job, None
 
     def expire(self, now: float) -> bool:
         """Forget finished jobs older than ``keep_finished_s``; True when any went."""

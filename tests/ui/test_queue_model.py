@@ -83,3 +83,17 @@ def test_overview_keys_rows_by_cluster_and_counts_every_cluster() -> None:
     model.update({"beta": ()}, now=1)
     assert model.n_finished == len(beta_jobs())
     assert model.n_active == len(alpha_jobs())
+
+
+def test_ended_jobs_squeue_still_lists_join_the_finished_group_with_their_final_state() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    jobs = alpha_jobs()
+    model.update({"alpha": jobs}, now=0)
+    first = jobs[0]
+    ended = dataclasses.replace(first, state="TIMEOUT")
+    model.update({"alpha": (ended, *jobs[1:])}, now=5)
+    assert model.n_active == len(jobs) - 1
+    assert ids(model)[-1] == first.job_id
+    assert model.rows[-1].job.state == "TIMEOUT" and model.rows[-1].finished_at == 5
+    model.update({"alpha": jobs[1:]}, now=10)  # then it leaves squeue: it stays, unchanged
+    assert model.rows[-1].job.state == "TIMEOUT" and model.rows[-1].finished_at == 5
