@@ -3,6 +3,7 @@ odd names and paths (spaces, quotes, $(...), backticks, ;) never run anything ex
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import uuid
 
@@ -173,3 +174,31 @@ async def test_memory_edit_keeps_per_cpu_kind(lab, tmp_path):
         assert submitted.new_job_id is not None, submitted
         jobs.track(submitted.new_job_id)
         assert jobs.scontrol(submitted.new_job_id)["MinMemoryCPU"] == "300M"
+
+
+async def test_job_the_controller_forgot_is_rebuilt_from_accounting(lab, tmp_path):
+    """Slow (MinJobAge is 300 s in the lab): what post-mortem resubmits is usually this old."""
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir(" old")
+        jobs.put(f"{work}/train.sbatch", STAGES)
+        jobs.sh(f"mkdir -p {shlex.quote(work)}/logs")
+        old = jobs.submit("-J", "old-job", "-o", "logs/%x_%j.log", "--export=ALL,HOLD_SECONDS=1", "train.sbatch", cwd=work)
+        wrapped = jobs.submit("--wrap", "true", cwd=work)
+
+        def forgotten() -> bool:
+            return all("Invalid job id" in lab.ssh("alpha", f"scontrol show job {job}").stderr for job in (old, wrapped))
+
+        await asyncio.to_thread(wait_for, "the controller to forget the jobs", forgotten, 480, 10)
+        draft, commands, submitted, _ = await resubmit(lab, tmp_path, "alpha", old, ResubmitChoice(stage=1, mem="80M"))
+        assert any("no longer knows" in note for note in draft.notes)
+        assert (draft.last_state, draft.name, draft.script_path) == ("COMPLETED", "old-job", f"{work}/train.sbatch")
+        assert draft.exported == {"HOLD_SECONDS": "1"}
+        assert "--output=logs/%x_%j.log" in commands[-1] and "--mem=80M" in commands[-1]
+        new = submitted.new_job_id
+        assert new is not None, submitted
+        jobs.track(new)
+        assert await wait_async("resubmission done", lambda: finished(jobs, new)) == "COMPLETED"
+        log = jobs.sh(f"cat {shlex.quote(work)}/logs/old-job_{new}.log")
+        assert "START_STAGE=1" in log and "stage 0" not in log
+        with pytest.raises(UserError, match="no script to resubmit"):
+            await resubmit(lab, tmp_path, "alpha", wrapped, ResubmitChoice())
