@@ -7,14 +7,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from served_link import served_link
 import ui_fakes
 
 from hpctui.services.jobinfo import JobDetails
 from hpctui.services.logtail import TRUNCATED_TEXT
 from hpctui.slurm.errors import SlurmError
-from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.link import ClusterLink
-from hpctui.ssh.testserver import LocalSshServer
 from hpctui.ui.app import HpcApp, MainScreen
 from hpctui.ui.screens.log import LogScreen, open_logs
 from hpctui.ui.widgets.log_view import LogView
@@ -24,20 +23,19 @@ SIZE = (120, 40)
 
 
 @pytest.fixture
-async def server(tmp_path):
-    server = LocalSshServer(tmp_path)
-    await server.start()
-    yield server
-    await server.stop()
+async def served(tmp_path):
+    async with served_link(tmp_path) as pair:
+        yield pair
 
 
 @pytest.fixture
-async def link(server):
-    link = ClusterLink(server.cluster(), backoff=Backoff(base=0.05, cap=0.2))
-    await link.start()
-    await link.wait_connected(10)
-    yield link
-    await link.close()
+def server(served):
+    return served[0]
+
+
+@pytest.fixture
+def link(served):
+    return served[1]
 
 
 class Logs:
@@ -114,28 +112,9 @@ async def test_l_opens_the_log_and_new_lines_appear_at_the_bottom(logs: Logs) ->
         assert shown(view) == [f"line {n}" for n in range(106 - len(shown(view)), 106)]
 
 
-async def test_scrolling_up_stops_following_and_G_resumes(logs: Logs) -> None:
-    logs.stdout.write_text(numbered(1, 200))
-    async with logs.app.run_test(size=SIZE) as pilot:
-        screen = await open_log(pilot, logs)
-        view = screen.query_one(LogView)
-        await settled(pilot, view, 200)
-        await pilot.press("pageup")
-        await pilot.pause()
-        assert not view.follow
-        before = shown(view)
-        logs.append(numbered(201, 230))
-        await settled(pilot, view, 230)
-        await pilot.pause()
-        assert shown(view) == before  # the text under the user's eyes stays put
-        assert "scrolled" in str(screen.query_one("#log-status").render())
-        await pilot.press("G")
-        await pilot.pause()
-        assert view.follow and shown(view)[-1] == "line 230"
-
-
-async def test_ring_drops_keep_the_visible_text_in_place(tmp_path, link) -> None:
-    logs = Logs(tmp_path, link, log_ring=300)
+@pytest.mark.parametrize(("ring", "dropped"), [(100_000, 0), (300, 100)])
+async def test_scrolling_up_keeps_the_text_in_place_until_G(tmp_path, link, ring: int, dropped: int) -> None:
+    logs = Logs(tmp_path, link, log_ring=ring)
     logs.stdout.write_text(numbered(1, 300))
     async with logs.app.run_test(size=SIZE) as pilot:
         screen = await open_log(pilot, logs)
@@ -143,12 +122,17 @@ async def test_ring_drops_keep_the_visible_text_in_place(tmp_path, link) -> None
         await settled(pilot, view, 300)
         await pilot.press("pageup")
         await pilot.pause()
+        assert not view.follow
         before = shown(view)
         logs.append(numbered(301, 400))
         await settled(pilot, view, 400)
         await pilot.pause()
-        assert len(view.ring) == 300 and view.ring.first == 100
-        assert shown(view) == before
+        assert shown(view) == before  # the text under the user's eyes stays put
+        assert view.ring.first == dropped and len(view.ring) == 400 - dropped
+        assert "scrolled" in str(screen.query_one("#log-status").render())
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.follow and shown(view)[-1] == "line 400"
 
 
 async def test_search_next_and_previous(logs: Logs) -> None:

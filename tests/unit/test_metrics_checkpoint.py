@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from served_link import served_link
 
 from hpctui.services.checkpoint import (
     CHECKPOINT_PATH,
@@ -15,26 +16,23 @@ from hpctui.services.checkpoint import (
     parse_checkpoint_output,
     read_checkpoint,
 )
-from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.link import ClusterLink
-from hpctui.ssh.testserver import LocalSshServer
 
 
 @pytest.fixture
-async def server(tmp_path):
-    server = LocalSshServer(tmp_path)
-    await server.start()
-    yield server
-    await server.stop()
+async def served(tmp_path):
+    async with served_link(tmp_path) as pair:
+        yield pair
 
 
 @pytest.fixture
-async def link(server):
-    link = ClusterLink(server.cluster(), backoff=Backoff(base=0.05, cap=0.2))
-    await link.start()
-    await link.wait_connected(10)
-    yield link
-    await link.close()
+def server(served):
+    return served[0]
+
+
+@pytest.fixture
+def link(served):
+    return served[1]
 
 
 def printing(text: str) -> str:

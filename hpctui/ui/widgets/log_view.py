@@ -73,10 +73,10 @@ class LogView(ScrollView, can_focus=True):
             longest = max(map(len, new_lines))
             self._width = min(max(self._width, longest), MAX_WIDTH)
         self.virtual_size = Size(self._width, len(self.ring))
-        if self.follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        if self.follow:  # after the layout, which decides whether the view scrolls at all
+            self.call_after_refresh(self._stick_to_end)
         elif dropped:
-            self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+            self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True, force=True)
         self.refresh()
 
     def reset(self, ring: LineRing) -> None:
@@ -98,9 +98,33 @@ class LogView(ScrollView, can_focus=True):
         elif new_value >= self.max_scroll_y:
             self.follow = True
 
+    # Keys scroll at once: a deferred or animated scroll would race with the batches (and undo
+    # the shift that keeps the text in place when the ring drops lines).
+    def _scroll_by(self, rows: float) -> None:
+        self.scroll_to(y=self.scroll_y + rows, animate=False, immediate=True, force=True)
+
+    def action_scroll_up(self) -> None:
+        self._scroll_by(-1)
+
+    def action_scroll_down(self) -> None:
+        self._scroll_by(1)
+
+    def action_page_up(self) -> None:
+        self._scroll_by(-self.scrollable_content_region.height)
+
+    def action_page_down(self) -> None:
+        self._scroll_by(self.scrollable_content_region.height)
+
+    def action_scroll_home(self) -> None:
+        self._scroll_by(-self.scroll_y)
+
+    def _stick_to_end(self) -> None:
+        if self.follow:  # unless the user scrolled up in the meantime
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+
     def action_follow(self) -> None:
         self.follow = True
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.call_after_refresh(self._stick_to_end)
 
     # ---- positions -------------------------------------------------------------------------
 
@@ -126,7 +150,7 @@ class LogView(ScrollView, can_focus=True):
         """Scroll so the line is on screen, about a third from the top; stops following."""
         self.follow = False
         row = number - self.base
-        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3), animate=False, immediate=True)
+        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3), animate=False, immediate=True, force=True)
         self.follow = False
         self.refresh()
 
