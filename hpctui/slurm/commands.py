@@ -156,9 +156,12 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def cancel_command(ids: Iterable[str]) -> str:
-    """``scancel`` of the given jobs, array tasks or array ranges."""
+    """``scancel`` of the given jobs, array tasks or array ranges.
+
+    ``--verbose``: without it scancel says nothing (and exits 0) for a job that already ended.
+    """
     jobs = " ".join(shlex.quote(i) for i in validate_job_ids(ids))
-    return f"{env_prefix(SCANCEL_ENV)} scancel {jobs}"
+    return f"{env_prefix(SCANCEL_ENV)} scancel --verbose {jobs}"
 
 
 def _scontrol_jobs(verb: str, ids: Iterable[str]) -> str:

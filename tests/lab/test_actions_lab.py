@@ -37,6 +37,16 @@ async def test_cancel_one_job_is_audited_and_refreshes(lab, tmp_path):
         wait_for("CANCELLED in accounting", lambda: jobs.sacct_state(job) == "CANCELLED")
 
 
+async def test_cancel_of_an_ended_job_is_a_refusal_in_slurms_words(lab, tmp_path):
+    with lab_jobs(lab, "alpha") as jobs:
+        job = jobs.submit("--wrap", "true", "--time=00:01:00", "--mem=32M", "--partition=cpu")
+        wait_for("job ended", lambda: jobs.sacct_state(job) == "COMPLETED")
+        _, outcomes, _, entries = await run(lab, tmp_path, "cancel", [job])
+        assert [o.ok for o in outcomes] == [False], outcomes
+        assert "already completing or completed" in outcomes[0].message
+        assert [e.ok for e in entries] == [False]
+
+
 async def test_cancel_one_array_task_leaves_the_others(lab, tmp_path):
     with lab_jobs(lab, "alpha") as jobs:
         array = jobs.submit(*SLEEP, "--array=0-2")

@@ -111,7 +111,7 @@ def test_scontrol_builders(shell):
 
 def test_action_builders(shell):
     argv, _, _ = shell(commands.cancel_command(["12", "13_[1-3,5%2]", "14_2"]))
-    assert argv == ["scancel", "12", "13_[1-3,5%2]", "14_2"]
+    assert argv == ["scancel", "--verbose", "12", "13_[1-3,5%2]", "14_2"]
     for verb, build in (("requeue", commands.requeue_command), ("hold", commands.hold_command),
                         ("release", commands.release_command)):  # fmt: skip
         argv, _, _ = shell(build(["12", "13_4"]))
