@@ -177,7 +177,7 @@ async def test_memory_edit_keeps_per_cpu_kind(lab, tmp_path):
 
 
 async def test_job_the_controller_forgot_is_rebuilt_from_accounting(lab, tmp_path):
-    """Slow (MinJobAge is 300 s in the lab): what post-mortem resubmits is usually this old."""
+    """Slow (MinJobAge is 60 s in the lab): what post-mortem resubmits is usually this old."""
     with lab_jobs(lab, "alpha") as jobs:
         work = jobs.new_dir(" old")
         jobs.put(f"{work}/train.sbatch", STAGES)
