@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import subprocess
 import time
 
 import pytest
+from tail_helpers import tailing
 from test_actions_support import JOBS, LabJobs
 
 from hpctui.services.cluster import ClusterSession
@@ -52,23 +52,6 @@ async def wait_state(jobs: LabJobs, job_id: str, states: set[str], timeout: floa
     async with asyncio.timeout(timeout):
         while not set(jobs.squeue(job_id)) & states:
             await asyncio.sleep(0.3)
-
-
-@contextlib.asynccontextmanager
-async def tailing(tail: LogTail, on_batch=None):
-    """Run the tail's consumer in the background; ``on_batch(batch)`` sees every batch."""
-
-    async def consume() -> None:
-        async for batch in tail.batches():
-            if on_batch is not None:
-                on_batch(batch)
-
-    task = asyncio.create_task(consume())
-    try:
-        yield
-    finally:
-        await tail.close()
-        await asyncio.wait_for(task, 10)
 
 
 async def until(predicate, timeout: float = 60) -> None:
@@ -127,16 +110,15 @@ def kill_connection(session: ClusterSession) -> None:
 
 async def test_killing_the_connection_mid_tail_loses_and_repeats_nothing(jobs, session):
     lines = 30_000
-    job_id = submit(jobs, "log_numbers.sbatch", "numbers_%j.out", LINES=str(lines), BURST="300", PAUSE_S="0.05")
+    job_id = submit(jobs, "log_numbers.sbatch", "numbers_%j.out", LINES=str(lines), BURST="100", PAUSE_S="0.05")
     await wait_state(jobs, job_id, {"RUNNING", "COMPLETING", "COMPLETED"})
     tail = LogTail(session.link, await stdout_of(session, job_id), last_lines=lines, ring=lines)
     received: list[str] = []
     async with tailing(tail, received.extend):
-        for _ in range(3):
-            seen = tail.lines.total
-            await until(lambda: tail.lines.total > seen + 500 and tail.status == "following")
+        for kills, fraction in enumerate((0.2, 0.45, 0.7)):  # the job writes for about 15 s
+            await until(lambda: tail.lines.total > fraction * lines and tail.status == "following")
             kill_connection(session)
-            await until(lambda: tail.reconnects > _, timeout=30)
+            await until(lambda: tail.reconnects > kills, timeout=30)
         await until(lambda: tail.lines.total >= lines, timeout=120)
     assert tail.reconnects >= 3
     assert received == [str(n) for n in range(1, lines + 1)]

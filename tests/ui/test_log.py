@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from served_link import served_link
+from tail_helpers import served_link
 import ui_fakes
 
 from hpctui.services.jobinfo import JobDetails

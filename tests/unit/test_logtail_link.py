@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import subprocess
 from pathlib import Path
 
 import pytest
-from served_link import served_link
+from tail_helpers import served_link, tailing
 
 from hpctui.services.logtail import TRUNCATED_TEXT, LogTail, Marker
 from hpctui.ssh.link import ClusterLink
@@ -28,23 +27,6 @@ def server(served):
 @pytest.fixture
 def link(served):
     return served[1]
-
-
-@contextlib.asynccontextmanager
-async def tailing(tail: LogTail):
-    """Collect the tail's batches in the background while the block runs."""
-    batches: list[list[str]] = []
-
-    async def consume() -> None:
-        async for batch in tail.batches():
-            batches.append(batch)
-
-    task = asyncio.create_task(consume())
-    try:
-        yield batches
-    finally:
-        await tail.close()
-        await asyncio.wait_for(task, 5)
 
 
 async def until(predicate, timeout: float = 10) -> None:

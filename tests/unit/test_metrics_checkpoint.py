@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from served_link import served_link
+from tail_helpers import served_link
 
 from hpctui.services.checkpoint import (
     CHECKPOINT_PATH,

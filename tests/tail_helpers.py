@@ -1,0 +1,49 @@
+"""Helpers of the log-tail tests: a real ClusterLink to an in-process SSH server
+(hpctui.ssh.testserver) for tests that need remote commands without the lab, and a background
+consumer of a LogTail's batches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from hpctui.services.logtail import Batch, LogTail
+from hpctui.ssh.backoff import Backoff
+from hpctui.ssh.link import ClusterLink
+from hpctui.ssh.testserver import LocalSshServer
+
+
+@contextlib.asynccontextmanager
+async def served_link(directory: Path) -> AsyncIterator[tuple[LocalSshServer, ClusterLink]]:
+    server = LocalSshServer(directory)
+    await server.start()
+    link = ClusterLink(server.cluster(), backoff=Backoff(base=0.05, cap=0.2))
+    try:
+        await link.start()
+        await link.wait_connected(10)
+        yield server, link
+    finally:
+        await link.close()
+        await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def tailing(tail: LogTail, on_batch: Callable[[Batch], object] | None = None) -> AsyncIterator[list[Batch]]:
+    """Consume the tail's batches in the background while the block runs; yields the batches
+    seen so far (``on_batch`` sees each as it comes). Closes the tail at the end."""
+    batches: list[Batch] = []
+
+    async def consume() -> None:
+        async for batch in tail.batches():
+            batches.append(batch)
+            if on_batch is not None:
+                on_batch(batch)
+
+    task = asyncio.create_task(consume())
+    try:
+        yield batches
+    finally:
+        await tail.close()
+        await asyncio.wait_for(task, 10)
