@@ -19,7 +19,8 @@ class ErrorHit:
 
 
 # (kind, keywords, regex, hint): the regex is tried only when the lower-cased line contains one
-# of the keywords (plain substring tests are far cheaper than case-insensitive regexes).
+# of the keywords (plain substring tests are far cheaper than case-insensitive regexes). Keywords
+# are single words, so that a whole batch can be tested against its vocabulary at once.
 RULES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     (
         "hip_oom",
@@ -36,7 +37,7 @@ RULES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ),
     (
         "no_hip_gpus",
-        ("hip gpus",),
+        ("gpus",),
         r"No HIP GPUs (?:are )?available",
         "No HIP GPUs: the container misses -B /opt/cray/libfabric in its binds",
     ),
@@ -60,7 +61,7 @@ RULES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ),
     (
         "time_limit",
-        ("time limit",),
+        ("limit",),
         r"DUE TO TIME LIMIT",
         "Time limit reached: raise --time or resume from outputs/latest.pt",
     ),
@@ -78,7 +79,7 @@ RULES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ),
     (
         "nan",
-        ("nan", "non-finite"),
+        ("nan", "finite"),
         r"\b(?:loss|grad(?:ient)?s?)\b.*?(?:\bis\s+|[=:]\s*)(?:nan|inf)\b|NaN or Inf found|non-finite loss",
         "NaN/inf: lower the learning rate, check the inputs; with bf16 drop GradScaler",
     ),
@@ -95,7 +96,7 @@ RULES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
         r"Traceback \(most recent call last\)",
         "Python exception: the cause is the last line of the traceback",
     ),
-    ("segfault", ("segmentation", "core dumped", "bus error"), r"Segmentation fault|core dumped|Bus error", ""),
+    ("segfault", ("segmentation", "dumped", "bus"), r"Segmentation fault|core dumped|Bus error", ""),
     (
         "error",
         ("error", "exception", "fatal"),
@@ -105,13 +106,21 @@ RULES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
 )
 
 RULE_ORDER = {kind: index for index, (kind, *_) in enumerate(RULES)}  # lower = more specific
-_RULES = tuple((kind, keywords, re.compile(regex, re.IGNORECASE), hint) for kind, keywords, regex, hint in RULES)
+CompiledRule = tuple[str, tuple[str, ...], re.Pattern[str], str]
+_RULES: tuple[CompiledRule, ...] = tuple(
+    (kind, keywords, re.compile(regex, re.IGNORECASE), hint) for kind, keywords, regex, hint in RULES
+)
 
 
-def classify_line(line: str, number: int = 0) -> ErrorHit | None:
-    """The first rule matching ``line``, or None for an ordinary line."""
+def rules_present(vocabulary: str) -> tuple[CompiledRule, ...]:
+    """The rules one of whose keywords occurs in ``vocabulary`` (a batch's lower-cased words)."""
+    return tuple(rule for rule in _RULES if any(keyword in vocabulary for keyword in rule[1]))
+
+
+def classify_line(line: str, number: int = 0, rules: tuple[CompiledRule, ...] = _RULES) -> ErrorHit | None:
+    """The first of ``rules`` matching ``line``, or None for an ordinary line."""
     lowered = line.lower()
-    for kind, keywords, regex, hint in _RULES:
+    for kind, keywords, regex, hint in rules:
         for keyword in keywords:
             if keyword in lowered:
                 if regex.search(line):

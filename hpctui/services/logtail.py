@@ -194,9 +194,10 @@ class LineRing:
 class LogTail:
     """Tail ``path`` through ``link`` by byte offset; see the module docstring.
 
-    ``async for batch in tail.batches()`` yields lists of new lines at most every
-    ``batch_interval`` seconds; ``tail.lines`` is the ring, ``tail.offset`` the file offset just
-    past the last byte received, ``tail.status`` a short human-readable state.
+    ``last_lines=None`` reads the whole file. ``async for batch in tail.batches()`` yields lists
+    of new lines at most every ``batch_interval`` seconds; ``tail.lines`` is the ring,
+    ``tail.offset`` the file offset just past the last byte received, ``tail.status`` a short
+    human-readable state.
     """
 
     def __init__(
@@ -204,7 +205,7 @@ class LogTail:
         link: StreamLink,
         path: str,
         *,
-        last_lines: int = 1000,
+        last_lines: int | None = 1000,
         ring: int = 100_000,
         poll_s: float = 0.5,
         batch_interval: float = 0.05,
@@ -214,7 +215,8 @@ class LogTail:
         self.path = path
         self.last_lines = last_lines
         self.lines = LineRing(ring)
-        self.offset: int | None = None  # None until the remote side chose the start offset
+        # None until the remote side chose where to start (the last lines); 0 for the whole file
+        self.offset: int | None = 0 if last_lines is None else None
         self.file_size: int | None = None  # -1 while the file does not exist
         self.status = "connecting"
         self.reconnects = 0
@@ -289,7 +291,7 @@ class LogTail:
     async def _follow_once(self) -> bool:
         """One stream channel's life. True when following must stop for good."""
         decoder = FrameDecoder()
-        command = tail_command(self.path, offset=self.offset, last_lines=self.last_lines, poll_s=self.poll_s)
+        command = tail_command(self.path, offset=self.offset, last_lines=self.last_lines or 0, poll_s=self.poll_s)
         async with self.link.stream(command) as chunks:
             iterator = aiter(chunks)
             while True:
@@ -301,6 +303,7 @@ class LogTail:
                 for frame in decoder.feed(chunk):
                     if self._apply(frame):
                         return True
+                await asyncio.sleep(0)  # buffered chunks come without a pause: let the UI breathe
 
     def _apply(self, frame: Frame) -> bool:
         if frame.kind == "D":

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hpctui.config.model import MetricPattern
-from hpctui.services.loghints import ErrorHit, classify_line
+from hpctui.services.loghints import ErrorHit, classify_line, rules_present
 
 __all__ = [
     "Alert",
@@ -54,11 +54,20 @@ _KEYWORDS = (
 )  # fmt: skip
 
 
-def _has_keyword(lowered: str) -> bool:
-    for keyword in _KEYWORDS:
+_WORD = re.compile(r"[a-z][a-z0-9]*")
+
+
+def _has_keyword(lowered: str, keywords: Sequence[str]) -> bool:
+    for keyword in keywords:
         if keyword in lowered:
             return True
     return False
+
+
+def vocabulary(text: str) -> str:
+    """The distinct lower-cased words of ``text``, one per line: testing a keyword against it
+    tests a whole batch of lines in one C-level scan of a short string."""
+    return "\n".join(set(_WORD.findall(text.lower())))
 
 
 @dataclass(frozen=True)
@@ -220,14 +229,19 @@ def _json_values(line: str) -> dict[str, float] | None:
     return {str(k).lower(): float(v) for k, v in data.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
-def parse_line(line: str, extra: Sequence[tuple[str, re.Pattern[str]]] = ()) -> ParsedLine | None:
-    """Metrics and progress on one line; None when it has none."""
+def parse_line(
+    line: str, extra: Sequence[tuple[str, re.Pattern[str]]] = (), keywords: Sequence[str] = _KEYWORDS
+) -> ParsedLine | None:
+    """Metrics and progress on one line; None when it has none.
+
+    ``keywords``: the metric keywords worth looking for (those in the line's batch).
+    """
     stripped = line.strip()
     values = _json_values(stripped) if stripped.startswith("{") and stripped.endswith("}") else None
     totals: dict[str, int] = {}
     if values is None:
         values = {}
-    if not values and _has_keyword(line.lower()):
+    if not values and _has_keyword(line.lower(), keywords):
         for match in _PAIR.finditer(line):
             key = match["key"].lower()
             if key in _STEP_NAMES or _METRIC_NAME.fullmatch(key):
@@ -263,17 +277,26 @@ class MetricParser:
         self._extra = [(p.name, _compile(p)) for p in self.extra_patterns]
         self._eta = _Eta()
 
-    def feed(self, lines: Iterable[str], first_line: int, now: float) -> list[ErrorHit]:
-        """Parse lines numbered from ``first_line``; returns the error lines among them."""
+    def feed(self, lines: Sequence[str], first_line: int, now: float) -> list[ErrorHit]:
+        """Parse lines numbered from ``first_line``; returns the error lines among them.
+
+        The batch's vocabulary says which keywords and error rules can match at all, so a flood
+        of ordinary lines costs a fraction of a microsecond per line.
+        """
+        text = "\n".join(lines)
+        words = vocabulary(text)
+        keywords = tuple(k for k in _KEYWORDS if k in words)
+        rules = rules_present(words)
+        look_for_metrics = bool(keywords or self._extra or "{" in text)
+        if not rules and not look_for_metrics:
+            return []
         hits = []
         for number, line in enumerate(lines, first_line):
             if type(line) is not str:  # Marker lines come from hpctui itself
                 continue
-            hit = classify_line(line, number)
-            if hit is not None:
+            if rules and (hit := classify_line(line, number, rules)) is not None:
                 hits.append(hit)
-            parsed = parse_line(line, self._extra)
-            if parsed is not None:
+            if look_for_metrics and (parsed := parse_line(line, self._extra, keywords)) is not None:
                 self._record(parsed, number, now)
         self.errors.extend(hits)
         return hits

@@ -60,7 +60,7 @@ class LogView(ScrollView, can_focus=True):
         self.ring = ring
         self.base = ring.first
         self._width = 0
-        self._cache: LRUCache[int, tuple[Strip, Style | None]] = LRUCache(2048)  # line, style of its padding
+        self._cache: LRUCache[int, tuple[Strip, Style | None]] = LRUCache(512)  # line, style of its padding
 
     # ---- data ------------------------------------------------------------------------------
 
