@@ -251,10 +251,20 @@ async def test_background_logs_keep_following_and_tab_switches(logs: Logs, serve
 
 
 async def test_scontrol_failure_is_shown(logs: Logs) -> None:
-    logs.session.details["1001"] = SlurmError("slurm_load_jobs error: Invalid job id specified")
+    logs.session.details["4242"] = SlurmError("slurm_load_jobs error: Invalid job id specified")
     async with logs.app.run_test(size=SIZE) as pilot:
-        logs.app.open_log(logs.session, "1001", stream="stdout")
+        logs.app.open_log(logs.session, "4242", stream="stdout")
         await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and logs.app.screen.error is not None)
         await pilot.pause(0.6)  # the status line refreshes twice a second
         status = str(logs.app.screen.query_one("#log-status").render())
-        assert status == "scontrol show job 1001: slurm_load_jobs error: Invalid job id specified"
+        assert status == "scontrol show job 4242: slurm_load_jobs error: Invalid job id specified"
+
+
+async def test_a_job_scontrol_forgot_opens_with_the_paths_squeue_showed(logs: Logs) -> None:
+    logs.stdout.write_text("finished long ago\n")
+    logs.session.details["1001"] = SlurmError("slurm_load_jobs error: Invalid job id specified")
+    logs.session.poller.set(ui_fakes.snapshot("alpha", (ui_fakes.job("1001", stdout=str(logs.stdout)),)))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        await settled(pilot, screen.query_one(LogView), 1)
+        assert shown(screen.query_one(LogView)) == ["finished long ago"] and screen.error is None

@@ -28,7 +28,7 @@ from hpctui.ui.widgets.metrics_chart import MetricsChart
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
-    from hpctui.services.jobinfo import JobDetails
+    from hpctui.slurm.models import Job
 
 STALLED_AFTER_S = 600.0
 TICK_S = 0.5  # status, hint bar and chart refresh at most this often
@@ -67,14 +67,17 @@ class LogScreen(Screen[None]):
         Binding("shift+tab", "switch(-1)", "Previous log", show=False, id="log_switch_back"),
     ]
 
-    def __init__(self, session: ClusterSession, job_id: str, stream: str = "stdout") -> None:
+    def __init__(self, session: ClusterSession, job_id: str, stream: str = "stdout", job: Job | None = None) -> None:
+        """``job``: what the queue last showed of it; its paths serve when scontrol has forgotten
+        a finished job (MinJobAge)."""
         super().__init__()
         if stream not in OTHER:
             raise ValueError(f"stream must be stdout or stderr, not {stream!r}")
         self.session = session
         self.job_id = job_id
         self.stream = stream
-        self.details: JobDetails | None = None
+        self.job = job
+        self.files: tuple[str | None, str | None] | None = None  # (stdout, stderr) once known
         self.tail: LogTail | None = None
         self.parser = MetricParser()
         self.error: str | None = None
@@ -146,17 +149,26 @@ class LogScreen(Screen[None]):
             self._parsed_at = time.monotonic()
 
     async def _path(self) -> str | None:
-        """The log file of the current stream, from ``scontrol show job`` (asked once)."""
-        if self.details is None:
-            try:
-                self.details = await self.session.job_details(self.job_id)
-            except (LinkError, SlurmProblem, UserError) as error:
+        """The log file of the current stream (``scontrol show job`` is asked once)."""
+        if self.files is None:
+            self.files = await self._files()
+            if self.files is None:
+                return None
+        path = self.files[0] if self.stream == "stdout" else self.files[1]
+        if path is None:
+            self.error = f"job {self.job_id} has no {self.stream} file"
+        return path
+
+    async def _files(self) -> tuple[str | None, str | None] | None:
+        try:
+            details = await self.session.job_details(self.job_id)
+        except (LinkError, SlurmProblem, UserError) as error:
+            job = self.job or next((j for j in self.session.poller.latest.jobs if j.job_id == self.job_id), None)
+            if job is None:
                 self.error = f"scontrol show job {self.job_id}: {error}"
                 return None
-        path = self.details.stdout if self.stream == "stdout" else self.details.stderr
-        if path is None:
-            self.error = f"job {self.job_id} has no {self.stream} file (StdOut/StdErr unset)"
-        return path
+            return job.stdout, job.stderr  # as squeue reported them
+        return details.stdout, details.stderr
 
     # ---- periodic refresh ------------------------------------------------------------------
 
@@ -243,8 +255,7 @@ class LogScreen(Screen[None]):
         self.remove()
 
     def action_toggle_stream(self) -> None:
-        details = self.details
-        if details is not None and details.stdout == details.stderr:
+        if self.files is not None and self.files[0] == self.files[1]:
             self.notify(f"stdout and stderr of job {self.job_id} go to the same file", timeout=4)
             return
         self.stream = OTHER[self.stream]
