@@ -1,0 +1,62 @@
+"""Reading a job's checkpoint on the lab, in the WorkDir scontrol reports for a real job."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+from test_actions_support import LabJobs
+
+from hpctui.services.checkpoint import CHECKPOINT_PATH, CheckpointInfo, read_checkpoint
+from hpctui.services.cluster import ClusterSession
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture
+def jobs(lab):
+    jobs = LabJobs(lab, "alpha")
+    yield jobs
+    jobs.cleanup()
+
+
+@pytest.fixture
+async def session(lab):
+    session = ClusterSession(lab.config.cluster("alpha"))
+    await session.link.start()
+    await session.link.wait_connected(20)
+    yield session
+    await session.link.close()
+
+
+async def work_dir_of_a_job(jobs: LabJobs, session: ClusterSession) -> str:
+    work = jobs.new_dir(" with space")
+    job_id = jobs.submit("--wrap=sleep 30", "--output=/dev/null", cwd=work)
+    async with asyncio.timeout(30):
+        while (details := await session.job_details(job_id)).work_dir is None:
+            await asyncio.sleep(0.2)
+    assert details.work_dir == work
+    return work
+
+
+async def test_checkpoint_of_a_job_with_the_clusters_command(jobs, session):
+    work = await work_dir_of_a_job(jobs, session)
+    jobs.sh(f"mkdir -p '{work}/outputs'")
+    jobs.put(f"{work}/{CHECKPOINT_PATH}", "Epoch 12, Loss 0.0831, Metric 0.947\n")
+    cluster = dataclasses.replace(session.cluster, checkpoint_cmd=f"cat {CHECKPOINT_PATH}")
+    info = await read_checkpoint(session.link, cluster, work)
+    assert isinstance(info, CheckpointInfo)
+    assert (info.epoch, info.best_loss, info.best_metric) == ("12", "0.0831", "0.947")
+
+
+async def test_clear_messages_when_there_is_no_checkpoint_or_no_torch(jobs, session):
+    work = await work_dir_of_a_job(jobs, session)
+    cat = dataclasses.replace(session.cluster, checkpoint_cmd=f"cat {CHECKPOINT_PATH}")
+    assert await read_checkpoint(session.link, cat, work) == f"no checkpoint {CHECKPOINT_PATH} in {work}"
+    no_torch = jobs.sh("python3 -c 'import torch' 2>/dev/null && echo yes || echo no").strip() == "no"
+    answer = await read_checkpoint(session.link, session.cluster, work)  # the built-in torch one-liner
+    if no_torch:
+        assert answer == "torch is not importable by python3 on the login node: load its module or venv in checkpoint_cmd"
+    else:
+        assert answer == f"no checkpoint {CHECKPOINT_PATH} in {work}"
