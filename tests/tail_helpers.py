@@ -1,6 +1,7 @@
 """Helpers of the log-tail tests: a real ClusterLink to an in-process SSH server
-(hpctui.ssh.testserver) for tests that need remote commands without the lab, and a background
-consumer of a LogTail's batches."""
+(hpctui.ssh.testserver) for tests that need remote commands without the lab, as a context
+manager and as fixtures (``served``, ``server``, ``link``: import them into the test module),
+and a background consumer of a LogTail's batches."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+
+import pytest
 
 from hpctui.services.logtail import Batch, LogTail
 from hpctui.ssh.backoff import Backoff
@@ -27,6 +30,22 @@ async def served_link(directory: Path) -> AsyncIterator[tuple[LocalSshServer, Cl
     finally:
         await link.close()
         await server.stop()
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[tuple[LocalSshServer, ClusterLink]]:
+    async with served_link(tmp_path) as pair:
+        yield pair
+
+
+@pytest.fixture
+def server(served: tuple[LocalSshServer, ClusterLink]) -> LocalSshServer:
+    return served[0]
+
+
+@pytest.fixture
+def link(served: tuple[LocalSshServer, ClusterLink]) -> ClusterLink:
+    return served[1]
 
 
 @contextlib.asynccontextmanager

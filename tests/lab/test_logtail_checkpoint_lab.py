@@ -7,27 +7,12 @@ import dataclasses
 
 import pytest
 from test_actions_support import LabJobs
+from test_logtail_support import jobs, session  # noqa: F401 (fixtures)
 
 from hpctui.services.checkpoint import CHECKPOINT_PATH, CheckpointInfo, read_checkpoint
 from hpctui.services.cluster import ClusterSession
 
 pytestmark = pytest.mark.lab
-
-
-@pytest.fixture
-def jobs(lab):
-    jobs = LabJobs(lab, "alpha")
-    yield jobs
-    jobs.cleanup()
-
-
-@pytest.fixture
-async def session(lab):
-    session = ClusterSession(lab.config.cluster("alpha"))
-    await session.link.start()
-    await session.link.wait_connected(20)
-    yield session
-    await session.link.close()
 
 
 async def work_dir_of_a_job(jobs: LabJobs, session: ClusterSession) -> str:

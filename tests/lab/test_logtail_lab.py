@@ -10,28 +10,13 @@ import time
 import pytest
 from tail_helpers import tailing
 from test_actions_support import JOBS, LabJobs
+from test_logtail_support import jobs, session  # noqa: F401 (fixtures)
 
 from hpctui.services.cluster import ClusterSession
 from hpctui.services.logtail import LogTail
 from hpctui.services.metrics import MetricParser
 
 pytestmark = pytest.mark.lab
-
-
-@pytest.fixture
-def jobs(lab):
-    jobs = LabJobs(lab, "alpha")
-    yield jobs
-    jobs.cleanup()
-
-
-@pytest.fixture
-async def session(lab):
-    session = ClusterSession(lab.config.cluster("alpha"))
-    await session.link.start()  # no poller: these tests ask for what they need
-    await session.link.wait_connected(20)
-    yield session
-    await session.link.close()
 
 
 def submit(jobs: LabJobs, script: str, output: str, **env: str) -> str:

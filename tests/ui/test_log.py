@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tail_helpers import served_link
+from tail_helpers import link, served, server  # noqa: F401 (fixtures)
 import ui_fakes
 
 from hpctui.services.jobinfo import JobDetails
@@ -20,22 +20,6 @@ from hpctui.ui.widgets.log_view import LogView
 from hpctui.ui.widgets.metrics_chart import MetricsChart
 
 SIZE = (120, 40)
-
-
-@pytest.fixture
-async def served(tmp_path):
-    async with served_link(tmp_path) as pair:
-        yield pair
-
-
-@pytest.fixture
-def server(served):
-    return served[0]
-
-
-@pytest.fixture
-def link(served):
-    return served[1]
 
 
 class Logs:

@@ -7,26 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tail_helpers import served_link, tailing
+from tail_helpers import link, served, server, tailing  # noqa: F401 (fixtures)
 
 from hpctui.services.logtail import TRUNCATED_TEXT, LogTail, Marker
 from hpctui.ssh.link import ClusterLink
-
-
-@pytest.fixture
-async def served(tmp_path):
-    async with served_link(tmp_path) as pair:
-        yield pair
-
-
-@pytest.fixture
-def server(served):
-    return served[0]
-
-
-@pytest.fixture
-def link(served):
-    return served[1]
 
 
 async def until(predicate, timeout: float = 10) -> None:

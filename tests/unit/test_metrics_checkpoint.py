@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tail_helpers import served_link
+from tail_helpers import link, served, server  # noqa: F401 (fixtures)
 
 from hpctui.services.checkpoint import (
     CHECKPOINT_PATH,
@@ -17,22 +17,6 @@ from hpctui.services.checkpoint import (
     read_checkpoint,
 )
 from hpctui.ssh.link import ClusterLink
-
-
-@pytest.fixture
-async def served(tmp_path):
-    async with served_link(tmp_path) as pair:
-        yield pair
-
-
-@pytest.fixture
-def server(served):
-    return served[0]
-
-
-@pytest.fixture
-def link(served):
-    return served[1]
 
 
 def printing(text: str) -> str:
