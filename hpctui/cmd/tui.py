@@ -2,12 +2,29 @@
 
 Everything that can be wrong in the config or the arguments is raised as a one-line
 UserError here, before the app takes over the terminal.
+
+To get data on screen soon, the clusters start connecting (and polling) first, and Textual
+is imported in a thread meanwhile: the SSH handshakes and the first polls mostly wait on
+the network, the import mostly on the CPU.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
+import importlib
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from hpctui.ssh.types import HostKeyDecision
+
+if TYPE_CHECKING:
+    from hpctui.config.model import Config
+    from hpctui.ui.app import HpcApp
+    from hpctui.ui.prompter import UiPrompter
+
+T = TypeVar("T")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,13 +33,53 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     config = dataclasses.replace(config, theme=check_theme(args.theme or config.theme))
+    return asyncio.run(_run(config))
 
+
+async def _run(config: Config) -> int:
     from hpctui.services.cluster import Workspace
-    from hpctui.ui.app import HpcApp
-    from hpctui.ui.prompter import UiPrompter
 
-    prompter = UiPrompter()
-    app = HpcApp(config, Workspace(config, prompter))
-    prompter.bind(app)
-    app.run()
+    prompter = WaitingPrompter()
+    workspace = Workspace(config, prompter)
+    try:
+        await workspace.start()
+        app_module = await asyncio.to_thread(importlib.import_module, "hpctui.ui.app")
+        app: HpcApp = app_module.HpcApp(config, workspace)
+        prompter.bind(app)
+        await app.run_async()
+    finally:
+        await workspace.close()  # the app closes it too; closing twice is harmless
     return app.return_code or 0
+
+
+class WaitingPrompter:
+    """The links' prompter while the UI loads: a question (host key, passphrase, code) waits
+    until the app's first frame is on screen, then is asked there by ``UiPrompter``, from
+    the app's own context (a dialog's tasks need to know their app; the links' tasks were
+    started before it existed)."""
+
+    def __init__(self) -> None:
+        self._bound: asyncio.Future[tuple[HpcApp, UiPrompter]] = asyncio.get_running_loop().create_future()
+
+    def bind(self, app: HpcApp) -> None:
+        from hpctui.ui.prompter import UiPrompter
+
+        ui = UiPrompter()
+        ui.bind(app)
+        self._bound.set_result((app, ui))
+
+    async def _ask(self, question: Callable[[UiPrompter], Awaitable[T]]) -> T:
+        app, ui = await self._bound
+        await app.shown.wait()
+        started: asyncio.Future[asyncio.Task[T]] = asyncio.get_running_loop().create_future()
+        app.call_later(lambda: started.set_result(asyncio.create_task(question(ui))))
+        return await (await started)
+
+    async def unknown_host_key(self, cluster: str, host: str, key_type: str, fingerprint: str) -> HostKeyDecision:
+        return await self._ask(lambda ui: ui.unknown_host_key(cluster, host, key_type, fingerprint))
+
+    async def ask(self, cluster: str, prompt: str, echo: bool) -> str | None:
+        return await self._ask(lambda ui: ui.ask(cluster, prompt, echo))
+
+    async def passphrase(self, cluster: str, key_path: str) -> str | None:
+        return await self._ask(lambda ui: ui.passphrase(cluster, key_path))

@@ -1,11 +1,13 @@
 """The Textual app: one tab per cluster (config order), then the overview.
 
-The app starts and closes the ``Workspace`` and opens every screen; the screens of other
+The app starts and closes the ``Workspace`` (``hpctui.cmd.tui`` starts it even earlier, while
+Textual is imported) and the purge watches, and opens every screen; the screens of other
 modules (log, resubmit, post-mortem, audit, the action flow) are imported when first used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,13 +19,14 @@ from textual.widgets import Footer, Header, TabbedContent, Tabs
 from textual.worker import Worker, WorkerState
 
 from hpctui.config.model import Config
+from hpctui.services.purge_watch import PurgeWatch, has_purge_policy
 from hpctui.slurm.models import Job
 from hpctui.ui.commands import ActionCommands, ClusterCommands, JobCommands
 from hpctui.ui.screens.help import HelpScreen, where
 from hpctui.ui.tabs.cluster import ClusterTab
 from hpctui.ui.tabs.overview import OVERVIEW_ID, OverviewTab
 from hpctui.ui.tabs.queue_pane import QueuePane
-from hpctui.ui.themes import THEMES, VARIABLE_DEFAULTS, stylesheets
+from hpctui.ui.themes import build_themes, stylesheets, variable_defaults
 from hpctui.ui.widgets.job_table import JobTable
 
 if TYPE_CHECKING:
@@ -107,12 +110,18 @@ class HpcApp(App[None]):
         self.config = config
         self.workspace = workspace
         self.clock = clock  # what "now" is for data ages and countdowns (fixed in snapshot tests)
-        for theme in THEMES.values():
+        self.purge_watches = {
+            name: PurgeWatch(session.link, session.cluster)
+            for name, session in workspace.sessions.items()
+            if has_purge_policy(session.cluster)
+        }
+        self.shown = asyncio.Event()  # set once the first frame is on screen (prompts wait for it)
+        for theme in build_themes():
             self.register_theme(theme)
         self.theme = config.theme
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return dict(VARIABLE_DEFAULTS)
+        return variable_defaults()
 
     def get_default_screen(self) -> Screen[Any]:
         self.main = MainScreen(self.workspace)
@@ -120,9 +129,18 @@ class HpcApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keymap))
-        self.run_worker(self.workspace.start(), name="workspace start", group="workspace", exit_on_error=False)
+        self.run_worker(self._start(), name="workspace start", group="workspace", exit_on_error=False)
+
+    async def _start(self) -> None:
+        await self.workspace.start()
+        for watch in self.purge_watches.values():
+            watch.start()
+
+    def on_ready(self) -> None:
+        self.shown.set()
 
     async def on_unmount(self) -> None:
+        await asyncio.gather(*(watch.stop() for watch in self.purge_watches.values()))
         await self.workspace.close()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

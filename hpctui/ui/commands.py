@@ -10,7 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from hpctui.ui.tabs.cluster import pane_id
 from hpctui.ui.tabs.overview import OVERVIEW_ID
-from hpctui.ui.themes import THEMES
+from hpctui.ui.themes import theme_names
 
 if TYPE_CHECKING:
     from hpctui.ui.app import HpcApp
@@ -57,7 +57,7 @@ class ActionCommands(CommandList):
         for name, session in app.workspace.sessions.items():
             yield f"Refresh {name}", partial(session.poller.refresh_now, nodes=True), "poll this cluster now"
             yield f"Post-mortem {name}", partial(app.open_postmortem, session), "why recent jobs ended (sacct)"
-        for theme in THEMES:
+        for theme in theme_names():
             yield f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch colours"
 
 

@@ -12,7 +12,10 @@ from hpctui.ui.app import HpcApp
 
 
 @pytest.fixture
-def make_app() -> Callable[..., HpcApp]:
+def make_app(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., HpcApp]:
+    # Local state (the resubmit history the details screen reads) from an empty directory.
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
     def make(workspace: Any = None, **config: Any) -> HpcApp:
         workspace = workspace or ui_fakes.workspace(**config)
         return HpcApp(workspace.config, workspace, clock=lambda: ui_fakes.NOW)

@@ -90,3 +90,24 @@ async def test_an_echoed_question_shows_its_answer(make_app) -> None:
         await pilot.press(*"hpcuser")
         await pilot.click("#ok")
         assert await asyncio.wait_for(task, 5) == "hpcuser"
+
+
+async def test_a_question_asked_while_the_ui_loads_waits_for_the_first_frame(make_app) -> None:
+    """``hpctui`` starts connecting before the app exists (hpctui.cmd.tui): a link's question
+    waits, then shows as a dialog once the app is on screen."""
+    from hpctui.cmd.tui import WaitingPrompter
+
+    prompter = WaitingPrompter()
+    question = asyncio.create_task(prompter.ask("alpha", "Verification code: ", False))
+    await asyncio.sleep(0.1)
+    assert not question.done()
+    app = make_app()
+    prompter.bind(app)
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(50):
+            if isinstance(app.screen, SecretDialog):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, SecretDialog)
+        await pilot.press(*"4242", "enter")
+        assert await asyncio.wait_for(question, 5) == "4242"

@@ -13,8 +13,8 @@ from hpctui.ui.app import MainScreen
 from hpctui.ui.dialogs.confirm import ConfirmDialog
 from hpctui.ui.screens.details import JobDetailsScreen
 from hpctui.ui.screens.help import HelpScreen
-from hpctui.ui.themes import THEMES
-from hpctui.ui.widgets.status_line import StatusLine
+from hpctui.ui.themes import theme_fields
+from hpctui.ui.widgets.status_line import SLOW_TICK_S, TICK_S, StatusLine, same_height
 
 SIZE = (160, 40)
 
@@ -127,8 +127,43 @@ async def test_overview_counts_jobs_and_free_gpus_per_cluster(make_app) -> None:
 async def test_every_theme_applies(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        for name in THEMES:
+        for name, fields in theme_fields().items():
             app.theme = name
             await pilot.pause()
             assert app.current_theme.name == name
-            assert app.theme_variables["state-running"] == THEMES[name].variables["state-running"]
+            assert app.theme_variables["primary"].lower() == fields["primary"]
+            assert app.theme_variables["state-running"] == fields["variables"]["state-running"]
+
+
+async def test_status_line_ticks_its_age_slower_once_old_and_repaints_without_layout(make_app) -> None:
+    app = make_app()
+    now = [NOW]
+    app.clock = lambda: now[0]
+    async with app.run_test(size=SIZE) as pilot:
+        line = app.screen.query_one(StatusLine)
+        assert "updated 4 s ago" in str(line.render())
+        now[0] = NOW + 10
+        await pilot.pause(1.3)
+        assert "updated 14 s ago" in str(line.render())
+        now[0] = NOW + 11
+        line.redraw()
+        assert not line._layout_required  # same height: a repaint of this line only
+        assert line._tick_delay(now[0]) == TICK_S
+        assert line._tick_delay(NOW + 100) == SLOW_TICK_S  # data over a minute old
+        app.workspace.session("alpha").link.set(
+            LinkStatus("alpha", LinkState.BACKING_OFF, "next try in 9 s", retry_at=NOW + 109, reason="Connection refused"))
+        await pilot.pause()
+        assert line._tick_delay(NOW + 100) == TICK_S  # the retry countdown ticks every second
+
+
+def test_same_height_only_without_wrapping_and_with_as_many_lines() -> None:
+    assert same_height("updated 9 s ago", "updated 10 s ago", 40)
+    assert not same_height("updated 9 s ago", "updated 10 s ago\n⚠ squeue: error", 40)
+    assert not same_height("short", "x" * 41, 40)
+
+
+def test_every_theme_file_sets_the_same_variables_as_the_default() -> None:
+    fields = theme_fields()
+    assert list(fields)[0] == "hpctui-dark" and set(fields) == {"hpctui-dark", "hpctui-light", "hpctui-contrast"}
+    for name, theme in fields.items():
+        assert theme["variables"].keys() == fields["hpctui-dark"]["variables"].keys(), name

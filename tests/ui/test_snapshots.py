@@ -6,7 +6,7 @@ and look at the SVGs in ``__snapshots__/`` before committing them.
 
 from __future__ import annotations
 
-from ui_fakes import details_1001
+from ui_fakes import ALPHA_PURGE, details_1001, purge_answer
 
 from hpctui.ui.dialogs.host_key import HostKeyDialog
 from hpctui.ui.dialogs.secret import SecretDialog
@@ -28,7 +28,15 @@ def test_cluster_tab_marks_filter_and_light_theme(snap_compare, make_app) -> Non
 
 
 def test_overview(snap_compare, make_app) -> None:
-    assert snap_compare(make_app(), terminal_size=SIZE, press=["0"])
+    """With the "Where to run" ranking and alpha's purge badge."""
+    app = make_app(alpha_purge=ALPHA_PURGE)
+    answer = purge_answer({"/scratch/hpcuser/old-run/ckpt.pt": (100.0, 3 * 1024**3), "/scratch/hpcuser/old-run/log.txt": (95.0, 1024)})
+    app.workspace.session("alpha").link.answers[answer.command] = answer
+
+    async def check_purge(pilot) -> None:
+        await pilot.app.purge_watches["alpha"].check()
+
+    assert snap_compare(app, terminal_size=SIZE, press=["0"], run_before=check_purge)
 
 
 def test_job_details(snap_compare, make_app) -> None:

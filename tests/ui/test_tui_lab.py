@@ -57,6 +57,15 @@ def tab_table(app: HpcApp, cluster: str) -> JobTable:
     return app.main.query_one(f"#{pane_id(cluster)} JobTable", JobTable)
 
 
+async def put_cursor_on(app: HpcApp, pilot, cluster: str, job_id: str) -> JobTable:
+    """Wait for the job in its cluster's tab and put the cursor on its row."""
+    table = tab_table(app, cluster)
+    await wait_for(pilot, lambda: (cluster, job_id) in table.model.index)
+    table.move_cursor(table.model.index[(cluster, job_id)])
+    await pilot.pause()
+    return table
+
+
 def cells(table: JobTable, cluster: str, job_id: str) -> list[str]:
     row = table.model.rows[table.model.index[(cluster, job_id)]]
     return [col.cell(row) for col in table.model.columns]
@@ -96,10 +105,7 @@ async def test_cursor_stays_on_its_job_while_jobs_before_it_finish(lab) -> None:
     target = submit(lab, "alpha", f"-p gpu --hold -t 5 -J {name}")
     try:
         async with lab_app(lab) as (app, pilot):
-            table = tab_table(app, "alpha")
-            await wait_for(pilot, lambda: ("alpha", target) in table.model.index)
-            table.move_cursor(table.model.index[("alpha", target)])
-            await pilot.pause()
+            table = await put_cursor_on(app, pilot, "alpha", target)
             screen_row = table.cursor - table.scroll_offset.y
             cancel(lab, "alpha", before)
             await pilot.press("r")
@@ -151,9 +157,7 @@ async def test_action_keys_open_the_other_screens_for_the_job_and_its_cluster(la
     try:
         async with lab_app(lab) as (app, pilot):
             await pilot.press("2")
-            table = tab_table(app, "beta")
-            await wait_for(pilot, lambda: ("beta", job_id) in table.model.index)
-            table.move_cursor(table.model.index[("beta", job_id)])
+            await put_cursor_on(app, pilot, "beta", job_id)
             for key, screen_type in (("p", PostMortemScreen), ("s", ResubmitScreen)):
                 await pilot.press(key)
                 await pilot.pause()
@@ -174,3 +178,41 @@ async def test_action_keys_open_the_other_screens_for_the_job_and_its_cluster(la
             assert app.screen.audit_log is app.workspace.audit
     finally:
         cancel(lab, "beta", [job_id])
+
+
+async def test_details_show_why_the_checkpoint_cannot_be_read(lab) -> None:
+    """The lab's login node has no torch: ``m`` runs the real checkpoint command in the job's
+    WorkDir and the screen says so in one line (the command's answer, not a traceback)."""
+    from hpctui.ui.screens.details import JobDetailsScreen
+
+    job_id = submit(lab, "alpha", f"-p gpu --hold -t 5 -D /home/hpcuser/project -J uickpt-{uuid.uuid4().hex[:6]}")
+    try:
+        async with lab_app(lab) as (app, pilot):
+            await put_cursor_on(app, pilot, "alpha", job_id)
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, JobDetailsScreen) and screen.job_id == job_id
+            await wait_for(pilot, lambda: screen.query(".group"))
+            assert screen.work_dir == "/home/hpcuser/project"
+            await pilot.press("m")
+            line = screen.query_one("#checkpoint")
+            await wait_for(pilot, lambda: line.has_class("-failed") or line.has_class("-ok"), timeout=120)
+            assert str(line.render()) == (
+                "checkpoint: torch is not importable by python3 on the login node: load its module or venv in checkpoint_cmd"
+            )
+    finally:
+        cancel(lab, "alpha", [job_id])
+
+
+async def test_purge_check_runs_on_the_cluster_and_its_outcome_shows_in_the_status_lines(lab) -> None:
+    async with lab_app(lab) as (app, pilot):
+        assert set(app.purge_watches) == {c.name for c in lab.config.clusters if c.purge.days and c.purge.dirs}
+        for cluster, watch in app.purge_watches.items():
+            await pilot.press(str(list(app.workspace.sessions).index(cluster) + 1))
+            await wait_for(pilot, lambda: app.workspace.session(cluster).link.status.state.value == "connected")
+            outcome = await watch.check()
+            await pilot.pause()
+            assert outcome.error is None and outcome.report is not None
+            line = str(app.main.query_one(f"#{pane_id(cluster)} StatusLine", StatusLine).render())
+            assert (f"⚠ {outcome.badge}" in line) if outcome.badge else ("purge" not in line)

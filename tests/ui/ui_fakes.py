@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hpctui.config.model import Cluster, Config, GpuPartition, Refresh, SshTarget
+from hpctui.config.model import Cluster, Config, GpuPartition, Purge, Refresh, SshTarget
 from hpctui.services.actions import Actions
 from hpctui.services.audit import AuditLog
 from hpctui.slurm.models import Gres, Job, Node, PartitionGpus, Snapshot
-from hpctui.ssh.types import LinkState, LinkStatus
+from hpctui.ssh.types import LinkError, LinkState, LinkStatus, Result
+from hpctui.toolkit.purge import purge_command, threshold_days
 
 NOW = 1_717_000_000.0  # the fixed "now" of snapshot tests
 
@@ -33,9 +34,18 @@ class Publisher:
 
 
 class FakeLink(Publisher):
+    """A link whose status the test sets; ``run`` answers the commands in ``answers`` (built
+    with the real command builders) and fails like a dropped link on any other."""
+
     def __init__(self, status: LinkStatus) -> None:
         super().__init__()
         self.status = status
+        self.answers: dict[str, Result] = {}
+
+    async def run(self, command: str, *, timeout: float | None = None) -> Result:
+        if command not in self.answers:
+            raise LinkError(f"{self.status.cluster}: connection lost")
+        return self.answers[command]
 
     def set(self, status: LinkStatus) -> None:
         self.status = status
@@ -202,17 +212,32 @@ def big_jobs(count: int, cluster: str = "alpha", start: int = 100_000) -> tuple[
     )
 
 
-def cluster(name: str, partition: str, gpu_type: str, queue_s: float = 15.0) -> Cluster:
+def cluster(name: str, partition: str, gpu_type: str, queue_s: float = 15.0, purge: Purge = Purge()) -> Cluster:
     return Cluster(
         name=name,
         ssh=SshTarget(alias=name),
-        partitions=(GpuPartition(partition, gpu_type), GpuPartition("cpu" if name == "alpha" else "normal")),
+        partitions=(GpuPartition(partition, gpu_type, vram_gb=64 if name == "alpha" else 40),
+                    GpuPartition("cpu" if name == "alpha" else "normal")),
         refresh=Refresh(queue_s=queue_s),
-    )
+        purge=purge,
+    )  # fmt: skip
 
 
-def workspace(alpha_snapshot: Snapshot | None = None, beta_snapshot: Snapshot | None = None, **config: Any) -> FakeWorkspace:
-    alpha = cluster("alpha", "gpu", "mi250x")
+ALPHA_PURGE = Purge(days=90, dirs=("/scratch/hpcuser",), margin_days=7)
+
+
+def purge_answer(ages_days: dict[str, tuple[float, int]]) -> Result:
+    """What the purge check's find prints on alpha: the remote clock (NOW), one ``ok`` for
+    /scratch/hpcuser, then ``ATIME MTIME SIZE PATH`` NUL-terminated, per path (age, size)."""
+    records = "".join(f"{NOW - age * 86400:.0f} {NOW - age * 86400:.0f} {size} {path}\0" for path, (age, size) in ages_days.items())
+    command = purge_command(ALPHA_PURGE.dirs, threshold_days(ALPHA_PURGE.days or 0, ALPHA_PURGE.margin_days))
+    return Result(command, 0, f"{NOW:.0f}\nok\n{records}", "")
+
+
+def workspace(
+    alpha_snapshot: Snapshot | None = None, beta_snapshot: Snapshot | None = None, *, alpha_purge: Purge = Purge(), **config: Any
+) -> FakeWorkspace:
+    alpha = cluster("alpha", "gpu", "mi250x", purge=alpha_purge)
     beta = cluster("beta", "accel", "a100", queue_s=30.0)
     cfg = Config(clusters=(alpha, beta), **config)
     audit = AuditLog(Path(tempfile.mkdtemp(prefix="hpctui-ui-test-")) / "audit.log")

@@ -1,7 +1,13 @@
-"""Every field of ``scontrol show job``, grouped; the job action keys work here too."""
+"""Every field of ``scontrol show job``, grouped; the job action keys work here too.
+
+Above the fields: the resubmit lineage (from the local resubmit history) and, on ``m``, the
+job's training checkpoint (epoch, best loss and metric: a Python one-liner on the login node,
+so only when asked).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -13,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from hpctui.errors import UserError
+from hpctui.services.checkpoint import CHECKPOINT_PATH, CheckpointInfo, read_checkpoint
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import Job
 from hpctui.ssh.types import LinkError
@@ -39,12 +46,30 @@ def job_summary(job: Job) -> Content:
     )
 
 
+def lineage_text(cluster: str, job_id: str) -> str:
+    """``resubmit of 1200 · resubmitted as 1234`` from the local resubmit history ("" if none)."""
+    from hpctui.services.resubmit import ResubmitHistory  # it imports the linter: import it off the UI thread
+
+    history = ResubmitHistory()
+    parts = []
+    if origin := history.origin(cluster, job_id):
+        parts.append(f"resubmit of {origin}")
+    if successor := history.lookup(cluster, job_id):
+        parts.append(f"resubmitted as {successor}")
+    return " · ".join(parts)
+
+
 class JobDetailsScreen(JobActions, Screen[None]):
     DEFAULT_CSS = """
     JobDetailsScreen > #title { height: 1; padding: 0 1; text-style: bold; background: $panel; }
     JobDetailsScreen > #summary { height: auto; padding: 0 1; }
     JobDetailsScreen > #error { height: auto; padding: 0 1; color: $text-error; display: none; }
     JobDetailsScreen > #error.-shown { display: block; }
+    JobDetailsScreen > #lineage { height: auto; padding: 0 1; color: $text-accent; display: none; }
+    JobDetailsScreen > #lineage.-shown { display: block; }
+    JobDetailsScreen > #checkpoint { height: auto; padding: 0 1; color: $text-muted; }
+    JobDetailsScreen > #checkpoint.-ok { color: $text-success; }
+    JobDetailsScreen > #checkpoint.-failed { color: $text-warning; }
     JobDetailsScreen > VerticalScroll { height: 1fr; padding: 0 1; }
     JobDetailsScreen Grid { grid-size: 2; grid-rows: auto; grid-gutter: 0 1; height: auto; }
     JobDetailsScreen .group { height: auto; }
@@ -53,6 +78,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
         Binding("r", "refresh", "Reload", id="refresh"),
+        Binding("m", "checkpoint", "Checkpoint", id="checkpoint"),
         *JOB_ACTION_BINDINGS,
     ]
 
@@ -66,23 +92,57 @@ class JobDetailsScreen(JobActions, Screen[None]):
             super().__init__()
             self.error = error
 
+    class CheckpointRead(Message):
+        def __init__(self, found: CheckpointInfo | str) -> None:
+            super().__init__()
+            self.found = found
+
     def __init__(self, session: ClusterSession, job_id: str, job: Job | None = None) -> None:
         super().__init__()
         self.session = session
         self.job_id = job_id
         self.job = job
+        self.work_dir = job.work_dir if job else None  # scontrol's WorkDir replaces it when loaded
 
     def compose(self) -> ComposeResult:
         name = f" · {self.job.name}" if self.job else ""
         yield Static(f"Job {self.job_id}{name} on {self.session.cluster.name}", id="title", markup=False)
         yield Static(job_summary(self.job) if self.job else "", id="summary")
         yield Static(id="error", markup=False)
+        yield Static(id="lineage", markup=False)
+        yield Static(f"checkpoint: m reads {CHECKPOINT_PATH} in the job's WorkDir", id="checkpoint", markup=False)
         with VerticalScroll():
             yield Static("asking scontrol show job …", id="loading")
         yield Footer()
 
     def on_mount(self) -> None:
         self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        """Shown, or back from a screen opened here (a resubmit adds to the lineage)."""
+        self.run_worker(self._lineage(), exclusive=True, group="lineage")
+
+    async def _lineage(self) -> None:
+        text = await asyncio.to_thread(lineage_text, self.session.cluster.name, self.job_id)
+        if text:
+            self.query_one("#lineage", Static).update(text)
+            self.query_one("#lineage").add_class("-shown")
+
+    def action_checkpoint(self) -> None:
+        line = self.query_one("#checkpoint", Static)
+        line.remove_class("-ok", "-failed")
+        line.update(f"checkpoint: reading {CHECKPOINT_PATH} in {self.work_dir or 'the WorkDir'} …")
+        self.run_worker(self._read_checkpoint(), exclusive=True, group="checkpoint")
+
+    async def _read_checkpoint(self) -> None:
+        found = await read_checkpoint(self.session.link, self.session.cluster, self.work_dir)
+        self.post_message(self.CheckpointRead(found))
+
+    def on_job_details_screen_checkpoint_read(self, message: CheckpointRead) -> None:
+        line = self.query_one("#checkpoint", Static)
+        found = message.found
+        line.update(f"checkpoint: {found if isinstance(found, str) else found.summary()}")
+        line.add_class("-failed" if isinstance(found, str) else "-ok")
 
     def action_refresh(self) -> None:
         self.run_worker(self._fetch(), exclusive=True, group="details")
@@ -97,6 +157,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
 
     async def on_job_details_screen_loaded(self, message: Loaded) -> None:
         self.query_one("#error", Static).remove_class("-shown")
+        self.work_dir = message.details.work_dir or self.work_dir
         body = self.query_one(VerticalScroll)
         await body.remove_children()
         groups = []

@@ -11,7 +11,7 @@ from hpctui.slurm.models import Snapshot
 from hpctui.ui.columns import JOB_COLUMNS
 from hpctui.ui.messages import LinkChanged, SnapshotArrived
 from hpctui.ui.queue_model import QueueModel
-from hpctui.ui.tabs.queue_pane import QueuePane
+from hpctui.ui.tabs.queue_pane import PurgeChecked, QueuePane
 from hpctui.ui.widgets.gpu_board import GpuBoard
 from hpctui.ui.widgets.job_table import JobTable
 from hpctui.ui.widgets.status_line import StatusLine
@@ -51,6 +51,9 @@ class ClusterTab(QueuePane):
 
     def on_link_changed(self, message: LinkChanged) -> None:
         self.query_one(StatusLine).set_status(message.status)
+
+    def on_purge_checked(self, message: PurgeChecked) -> None:
+        self.query_one(StatusLine).set_purge(message.outcome.badge, message.outcome.error)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.show_jobs(snapshot)

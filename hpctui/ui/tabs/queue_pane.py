@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Input, Static, TabPane
 
 from hpctui.slurm.models import Snapshot
@@ -17,14 +18,30 @@ from hpctui.ui.widgets.job_table import JobTable
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
+    from hpctui.services.purge_watch import PurgeOutcome, PurgeWatch
 
 
-def follow(pane: TabPane, session: ClusterSession) -> list[Callable[[], None]]:
-    """Turn a session's snapshot and link callbacks into messages to ``pane``."""
-    return [
+class PurgeChecked(Message):
+    """A cluster's purge check ended (a badge, nothing at risk, or why it failed)."""
+
+    bubble = False
+
+    def __init__(self, outcome: PurgeOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+def follow(pane: TabPane, session: ClusterSession, watch: PurgeWatch | None) -> list[Callable[[], None]]:
+    """Turn a session's snapshot and link callbacks, and its purge checks, into messages to ``pane``."""
+    unsubscribe = [
         session.poller.subscribe(lambda snapshot: pane.post_message(SnapshotArrived(snapshot))),
         session.link.subscribe(lambda status: pane.post_message(LinkChanged(status))),
     ]
+    if watch is not None:
+        unsubscribe.append(watch.subscribe(lambda outcome: pane.post_message(PurgeChecked(outcome))))
+        if watch.latest is not None:
+            pane.post_message(PurgeChecked(watch.latest))
+    return unsubscribe
 
 
 class QueuePane(JobActions, TabPane):
@@ -92,7 +109,7 @@ class QueuePane(JobActions, TabPane):
 
     def follow_sessions(self, sessions: list[ClusterSession]) -> None:
         for session in sessions:
-            self._unsubscribe += follow(self, session)
+            self._unsubscribe += follow(self, session, self.app.purge_watches.get(session.name))
 
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:

@@ -1,7 +1,10 @@
-"""One line per cluster: connection, jobs by state, free GPUs, data age, refresh interval.
+"""One line per cluster: connection, jobs by state, free GPUs, data age, refresh interval and
+the purge warning.
 
-It redraws itself once a second (a few string operations) so ages and retry countdowns tick;
-the Slurm error of the last poll, if any, shows on a second line.
+Ages and retry countdowns tick: while the line is on screen it is rebuilt every second (every
+5 s once the data is over a minute old, never when nothing on it depends on the time), and
+repainted only when its text changed, without a layout unless its number of lines changed.
+The Slurm error of the last poll, if any, shows on a second line.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import math
 from collections import Counter
 from operator import attrgetter
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Static
 
@@ -29,6 +33,10 @@ LINK_LOOK: dict[LinkState, tuple[str, str]] = {
 
 Part = tuple[str, str] | str
 SEP = ("  ·  ", "$text-muted")
+TICK_S = 1.0
+SLOW_TICK_S = 5.0  # once the data is older than SLOW_AFTER_S and no countdown runs
+SLOW_AFTER_S = 60.0
+PURGE_ERROR_CHARS = 60
 
 
 def link_parts(status: LinkStatus, now: float) -> list[Part]:
@@ -72,6 +80,22 @@ def age_parts(snapshot: Snapshot | None, now: float) -> list[Part]:
     return [f"updated {age(now - snapshot.jobs_at)} ago"]
 
 
+def same_height(before: str, after: str, width: int) -> bool:
+    """Whether ``after`` surely takes as many lines as ``before`` at ``width`` cells (then the
+    new text needs a repaint, not a layout): the same lines, none of them wrapped."""
+    lines = [*before.split("\n"), *after.split("\n")]
+    return before.count("\n") == after.count("\n") and all(cell_len(line) <= width for line in lines)
+
+
+def purge_parts(badge: str | None, error: str | None) -> list[Part]:
+    if badge:
+        return [(f"⚠ {badge}", "$text-warning")]
+    if error:
+        short = error if len(error) <= PURGE_ERROR_CHARS else error[: PURGE_ERROR_CHARS - 1] + "…"
+        return [(f"purge check failed: {short}", "$text-muted")]
+    return []
+
+
 class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine { height: auto; padding: 0 1; }
@@ -95,27 +119,67 @@ class StatusLine(Static):
         self.snapshot: Snapshot | None = None
         self.counts: Counter[str] = Counter()  # jobs by state, counted once per snapshot
         self.note = ""  # e.g. the filter in effect
+        self.purge: list[Part] = []
+        self._shown: tuple[object, ...] = ()
+        self._next_tick = 0.0
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.redraw)
+        self._ticker = self.set_interval(TICK_S, self._tick, pause=True)  # on_show starts it
         self.redraw()
+
+    def on_show(self) -> None:
+        self._ticker.resume()
+        self.redraw()
+
+    def on_hide(self) -> None:
+        self._ticker.pause()
+
+    def _tick(self) -> None:
+        if self.app.clock() >= self._next_tick and self.screen.is_current and self.is_on_screen:
+            self.redraw()
+
+    def _tick_delay(self, now: float) -> float:
+        """Seconds until the text can change by itself (a countdown or the data's age)."""
+        if self.status.state is LinkState.BACKING_OFF and self.status.retry_at is not None:
+            return TICK_S
+        if self.snapshot is None or self.snapshot.jobs_at is None:
+            return math.inf
+        return TICK_S if now - self.snapshot.jobs_at < SLOW_AFTER_S else SLOW_TICK_S
 
     def set_status(self, status: LinkStatus) -> None:
         self.status = status
-        self.redraw()
+        self._changed()
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
         if snapshot.jobs is not getattr(self.snapshot, "jobs", None):
             self.counts = Counter(map(attrgetter("state"), snapshot.jobs))
         self.snapshot = snapshot
-        self.redraw()
+        self._changed()
 
     def set_note(self, note: str) -> None:
         self.note = note
-        self.redraw()
+        self._changed()
+
+    def set_purge(self, badge: str | None, error: str | None = None) -> None:
+        """The purge check's badge (None: nothing at risk), or why the check failed."""
+        self.purge = purge_parts(badge, error)
+        self._changed()
+
+    def _changed(self) -> None:
+        """Redraw now when on screen (or never drawn); else ``on_show`` will."""
+        if not self._shown or self.is_on_screen:
+            self.redraw()
 
     def redraw(self) -> None:
-        self.update(self.content(self.app.clock()))
+        now = self.app.clock()
+        self._next_tick = now + self._tick_delay(now)
+        content = self.content(now)
+        shown = (content.plain, tuple(content.spans))
+        if shown == self._shown:
+            return
+        same = bool(self._shown) and same_height(str(self._shown[0]), content.plain, self.size.width)
+        self._shown = shown
+        self.update(content, layout=not same)
 
     def content(self, now: float) -> Content:
         groups: list[list[Part]] = []
@@ -128,6 +192,8 @@ class StatusLine(Static):
                 groups.append(gpu_parts(self.snapshot, self.watched))
         groups.append(age_parts(self.snapshot, now))
         groups.append([f"every {self.interval_s:g} s"])
+        if self.purge:
+            groups.append(self.purge)
         if self.note:
             groups.append([(self.note, "$text-accent")])
         parts: list[Part] = []
