@@ -9,12 +9,16 @@ import time
 
 import pytest
 from tail_helpers import tailing
+from textual.app import App
 from test_actions_support import JOBS, LabJobs
 from test_logtail_support import jobs, session  # noqa: F401 (fixtures)
 
 from hpctui.services.cluster import ClusterSession
 from hpctui.services.logtail import LogTail
 from hpctui.services.metrics import MetricParser
+from hpctui.ui.screens.log import LogScreen
+from hpctui.ui.widgets.log_view import LogView
+from hpctui.ui.widgets.metrics_chart import MetricsChart
 
 pytestmark = pytest.mark.lab
 
@@ -130,3 +134,23 @@ async def test_a_log_path_with_spaces(jobs, session):
     async with tailing(tail):
         await until(lambda: tail.lines.total == 3)
     assert [line.split()[:2] for line in tail.lines] == [["tick", "1"], ["tick", "2"], ["tick", "3"]]
+
+
+async def test_log_screen_on_a_real_job_shows_its_lines_and_metrics(jobs, session):
+    losses = [round(random.uniform(0.01, 5.0), 4) for _ in range(20)]
+    job_id = submit(jobs, "log_metrics.sbatch", "screen_%j.out", LOSSES=":".join(map(str, losses)), STEP_S="0.1")
+    await wait_state(jobs, job_id, {"RUNNING", "COMPLETING", "COMPLETED"})
+    app = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(LogScreen(session, job_id))
+        await pilot.pause()
+        screen = app.screen
+        await until(lambda: screen.tail is not None and "done" in screen.tail.lines)
+        await pilot.press("m")
+        chart = screen.query_one(MetricsChart)
+        await until(lambda: chart.plotted() == ["loss"])
+        view = screen.query_one(LogView)
+        rows = [view.render_line(y).text.rstrip() for y in range(view.scrollable_content_region.height)]
+        assert [row for row in rows if row][-2:] == [f"epoch 20/20 step 200 loss={losses[-1]}", "done"]
+        assert screen.parser.series["loss"].xy() == ([10.0 * n for n in range(1, 21)], losses)
+        assert f"loss {losses[-1]:.6g}  best {min(losses):.6g}" in str(chart.query_one("#metrics-summary").render())
