@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 
-from hpctui.cmd.common import add_config_option, connected
+from hpctui.cmd.common import add_config_option, connected, unreachable
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
 from hpctui.slurm.models import Snapshot
@@ -55,11 +55,3 @@ async def _poll_all(config) -> list[Snapshot]:
 async def _poll(session) -> Snapshot:
     down = unreachable(session.link)
     return Snapshot(session.name, error=down) if down else await session.poller.poll_once()
-
-
-def unreachable(link) -> str | None:
-    """Why a link that ``connected()`` gave up on is down ("Connection refused"), or None when up."""
-    status = link.status
-    if status.state.value == "connected":
-        return None
-    return status.reason or status.detail or status.state.value

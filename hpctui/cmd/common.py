@@ -50,3 +50,11 @@ async def connected(clusters: list[Cluster], timeout: float | None = None) -> As
         yield sessions
     finally:
         await asyncio.gather(*(s.link.close() for s in sessions.values()), return_exceptions=True)
+
+
+def unreachable(link) -> str | None:
+    """Why a link that ``connected()`` gave up on is down ("Connection refused"), or None when up."""
+    status = link.status
+    if status.state.value == "connected":
+        return None
+    return status.reason or status.detail or status.state.value

@@ -6,12 +6,11 @@ import argparse
 import asyncio
 import json
 
-from hpctui.cmd.choose import unreachable
-from hpctui.cmd.common import add_config_option, connected, pick_clusters
+from hpctui.cmd.common import add_config_option, connected, pick_clusters, unreachable
 from hpctui.config.load import load_config
 from hpctui.config.model import Cluster
 from hpctui.errors import UserError
-from hpctui.toolkit.purge import PURGE_TIMEOUT_S, PurgeReport, parse_purge, purge_command, threshold_days
+from hpctui.toolkit.purge import PurgeReport
 from hpctui.toolkit.transfer import human_bytes
 
 
@@ -53,18 +52,11 @@ async def _check_all(clusters: list[Cluster], margin_days: int | None) -> list[P
 
 async def _check(link, cluster: Cluster, margin_days: int | None) -> PurgeReport | str:
     """The report, or why there is none (one line)."""
-    from hpctui.ssh.types import LinkError
-    from hpctui.toolkit.purge import PurgeParseError
+    from hpctui.services.purge_watch import check_purge
 
     if down := unreachable(link):
         return f"not reachable: {down}"
-    margin = cluster.purge.margin_days if margin_days is None else margin_days
-    command = purge_command(cluster.purge.dirs, threshold_days(cluster.purge.days, margin))
-    try:
-        result = await link.run(command, timeout=PURGE_TIMEOUT_S)
-        return parse_purge(cluster, result.stdout, margin)
-    except (LinkError, PurgeParseError) as exc:
-        return str(exc)
+    return await check_purge(link, cluster, margin_days)
 
 
 def _text(cluster: Cluster, outcome: PurgeReport | str) -> str:

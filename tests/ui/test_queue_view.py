@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ui_fakes import NOW, big_jobs, snapshot, without
 
-from hpctui.ui.app import HpcApp, MainScreen
+from hpctui.ui.app import MainScreen
 from hpctui.ui.dialogs.confirm import ConfirmDialog
 from hpctui.ui.tabs.queue_pane import QueuePane
 from hpctui.ui.widgets.job_table import JobTable
