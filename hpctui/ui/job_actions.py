@@ -12,6 +12,7 @@ from textual.binding import Binding
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
+    from hpctui.slurm.models import Job
     from hpctui.ui.app import HpcApp
 
 JOB_ACTION_BINDINGS = [
@@ -33,6 +34,11 @@ class JobActions:
         """The jobs the action keys act on, grouped by cluster (marked rows, else the cursor's)."""
         raise NotImplementedError
 
+    def cursor_job(self) -> Job | None:
+        """The squeue row under the cursor, if the view has one: a log can still be found
+        from it after the controller has forgotten the job."""
+        return None
+
     def job_session(self) -> ClusterSession | None:
         """The cluster post-mortem looks at: the current job's."""
         targets = self.job_targets()
@@ -52,7 +58,8 @@ class JobActions:
 
     def action_log(self, stream: str) -> None:
         if (first := self._first_job()) is not None:
-            self.app.open_log(*first, stream=stream)
+            job = self.cursor_job()
+            self.app.open_log(*first, stream=stream, job=job if job is not None and job.job_id == first[1] else None)
 
     def action_postmortem(self) -> None:
         if (session := self.job_session()) is not None:

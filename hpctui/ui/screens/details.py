@@ -180,3 +180,6 @@ class JobDetailsScreen(JobActions, Screen[None]):
 
     def job_targets(self) -> list[tuple[ClusterSession, list[str]]]:
         return [(self.session, [self.job_id])]
+
+    def cursor_job(self) -> Job | None:
+        return self.job

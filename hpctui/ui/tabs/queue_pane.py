@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static, TabPane
 
-from hpctui.slurm.models import Snapshot
+from hpctui.slurm.models import Job, Snapshot
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
 from hpctui.ui.messages import LinkChanged, SnapshotArrived
 from hpctui.ui.widgets.job_table import JobTable
@@ -121,6 +121,10 @@ class QueuePane(JobActions, TabPane):
         for row in self.table.targets():
             groups.setdefault(row.cluster, []).append(row.job.job_id)
         return [(self.workspace.session(name), ids) for name, ids in groups.items()]
+
+    def cursor_job(self) -> Job | None:
+        row = self.table.cursor_row
+        return row.job if row is not None else None
 
     def show_filter_note(self, note: str) -> None:
         """Where a subclass shows how many rows the filter lets through."""
