@@ -27,7 +27,7 @@ def test_no_terminal_and_no_yes_runs_nothing(lab, tmp_path):
         job = jobs.submit("--hold", "--wrap", "true")
         answer = hpctui(lab, tmp_path, "cancel", "alpha", job)
         assert answer.returncode == 2
-        assert f"scancel {job}" in answer.stdout and "pass --yes" in answer.stderr
+        assert f"scancel --verbose {job}" in answer.stdout and "pass --yes" in answer.stderr
         assert jobs.squeue(job) == ["PENDING"]
         assert hpctui(lab, tmp_path, "audit").stdout == ""
 
@@ -48,7 +48,10 @@ def test_yes_runs_and_refusals_exit_1_in_slurms_words(lab, tmp_path):
         assert cancelled.returncode == 0, cancelled.stderr
         assert jobs.squeue(job) == ["CANCELLED"]
         log = [json.loads(line) for line in hpctui(lab, tmp_path, "audit", "--json").stdout.splitlines()]
-        assert [(e["ok"], e["command"].split()[-2:]) for e in log] == [(False, ["requeue", job]), (True, ["scancel", job])]
+        assert [(e["ok"], e["command"].rsplit(" ", 3)[-3:]) for e in log] == [
+            (False, ["scontrol", "requeue", job]),
+            (True, ["scancel", "--verbose", job]),
+        ]
 
 
 def test_resubmit_from_stage(lab, tmp_path):
