@@ -6,7 +6,10 @@
 set -euo pipefail
 
 LAB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-LAB="${HPCTUI_LAB_DIR:-/tmp/hpctui-lab}"
+LAB="$(realpath -m "${HPCTUI_LAB_DIR:-/tmp/hpctui-lab}")"
+# Daemons inherit the working directory: never one that may vanish (a CI clone, a temp dir),
+# or every job step logs "Unable to get current working directory".
+cd /
 LAB_USER=hpcuser
 CLUSTERS=(alpha beta)
 
