@@ -1,5 +1,5 @@
 """Helpers of the log-tail tests: a real ClusterLink to an in-process SSH server
-(hpctui.ssh.testserver) for tests that need remote commands without the lab, as a context
+(tests/sshserver.py) for tests that need remote commands without the lab, as a context
 manager and as fixtures (``served``, ``server``, ``link``: import them into the test module),
 and a background consumer of a LogTail's batches."""
 
@@ -15,7 +15,7 @@ import pytest
 from hpctui.services.logtail import Batch, LogTail
 from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.link import ClusterLink
-from hpctui.ssh.testserver import LocalSshServer
+from sshserver import LocalSshServer
 
 
 @contextlib.asynccontextmanager

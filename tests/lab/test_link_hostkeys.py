@@ -9,7 +9,7 @@ import asyncssh
 import pytest
 
 from hpctui.ssh.link import ClusterLink
-from hpctui.ssh.testserver import ScriptedPrompter
+from sshserver import ScriptedPrompter
 from hpctui.ssh.types import HostKeyChanged, HostKeyDecision, LinkFailed, LinkState
 
 pytestmark = pytest.mark.lab

@@ -1,5 +1,5 @@
 """LogScreen on the app: files tailed over a real ClusterLink to an in-process SSH server
-(hpctui.ssh.testserver); the rest of the workspace is the UI tests' deterministic data."""
+(tests/sshserver.py); the rest of the workspace is the UI tests' deterministic data."""
 
 from __future__ import annotations
 

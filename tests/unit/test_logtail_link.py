@@ -1,4 +1,4 @@
-"""LogTail over a real ClusterLink to an in-process SSH server (hpctui.ssh.testserver)."""
+"""LogTail over a real ClusterLink to an in-process SSH server (tests/sshserver.py)."""
 
 from __future__ import annotations
 

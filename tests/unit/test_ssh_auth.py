@@ -10,7 +10,7 @@ import pytest
 from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.hostkeys import fingerprint
 from hpctui.ssh.link import ClusterLink
-from hpctui.ssh.testserver import USER, LocalSshServer, ScriptedPrompter
+from sshserver import USER, LocalSshServer, ScriptedPrompter
 from hpctui.ssh.types import HostKeyChanged, HostKeyDecision, LinkFailed, LinkState
 
 FAST = Backoff(base=0.05, cap=0.2)

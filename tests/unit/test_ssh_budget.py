@@ -11,7 +11,7 @@ import pytest
 from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.budget import ChannelBudget, Kind
 from hpctui.ssh.link import ClusterLink
-from hpctui.ssh.testserver import LocalSshServer
+from sshserver import LocalSshServer
 
 # ---- backoff --------------------------------------------------------------------------------
 

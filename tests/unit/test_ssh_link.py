@@ -1,4 +1,4 @@
-"""ClusterLink over real SSH: an in-process asyncssh server on 127.0.0.1 (hpctui.ssh.testserver)."""
+"""ClusterLink over real SSH: an in-process asyncssh server on 127.0.0.1 (tests/sshserver.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.link import ClusterLink, command_name
-from hpctui.ssh.testserver import LocalSshServer
+from sshserver import LocalSshServer
 from hpctui.ssh.types import CommandTimeout, LinkError, LinkState, LinkStatus
 
 FAST = dict(base=0.05, cap=0.2)

@@ -1,6 +1,6 @@
 """Test support: a real SSH server on 127.0.0.1 (asyncssh) running each command with /bin/sh.
 
-Not used by the application. It lets tests drive a ``ClusterLink`` over real SSH without the
+Test support only (kept out of the package). It lets tests drive a ``ClusterLink`` over real SSH without the
 lab: it can limit sessions per connection like OpenSSH's ``MaxSessions``, require a one-time
 code, drop every connection, stop listening and start again on the same port.
 """
