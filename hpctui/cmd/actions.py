@@ -11,7 +11,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from hpctui.cmd.common import add_config_option, connected
+from hpctui.cmd.common import add_config_option, connected, unreachable
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
 
@@ -117,9 +117,8 @@ def _describe(draft: ResubmitDraft) -> str:
 
 
 def _live(session: ClusterSession) -> ClusterSession:
-    status = session.link.status
-    if status.state.value != "connected":
-        raise UserError(f"{session.name}: not connected ({status.state.value}: {status.reason or status.detail})", exit_code=1)
+    if (down := unreachable(session.link)) is not None:
+        raise UserError(f"{session.name}: not connected ({session.link.status.state.value}: {down})", exit_code=1)
     return session
 
 

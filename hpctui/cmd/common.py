@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from hpctui.config.model import Cluster, Config
+from hpctui.ssh.types import LinkState
 
 if TYPE_CHECKING:  # imported lazily: asyncssh is slow to import and `--help` must be quick
     from hpctui.services.cluster import ClusterSession
@@ -55,6 +56,6 @@ async def connected(clusters: list[Cluster], timeout: float | None = None) -> As
 def unreachable(link) -> str | None:
     """Why a link that ``connected()`` gave up on is down ("Connection refused"), or None when up."""
     status = link.status
-    if status.state.value == "connected":
+    if status.state is LinkState.CONNECTED:
         return None
     return status.reason or status.detail or status.state.value

@@ -7,7 +7,7 @@ import asyncio
 import json
 from dataclasses import asdict
 
-from hpctui.cmd.common import add_config_option, connected, pick_clusters
+from hpctui.cmd.common import add_config_option, connected, pick_clusters, unreachable
 from hpctui.config.load import load_config
 from hpctui.slurm.models import Snapshot
 
@@ -34,9 +34,8 @@ async def _collect(clusters) -> list[Snapshot]:
 
 
 async def _poll(session) -> Snapshot:
-    if session.link.status.state.value != "connected":
-        status = session.link.status
-        return Snapshot(cluster=session.name, error=f"{status.state.value}: {status.detail}".rstrip(": "))
+    if (down := unreachable(session.link)) is not None:
+        return Snapshot(cluster=session.name, error=f"{session.link.status.state.value}: {down}")
     return await session.poller.poll_once()
 
 
