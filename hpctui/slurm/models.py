@@ -14,6 +14,13 @@ class Gres:
     count: int
 
 
+# Base states of jobs that will not run again (squeue --states=all lists them for MinJobAge).
+ENDED_STATES = frozenset({
+    "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
+    "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED",
+})
+
+
 @dataclass(frozen=True)
 class Job:
     """One squeue row. Array tasks are separate rows with ``job_id`` like ``123_4``."""

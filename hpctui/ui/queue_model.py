@@ -10,17 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 
-from hpctui.slurm.models import Job
+from hpctui.slurm.models import ENDED_STATES, Job
 from hpctui.ui.columns import Column, Row
 
 Key = tuple[str, str]
 _key = attrgetter("key")
-# squeue (with --states=all) keeps listing ended jobs for MinJobAge: they belong with the
-# finished, not among the live jobs.
-ENDED_STATES = frozenset({
-    "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
-    "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED",
-})
 
 
 class QueueModel:
@@ -61,7 +55,7 @@ class QueueModel:
         new: dict[str, Row] = {}
         for job in jobs:
             job_id = job.job_id
-            if job.state in ENDED_STATES:
+            if job.state in ENDED_STATES:  # still listed by squeue, but with the finished
                 self._finish(cluster, job, now)
                 continue
             row = old.get(job_id)
