@@ -14,8 +14,9 @@ demo: setup
 	lab/demo
 	exec $(VENV)/bin/hpctui --config $(LAB_DIR)/hpctui.yaml
 
+# The suite runs as on a machine that never ran hpctui: a fresh, empty HOME.
 test: setup
-	$(VENV)/bin/python -m pytest -q
+	HOME=$$(mktemp -d) $(VENV)/bin/python -m pytest -q
 
 lab:
 	lab/up

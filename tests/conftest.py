@@ -2,17 +2,81 @@
 
 The lab fixture FAILS (never skips) when the lab is not running: a skipped integration test
 looks green in CI while testing nothing.
+
+Hermetic: before anything else runs, HOME and every XDG directory point into a fresh temp dir
+for the whole session, and ``fresh_home`` (autouse) gives each test its own. The real HOME is
+fingerprinted at the start and checked at the end: a run that changed it fails.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+XDG_DIRS = {
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_STATE_HOME": ".local/state",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_DATA_HOME": ".local/share",
+}
+# What a test run of hpctui could touch in a HOME (config, state, audit log, known_hosts, ...).
+WATCHED = (".config/hpctui", ".local/state/hpctui", ".cache/hpctui", ".local/share/hpctui", ".ssh", ".hpctui")
+_REAL_HOME = Path(os.environ.get("HOME") or Path.home())
+_REAL_FINGERPRINT = ""
+
+
+def point_home_at(home: Path, setenv: Any) -> None:
+    """HOME and every XDG directory inside ``home`` (created), through ``setenv(name, value)``."""
+    home.mkdir(parents=True, exist_ok=True)
+    setenv("HOME", str(home))
+    for name, relative in XDG_DIRS.items():
+        (home / relative).mkdir(parents=True, exist_ok=True)
+        setenv(name, str(home / relative))
+
+
+def fingerprint(home: Path) -> str:
+    """Names, sizes and mtimes of everything under the watched parts of ``home``."""
+    digest = hashlib.sha256()
+    for relative in WATCHED:
+        root = home / relative
+        if not root.exists():
+            continue
+        for path in sorted([root, *root.rglob("*")]):
+            try:
+                stat = path.lstat()
+            except OSError:
+                continue
+            digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _REAL_FINGERPRINT
+    _REAL_FINGERPRINT = fingerprint(_REAL_HOME)
+    point_home_at(Path(tempfile.mkdtemp(prefix="hpctui-test-home-")), os.environ.__setitem__)
+    os.environ.pop("HPCTUI_CONFIG", None)  # a developer's own config must not leak in
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if fingerprint(_REAL_HOME) != _REAL_FINGERPRINT:
+        print(f"\nFAILED: the test run changed the real HOME ({_REAL_HOME}): {', '.join(WATCHED)}")
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def fresh_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own empty HOME and XDG dirs: no test sees another's (or the user's) state."""
+    home = tmp_path_factory.mktemp("home")
+    point_home_at(home, monkeypatch.setenv)
+    monkeypatch.delenv("HPCTUI_CONFIG", raising=False)
+    return home
 
 CLUSTERS = ("alpha", "beta")
 
