@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 
 from hpctui.services.audit import AuditLog
+from hpctui.visible import visible
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +31,6 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(asdict(entry), ensure_ascii=False))
         else:
-            print(f"{entry.when}  {entry.cluster}  {entry.status:<11}  {entry.command}")
-            print(f"    {entry.result}".replace("\n", "\n    "))
+            print(visible(f"{entry.when}  {entry.cluster}  {entry.status:<11}  {entry.command}"))
+            print(visible(f"    {entry.result}".replace("\n", "\n    "), newlines=True))
     return 0

@@ -12,6 +12,7 @@ from hpctui.cmd.common import add_config_option, connected, pick_clusters
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
 from hpctui.ui.format import duration
+from hpctui.visible import visible
 
 if TYPE_CHECKING:
     from hpctui.config.model import Cluster
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({name: _as_json(rows) for name, rows in results.items()}, indent=2))
     else:
-        print("\n\n".join(_as_text(name, rows, args.steps) for name, rows in results.items()))
+        print(visible("\n\n".join(_as_text(name, rows, args.steps) for name, rows in results.items()), newlines=True))
     return 0 if all(not isinstance(rows, str) for rows in results.values()) else 1
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from hpctui.cmd.common import add_config_option, connected, pick_clusters, unreachable
 from hpctui.config.load import load_config
 from hpctui.slurm.models import Snapshot
+from hpctui.visible import visible
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,11 +64,11 @@ def _as_text(snapshots: list[Snapshot]) -> str:
 
 def _cluster_text(snapshot: Snapshot) -> str:
     if snapshot.error is not None:
-        return f"{snapshot.cluster}: FAILED: {snapshot.error}"
+        return visible(f"{snapshot.cluster}: FAILED: {snapshot.error}", newlines=True)
     lines = [f"{snapshot.cluster}: {len(snapshot.jobs)} jobs"]
     for p in snapshot.partitions:
         types = ", ".join(f"{t or 'gpu'} {n}" for t, n in p.gpus_total.items()) or "no GPUs"
         lines.append(f"  partition {p.name}: GPUs {p.free} free / {p.total} ({types})")
     for job in snapshot.jobs:
-        lines.append(f"  {job.job_id:<14} {job.partition:<10} {job.state:<11} {job.name[:30]:<30} {job.reason}")
+        lines.append(visible(f"  {job.job_id:<14} {job.partition:<10} {job.state:<11} {job.name[:30]:<30} {job.reason}"))
     return "\n".join(lines)

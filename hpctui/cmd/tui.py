@@ -29,9 +29,11 @@ T = TypeVar("T")
 
 def run(args: argparse.Namespace) -> int:
     from hpctui.config.load import load_config
+    from hpctui.services.applog import start_file_log
     from hpctui.ui.themes import check_theme
 
     config = load_config(args.config)
+    start_file_log()
     config = dataclasses.replace(config, theme=check_theme(args.theme or config.theme))
     return asyncio.run(_run(config))
 

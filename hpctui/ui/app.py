@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, Tabs
-from textual.worker import Worker, WorkerState
 
 from hpctui.config.model import Config
 from hpctui.services.purge_watch import PurgeWatch, has_purge_policy
@@ -29,11 +30,15 @@ from hpctui.ui.tabs.overview import OVERVIEW_ID, OverviewTab
 from hpctui.ui.tabs.queue_pane import QueuePane
 from hpctui.ui.themes import build_themes, stylesheets, variable_defaults
 from hpctui.ui.widgets.job_table import JobTable
+from hpctui.ui.workers import WorkerFailed, run_guarded
+from hpctui.visible import visible
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
 
 KEEP_FINISHED_S = 600.0  # how long vanished jobs stay in the "recently finished" group
+ERROR_TIMEOUT_S = 15.0
+log = logging.getLogger(__name__)
 
 
 class MainScreen(Screen[None]):
@@ -117,6 +122,7 @@ class HpcApp(App[None]):
             if has_purge_policy(session.cluster)
         }
         self.shown = asyncio.Event()  # set once the first frame is on screen (prompts wait for it)
+        self.errors: list[str] = []  # what failed in the background, as the user was told
         for theme in build_themes():
             self.register_theme(theme)
         self.theme = config.theme
@@ -130,7 +136,7 @@ class HpcApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keymap))
-        self.run_worker(self._start(), name="workspace start", group="workspace", exit_on_error=False)
+        run_guarded(self, self._start(), "connecting", group="workspace")
 
     async def _start(self) -> None:
         await self.workspace.start()
@@ -147,9 +153,19 @@ class HpcApp(App[None]):
         await asyncio.gather(*(watch.stop() for watch in self.purge_watches.values()))
         await self.workspace.close()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            self.notify(f"{event.worker.name}: {event.worker.error}", severity="error", timeout=15, markup=False)
+    @on(WorkerFailed)
+    def report_failure(self, event: WorkerFailed) -> None:
+        """A background task failed: one line for the user, the traceback in the log file."""
+        error = event.error
+        log.error("%s failed", event.what, exc_info=(type(error), error, error.__traceback__))
+        line = visible(f"{event.what}: {error}" if str(error) else f"{event.what}: {type(error).__name__}")
+        self.errors.append(line)
+        self.notify(line, title="failed", severity="error", timeout=ERROR_TIMEOUT_S, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's last resort (it exits): the traceback goes to hpctui's log file first."""
+        log.critical("unhandled error", exc_info=(type(error), error, error.__traceback__))
+        super()._handle_exception(error)
 
     # ----- screens and flows ------------------------------------------------------------
 
@@ -168,7 +184,7 @@ class HpcApp(App[None]):
     def run_job_action(self, session: ClusterSession, verb: str, job_ids: list[str]) -> None:
         from hpctui.ui.flows import run_action
 
-        self.run_worker(run_action(self, session, verb, job_ids), group="job-actions")
+        run_guarded(self, run_action(self, session, verb, job_ids), verb, group="job-actions")
 
     def open_log(self, session: ClusterSession, job_id: str, stream: str, job: Job | None = None) -> None:
         from hpctui.ui.screens.log import LogScreen

@@ -11,8 +11,11 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from hpctui.ui.tabs.cluster import pane_id
 from hpctui.ui.tabs.overview import OVERVIEW_ID
 from hpctui.ui.themes import theme_names
+from hpctui.ui.workers import run_guarded
+from hpctui.visible import visible
 
 if TYPE_CHECKING:
+    from hpctui.services.cluster import ClusterSession
     from hpctui.ui.app import HpcApp
 
 Command = tuple[str, Callable[[], object], str]  # text, what it does, help
@@ -56,9 +59,14 @@ class ActionCommands(CommandList):
         yield "Audit log", app.action_audit, "every state-changing command hpctui ran"
         for name, session in app.workspace.sessions.items():
             yield f"Refresh {name}", partial(session.poller.refresh_now, nodes=True), "poll this cluster now"
+            yield f"Reconnect {name}", partial(_reconnect, app, session), "connect again now (after a failed login too)"
             yield f"Post-mortem {name}", partial(app.open_postmortem, session), "why recent jobs ended (sacct)"
         for theme in theme_names():
             yield f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch colours"
+
+
+def _reconnect(app: HpcApp, session: ClusterSession) -> None:
+    run_guarded(app, session.link.reconnect(), f"reconnect {session.name}")
 
 
 class JobCommands(Provider):
@@ -73,7 +81,7 @@ class JobCommands(Provider):
         hits = 0
         for name, session in app.workspace.sessions.items():
             for job in session.poller.latest.jobs:
-                text = f"{name} {job.job_id} {job.name} {job.partition} {job.state}"
+                text = visible(f"{name} {job.job_id} {job.name} {job.partition} {job.state}")
                 if needle not in text.lower():
                     continue
                 score = max(matcher.match(text), 0.1)

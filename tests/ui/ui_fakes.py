@@ -42,10 +42,20 @@ class FakeLink(Publisher):
         self.status = status
         self.answers: dict[str, Result] = {}
 
-    async def run(self, command: str, *, timeout: float | None = None) -> Result:
+    async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
         if command not in self.answers:
             raise LinkError(f"{self.status.cluster}: connection lost")
         return self.answers[command]
+
+    async def wait_connected(self, timeout: float | None = None) -> None:
+        if self.status.state is not LinkState.CONNECTED:
+            raise LinkError(f"{self.status.cluster}: not connected ({self.status.state.value})")
+
+    def stream(self, command: str) -> Any:
+        raise LinkError(f"{self.status.cluster}: connection lost")
+
+    async def reconnect(self) -> None:
+        self.reconnects = getattr(self, "reconnects", 0) + 1
 
     def set(self, status: LinkStatus) -> None:
         self.status = status
@@ -80,7 +90,10 @@ class FakeSession:
         self.details: dict[str, Any] = {}  # job id -> JobDetails or the exception to raise
 
     async def job_details(self, job_id: str) -> Any:
-        found = self.details.get(job_id)
+        """What the test put in ``details``; Slurm's answer for a job it does not know otherwise."""
+        from hpctui.slurm.errors import SlurmError
+
+        found = self.details.get(job_id, SlurmError("slurm_load_jobs error: Invalid job id specified"))
         if isinstance(found, Exception):
             raise found
         return found
@@ -251,6 +264,14 @@ def workspace(
         ),
     ]
     return FakeWorkspace(cfg, sessions, audit)
+
+
+def empty_workspace(**config: Any) -> FakeWorkspace:
+    """A new user's account: no jobs, no history, no audit entries; alpha connected with nothing
+    to show yet, beta never connected (its login failed)."""
+    space = workspace(Snapshot("alpha"), Snapshot("beta"), **config)
+    space.session("beta").link.status = LinkStatus("beta", LinkState.FAILED, "authentication failed", reason="authentication failed")
+    return space
 
 
 def without(snap: Snapshot, *job_ids: str) -> Snapshot:

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+from hpctui.visible import visible
 
 
 class SecretDialog(ModalScreen[str | None]):
@@ -32,7 +33,7 @@ class SecretDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, id="title", markup=False)
-            yield Static(self.prompt, id="prompt", markup=False)
+            yield Static(visible(self.prompt, newlines=True), id="prompt", markup=False)
             yield Input(password=not self.echo, id="answer")
             with Horizontal():
                 yield Button("OK", variant="primary", id="ok")

@@ -6,10 +6,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from hpctui.services.audit import AuditEntry, AuditLog
+from hpctui.visible import visible
 
 
 class AuditScreen(Screen[None]):
@@ -52,10 +54,14 @@ class AuditScreen(Screen[None]):
         table.move_cursor(row=table.row_count - 1)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        entry = self.entries[int(event.row_key.value or 0)]
-        text = Text(f"{entry.when}  {entry.cluster}  {entry.status}\n", style="bold")
-        text.append(f"$ {entry.command}\n")
-        text.append(entry.result, style="" if entry.ok else "red")
+        if event.row_key is None or event.row_key.value is None:  # an empty log: nothing highlighted
+            return
+        entry = self.entries[int(event.row_key.value)]
+        text = Content.assemble(
+            (f"{entry.when}  {entry.cluster}  {entry.status}\n", "bold"),
+            f"$ {visible(entry.command)}\n",
+            (visible(entry.result, newlines=True), "" if entry.ok else "$text-error"),
+        )
         self.query_one("#entry", Static).update(text)
 
 
@@ -65,6 +71,6 @@ def _cells(entry: AuditEntry) -> list[Text]:
         Text(entry.when),
         Text(entry.cluster),
         Text(entry.status, style=style),
-        Text(entry.result.replace("\n", " | "), style=style),
-        Text(entry.command),
+        Text(visible(entry.result.replace("\n", " | ")), style=style),
+        Text(visible(entry.command)),
     ]

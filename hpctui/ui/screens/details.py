@@ -25,6 +25,8 @@ from hpctui.slurm.models import Job
 from hpctui.ssh.types import LinkError
 from hpctui.ui.columns import elapsed_limit, where
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
+from hpctui.ui.workers import run_guarded
+from hpctui.visible import visible
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
@@ -35,14 +37,14 @@ def group_content(fields: list[tuple[str, str]]) -> Content:
     width = max((len(key) for key, _ in fields), default=0)
     parts: list[tuple[str, str] | str] = []
     for key, value in fields:
-        parts += [(f"{key:<{width}}  ", "$text-muted"), value, "\n"]
+        parts += [(f"{key:<{width}}  ", "$text-muted"), visible(value), "\n"]
     return Content.assemble(*parts[:-1])
 
 
 def job_summary(job: Job) -> Content:
     """What squeue said, shown at once while scontrol is asked."""
     return Content.assemble(
-        (job.state, "bold"), f"  {where(job)}  ·  {elapsed_limit(job)}  ·  partition {job.partition}",
+        (job.state, "bold"), visible(f"  {where(job)}  ·  {elapsed_limit(job)}  ·  partition {job.partition}"),
     )
 
 
@@ -105,7 +107,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
         self.work_dir = job.work_dir if job else None  # scontrol's WorkDir replaces it when loaded
 
     def compose(self) -> ComposeResult:
-        name = f" · {self.job.name}" if self.job else ""
+        name = f" · {visible(self.job.name)}" if self.job else ""
         yield Static(f"Job {self.job_id}{name} on {self.session.cluster.name}", id="title", markup=False)
         yield Static(job_summary(self.job) if self.job else "", id="summary")
         yield Static(id="error", markup=False)
@@ -120,7 +122,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Shown, or back from a screen opened here (a resubmit adds to the lineage)."""
-        self.run_worker(self._lineage(), exclusive=True, group="lineage")
+        run_guarded(self, self._lineage(), "resubmit history", exclusive=True, group="lineage")
 
     async def _lineage(self) -> None:
         text = await asyncio.to_thread(lineage_text, self.session.cluster.name, self.job_id)
@@ -131,8 +133,8 @@ class JobDetailsScreen(JobActions, Screen[None]):
     def action_checkpoint(self) -> None:
         line = self.query_one("#checkpoint", Static)
         line.remove_class("-ok", "-failed")
-        line.update(f"checkpoint: reading {CHECKPOINT_PATH} in {self.work_dir or 'the WorkDir'} …")
-        self.run_worker(self._read_checkpoint(), exclusive=True, group="checkpoint")
+        line.update(visible(f"checkpoint: reading {CHECKPOINT_PATH} in {self.work_dir or 'the WorkDir'} …"))
+        run_guarded(self, self._read_checkpoint(), "checkpoint", exclusive=True, group="checkpoint")
 
     async def _read_checkpoint(self) -> None:
         found = await read_checkpoint(self.session.link, self.session.cluster, self.work_dir)
@@ -141,11 +143,11 @@ class JobDetailsScreen(JobActions, Screen[None]):
     def on_job_details_screen_checkpoint_read(self, message: CheckpointRead) -> None:
         line = self.query_one("#checkpoint", Static)
         found = message.found
-        line.update(f"checkpoint: {found if isinstance(found, str) else found.summary()}")
+        line.update(visible(f"checkpoint: {found if isinstance(found, str) else found.summary()}", newlines=True))
         line.add_class("-failed" if isinstance(found, str) else "-ok")
 
     def action_refresh(self) -> None:
-        self.run_worker(self._fetch(), exclusive=True, group="details")
+        run_guarded(self, self._fetch(), "job details", exclusive=True, group="details")
 
     async def _fetch(self) -> None:
         try:
@@ -169,7 +171,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
 
     def on_job_details_screen_failed(self, message: Failed) -> None:
         error = self.query_one("#error", Static)
-        error.update(f"scontrol show job {self.job_id}: {message.error}")
+        error.update(visible(f"scontrol show job {self.job_id}: {message.error}", newlines=True))
         error.add_class("-shown")
         loading = self.query("#loading")
         if loading:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical
@@ -58,6 +59,6 @@ class HelpScreen(ModalScreen[None]):
             yield Static(f"Keys of the {self.view}", id="help-title", markup=False)
             table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
             table.add_columns("Keys", "What", "Binding id", "Where")
-            table.add_rows(help_rows(self.bindings, self.app.get_key_display))
+            table.add_rows([tuple(map(Text, row)) for row in help_rows(self.bindings, self.app.get_key_display)])
             yield table
             yield Static("Remap a key in the config file: keymap: {BINDING_ID: KEYS}.  esc closes.", id="help-note", markup=False)

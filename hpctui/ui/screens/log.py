@@ -25,6 +25,8 @@ from hpctui.ssh.types import LinkError
 from hpctui.ui.format import age
 from hpctui.ui.widgets.log_view import LogView
 from hpctui.ui.widgets.metrics_chart import MetricsChart
+from hpctui.ui.workers import run_guarded
+from hpctui.visible import visible
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
@@ -106,7 +108,7 @@ class LogScreen(Screen[None]):
         self.parser = self._new_parser()
         self._show_title()
         self.query_one(LogView).focus()
-        self.run_worker(self._follow(), group="log-follow", exclusive=True, exit_on_error=False)
+        run_guarded(self, self._follow(), "log", group="log-follow", exclusive=True)
         self.set_interval(TICK_S, self._tick)
 
     def _already_open(self) -> LogScreen | None:
@@ -207,21 +209,21 @@ class LogScreen(Screen[None]):
         others = len(open_logs(self.app)) - 1
         more = f"  ·  {others} more open (tab)" if others > 0 else ""
         self.query_one("#log-title", Static).update(
-            f"{self.session.cluster.name} · job {self.job_id} · {self.stream} · {path}{more}"
+            visible(f"{self.session.cluster.name} · job {self.job_id} · {self.stream} · {path}{more}")
         )
 
     def _show_status(self) -> None:
         view = self.query_one(LogView)
         tail = self.tail
         if self.error is not None:
-            text = Content.styled(self.error, "$text-error")
+            text = Content.styled(visible(self.error), "$text-error")
         elif tail is None:
             text = Content("asking scontrol show job …")
         else:
             follow = "following end" if view.follow else "scrolled (G: follow)"
             changed = f"  ·  changed {age(time.time() - tail.changed_at)} ago" if tail.changed_at else ""
             text = Content(
-                f"{tail.status}  ·  {tail.lines.total:,} lines  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}"
+                f"{visible(tail.status)}  ·  {tail.lines.total:,} lines  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}"
             )
         self.query_one("#log-status", Static).update(text)
 
@@ -235,7 +237,7 @@ class LogScreen(Screen[None]):
         bar.set_class(hit is not None, "-shown")
         if hit is not None:
             advice = hit.hint or hit.text.strip()[:200]
-            bar.update(f"⚠ line {hit.line + 1} ({where}, {hit.kind}): {advice}")
+            bar.update(visible(f"⚠ line {hit.line + 1} ({where}, {hit.kind}): {advice}"))
 
     # ---- actions ---------------------------------------------------------------------------
 
@@ -256,13 +258,13 @@ class LogScreen(Screen[None]):
 
     def action_toggle_stream(self) -> None:
         if self.files is not None and self.files[0] == self.files[1]:
-            self.notify(f"stdout and stderr of job {self.job_id} go to the same file", timeout=4)
+            self.notify(f"stdout and stderr of job {self.job_id} go to the same file", timeout=4, markup=False)
             return
         self.stream = OTHER[self.stream]
         self.error = None
         self.parser = self._new_parser()
         self._parsed_at = time.monotonic()
-        self.run_worker(self._switch_tail(), group="log-follow", exclusive=True, exit_on_error=False)
+        run_guarded(self, self._switch_tail(), "log", group="log-follow", exclusive=True)
 
     async def _switch_tail(self) -> None:
         if self.tail is not None:
@@ -287,14 +289,14 @@ class LogScreen(Screen[None]):
         event.input.remove_class("-shown")
         view.focus()
         if event.value and view.find(True) is None:
-            self.notify(f"not found: {event.value}", timeout=3)
+            self.notify(visible(f"not found: {event.value}"), timeout=3, markup=False)
 
     def action_find(self, forward: bool) -> None:
         view = self.query_one(LogView)
         if not view.query:
             self.action_search()
         elif view.find(forward) is None:
-            self.notify(f"not found: {view.query}", timeout=3)
+            self.notify(visible(f"not found: {view.query}"), timeout=3, markup=False)
 
     def action_background(self) -> None:
         """Keep following this log off screen; ``l`` on the job or ``tab`` in a log brings it back."""
@@ -308,7 +310,7 @@ class LogScreen(Screen[None]):
         limit = max(1, self.session.cluster.ssh.stream_channels - 1)
         kept = [log for log in open_logs(self.app) if log.session is self.session and self.app.is_screen_installed(log)]
         if len(kept) >= limit:
-            self.notify(f"{limit} logs of {self.session.cluster.name} already follow in the background: close one", severity="warning")
+            self.notify(f"{limit} logs of {self.session.cluster.name} already follow in the background: close one", severity="warning", markup=False)
             return False
         self.app.install_screen(self, name=self.key)
         return True
@@ -316,7 +318,7 @@ class LogScreen(Screen[None]):
     def action_switch(self, step: int) -> None:
         others = self._backgrounded()
         if not others:
-            self.notify("no other log is open (b: keep this one following in the background)", timeout=4)
+            self.notify("no other log is open (b: keep this one following in the background)", timeout=4, markup=False)
             return
         logs = [log for log in open_logs(self.app) if log is self or log in others]
         target = logs[(logs.index(self) + step) % len(logs)]

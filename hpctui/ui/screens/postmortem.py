@@ -19,6 +19,8 @@ from hpctui.ssh.types import LinkError
 from hpctui.ui.columns import state_category
 from hpctui.ui.flows import when_connected
 from hpctui.ui.format import duration
+from hpctui.ui.workers import run_guarded
+from hpctui.visible import visible
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
@@ -84,7 +86,7 @@ class PostMortemScreen(Screen[None]):
         self.query_one("#title", Static).update(Text(text))
 
     def action_reload(self) -> None:
-        self.run_worker(self._load(), name="post-mortem", exclusive=True, exit_on_error=False)
+        run_guarded(self, self._load(), "post-mortem", exclusive=True)
 
     async def _load(self) -> None:
         try:
@@ -148,7 +150,7 @@ class PostMortemScreen(Screen[None]):
             advice.update("")
             return
         source = " (from squeue: accounting has not caught up yet)" if row.source == "squeue" else ""
-        text = Text(f"{row.job_id} {row.record.state_detail}{source}", style=_state_style(row.record.state))
+        text = Text(f"{row.job_id} {visible(row.record.state_detail)}{source}", style=_state_style(row.record.state))
         if row.advice:
             text.append(f"  {row.advice}", style="")
         advice.update(text)
@@ -206,13 +208,13 @@ def job_cells(row: PostMortemRow, expanded: bool) -> list[Text]:
     state = record.state_detail + (" (squeue)" if row.source == "squeue" else "")
     return [
         Text(marker + record.job_id),
-        Text(record.name),
-        Text(record.partition),
+        Text(visible(record.name)),
+        Text(visible(record.partition)),
         Text(duration(record.elapsed_s) if record.elapsed_s is not None else ""),
         Text(duration(record.time_limit_s)),
         Text(human_bytes(row.max_rss_bytes)),
         Text(human_bytes(row.max_vmsize_bytes)),
-        Text(state, style=style),
+        Text(visible(state), style=style),
         Text(record.exit_code, style=style if record.exit_code not in ("", "0:0") else ""),
         Text(row.advice or "", style="italic"),
     ]
@@ -222,7 +224,7 @@ def step_cells(step: AccountingStep) -> list[Text]:
     dim = "dim"
     return [
         Text(" └ " + step.step_id, style=dim),
-        Text(step.name, style=dim),
+        Text(visible(step.name), style=dim),
         Text(""),
         Text(duration(step.elapsed_s) if step.elapsed_s is not None else "", style=dim),
         Text(""),

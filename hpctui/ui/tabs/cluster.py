@@ -67,7 +67,10 @@ class ClusterTab(QueuePane):
 
     def action_refresh(self) -> None:
         self.session.poller.refresh_now(nodes=True)
-        self.notify(f"refreshing {self.session.cluster.name}", timeout=2)
+        self.notify(f"refreshing {self.session.cluster.name}", timeout=2, markup=False)
+
+    def action_reconnect(self) -> None:
+        self.reconnect([self.session])
 
     def job_session(self) -> ClusterSession:
         return self.session

@@ -89,6 +89,9 @@ class OverviewTab(QueuePane):
     def show_filter_note(self, note: str) -> None:
         self.query_one("#jobs-title", Static).update(f"Jobs on all clusters  {note}" if note else "Jobs on all clusters")
 
+    def action_reconnect(self) -> None:
+        self.reconnect(self.sessions)
+
     def action_refresh(self) -> None:
         self.app.refresh_all()
-        self.notify("refreshing all clusters", timeout=2)
+        self.notify("refreshing all clusters", timeout=2, markup=False)

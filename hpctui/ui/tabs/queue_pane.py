@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
@@ -15,6 +16,8 @@ from hpctui.slurm.models import Job, Snapshot
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
 from hpctui.ui.messages import LinkChanged, SnapshotArrived
 from hpctui.ui.widgets.job_table import JobTable
+from hpctui.ui.widgets.status_line import RETRYABLE, StatusLine
+from hpctui.ui.workers import run_guarded
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
@@ -59,6 +62,7 @@ class QueuePane(JobActions, TabPane):
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "back", "Clear filter", show=False, id="back"),
         Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("ctrl+r", "reconnect", "Reconnect", show=False, id="reconnect"),
         *JOB_ACTION_BINDINGS,
     ]
 
@@ -135,6 +139,17 @@ class QueuePane(JobActions, TabPane):
         row = self.table.cursor_row
         if row is not None:
             self.app.open_details(self.workspace.session(row.cluster), row.job)
+
+    def reconnect(self, sessions: list[ClusterSession]) -> None:
+        """Connect again now (leaving FAILED, or cutting a backoff short) where the link is down."""
+        for session in sessions:
+            if session.link.status.state in RETRYABLE:
+                run_guarded(self, session.link.reconnect(), f"reconnect {session.name}")
+                self.notify(f"connecting to {session.name}", timeout=3, markup=False)
+
+    @on(StatusLine.RetryRequested)
+    def retry_from_status_line(self, message: StatusLine.RetryRequested) -> None:
+        self.reconnect([self.workspace.session(message.cluster)])
 
     def action_filter(self) -> None:
         self.filter_bar.add_class("-shown")

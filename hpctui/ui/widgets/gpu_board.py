@@ -7,12 +7,14 @@ it is never cleared, so its cursor and scroll stay put.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from hpctui.slurm.models import Gres, Node, PartitionGpus, Snapshot
+from hpctui.visible import visible
 
 NODE_STATES = ("idle", "mixed", "allocated", "drained", "down")
 NODE_COLUMNS = ("Node", "Partition", "GRES", "State", "CPUs A/I/O/T", "GPUs used")
@@ -49,6 +51,11 @@ def partition_content(name: str, summary: PartitionGpus | None) -> Content:
     if states.get("other"):
         parts.append(f" · {states['other']} other")
     return Content.assemble(*parts)
+
+
+def _cell(text: str) -> Text:
+    """Node names and GRES come from the cluster: shown as they are, never read as markup."""
+    return Text(visible(text))
 
 
 class GpuBoard(Vertical):
@@ -88,9 +95,9 @@ class GpuBoard(Vertical):
         for key, cells in wanted.items():
             old = self._shown.get(key)
             if old is None:
-                table.add_row(*cells, key=key)
+                table.add_row(*map(_cell, cells), key=key)
             else:
                 for title, before, after in zip(NODE_COLUMNS, old, cells):
                     if before != after:
-                        table.update_cell(key, title, after, update_width=True)
+                        table.update_cell(key, title, _cell(after), update_width=True)
             self._shown[key] = cells

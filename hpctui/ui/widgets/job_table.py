@@ -23,6 +23,7 @@ from textual.strip import Strip
 from hpctui.slurm.models import Job
 from hpctui.ui.columns import Row, shrink, state_category
 from hpctui.ui.queue_model import Key, QueueModel
+from hpctui.visible import visible
 
 GUTTER = 2  # "● " marks a selected row
 CACHE_LIMIT = 2000
@@ -285,7 +286,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         style = self._row_style(row, cursor, marked)
         segments = [Segment("● " if marked else "  ", style)]
         for col, col_width in zip(self.model.columns, self._column_widths(width)):
-            text = fit(col.cell(row), col_width, col.align_right) + " "
+            text = fit(visible(col.cell(row)), col_width, col.align_right) + " "
             cell_style = style
             if col.key == "state" and row.finished_at is None:
                 category = state_category(row.job.state)

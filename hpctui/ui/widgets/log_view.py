@@ -22,13 +22,14 @@ from textual.strip import Strip
 
 from hpctui.services.loghints import RULE_ORDER, ErrorHit, classify_line
 from hpctui.services.logtail import LineRing, Marker
+from hpctui.visible import visible
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 MAX_WIDTH = 4000  # longest line the horizontal scroll reaches (cells)
 
 
 def printable(line: str) -> str:
-    return _CONTROL.sub("�", line.expandtabs()) if not line.isprintable() else line
+    """A log line as it is shown: tabs expanded, other control characters visible (never obeyed)."""
+    return line if line.isprintable() else visible(line.expandtabs())
 
 
 class LogView(ScrollView, can_focus=True):

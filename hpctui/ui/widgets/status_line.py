@@ -14,13 +14,16 @@ from collections import Counter
 from operator import attrgetter
 
 from rich.cells import cell_len
+from textual import events
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 from hpctui.slurm.models import Snapshot
 from hpctui.ssh.types import LinkState, LinkStatus
 from hpctui.ui.columns import state_category
 from hpctui.ui.format import age
+from hpctui.visible import visible
 
 LINK_LOOK: dict[LinkState, tuple[str, str]] = {
     LinkState.CONNECTED: ("●", "$success"),
@@ -31,6 +34,7 @@ LINK_LOOK: dict[LinkState, tuple[str, str]] = {
     LinkState.DISCONNECTED: ("○", "$text-muted"),
 }
 
+RETRYABLE = frozenset({LinkState.FAILED, LinkState.BACKING_OFF})
 Part = tuple[str, str] | str
 SEP = ("  ·  ", "$text-muted")
 TICK_S = 1.0
@@ -45,9 +49,11 @@ def link_parts(status: LinkStatus, now: float) -> list[Part]:
     # ``detail`` is "next try in N s" while backing off: the countdown below replaces it.
     reason = status.reason or ("" if status.retry_at is not None else status.detail)
     if status.state in (LinkState.FAILED, LinkState.BACKING_OFF) and reason:
-        parts.append((f": {reason}", style))
+        parts.append((f": {visible(reason)}", style))
     if status.state is LinkState.BACKING_OFF and status.retry_at is not None:
         parts.append(f" (next try in {max(0, math.ceil(status.retry_at - now))} s)")
+    if status.state in RETRYABLE:
+        parts.append((" · ctrl+r or click: retry now", "$text-muted"))
     return parts
 
 
@@ -101,6 +107,13 @@ class StatusLine(Static):
     StatusLine { height: auto; padding: 0 1; }
     """
 
+    class RetryRequested(Message):
+        """The user clicked the line of a cluster whose link failed or backs off: connect now."""
+
+        def __init__(self, cluster: str) -> None:
+            super().__init__()
+            self.cluster = cluster
+
     def __init__(
         self,
         cluster: str,
@@ -130,6 +143,11 @@ class StatusLine(Static):
     def on_show(self) -> None:
         self._ticker.resume()
         self.redraw()
+
+    def on_click(self, event: events.Click) -> None:
+        if self.status.state in RETRYABLE:
+            event.stop()
+            self.post_message(self.RetryRequested(self.cluster))
 
     def on_hide(self) -> None:
         self._ticker.pause()
@@ -203,5 +221,5 @@ class StatusLine(Static):
             parts.extend(group)
         # While the link is down the poller's error only repeats what the link part says.
         if self.snapshot is not None and self.snapshot.error and self.status.state is LinkState.CONNECTED:
-            parts.append(("\n⚠ " + self.snapshot.error, "$text-error"))
+            parts.append(("\n⚠ " + visible(self.snapshot.error), "$text-error"))
         return Content.assemble(*parts)
