@@ -12,9 +12,9 @@ from hpctui.ui.app import HpcApp
 
 
 @pytest.fixture
-def make_app(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., HpcApp]:
-    # Local state (the resubmit history the details screen reads) from an empty directory.
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+def make_app() -> Callable[..., HpcApp]:
+    """Local state (the resubmit history the details screen reads) is the test's own empty HOME
+    (the ``fresh_home`` fixture)."""
 
     def make(workspace: Any = None, **config: Any) -> HpcApp:
         workspace = workspace or ui_fakes.workspace(**config)
