@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hpctui.cmd.common import add_config_option, connected, pick_clusters
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
-from hpctui.ui.format import duration
+from hpctui.format import duration
 from hpctui.visible import visible
 
 if TYPE_CHECKING:

@@ -42,15 +42,11 @@ async def _run(config: Config) -> int:
     from hpctui.services.cluster import Workspace
 
     prompter = WaitingPrompter()
-    workspace = Workspace(config, prompter)
-    try:
-        await workspace.start()
+    async with Workspace(config, prompter) as workspace:  # the Workspace's one owner
         app_module = await asyncio.to_thread(importlib.import_module, "hpctui.ui.app")
         app: HpcApp = app_module.HpcApp(config, workspace)
         prompter.bind(app)
         await app.run_async()
-    finally:
-        await workspace.close()  # the app closes it too; closing twice is harmless
     return app.return_code or 0
 
 

@@ -1,19 +1,30 @@
-"""ClusterSession bundles everything of one cluster on its one connection; Workspace holds them all."""
+"""ClusterSession bundles everything of one cluster on its one connection; Workspace holds them all.
+
+Lifetimes have one owner each: a ``Workspace`` starts and closes its sessions; a session starts
+and closes its link, poller and purge watch. Whoever creates the Workspace (the TUI's entry point,
+a CLI command) is its only owner: ``async with Workspace(...)``; the UI receives it started.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from types import TracebackType
 
 from hpctui.config.model import Cluster, Config
 from hpctui.services.actions import Actions
 from hpctui.services.audit import AuditLog
 from hpctui.services.jobinfo import JobDetails, fetch_job_details
 from hpctui.services.poller import Poller
+from hpctui.services.purge_watch import PurgeWatch, has_purge_policy
 from hpctui.ssh.link import ClusterLink
 from hpctui.ssh.types import Prompter
 
 
 class ClusterSession:
+    """One cluster: its ONE link, the poller on it, the actions and (with a purge policy) the
+    purge watch. ``start`` begins connecting and polling and returns at once; ``close`` stops
+    everything and closes the connection."""
+
     def __init__(self, cluster: Cluster, prompter: Prompter | None = None, audit: AuditLog | None = None) -> None:
         self.cluster = cluster
         self.name = cluster.name
@@ -21,12 +32,17 @@ class ClusterSession:
         self.poller = Poller(self.link, cluster)
         self.audit = audit or AuditLog()
         self.actions = Actions(self.link, cluster.name, self.audit, after=self.poller.refresh_now)
+        self.purge_watch = PurgeWatch(self.link, cluster) if has_purge_policy(cluster) else None
 
     async def start(self) -> None:
         await self.link.start()
         self.poller.start()
+        if self.purge_watch is not None:
+            self.purge_watch.start()
 
     async def close(self) -> None:
+        if self.purge_watch is not None:
+            await self.purge_watch.stop()
         await self.poller.stop()
         await self.link.close()
 
@@ -35,7 +51,8 @@ class ClusterSession:
 
 
 class Workspace:
-    """One session per configured cluster, in config order."""
+    """One session per configured cluster, in config order; an async context manager that
+    starts them all on entry and closes them all on exit."""
 
     def __init__(self, config: Config, prompter: Prompter | None = None, audit: AuditLog | None = None) -> None:
         self.config = config
@@ -50,3 +67,12 @@ class Workspace:
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self.sessions.values()), return_exceptions=True)
+
+    async def __aenter__(self) -> Workspace:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.close()

@@ -1,7 +1,7 @@
 """The Textual app: one tab per cluster (config order), then the overview.
 
-The app starts and closes the ``Workspace`` (``hpctui.cmd.tui`` starts it even earlier, while
-Textual is imported) and the purge watches, and opens every screen; the screens of other
+The app is given a started ``Workspace`` (``hpctui.cmd.tui`` owns it: it starts connecting
+while Textual is imported) and opens every screen when asked by message; the screens of other
 modules (log, resubmit, post-mortem, audit, the action flow) are imported when first used.
 """
 
@@ -21,20 +21,20 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, Tabs
 
 from hpctui.config.model import Config
-from hpctui.services.purge_watch import PurgeWatch, has_purge_policy
-from hpctui.slurm.models import Job
-from hpctui.ui.commands import ActionCommands, ClusterCommands, JobCommands
+from hpctui.ui.commands import ActionCommands, ClusterCommands, JobCommands, ShowTab
 from hpctui.ui.screens.help import HelpScreen, where
 from hpctui.ui.tabs.cluster import ClusterTab
 from hpctui.ui.tabs.overview import OVERVIEW_ID, OverviewTab
 from hpctui.ui.tabs.queue_pane import QueuePane
+from hpctui.ui.job_actions import JobActions
 from hpctui.ui.themes import build_themes, stylesheets, variable_defaults
 from hpctui.ui.widgets.job_table import JobTable
 from hpctui.ui.workers import WorkerFailed, run_guarded
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
-    from hpctui.services.cluster import ClusterSession
+    from hpctui.services.cluster import Workspace
+    from hpctui.services.purge_watch import PurgeWatch
 
 KEEP_FINISHED_S = 600.0  # how long vanished jobs stay in the "recently finished" group
 ERROR_TIMEOUT_S = 15.0
@@ -51,16 +51,17 @@ class MainScreen(Screen[None]):
         Binding("0", "overview", "Overview", show=False, id="overview"),
     ]
 
-    def __init__(self, workspace: Any) -> None:
+    def __init__(self, workspace: Workspace, clock: Callable[[], float]) -> None:
         super().__init__()
         self.workspace = workspace
+        self.clock = clock
 
     def compose(self) -> ComposeResult:
         yield Header(icon="▦")
         with TabbedContent():
             for session in self.workspace.sessions.values():
-                yield ClusterTab(session, self.workspace, KEEP_FINISHED_S)
-            yield OverviewTab(self.workspace, KEEP_FINISHED_S)
+                yield ClusterTab(session, self.workspace, self.clock, KEEP_FINISHED_S)
+            yield OverviewTab(self.workspace, self.clock, KEEP_FINISHED_S)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -101,7 +102,13 @@ class MainScreen(Screen[None]):
         self.tabs.active = OVERVIEW_ID
 
 
+
 class HpcApp(App[None]):
+    """The terminal UI of one Workspace, which it is given started and never closes (its
+    owner, ``hpctui.cmd.tui``, does). The app owns the screens: it opens each one when a
+    widget or screen asks by message (``@on`` below); children get data as attributes
+    (``config``, ``workspace``, ``clock``) and never call the app's own methods."""
+
     TITLE = "hpctui"
     CSS_PATH = stylesheets()
     COMMANDS = App.COMMANDS | {ClusterCommands, JobCommands, ActionCommands}
@@ -111,47 +118,37 @@ class HpcApp(App[None]):
         Binding("a", "audit", "Audit log", show=False, id="audit"),
     ]
 
-    def __init__(self, config: Config, workspace: Any, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: Config, workspace: Workspace, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.config = config
         self.workspace = workspace
         self.clock = clock  # what "now" is for data ages and countdowns (fixed in snapshot tests)
-        self.purge_watches = {
-            name: PurgeWatch(session.link, session.cluster)
-            for name, session in workspace.sessions.items()
-            if has_purge_policy(session.cluster)
-        }
         self.shown = asyncio.Event()  # set once the first frame is on screen (prompts wait for it)
         self.errors: list[str] = []  # what failed in the background, as the user was told
         for theme in build_themes():
             self.register_theme(theme)
         self.theme = config.theme
 
+    @property
+    def purge_watches(self) -> dict[str, PurgeWatch]:
+        """The purge watches of the clusters that have a purge policy, by cluster."""
+        return {name: s.purge_watch for name, s in self.workspace.sessions.items() if s.purge_watch is not None}
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return variable_defaults()
 
     def get_default_screen(self) -> Screen[Any]:
-        self.main = MainScreen(self.workspace)
+        self.main = MainScreen(self.workspace, self.clock)
         return self.main
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keymap))
-        run_guarded(self, self._start(), "connecting", group="workspace")
-
-    async def _start(self) -> None:
-        await self.workspace.start()
-        for watch in self.purge_watches.values():
-            watch.start()
 
     def on_ready(self) -> None:
         # Everything built so far lives as long as the app: moving it out of the collector's
         # reach halves the full-collection pauses seen while a chatty log streams in.
         gc.freeze()
         self.shown.set()
-
-    async def on_unmount(self) -> None:
-        await asyncio.gather(*(watch.stop() for watch in self.purge_watches.values()))
-        await self.workspace.close()
 
     @on(WorkerFailed)
     def report_failure(self, event: WorkerFailed) -> None:
@@ -167,39 +164,42 @@ class HpcApp(App[None]):
         log.critical("unhandled error", exc_info=(type(error), error, error.__traceback__))
         super()._handle_exception(error)
 
-    # ----- screens and flows ------------------------------------------------------------
+    # ----- requests from the widgets and screens ----------------------------------------
 
-    def show_tab(self, pane_id: str) -> None:
-        self.main.tabs.active = pane_id
-
-    def refresh_all(self) -> None:
-        for session in self.workspace.sessions.values():
-            session.poller.refresh_now(nodes=True)
-
-    def open_details(self, session: ClusterSession, job: Job) -> None:
+    @on(QueuePane.DetailsRequested)
+    def open_details(self, message: QueuePane.DetailsRequested) -> None:
         from hpctui.ui.screens.details import JobDetailsScreen
 
-        self.push_screen(JobDetailsScreen(session, job.job_id, job))
+        self.push_screen(JobDetailsScreen(message.session, message.job.job_id, message.job))
 
-    def run_job_action(self, session: ClusterSession, verb: str, job_ids: list[str]) -> None:
+    @on(JobActions.ActionRequested)
+    def run_job_action(self, message: JobActions.ActionRequested) -> None:
         from hpctui.ui.flows import run_action
 
-        run_guarded(self, run_action(self, session, verb, job_ids), verb, group="job-actions")
+        run_guarded(self, run_action(self, message.session, message.verb, message.job_ids), message.verb, group="job-actions")
 
-    def open_log(self, session: ClusterSession, job_id: str, stream: str, job: Job | None = None) -> None:
-        from hpctui.ui.screens.log import LogScreen
+    @on(JobActions.LogRequested)
+    def open_log(self, message: JobActions.LogRequested) -> None:
+        from hpctui.ui.screens.log import LogScreen, LogSettings
 
-        self.push_screen(LogScreen(session, job_id, stream=stream, job=job))
+        settings = LogSettings.of(self.config)
+        self.push_screen(LogScreen(message.session, message.job_id, message.stream, message.job, settings=settings, clock=self.clock))
 
-    def open_resubmit(self, session: ClusterSession, job_id: str) -> None:
+    @on(JobActions.ResubmitRequested)
+    def open_resubmit(self, message: JobActions.ResubmitRequested) -> None:
         from hpctui.ui.screens.resubmit import ResubmitScreen
 
-        self.push_screen(ResubmitScreen(session, job_id))
+        self.push_screen(ResubmitScreen(message.session, message.job_id))
 
-    def open_postmortem(self, session: ClusterSession) -> None:
+    @on(JobActions.PostMortemRequested)
+    def open_postmortem(self, message: JobActions.PostMortemRequested) -> None:
         from hpctui.ui.screens.postmortem import PostMortemScreen
 
-        self.push_screen(PostMortemScreen(session))
+        self.push_screen(PostMortemScreen(message.session))
+
+    @on(ShowTab)
+    def show_tab(self, message: ShowTab) -> None:
+        self.main.tabs.active = message.pane_id
 
     def action_audit(self) -> None:
         from hpctui.ui.screens.audit import AuditScreen

@@ -8,7 +8,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 from hpctui.slurm.models import Job
-from hpctui.ui.format import duration, short_time
+from hpctui.format import duration, short_time
 
 # Slurm state -> colour category (a component class of JobTable and a theme variable).
 STATE_CATEGORIES: dict[str, str] = {

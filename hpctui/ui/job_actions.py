@@ -1,7 +1,8 @@
 """The job action keys, shared by the queue views and the job details screen.
 
-A class that mixes ``JobActions`` in adds ``JOB_ACTION_BINDINGS`` to its ``BINDINGS`` and
-says which jobs the keys act on (``job_targets``); the app opens the screens behind them.
+A class that mixes ``JobActions`` in adds ``JOB_ACTION_BINDINGS`` to its ``BINDINGS`` and says
+which jobs the keys act on (``job_targets``). The keys post messages (defined here); the app
+handles them with ``@on`` and opens the screen or flow behind each. Nothing here calls the app.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
+from textual.message import Message
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
     from hpctui.slurm.models import Job
-    from hpctui.ui.app import HpcApp
 
 JOB_ACTION_BINDINGS = [
     Binding("c", "job_action('cancel')", "Cancel", id="cancel"),
@@ -28,7 +29,35 @@ JOB_ACTION_BINDINGS = [
 
 
 class JobActions:
-    app: HpcApp
+    """Mixin for a Widget or Screen: the action keys post the requests below."""
+
+    class ActionRequested(Message):
+        """Cancel, requeue, hold or release ``job_ids`` (after the user confirms)."""
+
+        def __init__(self, session: ClusterSession, verb: str, job_ids: list[str]) -> None:
+            super().__init__()
+            self.session, self.verb, self.job_ids = session, verb, job_ids
+
+    class LogRequested(Message):
+        """Follow the job's stdout or stderr; ``job`` is what squeue last showed of it."""
+
+        def __init__(self, session: ClusterSession, job_id: str, stream: str, job: Job | None = None) -> None:
+            super().__init__()
+            self.session, self.job_id, self.stream, self.job = session, job_id, stream, job
+
+    class ResubmitRequested(Message):
+        def __init__(self, session: ClusterSession, job_id: str) -> None:
+            super().__init__()
+            self.session, self.job_id = session, job_id
+
+    class PostMortemRequested(Message):
+        def __init__(self, session: ClusterSession) -> None:
+            super().__init__()
+            self.session = session
+
+    if TYPE_CHECKING:  # provided by the Widget or Screen this is mixed into
+
+        def post_message(self, message: Message) -> bool: ...
 
     def job_targets(self) -> list[tuple[ClusterSession, list[str]]]:
         """The jobs the action keys act on, grouped by cluster (marked rows, else the cursor's)."""
@@ -50,17 +79,17 @@ class JobActions:
 
     def action_job_action(self, verb: str) -> None:
         for session, job_ids in self.job_targets():
-            self.app.run_job_action(session, verb, job_ids)
+            self.post_message(self.ActionRequested(session, verb, job_ids))
 
     def action_resubmit(self) -> None:
         if (first := self._first_job()) is not None:
-            self.app.open_resubmit(*first)
+            self.post_message(self.ResubmitRequested(*first))
 
     def action_log(self, stream: str) -> None:
         if (first := self._first_job()) is not None:
             job = self.cursor_job()
-            self.app.open_log(*first, stream=stream, job=job if job is not None and job.job_id == first[1] else None)
+            self.post_message(self.LogRequested(*first, stream, job if job is not None and job.job_id == first[1] else None))
 
     def action_postmortem(self) -> None:
         if (session := self.job_session()) is not None:
-            self.app.open_postmortem(session)
+            self.post_message(self.PostMortemRequested(session))

@@ -15,6 +15,7 @@ from hpctui.services.logtail import TRUNCATED_TEXT
 from hpctui.slurm.errors import SlurmError
 from hpctui.ssh.link import ClusterLink
 from hpctui.ui.app import HpcApp, MainScreen
+from hpctui.ui.job_actions import JobActions
 from hpctui.ui.screens.log import LogScreen, open_logs
 from hpctui.ui.widgets.log_view import LogView
 from hpctui.ui.widgets.metrics_chart import MetricsChart
@@ -75,7 +76,7 @@ def numbered(first: int, last: int) -> str:
 
 
 async def open_log(pilot, logs: Logs, stream: str = "stdout") -> LogScreen:
-    logs.app.open_log(logs.session, "1001", stream=stream)
+    logs.app.post_message(JobActions.LogRequested(logs.session, "1001", stream))
     await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and logs.app.screen.tail is not None)
     return logs.app.screen
 
@@ -215,7 +216,7 @@ async def test_background_logs_keep_following_and_tab_switches(logs: Logs, serve
         logs.append("out 2\n")
         await until(pilot, lambda: first.tail.lines.total == 2)  # still following off screen
         logs.session.details["1002"] = JobDetails("alpha", "1002", {"StdOut": str(logs.stderr)})
-        logs.app.open_log(logs.session, "1002", stream="stdout")
+        logs.app.post_message(JobActions.LogRequested(logs.session, "1002", "stdout"))
         await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and logs.app.screen is not first)
         second = logs.app.screen
         await pilot.press("tab")
@@ -226,7 +227,7 @@ async def test_background_logs_keep_following_and_tab_switches(logs: Logs, serve
         assert server.sessions_open == 2
         await pilot.press("b")
         await until(pilot, lambda: isinstance(logs.app.screen, MainScreen))
-        logs.app.open_log(logs.session, "1001", stream="stdout")  # already open: shown again, not opened twice
+        logs.app.post_message(JobActions.LogRequested(logs.session, "1001", "stdout"))  # already open: shown again, not opened twice
         await until(pilot, lambda: logs.app.screen is first)
         assert open_logs(logs.app) == [first, second] and server.sessions_open == 2
         await pilot.press("escape")
@@ -237,7 +238,7 @@ async def test_background_logs_keep_following_and_tab_switches(logs: Logs, serve
 async def test_scontrol_failure_is_shown(logs: Logs) -> None:
     logs.session.details["4242"] = SlurmError("slurm_load_jobs error: Invalid job id specified")
     async with logs.app.run_test(size=SIZE) as pilot:
-        logs.app.open_log(logs.session, "4242", stream="stdout")
+        logs.app.post_message(JobActions.LogRequested(logs.session, "4242", "stdout"))
         await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and logs.app.screen.error is not None)
         await pilot.pause(0.6)  # the status line refreshes twice a second
         status = str(logs.app.screen.query_one("#log-status").render())

@@ -27,10 +27,11 @@ SIZE = (160, 48)
 @asynccontextmanager
 async def lab_app(lab) -> AsyncIterator[tuple[HpcApp, Any]]:
     prompter = UiPrompter()
-    app = HpcApp(lab.config, Workspace(lab.config, prompter))
-    prompter.bind(app)
-    async with app.run_test(size=SIZE) as pilot:
-        yield app, pilot
+    async with Workspace(lab.config, prompter) as workspace:  # its owner, as hpctui.cmd.tui is
+        app = HpcApp(lab.config, workspace)
+        prompter.bind(app)
+        async with app.run_test(size=SIZE) as pilot:
+            yield app, pilot
 
 
 async def wait_for(pilot, predicate: Callable[[], Any], timeout: float = 30) -> Any:

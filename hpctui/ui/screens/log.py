@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from hpctui.config.model import Config, MetricPattern
 from hpctui.errors import UserError
 from hpctui.services.logtail import LineRing, LogTail
 from hpctui.services.metrics import MetricParser, is_stalled
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.ssh.types import LinkError
-from hpctui.ui.format import age
+from hpctui.format import age
 from hpctui.ui.widgets.log_view import LogView
 from hpctui.ui.widgets.metrics_chart import MetricsChart
 from hpctui.ui.workers import run_guarded
@@ -38,6 +42,19 @@ OTHER = {"stdout": "stderr", "stderr": "stdout"}
 
 # Open logs per app, in opening order: the screens on the stack or kept in the background.
 _OPEN: weakref.WeakKeyDictionary[App[Any], list[LogScreen]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """What the config says about logs: lines read at first, lines kept, extra metric patterns."""
+
+    lines: int = 1000
+    ring: int = 100_000
+    metrics: tuple[MetricPattern, ...] = ()
+
+    @classmethod
+    def of(cls, config: Config) -> LogSettings:
+        return cls(config.log_lines, config.log_ring, config.metrics)
 
 
 def open_logs(app: App[Any]) -> list[LogScreen]:
@@ -69,10 +86,21 @@ class LogScreen(Screen[None]):
         Binding("shift+tab", "switch(-1)", "Previous log", show=False, id="log_switch_back"),
     ]
 
-    def __init__(self, session: ClusterSession, job_id: str, stream: str = "stdout", job: Job | None = None) -> None:
+    def __init__(
+        self,
+        session: ClusterSession,
+        job_id: str,
+        stream: str = "stdout",
+        job: Job | None = None,
+        *,
+        settings: LogSettings = LogSettings(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         """``job``: what the queue last showed of it; its paths serve when scontrol has forgotten
-        a finished job (MinJobAge)."""
+        a finished job (MinJobAge). ``settings``: the config's log limits and metric patterns."""
         super().__init__()
+        self.settings = settings
+        self.clock = clock
         if stream not in OTHER:
             raise ValueError(f"stream must be stdout or stderr, not {stream!r}")
         self.session = session
@@ -128,18 +156,14 @@ class LogScreen(Screen[None]):
     # ---- following -------------------------------------------------------------------------
 
     def _new_parser(self) -> MetricParser:
-        return MetricParser(getattr(getattr(self.app, "config", None), "metrics", ()))
-
-    def _limits(self) -> tuple[int, int]:
-        config = getattr(self.app, "config", None)
-        return getattr(config, "log_lines", 1000), getattr(config, "log_ring", 100_000)
+        return MetricParser(self.settings.metrics)
 
     async def _follow(self) -> None:
         path = await self._path()
         if path is None:
             return
-        last_lines, ring = self._limits()
-        self.tail = tail = LogTail(self.session.link, path, last_lines=last_lines, ring=ring)
+        settings = self.settings
+        self.tail = tail = LogTail(self.session.link, path, last_lines=settings.lines, ring=settings.ring)
         view = self.query_one(LogView)
         view.reset(tail.lines)
         self._show_title()
@@ -183,8 +207,6 @@ class LogScreen(Screen[None]):
             stalled = self._stalled_for(running)
             self.query_one(MetricsChart).show(self.parser, eta_s=self.parser.eta_s(elapsed), stalled_s=stalled)
 
-    def _now(self) -> float:
-        return getattr(self.app, "clock", time.time)()
 
     def _job_state(self) -> tuple[bool, float | None]:
         """Whether the job runs now and for how long, from the poller's latest snapshot."""
@@ -193,7 +215,7 @@ class LogScreen(Screen[None]):
             if job.job_id == self.job_id:
                 elapsed = job.time_used_s
                 if elapsed is not None and snapshot.jobs_at is not None and job.state == "RUNNING":
-                    elapsed += max(0.0, self._now() - snapshot.jobs_at)
+                    elapsed += max(0.0, self.clock() - snapshot.jobs_at)
                 return job.state == "RUNNING", elapsed
         return False, None
 
@@ -212,6 +234,7 @@ class LogScreen(Screen[None]):
             visible(f"{self.session.cluster.name} · job {self.job_id} · {self.stream} · {path}{more}")
         )
 
+    @on(LogView.FollowChanged)
     def _show_status(self) -> None:
         view = self.query_one(LogView)
         tail = self.tail

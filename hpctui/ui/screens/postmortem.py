@@ -18,7 +18,8 @@ from hpctui.slurm.models import AccountingStep, Snapshot
 from hpctui.ssh.types import LinkError
 from hpctui.ui.columns import state_category
 from hpctui.ui.flows import when_connected
-from hpctui.ui.format import duration
+from hpctui.format import duration
+from hpctui.ui.job_actions import JobActions
 from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
@@ -189,16 +190,12 @@ class PostMortemScreen(Screen[None]):
         self.action_reload()
 
     def action_log(self, stream: str) -> None:
-        from hpctui.ui.screens.log import LogScreen
-
         if (key := self._current_key()) is not None:
-            self.app.push_screen(LogScreen(self.session, key, stream=stream))
+            self.post_message(JobActions.LogRequested(self.session, key, stream))
 
     def action_resubmit(self) -> None:
-        from hpctui.ui.screens.resubmit import ResubmitScreen
-
         if (key := self._current_key()) is not None:
-            self.app.push_screen(ResubmitScreen(self.session, key))
+            self.post_message(JobActions.ResubmitRequested(self.session, key))
 
 
 def job_cells(row: PostMortemRow, expanded: bool) -> list[Text]:

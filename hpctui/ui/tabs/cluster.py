@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 
@@ -17,7 +18,7 @@ from hpctui.ui.widgets.job_table import JobTable
 from hpctui.ui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from hpctui.services.cluster import ClusterSession
+    from hpctui.services.cluster import ClusterSession, Workspace
 
 
 def pane_id(cluster: str) -> str:
@@ -30,13 +31,15 @@ def watched_partitions(session: ClusterSession) -> tuple[str, ...]:
 
 
 class ClusterTab(QueuePane):
-    def __init__(self, session: ClusterSession, workspace: Any, keep_finished_s: float) -> None:
-        super().__init__(session.cluster.name, workspace, id=pane_id(session.cluster.name))
+    def __init__(
+        self, session: ClusterSession, workspace: Workspace, clock: Callable[[], float], keep_finished_s: float
+    ) -> None:
+        super().__init__(session.cluster.name, workspace, clock, id=pane_id(session.cluster.name))
         self.session = session
         self.model = QueueModel(JOB_COLUMNS, keep_finished_s)
 
     def compose(self) -> ComposeResult:
-        yield StatusLine(self.session.cluster.name, self.session.poller.interval_s)
+        yield StatusLine(self.session.cluster.name, self.session.poller.interval_s, self.clock)
         yield JobTable(self.model)
         yield GpuBoard(watched_partitions(self.session))
         yield self.filter_widget()

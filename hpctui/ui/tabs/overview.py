@@ -3,7 +3,8 @@ of all clusters in one table."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -19,6 +20,9 @@ from hpctui.ui.widgets.job_table import JobTable
 from hpctui.ui.widgets.status_line import StatusLine
 from hpctui.ui.widgets.where_to_run import WhereToRun
 
+if TYPE_CHECKING:
+    from hpctui.services.cluster import Workspace
+
 OVERVIEW_ID = "overview"
 
 
@@ -29,12 +33,14 @@ class OverviewTab(QueuePane):
     OverviewTab > #jobs-title { height: 1; padding: 0 1; color: $text-muted; }
     """
 
-    def __init__(self, workspace: Any, keep_finished_s: float) -> None:
-        super().__init__("Overview", workspace, id=OVERVIEW_ID)
+    def __init__(self, workspace: Workspace, clock: Callable[[], float], keep_finished_s: float) -> None:
+        super().__init__("Overview", workspace, clock, id=OVERVIEW_ID)
         self.sessions = list(workspace.sessions.values())
         self.model = QueueModel(OVERVIEW_COLUMNS, keep_finished_s)
         self.lines = {
-            s.cluster.name: StatusLine(s.cluster.name, s.poller.interval_s, watched=watched_partitions(s), show_name=True)
+            s.cluster.name: StatusLine(
+                s.cluster.name, s.poller.interval_s, clock, watched=watched_partitions(s), show_name=True
+            )
             for s in self.sessions
         }
         self._ranked = False  # the ranking shows the latest snapshots
@@ -93,5 +99,6 @@ class OverviewTab(QueuePane):
         self.reconnect(self.sessions)
 
     def action_refresh(self) -> None:
-        self.app.refresh_all()
+        for session in self.sessions:
+            session.poller.refresh_now(nodes=True)
         self.notify("refreshing all clusters", timeout=2, markup=False)

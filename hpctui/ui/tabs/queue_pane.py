@@ -1,10 +1,13 @@
 """What a cluster tab and the overview share: a job table with a filter, details, refresh
-and the job action keys. Subclasses compose the widgets and follow their sessions."""
+and the job action keys. Subclasses compose the widgets and follow their sessions.
+
+Attributes come down (the workspace, the clock); requests go up as messages (``DetailsRequested``
+here, the job action requests of ``JobActions``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.binding import Binding
@@ -20,7 +23,7 @@ from hpctui.ui.widgets.status_line import RETRYABLE, StatusLine
 from hpctui.ui.workers import run_guarded
 
 if TYPE_CHECKING:
-    from hpctui.services.cluster import ClusterSession
+    from hpctui.services.cluster import ClusterSession, Workspace
     from hpctui.services.purge_watch import PurgeOutcome, PurgeWatch
 
 
@@ -66,10 +69,18 @@ class QueuePane(JobActions, TabPane):
         *JOB_ACTION_BINDINGS,
     ]
 
-    def __init__(self, title: str, workspace: Any, *, id: str) -> None:
+    class DetailsRequested(Message):
+        """Show everything the controller knows of ``job``."""
+
+        def __init__(self, session: ClusterSession, job: Job) -> None:
+            super().__init__()
+            self.session, self.job = session, job
+
+    def __init__(self, title: str, workspace: Workspace, clock: Callable[[], float], *, id: str) -> None:
         super().__init__(title, id=id)
         self.name_text = title
         self.workspace = workspace
+        self.clock = clock
         self._unsubscribe: list[Callable[[], None]] = []
         self._waiting: dict[str, Snapshot] = {}
 
@@ -89,7 +100,7 @@ class QueuePane(JobActions, TabPane):
         jobs = {name: snapshot.jobs for name, snapshot in self._waiting.items()}
         self._waiting.clear()
         model = self.table.model
-        self.table.apply(lambda: model.update(jobs, self.app.clock()))
+        self.table.apply(lambda: model.update(jobs, self.clock()))
         self.update_filter_note()
 
     @property
@@ -113,7 +124,7 @@ class QueuePane(JobActions, TabPane):
 
     def follow_sessions(self, sessions: list[ClusterSession]) -> None:
         for session in sessions:
-            self._unsubscribe += follow(self, session, self.app.purge_watches.get(session.name))
+            self._unsubscribe += follow(self, session, session.purge_watch)
 
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -138,7 +149,7 @@ class QueuePane(JobActions, TabPane):
     def action_details(self) -> None:
         row = self.table.cursor_row
         if row is not None:
-            self.app.open_details(self.workspace.session(row.cluster), row.job)
+            self.post_message(self.DetailsRequested(self.workspace.session(row.cluster), row.job))
 
     def reconnect(self, sessions: list[ClusterSession]) -> None:
         """Connect again now (leaving FAILED, or cutting a backoff short) where the link is down."""

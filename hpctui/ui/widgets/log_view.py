@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -51,6 +52,13 @@ class LogView(ScrollView, can_focus=True):
         Binding("home,g", "scroll_home", "Top", show=False),
         Binding("end,G", "follow", "Follow", id="log_follow"),
     ]
+
+    class FollowChanged(Message):
+        """The view started or stopped following the end (the status line says which at once)."""
+
+        def __init__(self, following: bool) -> None:
+            super().__init__()
+            self.following = following
 
     follow: var[bool] = var(True)
     query: var[str] = var("")
@@ -91,6 +99,9 @@ class LogView(ScrollView, can_focus=True):
         self.sync()
 
     # ---- following -------------------------------------------------------------------------
+
+    def watch_follow(self, following: bool) -> None:
+        self.post_message(self.FollowChanged(following))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

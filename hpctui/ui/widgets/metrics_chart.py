@@ -10,7 +10,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from hpctui.services.metrics import MetricParser, MetricSeries
-from hpctui.ui.format import duration
+from hpctui.format import duration
 
 MAX_PLOTS = 4
 MAX_POINTS = 400  # per plot: more than a terminal can show

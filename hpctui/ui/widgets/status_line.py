@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from operator import attrgetter
 
 from rich.cells import cell_len
@@ -22,7 +23,7 @@ from textual.widgets import Static
 from hpctui.slurm.models import Snapshot
 from hpctui.ssh.types import LinkState, LinkStatus
 from hpctui.ui.columns import state_category
-from hpctui.ui.format import age
+from hpctui.format import age
 from hpctui.visible import visible
 
 LINK_LOOK: dict[LinkState, tuple[str, str]] = {
@@ -118,6 +119,7 @@ class StatusLine(Static):
         self,
         cluster: str,
         interval_s: float,
+        clock: Callable[[], float],
         *,
         watched: tuple[str, ...] = (),
         show_name: bool = False,
@@ -126,6 +128,7 @@ class StatusLine(Static):
         super().__init__(id=id)
         self.cluster = cluster
         self.interval_s = interval_s
+        self.clock = clock  # what "now" is for ages and countdowns (fixed in snapshot tests)
         self.watched = watched
         self.show_name = show_name
         self.status = LinkStatus(cluster, LinkState.DISCONNECTED)
@@ -153,7 +156,7 @@ class StatusLine(Static):
         self._ticker.pause()
 
     def _tick(self) -> None:
-        if self.app.clock() >= self._next_tick and self.screen.is_current and self.is_on_screen:
+        if self.clock() >= self._next_tick and self.screen.is_current and self.is_on_screen:
             self.redraw()
 
     def _tick_delay(self, now: float) -> float:
@@ -189,7 +192,7 @@ class StatusLine(Static):
             self.redraw()
 
     def redraw(self) -> None:
-        now = self.app.clock()
+        now = self.clock()
         self._next_tick = now + self._tick_delay(now)
         content = self.content(now)
         shown = (content.plain, tuple(content.spans))

@@ -1,4 +1,4 @@
-"""Small text formatters shared by the UI's tables and status lines."""
+"""Small text formatters shared by the UI and the CLI: durations, ages, times (pure, no Textual)."""
 
 from __future__ import annotations
 
