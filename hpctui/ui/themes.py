@@ -1,4 +1,4 @@
-"""hpctui's themes and style sheets, read from ``themes/`` (through ``hpctui/ui/tcss``).
+"""hpctui's themes and style sheets, read from ``hpctui/ui/tcss/`` (package data).
 
 Colours are set only in the theme files: one ``NAME.toml`` per theme holding the fields of a
 Textual ``Theme`` and, under ``[variables]``, hpctui's own variables (``$state-running`` ...).
@@ -11,6 +11,7 @@ Textual's built-in themes. The names are known without importing Textual (the CL
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from hpctui.errors import UserError
 
 if TYPE_CHECKING:
+    from rich.style import Style
     from textual.theme import Theme
 
 DEFAULT_THEME = "hpctui-dark"
@@ -25,8 +27,7 @@ STYLESHEETS = ("hpctui.tcss",)
 
 
 def folder() -> Path:
-    """``hpctui/ui/tcss``: a symlink to the repository's ``themes/`` in a checkout, a copy of
-    it (package data) in an installed wheel."""
+    """``hpctui/ui/tcss``: the theme files and style sheets, shipped in the wheel as package data."""
     return Path(__file__).resolve().parent / "tcss"
 
 
@@ -65,6 +66,22 @@ def check_theme(name: str) -> str:
 def variable_defaults() -> dict[str, str]:
     """Our variables with the default theme's values, for themes that do not set them."""
     return dict(theme_fields()[DEFAULT_THEME].get("variables", {}))
+
+
+def variable_style(variables: Mapping[str, str], name: str, *, bold: bool = False) -> Style:
+    """A Rich style in the colour of theme variable ``name`` (``state-bad``), for the Rich text
+    that DataTable cells are made of (they cannot refer to ``$variables`` themselves)."""
+    from rich.style import Style
+
+    return Style(color=variables.get(name), bold=bold)
+
+
+def state_style(variables: Mapping[str, str], state: str) -> Style:
+    """A job state's style: its category's colour (``$state-bad`` ...), bold for failures."""
+    from hpctui.ui.columns import state_category
+
+    category = state_category(state)
+    return variable_style(variables, f"state-{category}", bold=category == "bad")
 
 
 def build_themes() -> list[Theme]:

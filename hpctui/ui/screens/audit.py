@@ -3,6 +3,9 @@ the highlighted entry is shown in full below the table."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from hpctui.services.audit import AuditEntry, AuditLog
+from hpctui.ui.themes import variable_style
 from hpctui.visible import visible
 
 
@@ -50,7 +54,7 @@ class AuditScreen(Screen[None]):
         self.entries = self.audit_log.entries()
         for index, entry in enumerate(self.entries):
             if str(index) not in table.rows:  # the log is append-only: add what is new
-                table.add_row(*_cells(entry), key=str(index))
+                table.add_row(*_cells(entry, self.app.theme_variables), key=str(index))
         table.move_cursor(row=table.row_count - 1)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -65,8 +69,8 @@ class AuditScreen(Screen[None]):
         self.query_one("#entry", Static).update(text)
 
 
-def _cells(entry: AuditEntry) -> list[Text]:
-    style = "" if entry.ok else "bold red"
+def _cells(entry: AuditEntry, variables: Mapping[str, str]) -> list[Text]:
+    style = Style() if entry.ok else variable_style(variables, "error", bold=True)
     return [
         Text(entry.when),
         Text(entry.cluster),

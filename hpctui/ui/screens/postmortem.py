@@ -3,6 +3,7 @@ failures highlighted with one line of advice. The table is keyed by job id and u
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -16,7 +17,7 @@ from hpctui.services.postmortem import PostMortem, PostMortemRow, human_bytes, m
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import AccountingStep, Snapshot
 from hpctui.ssh.types import LinkError
-from hpctui.ui.columns import state_category
+from hpctui.ui.themes import state_style
 from hpctui.ui.flows import when_connected
 from hpctui.format import duration
 from hpctui.ui.job_actions import JobActions
@@ -32,7 +33,6 @@ WIDTHS: dict[str, int | None] = {
     "MaxVMSize": 9, "State": 18, "ExitCode": 8, "Advice": None,
 }  # fmt: skip
 COLUMNS = tuple(WIDTHS)
-STATE_STYLES = {"bad": "bold red", "running": "green", "pending": "yellow", "done": "", "transition": "cyan"}
 DEFAULT_DAYS = 7
 
 
@@ -116,9 +116,9 @@ class PostMortemScreen(Screen[None]):
         for job_id, row in self.rows.items():
             if self.failures_only and not row.advice:
                 continue
-            wanted.append((job_id, job_cells(row, job_id in self.expanded)))
+            wanted.append((job_id, job_cells(row, job_id in self.expanded, self.app.theme_variables)))
             if job_id in self.expanded:
-                wanted += [(step.step_id, step_cells(step)) for step in row.record.steps]
+                wanted += [(step.step_id, step_cells(step, self.app.theme_variables)) for step in row.record.steps]
         return wanted
 
     def _render_rows(self) -> None:
@@ -151,7 +151,7 @@ class PostMortemScreen(Screen[None]):
             advice.update("")
             return
         source = " (from squeue: accounting has not caught up yet)" if row.source == "squeue" else ""
-        text = Text(f"{row.job_id} {visible(row.record.state_detail)}{source}", style=_state_style(row.record.state))
+        text = Text(f"{row.job_id} {visible(row.record.state_detail)}{source}", style=state_style(self.app.theme_variables, row.record.state))
         if row.advice:
             text.append(f"  {row.advice}", style="")
         advice.update(text)
@@ -198,10 +198,10 @@ class PostMortemScreen(Screen[None]):
             self.post_message(JobActions.ResubmitRequested(self.session, key))
 
 
-def job_cells(row: PostMortemRow, expanded: bool) -> list[Text]:
+def job_cells(row: PostMortemRow, expanded: bool, variables: Mapping[str, str]) -> list[Text]:
     record = row.record
     marker = ("▾ " if expanded else "▸ ") if record.steps else "  "
-    style = _state_style(record.state)
+    style = state_style(variables, record.state)
     state = record.state_detail + (" (squeue)" if row.source == "squeue" else "")
     return [
         Text(marker + record.job_id),
@@ -217,7 +217,7 @@ def job_cells(row: PostMortemRow, expanded: bool) -> list[Text]:
     ]
 
 
-def step_cells(step: AccountingStep) -> list[Text]:
+def step_cells(step: AccountingStep, variables: Mapping[str, str]) -> list[Text]:
     dim = "dim"
     return [
         Text(" └ " + step.step_id, style=dim),
@@ -227,11 +227,8 @@ def step_cells(step: AccountingStep) -> list[Text]:
         Text(""),
         Text(human_bytes(step.max_rss_bytes), style=dim),
         Text(human_bytes(step.max_vmsize_bytes), style=dim),
-        Text(step.state, style=_state_style(step.state) or dim),
+        Text(step.state, style=state_style(variables, step.state)),
         Text(step.exit_code, style=dim),
         Text(""),
     ]
 
-
-def _state_style(state: str) -> str:
-    return STATE_STYLES.get(state_category(state), "")

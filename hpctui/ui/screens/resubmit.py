@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
@@ -17,6 +18,7 @@ from hpctui.errors import UserError
 from hpctui.services.resubmit import ResubmitChoice, ResubmitDraft, Resubmitter
 from hpctui.ui.dialogs.confirm import confirm
 from hpctui.ui.flows import when_connected
+from hpctui.visible import visible
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
@@ -84,12 +86,12 @@ class ResubmitScreen(Screen[None]):
     async def _load(self) -> None:
         info = self.query_one("#info", Static)
         if (down := await when_connected(self.session)) is not None:
-            info.update(Text(down, style="bold red"))
+            info.update(Content.styled(visible(down), "$text-error"))
             return
         try:
             draft = await self.resubmitter.prepare(self.job_id)
         except UserError as exc:
-            info.update(Text(str(exc), style="bold red"))
+            info.update(Content.styled(visible(str(exc)), "$text-error"))
             return
         self.draft = draft
         self._show(draft)
@@ -170,7 +172,7 @@ class ResubmitScreen(Screen[None]):
         submitted = await self.resubmitter.submit(draft, choice)
         result = self.query_one("#result", Static)
         if submitted.new_job_id is None:
-            result.update(Text(f"Not submitted: {submitted.message}", style="bold red"))
+            result.update(Content.styled(visible(f"Not submitted: {submitted.message}", newlines=True), "$text-error"))
             self.app.notify(submitted.message, title="resubmit refused", severity="error", timeout=15, markup=False)
             return
         result.update(Text(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})"))
@@ -186,13 +188,13 @@ def _suggestion_text(draft: ResubmitDraft) -> str:
     return ""
 
 
-def _lint_text(findings: list[Finding]) -> Text:
+def _lint_text(findings: list[Finding]) -> Content:
     if not findings:
-        return Text("no findings", style="green")
-    text = Text()
+        return Content.styled("no findings", "$text-success")
+    parts: list[tuple[str, str] | str] = []
     for finding in findings:
-        text.append(f"line {finding.line}: {finding.code} {finding.severity} ", style="bold yellow")
-        text.append(f"{finding.message}\n")
+        parts.append((f"line {finding.line}: {finding.code} {finding.severity} ", "bold $text-warning"))
+        parts.append(f"{finding.message}\n")
         if finding.hint:
-            text.append(f"    {finding.hint}\n", style="dim")
-    return text
+            parts.append((f"    {finding.hint}\n", "$text-muted"))
+    return Content.assemble(*parts)
