@@ -48,6 +48,7 @@ def _snapshot_dict(snapshot: Snapshot) -> dict:
         "name": snapshot.cluster,
         "ok": snapshot.error is None,
         "error": snapshot.error,
+        "warnings": list(snapshot.warnings),
         "jobs": [asdict(job) for job in snapshot.jobs],
         "partitions": [
             {"name": p.name, "gpus_total": p.total, "gpus_alloc": p.alloc, "gpus_free": p.free,
@@ -65,6 +66,7 @@ def _cluster_text(snapshot: Snapshot) -> str:
     if snapshot.error is not None:
         return f"{snapshot.cluster}: FAILED: {snapshot.error}"
     lines = [f"{snapshot.cluster}: {len(snapshot.jobs)} jobs"]
+    lines += [f"  warning: {warning}" for warning in snapshot.warnings]
     for p in snapshot.partitions:
         types = ", ".join(f"{t or 'gpu'} {n}" for t, n in p.gpus_total.items()) or "no GPUs"
         lines.append(f"  partition {p.name}: GPUs {p.free} free / {p.total} ({types})")

@@ -7,11 +7,17 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Gres:
-    """One GRES entry such as ``gpu:mi250x:8``; ``kind`` is "gpu" for GPUs."""
+    """One GRES entry such as ``gpu:mi250x:8(S:0-1)``; ``kind`` is "gpu" for GPUs.
+
+    Slurm prints ``name[:type][:no_consume]:count[(S:sockets)|(IDX:indexes)]``.
+    """
 
     kind: str
     type: str | None
     count: int
+    no_consume: bool = False  # e.g. a file system every job on the node may use
+    indexes: tuple[int, ...] | None = None  # GresUsed "(IDX:0,2-3)": which devices are in use
+    sockets: tuple[int, ...] | None = None  # Gres "(S:0-1)": sockets the devices are bound to
 
 
 # Base states of jobs that will not run again (squeue --states=all lists them for MinJobAge).
@@ -84,6 +90,8 @@ class PartitionGpus:
     nodes_by_state: dict[str, int]  # idle, mixed, allocated, drained, down, other
     # GPUs not allocated but not usable either: on drained, down or unresponsive nodes.
     gpus_unavailable: dict[str, int] = field(default_factory=dict)
+    # GPUs not allocated whole but holding shards or MPS shares: a whole-GPU job cannot get them.
+    gpus_shared: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -98,9 +106,13 @@ class PartitionGpus:
         return sum(self.gpus_unavailable.values())
 
     @property
+    def shared(self) -> int:
+        return sum(self.gpus_shared.values())
+
+    @property
     def free(self) -> int:
-        """GPUs a new job could get now: neither allocated nor on an unusable node."""
-        return self.total - self.alloc - self.unavailable
+        """GPUs a new whole-GPU job could get now: not allocated, not shared, not on an unusable node."""
+        return self.total - self.alloc - self.unavailable - self.shared
 
 
 @dataclass(frozen=True)
@@ -166,3 +178,6 @@ class Snapshot:
     nodes_at: float | None = None  # time.time() of the sinfo data
     error: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Records skipped because they could not be read, and a failed sinfo while the jobs are
+    # live: each says what and shows the offending text as a Python literal (escapes visible).
+    warnings: tuple[str, ...] = ()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from hpctui.slurm.errors import SlurmParseError, check_errors
 from hpctui.slurm.formats import DELIMITER
+
+T = TypeVar("T")
 
 # Values that mean "no value" in squeue/sinfo/sacct output.
 NULLS = frozenset({"", "N/A", "(null)", "None", "Unknown", "NONE", "n/a"})
@@ -71,11 +74,18 @@ def parse_size(value: str) -> int | None:
     return round(amount * multiplier)
 
 
-def rows(text: str, width: int, *, trailing: bool) -> Iterator[list[str]]:
+def reject(problem: SlurmParseError, warnings: list[str] | None) -> None:
+    """Raise ``problem``; or, when the caller collects ``warnings``, note it there and go on."""
+    if warnings is None:
+        raise problem
+    warnings.append(str(problem))
+
+
+def rows(text: str, width: int, *, trailing: bool, warnings: list[str] | None = None) -> Iterator[list[str]]:
     """Split delimited output into rows of ``width`` fields.
 
     ``trailing``: every row ends with the delimiter (``--Format`` output). Lines that are
-    not rows raise SlurmError when they are Slurm error messages, SlurmParseError otherwise.
+    Slurm error messages raise SlurmError; other lines that are not rows are rejected.
     """
     expected = width + 1 if trailing else width
     for line in text.split("\n"):  # not splitlines(): names may hold \x0b, \x85, \u2028
@@ -84,5 +94,17 @@ def rows(text: str, width: int, *, trailing: bool) -> Iterator[list[str]]:
         fields = line.split(DELIMITER)
         if len(fields) != expected or (trailing and fields[-1]):
             check_errors(line)
-            raise SlurmParseError(f"expected {width} fields, got {len(fields) - trailing}: {line[:120]!r}")
+            reject(SlurmParseError(f"expected {width} fields, got {len(fields) - trailing}: {line[:120]!r}"), warnings)
+            continue
         yield fields
+
+
+def parse_rows(records: Iterable[list[str]], parse: Callable[[list[str]], T], warnings: list[str] | None) -> list[T]:
+    """``parse`` of every record; one that fails is rejected alone (see ``reject``)."""
+    parsed = []
+    for fields in records:
+        try:
+            parsed.append(parse(fields))
+        except SlurmParseError as exc:
+            reject(SlurmParseError(f"skipped {fields[0][:60]!r}: {exc}"), warnings)
+    return parsed

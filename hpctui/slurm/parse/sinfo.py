@@ -5,7 +5,7 @@ from __future__ import annotations
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.formats import SINFO_FIELDS
 from hpctui.slurm.models import Node, PartitionGpus
-from hpctui.slurm.parse.fields import is_number, parse_int, rows
+from hpctui.slurm.parse.fields import is_number, parse_int, parse_rows, rows
 from hpctui.slurm.parse.gres import parse_gres
 
 STATE_GROUPS = ("idle", "mixed", "allocated", "drained", "down", "other")
@@ -51,20 +51,45 @@ def _node(fields: list[str]) -> Node:
     )
 
 
-def parse_sinfo(text: str) -> list[Node]:
-    """Nodes of ``sinfo --Node --Format`` output built by ``sinfo_command`` (no header)."""
-    return [_node(fields) for fields in rows(text, len(SINFO_FIELDS), trailing=True)]
+def parse_sinfo(text: str, warnings: list[str] | None = None) -> list[Node]:
+    """Nodes of ``sinfo --Node --Format`` output built by ``sinfo_command`` (no header).
+
+    A row that cannot be read is skipped and described in ``warnings`` (see parse_squeue).
+    """
+    return parse_rows(rows(text, len(SINFO_FIELDS), trailing=True, warnings=warnings), _node, warnings)
+
+
+SHARING_KINDS = frozenset({"shard", "mps"})  # GRES that give jobs a slice of a GPU
+
+
+def _shared_gpus(node: Node, used_by_type: dict[str, int]) -> dict[str, int]:
+    """GPUs of ``node`` (by type) that hold shards or MPS shares but are not allocated whole.
+
+    With device indexes (``shard:a100:6(IDX:1-2)``) they are counted exactly; without, every
+    share in use may sit on a GPU of its own (Slurm does not say), so up to one GPU per share.
+    """
+    whole = {i for g in node.gres_used if g.kind == "gpu" and g.indexes for i in g.indexes}
+    types = {g.type or "" for g in node.gres if g.kind == "gpu"}
+    shared: dict[str, int] = {}
+    for g in node.gres_used:
+        if g.kind not in SHARING_KINDS or not g.count:
+            continue
+        key = g.type if g.type in types else next(iter(types)) if len(types) == 1 else ""
+        touched = len(set(g.indexes) - whole) if g.indexes is not None else g.count
+        shared[key] = shared.get(key, 0) + touched
+    totals = {key: sum(g.count for g in node.gres if g.kind == "gpu" and (g.type or "") == key) for key in shared}
+    return {key: min(count, max(totals[key] - used_by_type.get(key, 0), 0)) for key, count in shared.items()}
 
 
 def summarise_partitions(nodes: list[Node] | tuple[Node, ...]) -> tuple[PartitionGpus, ...]:
-    """GPUs by type (total, allocated, unusable) and nodes by state group, per partition,
-    in the order partitions first appear."""
-    sums: dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], dict[str, int]]] = {}
+    """GPUs by type (total, allocated, unusable, shared) and nodes by state group, per
+    partition, in the order partitions first appear."""
+    sums: dict[str, tuple[dict[str, int], ...]] = {}
     for node in nodes:
         entry = sums.get(node.partition)
         if entry is None:
-            entry = sums[node.partition] = ({}, {}, {}, dict.fromkeys(STATE_GROUPS, 0))
-        total, alloc, unusable, states = entry
+            entry = sums[node.partition] = ({}, {}, {}, dict.fromkeys(STATE_GROUPS, 0), {})
+        total, alloc, unusable, states, shared = entry
         group = state_group(node.state)
         states[group] += 1
         used_by_type: dict[str, int] = {}
@@ -81,7 +106,11 @@ def summarise_partitions(nodes: list[Node] | tuple[Node, ...]) -> tuple[Partitio
                 if group in UNUSABLE:
                     spare = max(g.count - used_by_type.get(key, 0), 0)
                     unusable[key] = unusable.get(key, 0) + spare
+        if group not in UNUSABLE and any(g.kind in SHARING_KINDS for g in node.gres_used):
+            for key, count in _shared_gpus(node, used_by_type).items():
+                shared[key] = shared.get(key, 0) + count
     return tuple(
-        PartitionGpus(name, total, {k: v for k, v in alloc.items() if v or k in total}, states, unusable)
-        for name, (total, alloc, unusable, states) in sums.items()
+        PartitionGpus(name, total, {k: v for k, v in alloc.items() if v or k in total}, states, unusable,
+                      {k: v for k, v in shared.items() if v})  # fmt: skip
+        for name, (total, alloc, unusable, states, shared) in sums.items()
     )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from functools import lru_cache
+import re
 
-from hpctui.slurm.formats import SQUEUE_FIELDS
+from hpctui.slurm.errors import SlurmParseError, check_errors
+from hpctui.slurm.formats import DELIMITER, ROW_END, SQUEUE_FIELDS
+from hpctui.slurm.hostlist import first_host
 from hpctui.slurm.models import Job
-from hpctui.slurm.parse.fields import NULLS, is_number, parse_duration, parse_int, rows
+from hpctui.slurm.parse.fields import NULLS, is_number, parse_duration, parse_int, parse_rows, reject
 from hpctui.slurm.parse.gres import job_gpus
 
+_JOB_ID = re.compile(r"\d+(?:_(?:\d+|\[[\d,%:-]+\]))?(?:\+\d+)?")
+_WIDTH = len(SQUEUE_FIELDS)
 _NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
 
 
@@ -50,12 +55,6 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
     return "".join(out)
 
 
-def _first_node(nodelist: str) -> str:
-    """The first host of a node list when it is a plain name, else "" (no hostlist expansion)."""
-    first = nodelist.partition(",")[0]
-    return "" if "[" in first else first
-
-
 def _files(stdout: str, stderr: str, *pattern_values: str | None) -> tuple[str | None, str | None]:
     """Expanded stdout and stderr paths (usually one file: expanded once)."""
     out = None if stdout in NULLS else expand_filename(stdout, *pattern_values)  # type: ignore[arg-type]
@@ -69,20 +68,27 @@ _duration = lru_cache(maxsize=4096)(parse_duration)
 _gpus = lru_cache(maxsize=4096)(job_gpus)
 
 
+def _optional_int(text: str) -> int | None:
+    """A count, or None for "*", "N/A" and NO_VAL (4294967294) and the like."""
+    return int(text) if is_number(text) and len(text) < 10 else None
+
+
 def _job(fields: list[str], cluster: str) -> Job:
-    # Same order as SQUEUE_FIELDS; the last element is the empty text after the final delimiter.
-    (job_id, unique_id, array_job, task, name, user, partition, state, reason, nodelist, used,
-     limit, nodes_text, tasks_text, per_job, per_node, per_task, tres, submit, start, stdout_pattern,
-     stderr_pattern, work_dir, _) = fields  # fmt: skip
+    # Same order as SQUEUE_FIELDS (the name last, and free to hold the delimiter).
+    (job_id, unique_id, array_job, task, user, partition, state, reason, nodelist, used, limit,
+     nodes_text, tasks_text, per_job, per_node, per_socket, per_task, sockets, tres, submit, start,
+     stdout_pattern, stderr_pattern, work_dir, name) = fields  # fmt: skip
+    if not _JOB_ID.fullmatch(job_id):
+        raise SlurmParseError(f"not a job id: {job_id[:60]!r}")
     parse_int(unique_id, "JobID")
     in_array = task != "N/A"
     task_id = task if in_array else None
     array_job_id = array_job if in_array else None
     nodes = parse_int(nodes_text, "NumNodes")
-    tasks = int(tasks_text) if is_number(tasks_text) and len(tasks_text) < 10 else None  # not NO_VAL
+    tasks = _optional_int(tasks_text)
     nodelist = "" if nodelist == "(null)" else nodelist
     stdout, stderr = _files(
-        stdout_pattern, stderr_pattern, unique_id, array_job_id, task_id, name, user, _first_node(nodelist)
+        stdout_pattern, stderr_pattern, unique_id, array_job_id, task_id, name, user, first_host(nodelist)
     )
     return Job(
         job_id=job_id,
@@ -97,7 +103,7 @@ def _job(fields: list[str], cluster: str) -> Job:
         time_limit_s=_duration(limit),
         num_nodes=nodes,
         nodelist=nodelist,
-        gpus=_gpus(tres, per_job, per_node, per_task, nodes, tasks),
+        gpus=_gpus(tres, per_job, per_node, per_socket, per_task, nodes, tasks, _optional_int(sockets)),
         tres=tres,
         submit_time=None if submit in NULLS else submit,
         start_time=None if start in NULLS else start,
@@ -110,6 +116,35 @@ def _job(fields: list[str], cluster: str) -> Job:
     )
 
 
-def parse_squeue(text: str, cluster: str = "") -> list[Job]:
-    """Jobs of ``squeue --Format`` output built by ``squeue_command`` (no header)."""
-    return [_job(fields, cluster) for fields in rows(text, len(SQUEUE_FIELDS), trailing=True)]
+def squeue_records(text: str, warnings: list[str] | None = None) -> list[list[str]]:
+    """The rows of squeue ``--Format`` output, each as its fields.
+
+    Every row ends with the delimiter and a newline, and the name is its last field, so a
+    name holding the delimiter or a newline is read whole: a piece between row ends that
+    has too few fields to be a row continues the name before it.
+    """
+    records: list[list[str]] = []
+    *chunks, tail = text.split(ROW_END)
+    for chunk in chunks:
+        fields = chunk.split(DELIMITER, _WIDTH - 1)
+        if len(fields) == _WIDTH:
+            records.append(fields)
+            continue
+        check_errors(chunk)
+        if records:
+            records[-1][-1] += ROW_END + chunk
+        else:
+            reject(SlurmParseError(f"expected {_WIDTH} fields: {chunk[:120]!r}"), warnings)
+    if tail.strip():
+        check_errors(tail)
+        reject(SlurmParseError(f"squeue output ends inside a row: {tail[:120]!r}"), warnings)
+    return records
+
+
+def parse_squeue(text: str, cluster: str = "", warnings: list[str] | None = None) -> list[Job]:
+    """Jobs of ``squeue --Format`` output built by ``squeue_command`` (no header).
+
+    A row that cannot be read is skipped and described in ``warnings``; without that list
+    it raises SlurmParseError. A Slurm error message raises SlurmError either way.
+    """
+    return parse_rows(squeue_records(text, warnings), lambda fields: _job(fields, cluster), warnings)
