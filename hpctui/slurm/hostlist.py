@@ -92,6 +92,8 @@ def expand_hostlist(text: str) -> list[str]:
 def first_host(text: str) -> str:
     """The first host of ``text`` ("" when it names none or cannot be read): what ``%N``
     expands to in a batch job's output path."""
+    if "[" not in text and "]" not in text:
+        return "" if text in ("(null)", "None assigned") else text.partition(",")[0]
     try:
         return next(iter_hosts(text), "")
     except SlurmParseError:

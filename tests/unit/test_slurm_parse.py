@@ -3,13 +3,14 @@ the jobs and what they were), plus the shapes the lab cannot produce."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from hpctui.slurm.errors import SlurmError, SlurmParseError, check_errors, check_section, is_error_line
 from hpctui.slurm.hostlist import expand_hostlist, first_host
-from hpctui.slurm.models import Gres, Node
+from hpctui.slurm.models import Gres, Job, Node
 from hpctui.slurm.parse import (
     expand_filename,
     parse_duration,
@@ -673,3 +674,13 @@ def test_rate_limit_is_a_busy_slurm_error():
         check_errors("slurm_load_jobs error: Rate limit exceeded, please retry momentarily\n")
     assert caught.value.busy
     assert not SlurmError("squeue: error: Invalid user: nobody").busy
+
+
+def test_parsed_jobs_are_ordinary_complete_frozen_jobs(jobs):
+    # The parser builds Jobs without dataclass __init__ (speed): they must be the same thing.
+    job = jobs["1001"]
+    assert Job(**{f.name: getattr(job, f.name) for f in dataclasses.fields(Job)}) == job
+    assert set(vars(job)) == {f.name for f in dataclasses.fields(Job)}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        job.name = "x"  # type: ignore[misc]
+    assert dataclasses.replace(job, name="x").name == "x" and hash(job) == hash(dataclasses.replace(job))

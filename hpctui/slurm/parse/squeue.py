@@ -9,12 +9,58 @@ from hpctui.slurm.errors import SlurmParseError, check_errors
 from hpctui.slurm.formats import DELIMITER, ROW_END, SQUEUE_FIELDS
 from hpctui.slurm.hostlist import first_host
 from hpctui.slurm.models import Job
-from hpctui.slurm.parse.fields import NULLS, is_number, parse_duration, parse_int, parse_rows, reject
+from hpctui.slurm.parse.fields import NULLS, gc_paused, is_number, parse_duration, parse_int, parse_rows, reject
 from hpctui.slurm.parse.gres import job_gpus
 
 _JOB_ID = re.compile(r"\d+(?:_(?:\d+|\[[\d,%:-]+\]))?(?:\+\d+)?")
 _WIDTH = len(SQUEUE_FIELDS)
 _NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
+
+
+_CODES = frozenset("jJAaxuNnts")
+Piece = tuple[str, str, int]  # (literal text, pattern code or "", zero-padding width)
+
+
+@lru_cache(maxsize=1024)
+def _pattern_pieces(pattern: str) -> tuple[Piece, ...]:
+    """``pattern`` as literal text and codes: ``log_%4a.out`` -> ("log_", "a", 4), (".out", "", 0)."""
+    if "\\" in pattern:  # a backslash turns expansion off (and is dropped), as in Slurm
+        return ((pattern.replace("\\", ""), "", 0),)
+    pieces: list[Piece] = []
+    literal, rest = pattern.partition("%")[::2] if "%" in pattern else (pattern, None)
+    while rest is not None:
+        if rest.startswith("%"):  # "%%" is a literal "%"
+            text, _, tail = rest[1:].partition("%")
+            literal += "%" + text
+            rest = tail if "%" in rest[1:] else None
+            continue
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        code = rest[digits : digits + 1]
+        known = code in _CODES and rest[:digits].isascii()
+        if known:
+            pieces.append((literal, code, min(int(rest[:digits]), 10) if digits else 0))
+            literal, after = "", rest[digits + 1 :]
+        else:
+            literal, after = literal + "%", rest
+        text, mark, tail = after.partition("%")
+        literal += text
+        rest = tail if mark else None
+    pieces.append((literal, "", 0))
+    return tuple(pieces)
+
+
+def _code_value(code: str, job_id: str, array_job_id: str | None, task_id: str | None,
+                name: str, user: str, first_node: str) -> str:  # fmt: skip
+    """What one pattern code stands for (the batch step's view: node 0, task 0)."""
+    if code in "jJ":
+        return job_id
+    if code == "A":
+        return array_job_id or job_id
+    if code == "a":
+        return task_id or _NO_TASK
+    if code == "s":
+        return "batch"
+    return {"x": name, "u": user, "N": first_node}.get(code, "0")  # %n and %t: 0
 
 
 def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id: str | None,
@@ -24,34 +70,15 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
     squeue 22.05 prints StdOut/StdErr unexpanded (``logs/%x_%A_%a.out``). A pattern that
     contains a backslash is not expanded (backslashes are dropped), as in Slurm.
     """
-    if "\\" in pattern:
-        return pattern.replace("\\", "")
-    if "%" not in pattern:
-        return pattern
-    values = {
-        "j": job_id, "J": job_id, "A": array_job_id or job_id, "a": task_id or _NO_TASK,
-        "x": name, "u": user, "N": first_node, "n": "0", "t": "0", "s": "batch",
-    }  # fmt: skip
-    pieces = pattern.split("%")
-    out = [pieces[0]]
-    escaped = False  # the previous piece was the empty one between "%%"
-    for piece in pieces[1:]:
-        if escaped or not piece:
-            out.append(piece if escaped else "%")
-            escaped = not escaped and not piece
-            continue
-        code = piece[0]
-        if code in values:
-            out.append(values[code] + piece[1:])
-            continue
-        digits = len(piece) - len(piece.lstrip("0123456789"))
-        code = piece[digits : digits + 1]
-        if digits and code in values:
-            value = values[code]
-            width = min(int(piece[:digits]), 10)
-            out.append((value.zfill(width) if is_number(value) else value) + piece[digits + 1 :])
-        else:
-            out.append("%" + piece)
+    pieces = _pattern_pieces(pattern)
+    if len(pieces) == 1:
+        return pieces[0][0]
+    out = []
+    for literal, code, width in pieces:
+        out.append(literal)
+        if code:
+            value = _code_value(code, job_id, array_job_id, task_id, name, user, first_node)
+            out.append(value.zfill(width) if width and is_number(value) else value)
     return "".join(out)
 
 
@@ -68,9 +95,15 @@ _duration = lru_cache(maxsize=4096)(parse_duration)
 _gpus = lru_cache(maxsize=4096)(job_gpus)
 
 
+@lru_cache(maxsize=1024)
 def _optional_int(text: str) -> int | None:
     """A count, or None for "*", "N/A" and NO_VAL (4294967294) and the like."""
     return int(text) if is_number(text) and len(text) < 10 else None
+
+
+@lru_cache(maxsize=1024)
+def _node_count(text: str) -> int:
+    return parse_int(text, "NumNodes")
 
 
 def _job(fields: list[str], cluster: str) -> Job:
@@ -78,42 +111,43 @@ def _job(fields: list[str], cluster: str) -> Job:
     (job_id, unique_id, array_job, task, user, partition, state, reason, nodelist, used, limit,
      nodes_text, tasks_text, per_job, per_node, per_socket, per_task, sockets, tres, submit, start,
      stdout_pattern, stderr_pattern, work_dir, name) = fields  # fmt: skip
-    if not _JOB_ID.fullmatch(job_id):
+    if not is_number(unique_id):
+        raise SlurmParseError(f"JobID: expected a whole number, got {unique_id[:60]!r}")
+    if job_id != unique_id and not _JOB_ID.fullmatch(job_id):
         raise SlurmParseError(f"not a job id: {job_id[:60]!r}")
-    parse_int(unique_id, "JobID")
     in_array = task != "N/A"
     task_id = task if in_array else None
     array_job_id = array_job if in_array else None
-    nodes = parse_int(nodes_text, "NumNodes")
+    nodes = _node_count(nodes_text)
     tasks = _optional_int(tasks_text)
     nodelist = "" if nodelist == "(null)" else nodelist
     stdout, stderr = _files(
         stdout_pattern, stderr_pattern, unique_id, array_job_id, task_id, name, user, first_host(nodelist)
     )
-    return Job(
-        job_id=job_id,
-        array_job_id=array_job_id,
-        array_task_id=task_id,
-        name=name,
-        user=user,
-        partition=partition,
-        state=state,
-        reason=reason,
-        time_used_s=_duration(used),
-        time_limit_s=_duration(limit),
-        num_nodes=nodes,
-        nodelist=nodelist,
-        gpus=_gpus(tres, per_job, per_node, per_socket, per_task, nodes, tasks, _optional_int(sockets)),
-        tres=tres,
-        submit_time=None if submit in NULLS else submit,
-        start_time=None if start in NULLS else start,
-        stdout=stdout,
-        stderr=stderr,
-        work_dir=None if work_dir in NULLS else work_dir,
-        cluster=cluster,
-        unique_id=unique_id,
-        num_tasks=tasks,
-    )
+    return Job.from_fields({
+        "job_id": job_id,
+        "array_job_id": array_job_id,
+        "array_task_id": task_id,
+        "name": name,
+        "user": user,
+        "partition": partition,
+        "state": state,
+        "reason": reason,
+        "time_used_s": _duration(used),
+        "time_limit_s": _duration(limit),
+        "num_nodes": nodes,
+        "nodelist": nodelist,
+        "gpus": _gpus(tres, per_job, per_node, per_socket, per_task, nodes, tasks, _optional_int(sockets)),
+        "tres": tres,
+        "submit_time": None if submit in NULLS else submit,
+        "start_time": None if start in NULLS else start,
+        "stdout": stdout,
+        "stderr": stderr,
+        "work_dir": None if work_dir in NULLS else work_dir,
+        "cluster": cluster,
+        "unique_id": unique_id,
+        "num_tasks": tasks,
+    })
 
 
 def squeue_records(text: str, warnings: list[str] | None = None) -> list[list[str]]:
@@ -147,4 +181,5 @@ def parse_squeue(text: str, cluster: str = "", warnings: list[str] | None = None
     A row that cannot be read is skipped and described in ``warnings``; without that list
     it raises SlurmParseError. A Slurm error message raises SlurmError either way.
     """
-    return parse_rows(squeue_records(text, warnings), lambda fields: _job(fields, cluster), warnings)
+    with gc_paused():
+        return parse_rows(squeue_records(text, warnings), lambda fields: _job(fields, cluster), warnings)
