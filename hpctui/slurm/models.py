@@ -18,6 +18,9 @@ class Gres:
     no_consume: bool = False  # e.g. a file system every job on the node may use
     indexes: tuple[int, ...] | None = None  # GresUsed "(IDX:0,2-3)": which devices are in use
     sockets: tuple[int, ...] | None = None  # Gres "(S:0-1)": sockets the devices are bound to
+    # Shared GRES (shard, mps) in GresUsed "(-/5,5/5,3/5,0/5)": per GPU, (used, total); used
+    # is None ("-") when that GPU is allocated whole.
+    shares: tuple[tuple[int | None, int], ...] | None = None
 
 
 # Base states of jobs that will not run again (squeue --states=all lists them for MinJobAge).

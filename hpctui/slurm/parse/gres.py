@@ -46,13 +46,27 @@ def _numbers(text: str) -> tuple[int, ...] | None:
         return None
 
 
-def _detail(detail: str) -> dict[str, tuple[int, ...] | None]:
-    """``S:0-1`` (socket binding) or ``IDX:0,2`` (devices in use); other details are ignored."""
+def _shares(detail: str) -> tuple[tuple[int | None, int], ...] | None:
+    """``-/5,5/5,3/5,0/5`` (shared GRES in GresUsed, one entry per GPU) as (used, total)."""
+    shares = []
+    for item in detail.split(","):
+        used, slash, total = item.partition("/")
+        if not slash or not is_number(total) or not (used == "-" or is_number(used)):
+            return None
+        shares.append((None if used == "-" else int(used), int(total)))
+    return tuple(shares)
+
+
+def _detail(detail: str) -> dict[str, object]:
+    """``S:0-1`` (socket binding), ``IDX:0,2`` (devices in use) or ``-/5,5/5`` (shares in
+    use per GPU); other details are ignored."""
     key, _, value = detail.partition(":")
     if key == "S":
         return {"sockets": _numbers(value)}
     if key == "IDX":
         return {"indexes": _numbers(value)}
+    if "/" in detail:
+        return {"shares": _shares(detail)}
     return {}
 
 
@@ -91,7 +105,7 @@ def gpu_count(gres: tuple[Gres, ...]) -> int:
     return sum(g.count for g in gres if g.kind == "gpu")
 
 
-def _request_gpus(spec: str) -> int | None:
+def request_gpus(spec: str) -> int | None:
     """GPUs in one request field: ``gres:gpu:mi250x:2``, ``gres/gpu:2``, ``gres/gpu:a100=2``."""
     if spec in ("", "N/A", "(null)"):
         return None
@@ -132,10 +146,10 @@ def job_gpus(tres_alloc: str, per_job: str, per_node: str, per_socket: str, per_
     if allocated is not None:
         return allocated
     requests = (
-        (_request_gpus(per_job), 1),
-        (_request_gpus(per_node), nodes),
-        (_per_node(_request_gpus(per_socket), sockets), nodes),
-        (_request_gpus(per_task), tasks or 1),
+        (request_gpus(per_job), 1),
+        (request_gpus(per_node), nodes),
+        (_per_node(request_gpus(per_socket), sockets), nodes),
+        (request_gpus(per_task), tasks or 1),
     )
     for count, factor in requests:
         if count is not None:

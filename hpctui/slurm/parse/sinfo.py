@@ -4,30 +4,33 @@ from __future__ import annotations
 
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.formats import SINFO_FIELDS
-from hpctui.slurm.models import Node, PartitionGpus
+from hpctui.slurm.models import Gres, Node, PartitionGpus
 from hpctui.slurm.parse.fields import is_number, parse_int, parse_rows, rows
 from hpctui.slurm.parse.gres import parse_gres
+from hpctui.slurm.parse.values import parse_node_state
 
 STATE_GROUPS = ("idle", "mixed", "allocated", "drained", "down", "other")
 UNUSABLE = frozenset({"drained", "down"})
-_FLAGS = "*~#!%$@^-+"  # not responding, powered off, powering up, ... (sinfo NODE STATE CODES)
 _GROUP_OF = {
-    "idle": "idle", "mix": "mixed", "mixed": "mixed",
-    "alloc": "allocated", "allocated": "allocated", "comp": "allocated", "completing": "allocated",
-    "drain": "drained", "drained": "drained", "drng": "drained", "draining": "drained",
-    "down": "down", "fail": "down", "failg": "down", "failing": "down", "inval": "down",
+    "idle": "idle", "mixed": "mixed", "allocated": "allocated", "completing": "allocated",
+    "drained": "drained", "draining": "drained", "down": "down", "fail": "down",
+    "failing": "down", "inval": "down",
 }  # fmt: skip
 
 
 def state_group(state: str) -> str:
-    """Which of STATE_GROUPS a short node state (``idle``, ``mix-``, ``drng``, ``idle*``) is in.
-
-    A trailing ``*`` (node not responding) makes any node ``down``: it gets no new work.
-    """
-    base = state.rstrip(_FLAGS).lower()
-    if "*" in state[len(base) :]:
+    """Which of STATE_GROUPS a node state (``idle``, ``mix-``, ``drng``, ``idle*``,
+    ``IDLE+DRAIN``) is in. Not responding (``*``) makes any node ``down``: it gets no new
+    work; a DRAIN flag makes it ``drained``."""
+    try:
+        parsed = parse_node_state(state)
+    except SlurmParseError:
+        return "other"
+    if "not_responding" in parsed.flags:
         return "down"
-    return _GROUP_OF.get(base, "other")
+    if "drain" in parsed.flags and parsed.base not in ("down", "fail", "failing", "inval"):
+        return "drained"
+    return _GROUP_OF.get(parsed.base, "other")
 
 
 def _node(fields: list[str]) -> Node:
@@ -62,21 +65,24 @@ def parse_sinfo(text: str, warnings: list[str] | None = None) -> list[Node]:
 SHARING_KINDS = frozenset({"shard", "mps"})  # GRES that give jobs a slice of a GPU
 
 
-def _shared_gpus(node: Node, used_by_type: dict[str, int]) -> dict[str, int]:
-    """GPUs of ``node`` (by type) that hold shards or MPS shares but are not allocated whole.
+def _gpus_touched(share: Gres, whole: set[int]) -> int:
+    """GPUs on which ``share`` (a shard or MPS entry of GresUsed) holds something."""
+    if share.shares is not None:  # "(-/5,5/5,3/5,0/5)": exactly
+        return sum(1 for used, _total in share.shares if used)
+    if share.indexes is not None:  # "(IDX:1-2)": the devices, some maybe allocated whole
+        return len(set(share.indexes) - whole)
+    return share.count  # nothing said: each share in use may sit on a GPU of its own
 
-    With device indexes (``shard:a100:6(IDX:1-2)``) they are counted exactly; without, every
-    share in use may sit on a GPU of its own (Slurm does not say), so up to one GPU per share.
-    """
+
+def _shared_gpus(node: Node, used_by_type: dict[str, int]) -> dict[str, int]:
+    """GPUs of ``node`` (by type) that hold shards or MPS shares but are not allocated whole."""
     whole = {i for g in node.gres_used if g.kind == "gpu" and g.indexes for i in g.indexes}
     types = {g.type or "" for g in node.gres if g.kind == "gpu"}
     shared: dict[str, int] = {}
     for g in node.gres_used:
-        if g.kind not in SHARING_KINDS or not g.count:
-            continue
-        key = g.type if g.type in types else next(iter(types)) if len(types) == 1 else ""
-        touched = len(set(g.indexes) - whole) if g.indexes is not None else g.count
-        shared[key] = shared.get(key, 0) + touched
+        if g.kind in SHARING_KINDS and g.count:
+            key = g.type if g.type in types else next(iter(types)) if len(types) == 1 else ""
+            shared[key] = shared.get(key, 0) + _gpus_touched(g, whole)
     totals = {key: sum(g.count for g in node.gres if g.kind == "gpu" and (g.type or "") == key) for key in shared}
     return {key: min(count, max(totals[key] - used_by_type.get(key, 0), 0)) for key, count in shared.items()}
 
