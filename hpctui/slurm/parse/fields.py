@@ -14,7 +14,8 @@ T = TypeVar("T")
 
 # Values that mean "no value" in squeue/sinfo/sacct output.
 NULLS = frozenset({"", "N/A", "(null)", "None", "Unknown", "NONE", "n/a"})
-_NO_DURATION = frozenset({"UNLIMITED", "INFINITE", "Partition_Limit", "NOT_SET", "INVALID", "N/A", ""})
+# Upper-cased: sinfo prints "infinite", squeue "UNLIMITED", sacct "Partition_Limit".
+_NO_DURATION = frozenset({"UNLIMITED", "INFINITE", "PARTITION_LIMIT", "NOT_SET", "INVALID", "N/A", ""})
 _SIZE_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
 
 
@@ -41,7 +42,7 @@ def parse_duration(value: str) -> int | None:
     Accepts every form Slurm prints or takes: ``M``, ``M:S``, ``H:M:S``, ``D-H``,
     ``D-H:M``, ``D-H:M:S`` (e.g. ``0:05``, ``30:00``, ``02:03:04``, ``1-02:03:04``).
     """
-    if value in _NO_DURATION:
+    if value.upper() in _NO_DURATION:
         return None
     days_text, dash, clock = value.rpartition("-")
     parts = clock.split(":")

@@ -16,12 +16,14 @@ _GROUP_OF = {
     "drained": "drained", "draining": "drained", "down": "down", "fail": "down",
     "failing": "down", "inval": "down",
 }  # fmt: skip
+_RESERVED_FLAGS = frozenset({"maintenance", "reserved"})
 
 
 def state_group(state: str) -> str:
     """Which of STATE_GROUPS a node state (``idle``, ``mix-``, ``drng``, ``idle*``,
     ``IDLE+DRAIN``) is in. Not responding (``*``) makes any node ``down``: it gets no new
-    work; a DRAIN flag makes it ``drained``."""
+    work; a DRAIN flag makes it ``drained``; an idle node in a (maintenance) reservation is
+    ``other``: a job outside the reservation cannot use it."""
     try:
         parsed = parse_node_state(state)
     except SlurmParseError:
@@ -30,6 +32,8 @@ def state_group(state: str) -> str:
         return "down"
     if "drain" in parsed.flags and parsed.base not in ("down", "fail", "failing", "inval"):
         return "drained"
+    if parsed.base == "idle" and parsed.flags & _RESERVED_FLAGS:
+        return "other"
     return _GROUP_OF.get(parsed.base, "other")
 
 

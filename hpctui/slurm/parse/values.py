@@ -120,26 +120,30 @@ def parse_tres(text: str) -> dict[str, int]:
     return amounts
 
 
-# squeue(1) JOB REASON CODES, grouped by what the user can do about them.
+# squeue(1) JOB REASON CODES (and src/common/job_state_reason.c), grouped by what they mean
+# for the user; the many limit reasons (Assoc*, QOS*, Max*, Partition*Limit) are found by name.
 _REASON_KINDS = {
     "None": "none", "Priority": "priority", "Resources": "resources", "NodeDown": "resources",
     "Licenses": "resources", "Reservation": "resources", "BeginTime": "begin_time",
     "Dependency": "dependency", "DependencyNeverSatisfied": "dependency",
     "JobHeldAdmin": "held", "JobHeldUser": "held", "BadConstraints": "invalid",
-    "InvalidAccount": "invalid", "InvalidQOS": "invalid", "PartitionDown": "invalid",
-    "PartitionInactive": "invalid", "NonZeroExitCode": "ended", "TimeLimit": "ended",
-    "JobLaunchFailure": "ended", "SystemFailure": "ended", "OutOfMemory": "ended",
+    "InvalidAccount": "invalid", "InvalidQOS": "invalid", "AccountNotAllowed": "invalid",
+    "QOSNotAllowed": "invalid", "PartitionConfig": "invalid", "PartitionDown": "invalid",
+    "PartitionInactive": "invalid", "ReservationDeleted": "invalid", "ReservationInvalid": "invalid",
+    "NonZeroExitCode": "ended", "TimeLimit": "ended", "JobLaunchFailure": "ended",
+    "SystemFailure": "ended", "OutOfMemory": "ended", "RaisedSignal": "ended", "DeadLine": "ended",
 }  # fmt: skip
+_LIMIT_PREFIXES = ("Assoc", "QOS", "Max", "Partition", "JobArrayTaskLimit")
 
 
 def reason_kind(reason: str) -> str:
     """What a job's Reason says: none, priority, resources, begin_time, dependency, held,
-    limit (an association, QOS or partition limit), invalid, ended or other."""
+    limit (an association, QOS, partition or array limit), invalid, ended or other."""
     code = reason.partition(",")[0].strip()
     if code in _REASON_KINDS:
         return _REASON_KINDS[code]
-    if code.startswith("ReqNodeNotAvail") or code.startswith("Nodes_required"):
+    if code.startswith(("ReqNodeNotAvail", "Nodes_required", "BurstBuffer")):
         return "resources"
-    if code.startswith(("Assoc", "QOS", "Partition", "MaxJob", "JobArrayTaskLimit")) or code.endswith("Limit"):
+    if code.startswith(_LIMIT_PREFIXES) or code.endswith("Limit"):
         return "limit"
     return "other"
