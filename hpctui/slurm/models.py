@@ -103,9 +103,10 @@ class PartitionGpus:
     gpus_total: dict[str, int]  # by GPU type ("" when untyped)
     gpus_alloc: dict[str, int]
     nodes_by_state: dict[str, int]  # idle, mixed, allocated, drained, down, other
-    # GPUs not allocated but not usable either: on drained, down or unresponsive nodes.
+    # GPUs not allocated but not usable by a new whole-GPU job either: on drained, down,
+    # unresponsive or reserved nodes, or holding shards or MPS shares.
     gpus_unavailable: dict[str, int] = field(default_factory=dict)
-    # GPUs not allocated whole but holding shards or MPS shares: a whole-GPU job cannot get them.
+    # Of gpus_unavailable: the GPUs that hold shards or MPS shares.
     gpus_shared: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -126,8 +127,8 @@ class PartitionGpus:
 
     @property
     def free(self) -> int:
-        """GPUs a new whole-GPU job could get now: not allocated, not shared, not on an unusable node."""
-        return self.total - self.alloc - self.unavailable - self.shared
+        """GPUs a new whole-GPU job could get now: neither allocated nor unavailable."""
+        return self.total - self.alloc - self.unavailable
 
 
 @dataclass(frozen=True)

@@ -244,8 +244,8 @@ def test_summary_counts_gpus_on_unusable_nodes_as_unavailable():
     (summary,) = summarise_partitions(parse_sinfo(text))
     assert summary.gpus_total == {"a100": 24}
     assert summary.gpus_alloc == {"a100": 3}
-    assert summary.gpus_unavailable == {"a100": 4 + 3 + 4}
-    assert summary.free == 24 - 3 - 11
+    assert summary.gpus_unavailable == {"a100": 4 + 3 + 4 + 4}  # n6 in maintenance too
+    assert summary.free == 24 - 3 - 15
     assert summary.nodes_by_state == {"idle": 1, "mixed": 1, "allocated": 0, "drained": 2, "down": 1, "other": 1}
 
 
@@ -623,12 +623,20 @@ def test_shards_in_use_make_their_gpus_unavailable_to_a_whole_gpu_job():
     text = _node("n1", "mix", gres="gpu:4,shard:20", used="gpu:1(IDX:0),shard:2(IDX:1-2)")
     (summary,) = summarise_partitions(parse_sinfo(text))
     assert (summary.total, summary.alloc, summary.shared, summary.free) == (4, 1, 2, 1)
+    assert summary.gpus_unavailable == {"": 2}  # what the GPU board shows beside "1 free"
 
 
 def test_mps_without_indexes_counts_one_gpu_per_share_at_most():
     text = _node("n1", "mix", gres="gpu:a100:4,mps:a100:400", used="gpu:a100:3(IDX:0-2),mps:a100:200")
     (summary,) = summarise_partitions(parse_sinfo(text))
     assert (summary.alloc, summary.gpus_shared, summary.free) == (3, {"a100": 1}, 0)
+
+
+def test_the_documented_shard_line_leaves_one_gpu_free():
+    # https://slurm.schedmd.com/gres.html#Shared_GRES_Usage: GPU 0 whole, shards on GPUs 1 and 2.
+    text = _node("node0", "mix", gres="gpu:4,shard:20", used="gpu:1(IDX:0),shard:8(-/5,5/5,3/5,0/5)")
+    (summary,) = summarise_partitions(parse_sinfo(text))
+    assert (summary.total, summary.alloc, summary.unavailable, summary.free) == (4, 1, 2, 1)
 
 
 # ---- one odd record costs only itself -----------------------------------------------------

@@ -10,7 +10,9 @@ from hpctui.slurm.parse.gres import parse_gres
 from hpctui.slurm.parse.values import parse_node_state
 
 STATE_GROUPS = ("idle", "mixed", "allocated", "drained", "down", "other")
-UNUSABLE = frozenset({"drained", "down"})
+# Nodes whose idle GPUs a new job cannot get: drained, down, and other (reserved, maint,
+# future, planned, unknown, ...).
+UNUSABLE = frozenset({"drained", "down", "other"})
 _GROUP_OF = {
     "idle": "idle", "mixed": "mixed", "allocated": "allocated", "completing": "allocated",
     "drained": "drained", "draining": "drained", "down": "down", "fail": "down",
@@ -119,6 +121,7 @@ def summarise_partitions(nodes: list[Node] | tuple[Node, ...]) -> tuple[Partitio
         if group not in UNUSABLE and any(g.kind in SHARING_KINDS for g in node.gres_used):
             for key, count in _shared_gpus(node, used_by_type).items():
                 shared[key] = shared.get(key, 0) + count
+                unusable[key] = unusable.get(key, 0) + count
     return tuple(
         PartitionGpus(name, total, {k: v for k, v in alloc.items() if v or k in total}, states, unusable,
                       {k: v for k, v in shared.items() if v})  # fmt: skip
