@@ -25,7 +25,7 @@ from hpctui.config.model import Cluster
 from hpctui.slurm.commands import poll_command
 from hpctui.slurm.errors import SlurmError, SlurmParseError, SlurmProblem, check_section
 from hpctui.slurm.models import PollSection, Snapshot
-from hpctui.slurm.parse import parse_sinfo, parse_squeue, split_poll, summarise_partitions
+from hpctui.slurm.parse import SqueueParser, parse_sinfo, split_poll, summarise_partitions
 from hpctui.ssh.link import ClusterLink
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus
 
@@ -43,6 +43,7 @@ class Poller:
         self._cluster = cluster
         self._clock = clock
         self._partitions = tuple(p.name for p in cluster.partitions)
+        self._squeue = SqueueParser(cluster.name)  # reuses the Jobs of unchanged rows
         self._subscribers: list[Callable[[Snapshot], None]] = []
         self._wake = asyncio.Event()
         self._want_nodes = True
@@ -149,7 +150,7 @@ class Poller:
         now = time.time()
         snapshot, error, job_warnings = self.latest, None, []
         try:
-            jobs = parse_squeue(_section(sections, "squeue").stdout, self._cluster.name, job_warnings)
+            jobs = self._squeue.parse(_section(sections, "squeue").stdout, job_warnings)
             snapshot = replace(snapshot, jobs=tuple(jobs), jobs_at=now)
         except SlurmProblem as exc:
             error = f"squeue: {exc}"

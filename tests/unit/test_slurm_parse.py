@@ -12,6 +12,7 @@ from hpctui.slurm.errors import SlurmError, SlurmParseError, check_errors, check
 from hpctui.slurm.hostlist import expand_hostlist, first_host
 from hpctui.slurm.models import Gres, Job, Node
 from hpctui.slurm.parse import (
+    SqueueParser,
     expand_filename,
     parse_duration,
     parse_gres,
@@ -692,3 +693,13 @@ def test_parsed_jobs_are_ordinary_complete_frozen_jobs(jobs):
     with pytest.raises(dataclasses.FrozenInstanceError):
         job.name = "x"  # type: ignore[misc]
     assert dataclasses.replace(job, name="x").name == "x" and hash(job) == hash(dataclasses.replace(job))
+
+
+def test_squeue_parser_reuses_the_jobs_of_unchanged_rows_only():
+    parser = SqueueParser("c")
+    first = parser.parse(_squeue_row(job="8", unique="8") + _squeue_row(job="9", unique="9"))
+    second = parser.parse(_squeue_row(job="8", unique="8") + _squeue_row(job="9", unique="9", used="0:05"))
+    assert second[0] is first[0]  # same row: the same (immutable) Job, nothing parsed again
+    assert second[1] is not first[1] and second[1].time_used_s == 5
+    assert parser.parse(_squeue_row(job="9", unique="9", used="0:05"))[0] is second[1]
+    assert [j.cluster for j in second] == ["c", "c"]

@@ -116,6 +116,11 @@ def rows(text: str, width: int, *, trailing: bool, warnings: list[str] | None = 
         yield fields
 
 
+def reject_record(fields: list[str], problem: SlurmParseError, warnings: list[str] | None) -> None:
+    """``reject`` a record that ``problem`` makes unreadable, named by its first field."""
+    reject(SlurmParseError(f"skipped {fields[0][:60]!r}: {problem}"), warnings)
+
+
 def parse_rows(records: Iterable[list[str]], parse: Callable[[list[str]], T], warnings: list[str] | None) -> list[T]:
     """``parse`` of every record; one that fails is rejected alone (see ``reject``)."""
     parsed = []
@@ -123,5 +128,5 @@ def parse_rows(records: Iterable[list[str]], parse: Callable[[list[str]], T], wa
         try:
             parsed.append(parse(fields))
         except SlurmParseError as exc:
-            reject(SlurmParseError(f"skipped {fields[0][:60]!r}: {exc}"), warnings)
+            reject_record(fields, exc, warnings)
     return parsed

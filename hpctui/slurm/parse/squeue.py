@@ -9,7 +9,7 @@ from hpctui.slurm.errors import SlurmParseError, check_errors
 from hpctui.slurm.formats import DELIMITER, ROW_END, SQUEUE_FIELDS
 from hpctui.slurm.hostlist import first_host
 from hpctui.slurm.models import Job
-from hpctui.slurm.parse.fields import NULLS, gc_paused, is_number, parse_duration, parse_int, parse_rows, reject
+from hpctui.slurm.parse.fields import NULLS, gc_paused, is_number, parse_duration, parse_int, reject, reject_record
 from hpctui.slurm.parse.gres import job_gpus
 
 _JOB_ID = re.compile(r"\d+(?:_(?:\d+|\[[\d,%:-]+\]))?(?:\+\d+)?")
@@ -58,9 +58,13 @@ def _code_value(code: str, job_id: str, array_job_id: str | None, task_id: str |
         return array_job_id or job_id
     if code == "a":
         return task_id or _NO_TASK
-    if code == "s":
-        return "batch"
-    return {"x": name, "u": user, "N": first_node}.get(code, "0")  # %n and %t: 0
+    if code == "x":
+        return name
+    if code == "u":
+        return user
+    if code == "N":
+        return first_node
+    return "batch" if code == "s" else "0"  # %n and %t: node and task 0
 
 
 def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id: str | None,
@@ -150,23 +154,22 @@ def _job(fields: list[str], cluster: str) -> Job:
     })
 
 
-def squeue_records(text: str, warnings: list[str] | None = None) -> list[list[str]]:
-    """The rows of squeue ``--Format`` output, each as its fields.
+def squeue_records(text: str, warnings: list[str] | None = None) -> list[str]:
+    """The rows of squeue ``--Format`` output, each as its text (fields still delimited).
 
     Every row ends with the delimiter and a newline, and the name is its last field, so a
     name holding the delimiter or a newline is read whole: a piece between row ends that
     has too few fields to be a row continues the name before it.
     """
-    records: list[list[str]] = []
+    records: list[str] = []
     *chunks, tail = text.split(ROW_END)
     for chunk in chunks:
-        fields = chunk.split(DELIMITER, _WIDTH - 1)
-        if len(fields) == _WIDTH:
-            records.append(fields)
+        if chunk.count(DELIMITER) >= _WIDTH - 1:
+            records.append(chunk)
             continue
         check_errors(chunk)
         if records:
-            records[-1][-1] += ROW_END + chunk
+            records[-1] += ROW_END + chunk
         else:
             reject(SlurmParseError(f"expected {_WIDTH} fields: {chunk[:120]!r}"), warnings)
     if tail.strip():
@@ -175,11 +178,39 @@ def squeue_records(text: str, warnings: list[str] | None = None) -> list[list[st
     return records
 
 
-def parse_squeue(text: str, cluster: str = "", warnings: list[str] | None = None) -> list[Job]:
-    """Jobs of ``squeue --Format`` output built by ``squeue_command`` (no header).
+class SqueueParser:
+    """Parses one cluster's squeue output poll after poll, reusing the Jobs of rows that
+    did not change since the last poll (on a big queue most are pending and print the same
+    row every time), so a steady poll costs little more than reading the text."""
 
-    A row that cannot be read is skipped and described in ``warnings``; without that list
-    it raises SlurmParseError. A Slurm error message raises SlurmError either way.
-    """
-    with gc_paused():
-        return parse_rows(squeue_records(text, warnings), lambda fields: _job(fields, cluster), warnings)
+    def __init__(self, cluster: str = "") -> None:
+        self.cluster = cluster
+        self._last: dict[str, Job] = {}  # row text -> its Job, of the last parse only
+
+    def parse(self, text: str, warnings: list[str] | None = None) -> list[Job]:
+        """Jobs of ``squeue --Format`` output built by ``squeue_command`` (no header).
+
+        A row that cannot be read is skipped and described in ``warnings``; without that
+        list it raises SlurmParseError. A Slurm error message raises SlurmError either way.
+        """
+        last, current = self._last, {}
+        jobs = []
+        with gc_paused():
+            for record in squeue_records(text, warnings):
+                job = last.get(record)
+                if job is None:
+                    fields = record.split(DELIMITER, _WIDTH - 1)
+                    try:
+                        job = _job(fields, self.cluster)
+                    except SlurmParseError as exc:
+                        reject_record(fields, exc, warnings)
+                        continue
+                current[record] = job
+                jobs.append(job)
+        self._last = current
+        return jobs
+
+
+def parse_squeue(text: str, cluster: str = "", warnings: list[str] | None = None) -> list[Job]:
+    """Jobs of ``squeue --Format`` output built by ``squeue_command`` (see SqueueParser.parse)."""
+    return SqueueParser(cluster).parse(text, warnings)
