@@ -140,7 +140,7 @@ class Poller:
             result = await self._link.run(command)
             sections = split_poll(result.stdout)
         except (LinkError, SlurmProblem) as exc:
-            self._busy = isinstance(exc, SlurmError) and exc.busy
+            self._busy = _is_busy(exc)
             return replace(self.latest, error=str(exc)), False
         # Parsing 10k+ jobs takes a while: off the event loop, so the UI never stalls.
         return await asyncio.to_thread(self._snapshot, sections, with_nodes), True
@@ -154,7 +154,7 @@ class Poller:
             snapshot = replace(snapshot, jobs=tuple(jobs), jobs_at=now)
         except SlurmProblem as exc:
             error = f"squeue: {exc}"
-            self._busy = isinstance(exc, SlurmError) and exc.busy
+            self._busy = _is_busy(exc)
         if with_nodes:
             snapshot = self._with_nodes(snapshot, sections, now)
         return replace(snapshot, error=error, warnings=(*job_warnings, *self._node_warnings))
@@ -165,7 +165,7 @@ class Poller:
         try:
             nodes = tuple(parse_sinfo(_section(sections, "sinfo").stdout, warnings))
         except SlurmProblem as exc:
-            self._busy = self._busy or (isinstance(exc, SlurmError) and exc.busy)
+            self._busy = self._busy or _is_busy(exc)
             self._node_warnings = (f"sinfo: {exc}",)
             return snapshot
         self._node_warnings = tuple(warnings)
@@ -189,6 +189,11 @@ class Poller:
         self.latest = replace(self.latest, error=reason)
         for callback in list(self._subscribers):
             callback(self.latest)
+
+
+def _is_busy(problem: Exception) -> bool:
+    """Slurm said it is overloaded, unreachable or rate-limiting us: poll it less often."""
+    return isinstance(problem, SlurmError) and problem.busy
 
 
 def _section(sections: dict[str, PollSection], name: str) -> PollSection:

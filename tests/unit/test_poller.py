@@ -16,9 +16,14 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "slurm"
 SQUEUE = (FIXTURES / "alpha_squeue.txt").read_text()
 SINFO = (FIXTURES / "alpha_sinfo.txt").read_text()
 US = "\x1f"
-# The OSC-style node line of issue 15: typed no_consume GRES beside four A100s.
-OSC_NODE = US.join(["o1", "o1", "gpu", "mix", "gpu:a100:4(S:0-3),pfsdir:scratch:no_consume:1,gpfs:scratch:no_consume:1",
-                    "gpu:a100:1(IDX:0),pfsdir:scratch:0,gpfs:scratch:0", "8/40/0/48", "191000"]) + US + "\n"  # fmt: skip
+# A node line of OSC's Ascend as sinfo printed it (OSC/ood_core spec/fixtures/output/slurm/sinfo_gres.txt):
+# typed no_consume GRES beside four A100s, all four in use.
+OSC_GRES = ("gpu:a100:4(S:0-3),nsight:no_consume:1,pfsdir:scratch:no_consume:1,gpfs:scratch:no_consume:1,"
+            "gpfs:ess:no_consume:1,vis:no_consume:1,overlay:apps:no_consume:1,overlay:apps_src:no_consume:1,"
+            "bind:apps:no_consume:1,bind:apps_src:no_consume:1")  # fmt: skip
+OSC_USED = ("gpu:a100:4(IDX:0-3),pfsdir:scratch:0,gpfs:scratch:0,gpfs:ess:0,vis:0,nsight:0,overlay:apps:0,"
+            "overlay:apps_src:0,bind:apps:0,bind:apps_src:0")  # fmt: skip
+OSC_NODE = US.join(["a0001", "a0001", "gpu", "alloc", OSC_GRES, OSC_USED, "48/0/0/48", "491520"]) + US + "\n"
 
 
 def poll_output(squeue: str, sinfo: str | None = None, squeue_err: str = "", sinfo_err: str = "") -> str:
@@ -76,7 +81,7 @@ async def test_a_bad_node_row_is_a_warning_and_the_jobs_and_other_nodes_stay_liv
     snapshot = await poller.poll_once()
     assert snapshot.error is None
     assert len(snapshot.jobs) == len([line for line in SQUEUE.split("\n") if line])
-    assert {n.name for n in snapshot.nodes} == {"a1", "a2", "a3", "o1"}
+    assert {n.name for n in snapshot.nodes} == {"a1", "a2", "a3", "a0001"}
     (warning,) = snapshot.warnings
     assert "'x1'" in warning and "gpu:a100:(4" in warning
 
@@ -85,7 +90,7 @@ async def test_the_osc_no_consume_node_shows_its_four_a100s():
     poller = Poller(FakeLink(answer_with(OSC_NODE)), cluster(), clock=Clock())
     snapshot = await poller.poll_once()
     (gpu,) = snapshot.partitions
-    assert (gpu.gpus_total, gpu.alloc, gpu.free) == ({"a100": 4}, 1, 3)
+    assert (gpu.gpus_total, gpu.alloc, gpu.free) == ({"a100": 4}, 4, 0)
     assert snapshot.jobs and snapshot.warnings == ()
 
 
