@@ -674,6 +674,11 @@ def test_job_names_with_the_delimiter_or_newlines_are_read_whole():
     assert [(j.job_id, j.name) for j in parse_squeue(text)] == [("7", "a\nb"), ("8", f"x{US}y"), ("9", f"p{US}\nq")]
 
 
+def test_a_job_name_that_looks_like_a_slurm_error_is_a_name():
+    name = f"x{US}\nslurm_load_jobs error: Unable to contact slurm controller"
+    assert [j.name for j in parse_squeue(_squeue_row(name=name))] == [name]
+
+
 # ---- rate limiting (Slurm 23.02+) -------------------------------------------------------------
 
 

@@ -166,11 +166,10 @@ def squeue_records(text: str, warnings: list[str] | None = None) -> list[str]:
     for chunk in chunks:
         if chunk.count(DELIMITER) >= _WIDTH - 1:
             records.append(chunk)
-            continue
-        check_errors(chunk)
-        if records:
+        elif records:  # the rest of a name that holds the delimiter and a newline
             records[-1] += ROW_END + chunk
         else:
+            check_errors(chunk)
             reject(SlurmParseError(f"expected {_WIDTH} fields: {chunk[:120]!r}"), warnings)
     if tail.strip():
         check_errors(tail)
