@@ -49,22 +49,25 @@ def _pattern_pieces(pattern: str) -> tuple[Piece, ...]:
     return tuple(pieces)
 
 
-def _code_value(code: str, job_id: str, array_job_id: str | None, task_id: str | None,
-                name: str, user: str, first_node: str) -> str:  # fmt: skip
-    """What one pattern code stands for (the batch step's view: node 0, task 0)."""
-    if code in "jJ":
-        return job_id
-    if code == "A":
-        return array_job_id or job_id
-    if code == "a":
-        return task_id or _NO_TASK
-    if code == "x":
-        return name
-    if code == "u":
-        return user
-    if code == "N":
-        return first_node
-    return "batch" if code == "s" else "0"  # %n and %t: node and task 0
+# Where each code's value is among expand_filename's arguments; %n, %t and %s are constants.
+_ARGUMENT_OF = {"j": 0, "J": 0, "A": 1, "a": 2, "x": 3, "u": 4, "N": 5}
+_CONSTANT_OF = {"n": "0", "t": "0", "s": "batch"}
+
+
+@lru_cache(maxsize=1024)
+def _pattern_template(pattern: str) -> str | None:
+    """``pattern`` as a ``str.format`` template over (job id, array job id, task id, name,
+    user, first node), e.g. ``logs/{3}_{0}.out``; None when a code has a width (``%4a``)."""
+    out = []
+    for literal, code, width in _pattern_pieces(pattern):
+        if width:
+            return None
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if code in _CONSTANT_OF:
+            out.append(_CONSTANT_OF[code])
+        elif code:
+            out.append(f"{{{_ARGUMENT_OF[code]}}}")
+    return "".join(out)
 
 
 def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id: str | None,
@@ -74,14 +77,15 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
     squeue 22.05 prints StdOut/StdErr unexpanded (``logs/%x_%A_%a.out``). A pattern that
     contains a backslash is not expanded (backslashes are dropped), as in Slurm.
     """
-    pieces = _pattern_pieces(pattern)
-    if len(pieces) == 1:
-        return pieces[0][0]
+    values = (job_id, array_job_id or job_id, task_id or _NO_TASK, name, user, first_node)
+    template = _pattern_template(pattern)
+    if template is not None:
+        return template.format(*values)
     out = []
-    for literal, code, width in pieces:
+    for literal, code, width in _pattern_pieces(pattern):
         out.append(literal)
         if code:
-            value = _code_value(code, job_id, array_job_id, task_id, name, user, first_node)
+            value = _CONSTANT_OF.get(code) or values[_ARGUMENT_OF[code]]
             out.append(value.zfill(width) if width and is_number(value) else value)
     return "".join(out)
 
