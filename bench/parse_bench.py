@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hpctui.slurm.formats import DELIMITER
-from hpctui.slurm.parse import parse_sinfo, parse_squeue, summarise_partitions
+from hpctui.slurm.formats import DELIMITER, SQUEUE_FIELDS
+from hpctui.slurm.parse import SqueueParser, parse_sinfo, parse_squeue, summarise_partitions
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "slurm"
 NODE_STATES = ("mix", "alloc", "idle", "drain", "mix-", "drng", "down*", "idle~")
@@ -53,6 +53,29 @@ def sinfo_text(count: int) -> str:
     return "\n".join(out) + "\n"
 
 
+def with_time_used_changed(text: str, every: int) -> str:
+    """``text`` with the TimeUsed of every ``every``-th row changed, as a poll later shows."""
+    lines = text.split("\n")
+    column = SQUEUE_FIELDS.index("TimeUsed")
+    for number in range(0, len(lines) - 1, every):
+        fields = lines[number].split(DELIMITER)
+        fields[column] = "9:59"
+        lines[number] = DELIMITER.join(fields)
+    return "\n".join(lines)
+
+
+def repoll_ms(first: str, then: str, rounds: int = 5) -> float:
+    """Best time to parse ``then`` with a SqueueParser that has just parsed ``first``."""
+    times = []
+    for _ in range(rounds):
+        parser = SqueueParser("bench")
+        parser.parse(first)
+        start = time.perf_counter()
+        parser.parse(then)
+        times.append(time.perf_counter() - start)
+    return min(times) * 1000
+
+
 def best_ms(action: Callable[[], object], rounds: int = 5) -> float:
     times = []
     for _ in range(rounds):
@@ -73,6 +96,9 @@ def main() -> None:
         raise SystemExit("the generated input does not parse to the expected number of rows")
     print(f"squeue input: {args.jobs} jobs, {len(jobs_text) / 1e6:.1f} MB; sinfo input: {args.nodes} nodes")
     print(f"parse_squeue          {best_ms(lambda: parse_squeue(jobs_text, 'bench')):8.1f} ms  (best of 5)")
+    changed = with_time_used_changed(jobs_text, every=10)
+    print(f"  next poll, same rows {repoll_ms(jobs_text, jobs_text):7.1f} ms  (the poller's SqueueParser)")
+    print(f"  next poll, 10% new   {repoll_ms(jobs_text, changed):7.1f} ms")
     print(f"parse_sinfo           {best_ms(lambda: parse_sinfo(nodes_text)):8.1f} ms  (best of 5)")
     print(f"summarise_partitions  {best_ms(lambda: summarise_partitions(nodes)):8.1f} ms  (best of 5)")
 

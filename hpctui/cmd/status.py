@@ -49,6 +49,7 @@ def _snapshot_dict(snapshot: Snapshot) -> dict:
         "name": snapshot.cluster,
         "ok": snapshot.error is None,
         "error": snapshot.error,
+        "warnings": list(snapshot.warnings),
         "jobs": [asdict(job) for job in snapshot.jobs],
         "partitions": [
             {"name": p.name, "gpus_total": p.total, "gpus_alloc": p.alloc, "gpus_free": p.free,
@@ -66,6 +67,7 @@ def _cluster_text(snapshot: Snapshot) -> str:
     if snapshot.error is not None:
         return visible(f"{snapshot.cluster}: FAILED: {snapshot.error}", newlines=True)
     lines = [f"{snapshot.cluster}: {len(snapshot.jobs)} jobs"]
+    lines += [f"  warning: {warning}" for warning in snapshot.warnings]
     for p in snapshot.partitions:
         types = ", ".join(f"{t or 'gpu'} {n}" for t, n in p.gpus_total.items()) or "no GPUs"
         lines.append(f"  partition {p.name}: GPUs {p.free} free / {p.total} ({types})")

@@ -6,7 +6,11 @@ Every squeue and sinfo is an RPC to a controller shared by thousands of users, s
   squeue --local costs 2 RPCs and sinfo 2, so the default is 4*2 + 1*2 = 10 RPCs a minute;
 - polls never overlap (one loop task), and a failing or slow controller stretches the
   interval (doubling, up to 8x) instead of being hit harder;
-- ``refresh_now()`` is only for the user's explicit refresh and right after an action.
+- ``refresh_now()`` is only for the user's explicit refresh and right after an action; one
+  asked for during a poll runs right after it;
+- one odd record costs only itself (it becomes a warning), and a failing sinfo costs only
+  the nodes: the jobs of the same poll stay live and sinfo is tried again at the nodes'
+  interval, not on every queue poll (and the reverse for a failing squeue).
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from dataclasses import replace
 
 from hpctui.config.model import Cluster
 from hpctui.slurm.commands import poll_command
-from hpctui.slurm.errors import SlurmParseError, SlurmProblem, check_section
+from hpctui.slurm.errors import SlurmError, SlurmParseError, SlurmProblem, check_section
 from hpctui.slurm.models import PollSection, Snapshot
-from hpctui.slurm.parse import parse_sinfo, parse_squeue, split_poll, summarise_partitions
+from hpctui.slurm.parse import SqueueParser, parse_sinfo, split_poll, summarise_partitions
 from hpctui.ssh.link import ClusterLink
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus
 
@@ -39,9 +43,13 @@ class Poller:
         self._cluster = cluster
         self._clock = clock
         self._partitions = tuple(p.name for p in cluster.partitions)
+        self._squeue = SqueueParser(cluster.name)  # reuses the Jobs of unchanged rows
         self._subscribers: list[Callable[[Snapshot], None]] = []
         self._wake = asyncio.Event()
         self._want_nodes = True
+        self._asked = 0  # explicit refreshes asked for so far
+        self._busy = False  # the last poll found the controller overloaded or rate-limiting
+        self._node_warnings: tuple[str, ...] = ()  # of the nodes on show
         self._next_queue = 0.0
         self._next_nodes = 0.0
         self._stretch = 1
@@ -70,17 +78,21 @@ class Poller:
     def refresh_now(self, nodes: bool = False) -> None:
         """Poll as soon as the current poll (if any) ends; ``nodes`` adds sinfo to it."""
         self._want_nodes = self._want_nodes or nodes
+        self._asked += 1
         self._next_queue = 0.0
         self._wake.set()
 
     async def poll_once(self) -> Snapshot:
         """Run one poll now (the loop's step; also used by the headless `status`)."""
-        now = self._clock()
-        with_nodes = self._want_nodes or now >= self._next_nodes
+        asked = self._asked
         started = self._clock()
-        snapshot = await self._fetch(with_nodes)
+        with_nodes = self._want_nodes or started >= self._next_nodes
+        self._want_nodes = False  # a refresh_now(nodes=True) during the poll asks again
+        snapshot, reached = await self._fetch(with_nodes)
         took = self._clock() - started
-        self._schedule(snapshot, with_nodes, took)
+        self._schedule(snapshot, with_nodes, reached, took)
+        if self._asked != asked:  # asked for while this poll ran: it may predate the change
+            self._next_queue = 0.0
         self.latest = snapshot
         self.polls += 1
         for callback in list(self._subscribers):
@@ -120,35 +132,55 @@ class Poller:
         detail = f": {status.detail}" if status.detail else ""
         return f"{status.state.value}{detail}"
 
-    async def _fetch(self, with_nodes: bool) -> Snapshot:
+    async def _fetch(self, with_nodes: bool) -> tuple[Snapshot, bool]:
+        """The new snapshot, and whether the poll's output came back at all."""
         command = poll_command(self._cluster.queue_user, self._partitions, with_nodes=with_nodes)
+        self._busy = False
         try:
             result = await self._link.run(command)
-            # Parsing 10k+ jobs takes a while: off the event loop, so the UI never stalls.
-            return await asyncio.to_thread(self._snapshot, split_poll(result.stdout), with_nodes)
+            sections = split_poll(result.stdout)
         except (LinkError, SlurmProblem) as exc:
-            return replace(self.latest, error=str(exc))
+            self._busy = _is_busy(exc)
+            return replace(self.latest, error=str(exc)), False
+        # Parsing 10k+ jobs takes a while: off the event loop, so the UI never stalls.
+        return await asyncio.to_thread(self._snapshot, sections, with_nodes), True
 
     def _snapshot(self, sections: dict[str, PollSection], with_nodes: bool) -> Snapshot:
+        """Jobs and nodes each from their own section: one failing leaves the other live."""
         now = time.time()
-        jobs = tuple(parse_squeue(_section(sections, "squeue").stdout, cluster=self._cluster.name))
-        snapshot = replace(self.latest, jobs=jobs, jobs_at=now, error=None)
+        snapshot, error, job_warnings = self.latest, None, []
+        try:
+            jobs = self._squeue.parse(_section(sections, "squeue").stdout, job_warnings)
+            snapshot = replace(snapshot, jobs=tuple(jobs), jobs_at=now)
+        except SlurmProblem as exc:
+            error = f"squeue: {exc}"
+            self._busy = _is_busy(exc)
         if with_nodes:
-            nodes = tuple(parse_sinfo(_section(sections, "sinfo").stdout))
-            snapshot = replace(snapshot, nodes=nodes, partitions=summarise_partitions(nodes), nodes_at=now)
-        return snapshot
+            snapshot = self._with_nodes(snapshot, sections, now)
+        return replace(snapshot, error=error, warnings=(*job_warnings, *self._node_warnings))
 
-    def _schedule(self, snapshot: Snapshot, with_nodes: bool, took: float) -> None:
-        failed = snapshot.error is not None
+    def _with_nodes(self, snapshot: Snapshot, sections: dict[str, PollSection], now: float) -> Snapshot:
+        """The nodes of the sinfo section; when it failed, the last ones and a warning."""
+        warnings: list[str] = []
+        try:
+            nodes = tuple(parse_sinfo(_section(sections, "sinfo").stdout, warnings))
+        except SlurmProblem as exc:
+            self._busy = self._busy or _is_busy(exc)
+            self._node_warnings = (f"sinfo: {exc}",)
+            return snapshot
+        self._node_warnings = tuple(warnings)
+        return replace(snapshot, nodes=nodes, partitions=summarise_partitions(nodes), nodes_at=now)
+
+    def _schedule(self, snapshot: Snapshot, with_nodes: bool, reached: bool, took: float) -> None:
+        failed = snapshot.error is not None or self._busy
         self._stretch = min(self._stretch * 2, MAX_STRETCH) if failed or took > SLOW_POLL_S else 1
         now = self._clock()
         refresh = self._cluster.refresh
         # Nodes ride along with a queue poll: never a separate round trip just for sinfo.
         self._next_queue = now + min(refresh.queue_s, refresh.gpus_s) * self._stretch
-        if with_nodes and not failed:
-            self._want_nodes = False
+        if with_nodes and reached:  # sinfo answered (data or error): again at the nodes' pace
             self._next_nodes = now + refresh.gpus_s * self._stretch
-        elif with_nodes:
+        elif with_nodes:  # the poll never came back: nodes with the next one
             self._next_nodes = self._next_queue
 
     def _publish_error(self, reason: str) -> None:
@@ -157,6 +189,11 @@ class Poller:
         self.latest = replace(self.latest, error=reason)
         for callback in list(self._subscribers):
             callback(self.latest)
+
+
+def _is_busy(problem: Exception) -> bool:
+    """Slurm said it is overloaded, unreachable or rate-limiting us: poll it less often."""
+    return isinstance(problem, SlurmError) and problem.busy
 
 
 def _section(sections: dict[str, PollSection], name: str) -> PollSection:

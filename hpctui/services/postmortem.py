@@ -65,6 +65,7 @@ class PostMortem:
         self.link = link
         self.cluster_name = cluster_name
         self.user = user
+        self.warnings: list[str] = []  # sacct rows the last fetch skipped, described
 
     async def fetch(self, days: int = 7, snapshot: Snapshot | None = None) -> list[PostMortemRow]:
         """Jobs of the last ``days`` days; raises SlurmError when sacct refuses (Slurm's words)."""
@@ -72,7 +73,8 @@ class PostMortem:
         check_errors(result.stderr)
         if not result.ok:
             raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
-        return merge(parse_sacct(result.stdout, self.cluster_name), snapshot)
+        self.warnings = []
+        return merge(parse_sacct(result.stdout, self.cluster_name, self.warnings), snapshot)
 
 
 def merge(records: list[AccountingRecord], snapshot: Snapshot | None) -> list[PostMortemRow]:

@@ -8,6 +8,7 @@ Slurm clients print their errors on one line, in a few shapes (all seen on 22.05
     squeue: error: Invalid user: nobody-here
     sbatch: error: Batch job submission failed: Invalid partition name specified
     scancel: error: Kill job error on job id 12: Invalid job id specified
+    slurm_load_jobs error: Rate limit exceeded, please retry momentarily   (23.02+, rl_enable)
 
 and sometimes with exit status 0, so the text itself is checked, not only the status.
 """
@@ -17,14 +18,17 @@ from __future__ import annotations
 from hpctui.slurm.formats import DELIMITER
 from hpctui.slurm.models import PollSection
 
-# Messages that mean "no answer from Slurm", whatever prefix the client puts before them.
-_PHRASES = (
+# Messages of an overloaded or rate-limiting controller: ask it less often, not again at once.
+# "Rate limit exceeded, please retry momentarily" is SLURMCTLD_COMMUNICATIONS_BACKOFF
+# (src/common/slurm_errno.c, Slurm 23.02+ with SlurmctldParameters=rl_enable).
+BUSY_PHRASES = (
     "Unable to contact slurm controller",
     "Socket timed out on send/recv operation",
     "Zero Bytes were transmitted or received",
-    "Invalid user",
-    "command not found",
+    "Rate limit exceeded",
 )
+# Messages that mean "no answer from Slurm", whatever prefix the client puts before them.
+_PHRASES = (*BUSY_PHRASES, "Invalid user", "command not found")
 _SHELLS = frozenset({"sh", "bash", "env", "zsh", "dash", "ksh", "tcsh", "csh"})
 
 
@@ -38,6 +42,11 @@ class SlurmError(SlurmProblem):
     def __init__(self, message: str, lines: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.lines = lines or (message,)
+
+    @property
+    def busy(self) -> bool:
+        """The controller is overloaded, unreachable or rate-limiting us: poll it less often."""
+        return any(phrase in line for line in self.lines for phrase in BUSY_PHRASES)
 
 
 class SlurmParseError(SlurmProblem):

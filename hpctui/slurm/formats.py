@@ -8,7 +8,8 @@ separator, ends every field, so each row ends with one too (checked by the parse
 
 from __future__ import annotations
 
-DELIMITER = "\x1f"  # ASCII unit separator: never in names, paths or TRES strings
+DELIMITER = "\x1f"  # ASCII unit separator: never in paths or TRES strings (a job name may hold it)
+ROW_END = DELIMITER + "\n"  # how every --Format row ends
 SECTION_MARK = "\x1e"  # ASCII record separator: starts each section of a combined poll
 
 SQUEUE_FIELDS = (
@@ -16,7 +17,6 @@ SQUEUE_FIELDS = (
     "JobID",  # the numeric id, unique per array task: what %j expands to
     "ArrayJobID",  # base job id of the array; the job id itself otherwise
     "ArrayTaskID",  # "4", "[5-9%2]" for a pending remainder, "N/A" outside arrays
-    "Name",
     "UserName",
     "Partition",
     "State",  # long form
@@ -28,13 +28,16 @@ SQUEUE_FIELDS = (
     "NumTasks",
     "tres-per-job",  # "gres:gpu:2" for --gpus=2
     "tres-per-node",  # "gres:gpu:mi250x:2" for --gres=gpu:mi250x:2
-    "tres-per-task",
+    "tres-per-socket",  # "gres:gpu:1" for --gpus-per-socket=1
+    "tres-per-task",  # "gres:gpu:2" (22.05), "gres/gpu=2" (later) for --gpus-per-task=2
+    "Sockets",  # sockets per node asked for (--sockets-per-node), "*" when not given
     "tres-alloc",  # allocated TRES if running, requested otherwise
     "SubmitTime",
     "StartTime",  # expected start for pending jobs, "N/A" when unknown
     "STDOUT",  # the pattern as given: squeue 22.05 does not expand %j, %A, ...
     "STDERR",
     "WorkDir",
+    "Name",  # LAST: a name may hold the delimiter or a newline; the row's end finds it
 )
 
 SINFO_FIELDS = (

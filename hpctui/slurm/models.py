@@ -7,11 +7,20 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Gres:
-    """One GRES entry such as ``gpu:mi250x:8``; ``kind`` is "gpu" for GPUs."""
+    """One GRES entry such as ``gpu:mi250x:8(S:0-1)``; ``kind`` is "gpu" for GPUs.
+
+    Slurm prints ``name[:type][:no_consume]:count[(S:sockets)|(IDX:indexes)]``.
+    """
 
     kind: str
     type: str | None
     count: int
+    no_consume: bool = False  # e.g. a file system every job on the node may use
+    indexes: tuple[int, ...] | None = None  # GresUsed "(IDX:0,2-3)": which devices are in use
+    sockets: tuple[int, ...] | None = None  # Gres "(S:0-1)": sockets the devices are bound to
+    # Shared GRES (shard, mps) in GresUsed "(-/5,5/5,3/5,0/5)": per GPU, (used, total); used
+    # is None ("-") when that GPU is allocated whole.
+    shares: tuple[tuple[int | None, int], ...] | None = None
 
 
 # Base states of jobs that will not run again (squeue --states=all lists them for MinJobAge).
@@ -48,6 +57,18 @@ class Job:
     unique_id: str = ""  # the numeric id Slurm gives every array task ("%j" in file names)
     num_tasks: int | None = None
 
+    @classmethod
+    def from_fields(cls, values: dict[str, object]) -> Job:
+        """The Job with exactly these field values (every field, by name).
+
+        For the squeue parser, which builds 100k of them per poll on a big cluster: a frozen
+        dataclass's ``__init__`` sets each field through ``object.__setattr__``, which
+        costs more than all the parsing of a row. Equal to ``Job(**values)`` in every way.
+        """
+        job = object.__new__(cls)
+        object.__setattr__(job, "__dict__", values)
+        return job
+
 
 @dataclass(frozen=True)
 class Node:
@@ -82,8 +103,11 @@ class PartitionGpus:
     gpus_total: dict[str, int]  # by GPU type ("" when untyped)
     gpus_alloc: dict[str, int]
     nodes_by_state: dict[str, int]  # idle, mixed, allocated, drained, down, other
-    # GPUs not allocated but not usable either: on drained, down or unresponsive nodes.
+    # GPUs not allocated but not usable by a new whole-GPU job either: on drained, down,
+    # unresponsive or reserved nodes, or holding shards or MPS shares.
     gpus_unavailable: dict[str, int] = field(default_factory=dict)
+    # Of gpus_unavailable: the GPUs that hold shards or MPS shares.
+    gpus_shared: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -98,8 +122,12 @@ class PartitionGpus:
         return sum(self.gpus_unavailable.values())
 
     @property
+    def shared(self) -> int:
+        return sum(self.gpus_shared.values())
+
+    @property
     def free(self) -> int:
-        """GPUs a new job could get now: neither allocated nor on an unusable node."""
+        """GPUs a new whole-GPU job could get now: neither allocated nor unavailable."""
         return self.total - self.alloc - self.unavailable
 
 
@@ -166,3 +194,6 @@ class Snapshot:
     nodes_at: float | None = None  # time.time() of the sinfo data
     error: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Records skipped because they could not be read, and a failed sinfo while the jobs are
+    # live: each says what and shows the offending text as a Python literal (escapes visible).
+    warnings: tuple[str, ...] = ()

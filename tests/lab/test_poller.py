@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import subprocess
 import time
 from dataclasses import replace
@@ -129,3 +130,20 @@ async def test_controller_outage_is_a_typed_error_for_that_cluster_only(lab):
     finally:
         await alpha.close()
         await beta.close()
+
+
+async def test_job_names_holding_the_delimiter_or_a_newline_keep_the_poll_and_their_names(lab):
+    names = ["two\nlines", "unit\x1fseparator", "both\x1f\nat once"]
+    ids = [submit(lab, "alpha", "-p cpu -H -J", shlex.quote(name), "--wrap 'sleep 60'") for name in names]
+    plain = submit(lab, "alpha", "-p cpu -H -J plainname --wrap 'sleep 60'")
+    session = session_for(lab, "alpha")
+    await session.start()
+    try:
+        snapshot = await wait_for(lambda: session.poller.latest.jobs_at and session.poller.latest, 20)
+        jobs = {j.job_id: j for j in snapshot.jobs}
+        assert snapshot.error is None and snapshot.warnings == ()
+        assert [jobs[i].name for i in ids] == names
+        assert jobs[plain].name == "plainname" and jobs[plain].state == "PENDING"
+    finally:
+        await session.close()
+        lab.ssh("alpha", "scancel " + " ".join([*ids, plain]))

@@ -181,8 +181,9 @@ def test_single_job_id():
         commands.validate_job_id("12_[4-5]", single=True)
 
 
-SQUEUE_ROW = "\x1f".join(["7", "7", "7", "N/A", "n", "u", "p", "RUNNING", "None", "a1", "1:00", "2:00", "1", "1",
-                          "N/A", "gres:gpu:2", "N/A", "cpu=1,gres/gpu=2", "t", "t", "/o", "/e", "/w"]) + "\x1f\\n"  # fmt: skip
+SQUEUE_ROW = "\x1f".join(["7", "7", "7", "N/A", "u", "p", "RUNNING", "None", "a1", "1:00", "2:00", "1", "1",
+                          "N/A", "gres:gpu:2", "N/A", "N/A", "*", "cpu=1,gres/gpu=2", "t", "t", "/o", "/e", "/w",
+                          "n"]) + "\x1f\\n"  # fmt: skip
 SINFO_ROW = "\x1f".join(["a1", "vm", "p", "mix", "gpu:x:8", "gpu:x:2(IDX:0-1)", "1/15/0/16", "8192"]) + "\x1f\\n"
 
 

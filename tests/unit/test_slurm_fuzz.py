@@ -13,16 +13,24 @@ from hypothesis import strategies as st
 
 from hpctui.slurm.errors import SlurmProblem, check_errors, check_section
 from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS, SECTION_MARK, SINFO_FIELDS, SQUEUE_FIELDS
+from hpctui.slurm.hostlist import expand_hostlist
 from hpctui.slurm.parse import (
     expand_filename,
     parse_duration,
     parse_gres,
+    parse_job_id,
+    parse_job_state,
+    parse_node_state,
+    parse_req_mem,
     parse_sacct,
     parse_sbatch,
     parse_scontrol_job,
     parse_size,
     parse_sinfo,
     parse_squeue,
+    parse_tres,
+    reason_kind,
+    request_gpus,
     split_poll,
     summarise_partitions,
 )
@@ -119,7 +127,8 @@ def test_split_poll_fuzz(text):
 @FUZZ
 @given(TEXT)
 def test_small_parsers_fuzz(text):
-    for parse in (parse_gres, parse_duration, parse_size, parse_sbatch, check_errors):
+    for parse in (parse_gres, parse_duration, parse_size, parse_sbatch, check_errors, parse_node_state, parse_job_id,
+                  parse_job_state, parse_req_mem, parse_tres, reason_kind, request_gpus, expand_hostlist):  # fmt: skip
         holds(parse, text)
 
 

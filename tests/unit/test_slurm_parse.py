@@ -3,13 +3,16 @@ the jobs and what they were), plus the shapes the lab cannot produce."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from hpctui.slurm.errors import SlurmError, SlurmParseError, check_errors, check_section, is_error_line
-from hpctui.slurm.models import Gres, Node
+from hpctui.slurm.hostlist import expand_hostlist, first_host
+from hpctui.slurm.models import Gres, Job, Node
 from hpctui.slurm.parse import (
+    SqueueParser,
     expand_filename,
     parse_duration,
     parse_gres,
@@ -120,11 +123,11 @@ def test_squeue_name_with_shell_characters(jobs):
 
 def _squeue_row(**changes: str) -> str:
     fields = {
-        "job": "7", "unique": "7", "array": "7", "task": "N/A", "name": "n", "user": "u", "part": "p",
+        "job": "7", "unique": "7", "array": "7", "task": "N/A", "user": "u", "part": "p",
         "state": "PENDING", "reason": "Resources", "nodes": "", "used": "0:00", "limit": "1:00:00",
-        "num_nodes": "2", "num_tasks": "8", "per_job": "N/A", "per_node": "N/A", "per_task": "N/A",
-        "tres": "cpu=8,mem=1G,node=2", "submit": "2024-01-01T00:00:00", "start": "N/A",
-        "out": "/w/%x-%j.out", "err": "", "workdir": "/w",
+        "num_nodes": "2", "num_tasks": "8", "per_job": "N/A", "per_node": "N/A", "per_socket": "N/A",
+        "per_task": "N/A", "sockets": "*", "tres": "cpu=8,mem=1G,node=2", "submit": "2024-01-01T00:00:00",
+        "start": "N/A", "out": "/w/%x-%j.out", "err": "", "workdir": "/w", "name": "n",
     }  # fmt: skip
     fields.update(changes)
     return US.join(fields.values()) + US + "\n"
@@ -242,8 +245,8 @@ def test_summary_counts_gpus_on_unusable_nodes_as_unavailable():
     (summary,) = summarise_partitions(parse_sinfo(text))
     assert summary.gpus_total == {"a100": 24}
     assert summary.gpus_alloc == {"a100": 3}
-    assert summary.gpus_unavailable == {"a100": 4 + 3 + 4}
-    assert summary.free == 24 - 3 - 11
+    assert summary.gpus_unavailable == {"a100": 4 + 3 + 4 + 4}  # n6 in maintenance too
+    assert summary.free == 24 - 3 - 15
     assert summary.nodes_by_state == {"idle": 1, "mixed": 1, "allocated": 0, "drained": 2, "down": 1, "other": 1}
 
 
@@ -281,15 +284,15 @@ def test_sinfo_malformed(text):
     ("text", "expected"),
     [
         ("gpu:mi250x:8", (Gres("gpu", "mi250x", 8),)),
-        ("gpu:mi250x:8(S:0-7)", (Gres("gpu", "mi250x", 8),)),
-        ("gpu:(null):4(IDX:0-3)", (Gres("gpu", None, 4),)),
+        ("gpu:mi250x:8(S:0-7)", (Gres("gpu", "mi250x", 8, sockets=tuple(range(8))),)),
+        ("gpu:(null):4(IDX:0-3)", (Gres("gpu", None, 4, indexes=(0, 1, 2, 3)),)),
         ("gpu:a100:4,gpu:v100:2", (Gres("gpu", "a100", 4), Gres("gpu", "v100", 2))),
         ("(null)", ()),
         ("", ()),
         ("gpu:2", (Gres("gpu", None, 2),)),
-        ("gpu:mi250x:2(IDX:0-1)", (Gres("gpu", "mi250x", 2),)),
+        ("gpu:mi250x:2(IDX:0-1)", (Gres("gpu", "mi250x", 2, indexes=(0, 1)),)),
         ("gpu:mi250x:0(IDX:N/A)", (Gres("gpu", "mi250x", 0),)),
-        ("gpu:a100:2(S:0,2),shard:a100:8", (Gres("gpu", "a100", 2), Gres("shard", "a100", 8))),
+        ("gpu:a100:2(S:0,2),shard:a100:8", (Gres("gpu", "a100", 2, sockets=(0, 2)), Gres("shard", "a100", 8))),
         ("gpu", (Gres("gpu", None, 1),)),
         ("bw:lustre:4G", (Gres("bw", "lustre", 4 << 30),)),
     ],
@@ -543,3 +546,165 @@ def test_error_lines(line):
 )
 def test_not_error_lines(line):
     assert not is_error_line(line)
+
+
+# ---- issue 15: the GRES grammar in full, request forms, TRES, shards, host lists -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gpu:a100:4(S:0-3),pfsdir:scratch:no_consume:1,gpfs:scratch:no_consume:1",
+         (Gres("gpu", "a100", 4, sockets=(0, 1, 2, 3)), Gres("pfsdir", "scratch", 1, no_consume=True),
+          Gres("gpfs", "scratch", 1, no_consume=True))),
+        ("nsight:no_consume:1", (Gres("nsight", None, 1, no_consume=True),)),
+        ("gpu:1g.10gb:2,gpu:3g.40gb:1", (Gres("gpu", "1g.10gb", 2), Gres("gpu", "3g.40gb", 1))),
+        ("gpu:nvidia_a100_3g.39gb:1(S:0)", (Gres("gpu", "nvidia_a100_3g.39gb", 1, sockets=(0,)),)),
+        ("gpu:4,shard:20", (Gres("gpu", None, 4), Gres("shard", None, 20))),
+        ("gpu:a100:2(IDX:0,2-3)", (Gres("gpu", "a100", 2, indexes=(0, 2, 3)),)),
+        ("mps:400", (Gres("mps", None, 400),)),
+        ("bandwidth:lustre:no_consume:4G", (Gres("bandwidth", "lustre", 4 << 30, no_consume=True),)),
+        ("gpu:(null):0(IDX:N/A)", (Gres("gpu", None, 0),)),
+        ("gpu:a100", (Gres("gpu", "a100", 1),)),
+    ],
+)  # fmt: skip
+def test_parse_gres_full_grammar(text, expected):
+    assert parse_gres(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "gpus"),
+    [
+        ({"per_task": "gres/gpu=2", "num_tasks": "2"}, 4),
+        ({"per_task": "gres/gpu:a100=2", "num_tasks": "3"}, 6),
+        ({"per_node": "gres/gpu=2"}, 4),
+        ({"per_job": "gres/gpu:a100=3"}, 3),
+        ({"per_socket": "gres:gpu:1", "sockets": "2"}, 4),  # 1 per socket x 2 sockets x 2 nodes
+        ({"per_socket": "gres/gpu=1"}, 2),  # sockets not given: at least one per node
+        ({"tres": "cpu=4,mem=16G,node=1,billing=4,gres/gpu:p100=1"}, 1),  # typed entries only
+        ({"tres": "cpu=8,gres/gpu:a100=2,gres/gpu:v100=2"}, 4),
+        ({"tres": "cpu=8,gres/gpumem=40G,gres/gpuutil=100", "per_node": "gres:gpu:1"}, 2),  # not GPUs
+    ],
+)
+def test_squeue_gpu_request_forms(changes, gpus):
+    assert parse_squeue(_squeue_row(**changes))[0].gpus == gpus
+
+
+def test_squeue_first_host_of_a_bracketed_node_list_expands_percent_n():
+    job = parse_squeue(_squeue_row(nodes="t006-[007,009-010]", out="/w/%N-%j.out"))[0]
+    assert job.stdout == "/w/t006-007-7.out"
+
+
+@pytest.mark.parametrize(
+    ("text", "hosts"),
+    [
+        ("t006-[007,009-010]", ["t006-007", "t006-009", "t006-010"]),
+        ("a[01-03]b[1-2]", ["a01b1", "a01b2", "a02b1", "a02b2", "a03b1", "a03b2"]),
+        ("gpu1,cpu[8-10],x", ["gpu1", "cpu8", "cpu9", "cpu10", "x"]),
+        ("n[098-100]", ["n098", "n099", "n100"]),
+        ("", []),
+        ("(null)", []),
+    ],
+)
+def test_expand_hostlist(text, hosts):
+    assert expand_hostlist(text) == hosts
+
+
+@pytest.mark.parametrize("text", ["a[1-", "a]", "a[[1]]", "a[3-1]", "a,,b", "a[x]", "n[0-99999999]"])
+def test_expand_hostlist_malformed(text):
+    with pytest.raises(SlurmParseError):
+        expand_hostlist(text)
+
+
+def test_first_host_does_not_expand_the_whole_list():
+    assert first_host("n[0-999999]") == "n0" and first_host("a[1-") == ""
+
+
+def test_shards_in_use_make_their_gpus_unavailable_to_a_whole_gpu_job():
+    text = _node("n1", "mix", gres="gpu:4,shard:20", used="gpu:1(IDX:0),shard:2(IDX:1-2)")
+    (summary,) = summarise_partitions(parse_sinfo(text))
+    assert (summary.total, summary.alloc, summary.shared, summary.free) == (4, 1, 2, 1)
+    assert summary.gpus_unavailable == {"": 2}  # what the GPU board shows beside "1 free"
+
+
+def test_mps_without_indexes_counts_one_gpu_per_share_at_most():
+    text = _node("n1", "mix", gres="gpu:a100:4,mps:a100:400", used="gpu:a100:3(IDX:0-2),mps:a100:200")
+    (summary,) = summarise_partitions(parse_sinfo(text))
+    assert (summary.alloc, summary.gpus_shared, summary.free) == (3, {"a100": 1}, 0)
+
+
+def test_the_documented_shard_line_leaves_one_gpu_free():
+    # https://slurm.schedmd.com/gres.html#Shared_GRES_Usage: GPU 0 whole, shards on GPUs 1 and 2.
+    text = _node("node0", "mix", gres="gpu:4,shard:20", used="gpu:1(IDX:0),shard:8(-/5,5/5,3/5,0/5)")
+    (summary,) = summarise_partitions(parse_sinfo(text))
+    assert (summary.total, summary.alloc, summary.unavailable, summary.free) == (4, 1, 2, 1)
+
+
+# ---- one odd record costs only itself -----------------------------------------------------
+
+
+def test_bad_rows_are_skipped_with_a_warning_each():
+    warnings: list[str] = []
+    text = _squeue_row(job="8", unique="8") + _squeue_row(num_nodes="two") + _squeue_row(job="9", unique="9")
+    jobs = parse_squeue(text, "c", warnings)
+    assert [j.job_id for j in jobs] == ["8", "9"]
+    (warning,) = warnings
+    assert "'two'" in warning
+
+
+def test_bad_sinfo_and_sacct_rows_are_skipped_with_a_warning_each():
+    warnings: list[str] = []
+    nodes = parse_sinfo(_node("n1", "idle") + _node("n2", "idle", gres="gpu:a100:(x") + "garbage\n", warnings)
+    assert [n.name for n in nodes] == ["n1"] and len(warnings) == 2
+    sacct_warnings: list[str] = []
+    good = fixture("sacct.txt")
+    records = parse_sacct("12.batch" + US * 11 + "\n" + good, "alpha", sacct_warnings)
+    assert len(records) == len(parse_sacct(good)) and "12.batch" in sacct_warnings[0]
+
+
+def test_a_slurm_error_still_raises_when_warnings_are_collected():
+    with pytest.raises(SlurmError):
+        parse_squeue("slurm_load_jobs error: Rate limit exceeded, please retry momentarily\n", "c", [])
+
+
+def test_job_names_with_the_delimiter_or_newlines_are_read_whole():
+    text = _squeue_row(name="a\nb") + _squeue_row(job="8", unique="8", name=f"x{US}y") + _squeue_row(
+        job="9", unique="9", name=f"p{US}\nq"
+    )
+    assert [(j.job_id, j.name) for j in parse_squeue(text)] == [("7", "a\nb"), ("8", f"x{US}y"), ("9", f"p{US}\nq")]
+
+
+def test_a_job_name_that_looks_like_a_slurm_error_is_a_name():
+    name = f"x{US}\nslurm_load_jobs error: Unable to contact slurm controller"
+    assert [j.name for j in parse_squeue(_squeue_row(name=name))] == [name]
+
+
+# ---- rate limiting (Slurm 23.02+) -------------------------------------------------------------
+
+
+def test_rate_limit_is_a_busy_slurm_error():
+    # SLURMCTLD_COMMUNICATIONS_BACKOFF's text in src/common/slurm_errno.c, as squeue prints it.
+    with pytest.raises(SlurmError) as caught:
+        check_errors("slurm_load_jobs error: Rate limit exceeded, please retry momentarily\n")
+    assert caught.value.busy
+    assert not SlurmError("squeue: error: Invalid user: nobody").busy
+
+
+def test_parsed_jobs_are_ordinary_complete_frozen_jobs(jobs):
+    # The parser builds Jobs without dataclass __init__ (speed): they must be the same thing.
+    job = jobs["1001"]
+    assert Job(**{f.name: getattr(job, f.name) for f in dataclasses.fields(Job)}) == job
+    assert set(vars(job)) == {f.name for f in dataclasses.fields(Job)}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        job.name = "x"  # type: ignore[misc]
+    assert dataclasses.replace(job, name="x").name == "x" and hash(job) == hash(dataclasses.replace(job))
+
+
+def test_squeue_parser_reuses_the_jobs_of_unchanged_rows_only():
+    parser = SqueueParser("c")
+    first = parser.parse(_squeue_row(job="8", unique="8") + _squeue_row(job="9", unique="9"))
+    second = parser.parse(_squeue_row(job="8", unique="8") + _squeue_row(job="9", unique="9", used="0:05"))
+    assert second[0] is first[0]  # same row: the same (immutable) Job, nothing parsed again
+    assert second[1] is not first[1] and second[1].time_used_s == 5
+    assert parser.parse(_squeue_row(job="9", unique="9", used="0:05"))[0] is second[1]
+    assert [j.cluster for j in second] == ["c", "c"]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 from hpctui.slurm.errors import SlurmParseError, check_errors
 from hpctui.slurm.formats import DELIMITER
 
+T = TypeVar("T")
+
 # Values that mean "no value" in squeue/sinfo/sacct output.
 NULLS = frozenset({"", "N/A", "(null)", "None", "Unknown", "NONE", "n/a"})
-_NO_DURATION = frozenset({"UNLIMITED", "INFINITE", "Partition_Limit", "NOT_SET", "INVALID", "N/A", ""})
+# Upper-cased: sinfo prints "infinite", squeue "UNLIMITED", sacct "Partition_Limit".
+_NO_DURATION = frozenset({"UNLIMITED", "INFINITE", "PARTITION_LIMIT", "NOT_SET", "INVALID", "N/A", ""})
 _SIZE_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
 
 
@@ -36,7 +42,7 @@ def parse_duration(value: str) -> int | None:
     Accepts every form Slurm prints or takes: ``M``, ``M:S``, ``H:M:S``, ``D-H``,
     ``D-H:M``, ``D-H:M:S`` (e.g. ``0:05``, ``30:00``, ``02:03:04``, ``1-02:03:04``).
     """
-    if value in _NO_DURATION:
+    if value.upper() in _NO_DURATION:
         return None
     days_text, dash, clock = value.rpartition("-")
     parts = clock.split(":")
@@ -71,11 +77,32 @@ def parse_size(value: str) -> int | None:
     return round(amount * multiplier)
 
 
-def rows(text: str, width: int, *, trailing: bool) -> Iterator[list[str]]:
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a big output becomes models: the collector would
+    run again and again over the young objects (a quarter of the time on 100k rows), and
+    parsed rows make no reference cycles. Left as found if it was already off."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def reject(problem: SlurmParseError, warnings: list[str] | None) -> None:
+    """Raise ``problem``; or, when the caller collects ``warnings``, note it there and go on."""
+    if warnings is None:
+        raise problem
+    warnings.append(str(problem))
+
+
+def rows(text: str, width: int, *, trailing: bool, warnings: list[str] | None = None) -> Iterator[list[str]]:
     """Split delimited output into rows of ``width`` fields.
 
     ``trailing``: every row ends with the delimiter (``--Format`` output). Lines that are
-    not rows raise SlurmError when they are Slurm error messages, SlurmParseError otherwise.
+    Slurm error messages raise SlurmError; other lines that are not rows are rejected.
     """
     expected = width + 1 if trailing else width
     for line in text.split("\n"):  # not splitlines(): names may hold \x0b, \x85, \u2028
@@ -84,5 +111,22 @@ def rows(text: str, width: int, *, trailing: bool) -> Iterator[list[str]]:
         fields = line.split(DELIMITER)
         if len(fields) != expected or (trailing and fields[-1]):
             check_errors(line)
-            raise SlurmParseError(f"expected {width} fields, got {len(fields) - trailing}: {line[:120]!r}")
+            reject(SlurmParseError(f"expected {width} fields, got {len(fields) - trailing}: {line[:120]!r}"), warnings)
+            continue
         yield fields
+
+
+def reject_record(fields: list[str], problem: SlurmParseError, warnings: list[str] | None) -> None:
+    """``reject`` a record that ``problem`` makes unreadable, named by its first field."""
+    reject(SlurmParseError(f"skipped {fields[0][:60]!r}: {problem}"), warnings)
+
+
+def parse_rows(records: Iterable[list[str]], parse: Callable[[list[str]], T], warnings: list[str] | None) -> list[T]:
+    """``parse`` of every record; one that fails is rejected alone (see ``reject``)."""
+    parsed = []
+    for fields in records:
+        try:
+            parsed.append(parse(fields))
+        except SlurmParseError as exc:
+            reject_record(fields, exc, warnings)
+    return parsed

@@ -8,7 +8,7 @@ from dataclasses import replace
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.slurm.models import AccountingRecord, AccountingStep
-from hpctui.slurm.parse.fields import is_number, optional, parse_duration, parse_size, rows
+from hpctui.slurm.parse.fields import is_number, optional, parse_duration, parse_size, reject, rows
 
 
 def _step(fields: list[str]) -> AccountingStep:
@@ -44,17 +44,23 @@ def _record(fields: list[str], cluster: str) -> AccountingRecord:
     )
 
 
-def parse_sacct(text: str, cluster: str = "") -> list[AccountingRecord]:
-    """Jobs of ``sacct_command`` output, in sacct's order, steps under their job."""
+def parse_sacct(text: str, cluster: str = "", warnings: list[str] | None = None) -> list[AccountingRecord]:
+    """Jobs of ``sacct_command`` output, in sacct's order, steps under their job.
+
+    A row that cannot be read is skipped and described in ``warnings`` (see parse_squeue).
+    """
     records: dict[str, AccountingRecord] = {}
     steps: dict[str, list[AccountingStep]] = {}
-    for fields in rows(text, len(SACCT_FIELDS), trailing=False):
+    for fields in rows(text, len(SACCT_FIELDS), trailing=False, warnings=warnings):
         job_id, dot, _step_name = fields[0].partition(".")
-        if not dot:
-            records[job_id] = _record(fields, cluster)
-            steps.setdefault(job_id, [])
-        elif job_id in records:
-            steps[job_id].append(_step(fields))
-        else:
-            raise SlurmParseError(f"sacct step {fields[0]!r} comes before its job")
+        try:
+            if not dot:
+                records[job_id] = _record(fields, cluster)
+                steps.setdefault(job_id, [])
+            elif job_id in records:
+                steps[job_id].append(_step(fields))
+            else:
+                raise SlurmParseError(f"sacct step {fields[0]!r} comes before its job")
+        except SlurmParseError as exc:
+            reject(exc, warnings)
     return [replace(record, steps=tuple(steps[job_id])) for job_id, record in records.items()]

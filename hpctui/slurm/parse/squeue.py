@@ -3,13 +3,71 @@
 from __future__ import annotations
 
 from functools import lru_cache
+import re
 
-from hpctui.slurm.formats import SQUEUE_FIELDS
+from hpctui.slurm.errors import SlurmParseError, check_errors
+from hpctui.slurm.formats import DELIMITER, ROW_END, SQUEUE_FIELDS
+from hpctui.slurm.hostlist import first_host
 from hpctui.slurm.models import Job
-from hpctui.slurm.parse.fields import NULLS, is_number, parse_duration, parse_int, rows
+from hpctui.slurm.parse.fields import NULLS, gc_paused, is_number, parse_duration, parse_int, reject, reject_record
 from hpctui.slurm.parse.gres import job_gpus
 
+_JOB_ID = re.compile(r"\d+(?:_(?:\d+|\[[\d,%:-]+\]))?(?:\+\d+)?")
+_WIDTH = len(SQUEUE_FIELDS)
 _NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
+
+
+_CODES = frozenset("jJAaxuNnts")
+Piece = tuple[str, str, int]  # (literal text, pattern code or "", zero-padding width)
+
+
+@lru_cache(maxsize=1024)
+def _pattern_pieces(pattern: str) -> tuple[Piece, ...]:
+    """``pattern`` as literal text and codes: ``log_%4a.out`` -> ("log_", "a", 4), (".out", "", 0)."""
+    if "\\" in pattern:  # a backslash turns expansion off (and is dropped), as in Slurm
+        return ((pattern.replace("\\", ""), "", 0),)
+    pieces: list[Piece] = []
+    literal, rest = pattern.partition("%")[::2] if "%" in pattern else (pattern, None)
+    while rest is not None:
+        if rest.startswith("%"):  # "%%" is a literal "%"
+            text, _, tail = rest[1:].partition("%")
+            literal += "%" + text
+            rest = tail if "%" in rest[1:] else None
+            continue
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        code = rest[digits : digits + 1]
+        known = code in _CODES and rest[:digits].isascii()
+        if known:
+            pieces.append((literal, code, min(int(rest[:digits]), 10) if digits else 0))
+            literal, after = "", rest[digits + 1 :]
+        else:
+            literal, after = literal + "%", rest
+        text, mark, tail = after.partition("%")
+        literal += text
+        rest = tail if mark else None
+    pieces.append((literal, "", 0))
+    return tuple(pieces)
+
+
+# Where each code's value is among expand_filename's arguments; %n, %t and %s are constants.
+_ARGUMENT_OF = {"j": 0, "J": 0, "A": 1, "a": 2, "x": 3, "u": 4, "N": 5}
+_CONSTANT_OF = {"n": "0", "t": "0", "s": "batch"}
+
+
+@lru_cache(maxsize=1024)
+def _pattern_template(pattern: str) -> str | None:
+    """``pattern`` as a ``str.format`` template over (job id, array job id, task id, name,
+    user, first node), e.g. ``logs/{3}_{0}.out``; None when a code has a width (``%4a``)."""
+    out = []
+    for literal, code, width in _pattern_pieces(pattern):
+        if width:
+            return None
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if code in _CONSTANT_OF:
+            out.append(_CONSTANT_OF[code])
+        elif code:
+            out.append(f"{{{_ARGUMENT_OF[code]}}}")
+    return "".join(out)
 
 
 def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id: str | None,
@@ -19,41 +77,17 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
     squeue 22.05 prints StdOut/StdErr unexpanded (``logs/%x_%A_%a.out``). A pattern that
     contains a backslash is not expanded (backslashes are dropped), as in Slurm.
     """
-    if "\\" in pattern:
-        return pattern.replace("\\", "")
-    if "%" not in pattern:
-        return pattern
-    values = {
-        "j": job_id, "J": job_id, "A": array_job_id or job_id, "a": task_id or _NO_TASK,
-        "x": name, "u": user, "N": first_node, "n": "0", "t": "0", "s": "batch",
-    }  # fmt: skip
-    pieces = pattern.split("%")
-    out = [pieces[0]]
-    escaped = False  # the previous piece was the empty one between "%%"
-    for piece in pieces[1:]:
-        if escaped or not piece:
-            out.append(piece if escaped else "%")
-            escaped = not escaped and not piece
-            continue
-        code = piece[0]
-        if code in values:
-            out.append(values[code] + piece[1:])
-            continue
-        digits = len(piece) - len(piece.lstrip("0123456789"))
-        code = piece[digits : digits + 1]
-        if digits and code in values:
-            value = values[code]
-            width = min(int(piece[:digits]), 10)
-            out.append((value.zfill(width) if is_number(value) else value) + piece[digits + 1 :])
-        else:
-            out.append("%" + piece)
+    values = (job_id, array_job_id or job_id, task_id or _NO_TASK, name, user, first_node)
+    template = _pattern_template(pattern)
+    if template is not None:
+        return template.format(*values)
+    out = []
+    for literal, code, width in _pattern_pieces(pattern):
+        out.append(literal)
+        if code:
+            value = _CONSTANT_OF.get(code) or values[_ARGUMENT_OF[code]]
+            out.append(value.zfill(width) if width and is_number(value) else value)
     return "".join(out)
-
-
-def _first_node(nodelist: str) -> str:
-    """The first host of a node list when it is a plain name, else "" (no hostlist expansion)."""
-    first = nodelist.partition(",")[0]
-    return "" if "[" in first else first
 
 
 def _files(stdout: str, stderr: str, *pattern_values: str | None) -> tuple[str | None, str | None]:
@@ -69,47 +103,117 @@ _duration = lru_cache(maxsize=4096)(parse_duration)
 _gpus = lru_cache(maxsize=4096)(job_gpus)
 
 
+@lru_cache(maxsize=1024)
+def _optional_int(text: str) -> int | None:
+    """A count, or None for "*", "N/A" and NO_VAL (4294967294) and the like."""
+    return int(text) if is_number(text) and len(text) < 10 else None
+
+
+@lru_cache(maxsize=1024)
+def _node_count(text: str) -> int:
+    return parse_int(text, "NumNodes")
+
+
 def _job(fields: list[str], cluster: str) -> Job:
-    # Same order as SQUEUE_FIELDS; the last element is the empty text after the final delimiter.
-    (job_id, unique_id, array_job, task, name, user, partition, state, reason, nodelist, used,
-     limit, nodes_text, tasks_text, per_job, per_node, per_task, tres, submit, start, stdout_pattern,
-     stderr_pattern, work_dir, _) = fields  # fmt: skip
-    parse_int(unique_id, "JobID")
+    # Same order as SQUEUE_FIELDS (the name last, and free to hold the delimiter).
+    (job_id, unique_id, array_job, task, user, partition, state, reason, nodelist, used, limit,
+     nodes_text, tasks_text, per_job, per_node, per_socket, per_task, sockets, tres, submit, start,
+     stdout_pattern, stderr_pattern, work_dir, name) = fields  # fmt: skip
+    if not is_number(unique_id):
+        raise SlurmParseError(f"JobID: expected a whole number, got {unique_id[:60]!r}")
+    if job_id != unique_id and not _JOB_ID.fullmatch(job_id):
+        raise SlurmParseError(f"not a job id: {job_id[:60]!r}")
     in_array = task != "N/A"
     task_id = task if in_array else None
     array_job_id = array_job if in_array else None
-    nodes = parse_int(nodes_text, "NumNodes")
-    tasks = int(tasks_text) if is_number(tasks_text) and len(tasks_text) < 10 else None  # not NO_VAL
+    nodes = _node_count(nodes_text)
+    tasks = _optional_int(tasks_text)
     nodelist = "" if nodelist == "(null)" else nodelist
     stdout, stderr = _files(
-        stdout_pattern, stderr_pattern, unique_id, array_job_id, task_id, name, user, _first_node(nodelist)
+        stdout_pattern, stderr_pattern, unique_id, array_job_id, task_id, name, user, first_host(nodelist)
     )
-    return Job(
-        job_id=job_id,
-        array_job_id=array_job_id,
-        array_task_id=task_id,
-        name=name,
-        user=user,
-        partition=partition,
-        state=state,
-        reason=reason,
-        time_used_s=_duration(used),
-        time_limit_s=_duration(limit),
-        num_nodes=nodes,
-        nodelist=nodelist,
-        gpus=_gpus(tres, per_job, per_node, per_task, nodes, tasks),
-        tres=tres,
-        submit_time=None if submit in NULLS else submit,
-        start_time=None if start in NULLS else start,
-        stdout=stdout,
-        stderr=stderr,
-        work_dir=None if work_dir in NULLS else work_dir,
-        cluster=cluster,
-        unique_id=unique_id,
-        num_tasks=tasks,
-    )
+    return Job.from_fields({
+        "job_id": job_id,
+        "array_job_id": array_job_id,
+        "array_task_id": task_id,
+        "name": name,
+        "user": user,
+        "partition": partition,
+        "state": state,
+        "reason": reason,
+        "time_used_s": _duration(used),
+        "time_limit_s": _duration(limit),
+        "num_nodes": nodes,
+        "nodelist": nodelist,
+        "gpus": _gpus(tres, per_job, per_node, per_socket, per_task, nodes, tasks, _optional_int(sockets)),
+        "tres": tres,
+        "submit_time": None if submit in NULLS else submit,
+        "start_time": None if start in NULLS else start,
+        "stdout": stdout,
+        "stderr": stderr,
+        "work_dir": None if work_dir in NULLS else work_dir,
+        "cluster": cluster,
+        "unique_id": unique_id,
+        "num_tasks": tasks,
+    })
 
 
-def parse_squeue(text: str, cluster: str = "") -> list[Job]:
-    """Jobs of ``squeue --Format`` output built by ``squeue_command`` (no header)."""
-    return [_job(fields, cluster) for fields in rows(text, len(SQUEUE_FIELDS), trailing=True)]
+def squeue_records(text: str, warnings: list[str] | None = None) -> list[str]:
+    """The rows of squeue ``--Format`` output, each as its text (fields still delimited).
+
+    Every row ends with the delimiter and a newline, and the name is its last field, so a
+    name holding the delimiter or a newline is read whole: a piece between row ends that
+    has too few fields to be a row continues the name before it.
+    """
+    records: list[str] = []
+    *chunks, tail = text.split(ROW_END)
+    for chunk in chunks:
+        if chunk.count(DELIMITER) >= _WIDTH - 1:
+            records.append(chunk)
+        elif records:  # the rest of a name that holds the delimiter and a newline
+            records[-1] += ROW_END + chunk
+        else:
+            check_errors(chunk)
+            reject(SlurmParseError(f"expected {_WIDTH} fields: {chunk[:120]!r}"), warnings)
+    if tail.strip():
+        check_errors(tail)
+        reject(SlurmParseError(f"squeue output ends inside a row: {tail[:120]!r}"), warnings)
+    return records
+
+
+class SqueueParser:
+    """Parses one cluster's squeue output poll after poll, reusing the Jobs of rows that
+    did not change since the last poll (on a big queue most are pending and print the same
+    row every time), so a steady poll costs little more than reading the text."""
+
+    def __init__(self, cluster: str = "") -> None:
+        self.cluster = cluster
+        self._last: dict[str, Job] = {}  # row text -> its Job, of the last parse only
+
+    def parse(self, text: str, warnings: list[str] | None = None) -> list[Job]:
+        """Jobs of ``squeue --Format`` output built by ``squeue_command`` (no header).
+
+        A row that cannot be read is skipped and described in ``warnings``; without that
+        list it raises SlurmParseError. A Slurm error message raises SlurmError either way.
+        """
+        last, current = self._last, {}
+        jobs = []
+        with gc_paused():
+            for record in squeue_records(text, warnings):
+                job = last.get(record)
+                if job is None:
+                    fields = record.split(DELIMITER, _WIDTH - 1)
+                    try:
+                        job = _job(fields, self.cluster)
+                    except SlurmParseError as exc:
+                        reject_record(fields, exc, warnings)
+                        continue
+                current[record] = job
+                jobs.append(job)
+        self._last = current
+        return jobs
+
+
+def parse_squeue(text: str, cluster: str = "", warnings: list[str] | None = None) -> list[Job]:
+    """Jobs of ``squeue --Format`` output built by ``squeue_command`` (see SqueueParser.parse)."""
+    return SqueueParser(cluster).parse(text, warnings)

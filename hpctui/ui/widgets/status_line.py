@@ -225,4 +225,6 @@ class StatusLine(Static):
         # While the link is down the poller's error only repeats what the link part says.
         if self.snapshot is not None and self.snapshot.error and self.status.state is LinkState.CONNECTED:
             parts.append(("\n⚠ " + visible(self.snapshot.error), "$text-error"))
+        elif self.snapshot is not None and self.snapshot.warnings:
+            parts.append(("\n⚠ " + visible(self.snapshot.warnings[0]), "$text-warning"))
         return Content.assemble(*parts)
