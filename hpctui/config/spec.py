@@ -6,6 +6,7 @@ import os
 from dataclasses import replace
 from typing import Any
 
+from hpctui.config.keymap import unknown_binding_id
 from hpctui.config.model import (
     Cluster,
     Config,
@@ -149,7 +150,7 @@ CONFIG = Schema(
     {
         "theme": Field(text, checks=(one_of(*THEMES),)),
         "refresh": Field(mapping(Schema(REFRESH_FIELDS, build=Refresh))),
-        "keymap": Field(text_pairs(non_empty)),
+        "keymap": Field(text_pairs(unknown_binding_id)),
         "metrics": Field(seq_of(mapping(METRIC), unique="name")),
         "log_lines": COUNT,
         "log_ring": COUNT,

@@ -26,3 +26,43 @@ def test_the_style_sheets_and_themes_are_a_real_folder_of_the_package() -> None:
     folder = UI / "tcss"
     assert folder.is_dir() and not folder.is_symlink()
     assert {p.name for p in folder.iterdir()} >= {"hpctui.tcss", "hpctui-dark.toml", "hpctui-light.toml", "hpctui-contrast.toml"}
+
+
+def ui_bindings() -> list[tuple[str, object]]:
+    """(where, Binding) for every binding of every class in hpctui.ui."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import hpctui.ui
+    from textual.binding import Binding
+
+    found = []
+    for module_info in pkgutil.walk_packages(hpctui.ui.__path__, "hpctui.ui."):
+        module = importlib.import_module(module_info.name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__:
+                for binding in cls.__dict__.get("BINDINGS", []):
+                    if isinstance(binding, Binding):
+                        found.append((f"{module.__name__}.{name}", binding))
+    return found
+
+
+def test_every_binding_has_an_id_of_the_registry_and_every_id_is_used() -> None:
+    from hpctui.config.keymap import BINDING_IDS
+
+    bindings = ui_bindings()
+    assert len(bindings) > 50
+    assert [f"{where}: {b.key}" for where, b in bindings if b.id not in BINDING_IDS] == []
+    assert set(BINDING_IDS) - {b.id for _, b in bindings} == set()
+
+
+def test_keymap_ids_are_checked_with_the_position_of_the_wrong_one() -> None:
+    import pytest
+
+    from hpctui.config.load import ConfigError, parse_config
+
+    text = "keymap:\n  cancel: x\n  cancle: y\nclusters:\n  - {name: a, ssh: {alias: a}}\n"
+    with pytest.raises(ConfigError, match=r"^cfg.yaml:3:3: keymap: unknown binding id 'cancle'; did you mean 'cancel'\?$"):
+        parse_config(text, "cfg.yaml")
+    assert parse_config(text.replace("cancle", "hold"), "cfg.yaml").keymap == (("cancel", "x"), ("hold", "y"))

@@ -49,9 +49,9 @@ class PostMortemScreen(Screen[None]):
         Binding("l", "log('stdout')", "Log", id="log"),
         Binding("e", "log('stderr')", "Stderr", show=False, id="log_stderr"),
         Binding("s", "resubmit", "Resubmit", id="resubmit"),
-        Binding("plus", "days(1)", "+1 day", show=False),
-        Binding("minus", "days(-1)", "-1 day", show=False),
-        Binding("f", "failures_only", "Failures only"),
+        Binding("plus", "days(1)", "+1 day", show=False, id="days_more"),
+        Binding("minus", "days(-1)", "-1 day", show=False, id="days_fewer"),
+        Binding("f", "failures_only", "Failures only", id="failures_only"),
     ]
 
     def __init__(self, session: ClusterSession, days: int = DEFAULT_DAYS) -> None:

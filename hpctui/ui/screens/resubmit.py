@@ -44,8 +44,8 @@ class ResubmitScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("ctrl+s", "submit", "Submit…", priority=True),
-        Binding("ctrl+t", "apply_suggestion", "Apply suggestion", priority=True),
+        Binding("ctrl+s", "submit", "Submit…", priority=True, id="submit"),
+        Binding("ctrl+t", "apply_suggestion", "Apply suggestion", priority=True, id="apply_suggestion"),
     ]
 
     def __init__(self, session: ClusterSession, job_id: str) -> None:

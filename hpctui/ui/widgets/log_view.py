@@ -43,13 +43,13 @@ class LogView(ScrollView, can_focus=True):
     LogView > .log-view--current { background: $accent-muted; text-style: bold; }
     """
     BINDINGS = [
-        Binding("up,k", "scroll_up", "Up", show=False),
-        Binding("down,j", "scroll_down", "Down", show=False),
-        Binding("left,h", "scroll_left", "Left", show=False),
-        Binding("right,l", "scroll_right", "Right", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("up,k", "scroll_up", "Up", show=False, id="up"),
+        Binding("down,j", "scroll_down", "Down", show=False, id="down"),
+        Binding("left,h", "scroll_left", "Left", show=False, id="left"),
+        Binding("right,l", "scroll_right", "Right", show=False, id="right"),
+        Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
+        Binding("pagedown,space", "page_down", "Page down", show=False, id="page_down"),
+        Binding("home,g", "scroll_home", "Top", show=False, id="first"),
         Binding("end,G", "follow", "Follow", id="log_follow"),
     ]
 
