@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import dataclasses
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, TypeVar
 
 from hpctui.ssh.types import HostKeyDecision
@@ -66,7 +66,7 @@ class WaitingPrompter:
         ui.bind(app)
         self._bound.set_result((app, ui))
 
-    async def _ask(self, question: Callable[[UiPrompter], Awaitable[T]]) -> T:
+    async def _ask(self, question: Callable[[UiPrompter], Coroutine[object, object, T]]) -> T:
         app, ui = await self._bound
         await app.shown.wait()
         started: asyncio.Future[asyncio.Task[T]] = asyncio.get_running_loop().create_future()

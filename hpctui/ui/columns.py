@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from operator import attrgetter
 
 from hpctui.slurm.models import Job
@@ -81,7 +82,7 @@ class Column:
     key: str
     title: str
     cell: Callable[[Row], str]
-    sort_key: Callable[[Row], object]
+    sort_key: Callable[[Row], Any]
     width: int = 0
     measure: Callable[[Row], str] | None = None
     max_width: int = 40

@@ -8,7 +8,7 @@ in turn, each titled with its cluster.
 from __future__ import annotations
 
 import asyncio
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from textual.app import App
 from textual.screen import Screen
@@ -22,10 +22,10 @@ T = TypeVar("T")
 
 class UiPrompter:
     def __init__(self) -> None:
-        self._app: App[object] | None = None
+        self._app: App[Any] | None = None
         self._turn = asyncio.Lock()
 
-    def bind(self, app: App[object]) -> None:
+    def bind(self, app: App[Any]) -> None:
         self._app = app
 
     async def _show(self, screen: Screen[T]) -> T | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from hpctui.errors import UserError
@@ -31,7 +31,7 @@ def folder() -> Path:
     return Path(__file__).resolve().parent / "tcss"
 
 
-def stylesheets() -> list[Path]:
+def stylesheets() -> list[str | PurePath]:
     return [folder() / name for name in STYLESHEETS]
 
 

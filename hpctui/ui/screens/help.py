@@ -57,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(f"Keys of the {self.view}", id="help-title", markup=False)
-            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
             table.add_columns("Keys", "What", "Binding id", "Where")
             table.add_rows([tuple(map(Text, row)) for row in help_rows(self.bindings, self.app.get_key_display)])
             yield table

@@ -213,7 +213,7 @@ class LogScreen(Screen[None]):
         snapshot = self.session.poller.latest
         for job in snapshot.jobs:
             if job.job_id == self.job_id:
-                elapsed = job.time_used_s
+                elapsed: float | None = job.time_used_s
                 if elapsed is not None and snapshot.jobs_at is not None and job.state == "RUNNING":
                     elapsed += max(0.0, self.clock() - snapshot.jobs_at)
                 return job.state == "RUNNING", elapsed
@@ -307,7 +307,7 @@ class LogScreen(Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         view = self.query_one(LogView)
-        view.query = event.value
+        view.search_text = event.value
         view.current = None
         event.input.remove_class("-shown")
         view.focus()
@@ -316,10 +316,10 @@ class LogScreen(Screen[None]):
 
     def action_find(self, forward: bool) -> None:
         view = self.query_one(LogView)
-        if not view.query:
+        if not view.search_text:
             self.action_search()
         elif view.find(forward) is None:
-            self.notify(visible(f"not found: {view.query}"), timeout=3, markup=False)
+            self.notify(visible(f"not found: {view.search_text}"), timeout=3, markup=False)
 
     def action_background(self) -> None:
         """Keep following this log off screen; ``l`` on the job or ``tab`` in a log brings it back."""

@@ -25,6 +25,7 @@ from hpctui.ui.workers import run_guarded
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession, Workspace
     from hpctui.services.purge_watch import PurgeOutcome, PurgeWatch
+    from hpctui.ssh.types import LinkStatus
 
 
 class PurgeChecked(Message):
@@ -39,12 +40,19 @@ class PurgeChecked(Message):
 
 def follow(pane: TabPane, session: ClusterSession, watch: PurgeWatch | None) -> list[Callable[[], None]]:
     """Turn a session's snapshot and link callbacks, and its purge checks, into messages to ``pane``."""
-    unsubscribe = [
-        session.poller.subscribe(lambda snapshot: pane.post_message(SnapshotArrived(snapshot))),
-        session.link.subscribe(lambda status: pane.post_message(LinkChanged(status))),
-    ]
+
+    def snapshot_arrived(snapshot: Snapshot) -> None:
+        pane.post_message(SnapshotArrived(snapshot))
+
+    def link_changed(status: LinkStatus) -> None:
+        pane.post_message(LinkChanged(status))
+
+    def purge_checked(outcome: PurgeOutcome) -> None:
+        pane.post_message(PurgeChecked(outcome))
+
+    unsubscribe = [session.poller.subscribe(snapshot_arrived), session.link.subscribe(link_changed)]
     if watch is not None:
-        unsubscribe.append(watch.subscribe(lambda outcome: pane.post_message(PurgeChecked(outcome))))
+        unsubscribe.append(watch.subscribe(purge_checked))
         if watch.latest is not None:
             pane.post_message(PurgeChecked(watch.latest))
     return unsubscribe

@@ -73,7 +73,7 @@ class GpuBoard(Vertical):
     def compose(self) -> ComposeResult:
         for name in self.watched:
             yield Static(partition_content(name, None), classes="partition")
-        table: DataTable[str] = DataTable(show_cursor=False, id="nodes")
+        table: DataTable[Text] = DataTable(show_cursor=False, id="nodes")
         table.can_focus = False
         for title in NODE_COLUMNS:
             table.add_column(title, key=title)
@@ -87,7 +87,7 @@ class GpuBoard(Vertical):
         self._update_nodes(nodes)
 
     def _update_nodes(self, nodes: list[Node]) -> None:
-        table: DataTable[str] = self.query_one("#nodes", DataTable)
+        table: DataTable[Text] = self.query_one("#nodes", DataTable)
         wanted = {f"{n.partition}/{n.name}": node_cells(n) for n in nodes}
         for key in [k for k in self._shown if k not in wanted]:
             table.remove_row(key)

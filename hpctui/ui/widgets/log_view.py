@@ -61,7 +61,7 @@ class LogView(ScrollView, can_focus=True):
             self.following = following
 
     follow: var[bool] = var(True)
-    query: var[str] = var("")
+    search_text: var[str] = var("")  # not "query": that is DOMNode.query, the CSS query
     current: var[int | None] = var(None)  # absolute number of the current search match
 
     def __init__(self, ring: LineRing, *, id: str | None = None) -> None:
@@ -168,7 +168,7 @@ class LogView(ScrollView, can_focus=True):
 
     # ---- search ----------------------------------------------------------------------------
 
-    def watch_query(self) -> None:
+    def watch_search_text(self) -> None:
         self._cache.clear()
         self.refresh()
 
@@ -177,13 +177,13 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def find(self, forward: bool = True) -> int | None:
-        """Next (or previous) line holding ``query`` from the current match or the screen top.
+        """Next (or previous) line holding ``search_text`` from the current match or the screen top.
 
         Smart case: a query with a capital letter matches case-sensitively. Wraps around.
         """
-        if not self.query or not len(self.ring):
+        if not self.search_text or not len(self.ring):
             return None
-        matches = _matcher(self.query)
+        matches = _matcher(self.search_text)
         first, total = self.ring.first, self.ring.total
         start = self.current if self.current is not None and self.current >= first else self.top_line - forward
         step = 1 if forward else -1
@@ -229,7 +229,7 @@ class LogView(ScrollView, can_focus=True):
             pad = self.get_component_rich_style("log-view--error")
         if pad is not None:
             text.stylize(pad)
-        if self.query:
+        if self.search_text:
             self._highlight(text, number)
         rendered = Strip(text.render(self.app.console), cell_len(text.plain)), pad
         self._cache[number] = rendered
@@ -238,8 +238,8 @@ class LogView(ScrollView, can_focus=True):
     def _highlight(self, text: Text, number: int) -> None:
         name = "log-view--current" if number == self.current else "log-view--match"
         style = self.get_component_rich_style(name)
-        flags = 0 if any(c.isupper() for c in self.query) else re.IGNORECASE
-        for match in re.finditer(re.escape(self.query), text.plain, flags):
+        flags = 0 if any(c.isupper() for c in self.search_text) else re.IGNORECASE
+        for match in re.finditer(re.escape(self.search_text), text.plain, flags):
             text.stylize(style, match.start(), match.end())
 
 

@@ -194,7 +194,7 @@ class StatusLine(Static):
     def redraw(self) -> None:
         now = self.clock()
         self._next_tick = now + self._tick_delay(now)
-        content = self.content(now)
+        content = self.line_content(now)
         shown = (content.plain, tuple(content.spans))
         if shown == self._shown:
             return
@@ -202,7 +202,7 @@ class StatusLine(Static):
         self._shown = shown
         self.update(content, layout=not same)
 
-    def content(self, now: float) -> Content:
+    def line_content(self, now: float) -> Content:
         groups: list[list[Part]] = []
         if self.show_name:
             groups.append([(self.cluster, "bold")])
