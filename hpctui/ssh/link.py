@@ -11,6 +11,7 @@ second connection.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import math
@@ -218,7 +219,7 @@ class ClusterLink:
     # ---- commands -----------------------------------------------------------------------
 
     async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
-        """Run ``command`` (verbatim, through the remote shell) on a channel of the one connection.
+        """Run ``command`` (verbatim, under ``sh``: see ``under_sh``) on a channel of the one connection.
 
         The timeout (default ``ssh.command_timeout_s``) counts from the moment a channel is
         ours, not while queued behind other commands.
@@ -315,7 +316,7 @@ class ClusterLink:
         wait = OPEN_RETRY_FIRST_S
         while True:
             try:
-                return await conn.create_process(command, **kwargs)
+                return await conn.create_process(under_sh(command), **kwargs)
             except asyncssh.ChannelOpenError as exc:
                 if client.closed:
                     raise self._lost(client, command, exc) from exc
@@ -349,6 +350,21 @@ class ClusterLink:
         if status.state is LinkState.FAILED:
             return f"failed: {status.reason}"
         return status.state.value
+
+
+def under_sh(command: str) -> str:
+    """What the login shell is given so that ``command`` runs under ``sh``, untouched.
+
+    sshd hands every command to the user's login shell: bash, zsh, tcsh, csh or fish. They
+    quote differently: tcsh rejects a newline inside single quotes ("Unmatched '") and expands
+    ``!`` even there ("Event not found"); fish reads backslash escapes inside them. So the
+    command travels base64-encoded, inside single quotes that hold only letters, digits and
+    ``$"()|&=+/-`` and spaces, which each of those shells hands to ``sh`` literally. ``sh``
+    decodes and evals it; a missing ``base64`` fails the command (``&&``) instead of running
+    nothing and succeeding.
+    """
+    encoded = base64.b64encode(command.encode()).decode("ascii")
+    return f"""exec sh -c 'c=$(echo {encoded} | base64 -d) && eval "$c"'"""
 
 
 def command_name(command: str) -> str:
