@@ -113,6 +113,53 @@ async def test_reconnect_leaves_failed_once_the_problem_is_fixed(server):
 # ---- authentication -------------------------------------------------------------------------
 
 
+class RecordingBackoff(Backoff):
+    """Short delays; remembers which backoff step each attempt waited and every reset."""
+
+    def __init__(self) -> None:
+        super().__init__(base=0.02, cap=0.05)
+        self.steps: list[int] = []
+        self.resets = 0
+
+    def next_delay(self) -> float:
+        self.steps.append(self.attempt)
+        return super().next_delay()
+
+    def reset(self) -> None:
+        self.resets += 1
+        super().reset()
+
+
+async def test_a_node_dropping_every_session_after_login_gets_one_login_and_one_code_per_step(server):
+    server.accept_key, server.otp, server.drop_after_login = False, "424242", True
+    prompter = ScriptedPrompter(answers=("424242",) * 50)
+    backoff = RecordingBackoff()
+    link = ClusterLink(server.cluster(), prompter, backoff=backoff)
+    await link.start()
+    async with asyncio.timeout(20):
+        while server.logins < 6:
+            await asyncio.sleep(0.01)
+    await link.close()
+    assert backoff.resets == 0  # a login that did not last is no reason to hurry back
+    assert backoff.steps == list(range(len(backoff.steps)))
+    assert server.logins <= len(backoff.steps) + 1  # one login per backoff step
+    codes = [question for question in prompter.asked if question[0] == "ask"]
+    assert len(codes) == server.logins
+
+
+async def test_the_backoff_starts_over_only_after_a_connection_stayed_up(server):
+    backoff = RecordingBackoff()
+    link = ClusterLink(server.cluster(), backoff=backoff, stable_after_s=0.5)
+    await link.start()
+    await link.wait_connected(10)
+    await bounce(link, server)  # dropped at once: the next step waits longer
+    assert backoff.resets == 0 and backoff.steps == [0]
+    await asyncio.sleep(0.6)
+    await bounce(link, server)  # dropped after it stayed up: from the first step again
+    await link.close()
+    assert backoff.resets == 1 and backoff.steps == [0, 0]
+
+
 async def test_rejected_key_fails_once_and_names_the_methods_tried(server):
     server.accept_key = False
     link = await connect(server)
