@@ -229,6 +229,9 @@ class _Server(asyncssh.SSHServer):
         if self._owner.drop_after_login and self._conn is not None:
             asyncio.get_running_loop().call_soon(self._conn.abort)
 
+    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
+        return True  # a jump host: forward to wherever the client asks (direct-tcpip)
+
     def session_requested(self) -> asyncssh.SSHServerProcess | bool:
         return self._owner._open_session()
 

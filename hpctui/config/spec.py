@@ -70,6 +70,7 @@ SSH = Schema(
         "proxy_jump": TEXT,
         "ssh_config": LOCAL_PATH,
         "known_hosts": LOCAL_PATH,
+        "forward_agent": FLAG,
         "keepalive_s": Field(INTEGER, checks=(non_negative,)),
         "channels": COUNT,
         "stream_channels": COUNT,

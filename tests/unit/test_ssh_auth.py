@@ -8,6 +8,7 @@ import asyncssh
 import pytest
 
 from hpctui.ssh.backoff import Backoff
+from hpctui.ssh.connect import Connector
 from hpctui.ssh.hostkeys import fingerprint
 from hpctui.ssh.link import ClusterLink
 from sshserver import USER, LocalSshServer, ScriptedPrompter
@@ -279,3 +280,41 @@ async def test_missing_identity_file_is_a_settings_failure(server, tmp_path):
     link = await connect(server, identity_file=str(tmp_path / "nope"))
     await assert_failed(link, LinkFailed, "ssh settings for 127.0.0.1")
     assert server.connections_accepted == 0
+
+
+# ---- hygiene: agent forwarding, jump hosts ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("forward_agent", "expected"), [(False, None), (True, "/run/agent.sock")])
+async def test_the_agent_is_forwarded_only_when_the_cluster_config_asks(server, monkeypatch, forward_agent, expected):
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/run/agent.sock")
+    write_ssh_config(server, server.port, "    ForwardAgent yes\n")
+    cluster = server.cluster(**via_alias(server, forward_agent=forward_agent))
+    options = await Connector(cluster, None, lambda: None)._options()
+    assert options.agent_forward_path == expected
+
+
+async def test_a_jump_host_is_checked_against_the_clusters_known_hosts_with_its_prompter(server, tmp_path):
+    (tmp_path / "jump").mkdir()
+    async with LocalSshServer(tmp_path / "jump") as jump:
+        jump.client_key = server.client_key  # the same key logs in to both
+        prompter = ScriptedPrompter(host_key=HostKeyDecision.ACCEPT_SAVE)
+        link = await connect(server, prompter, proxy_jump=f"{USER}@127.0.0.1:{jump.port}")
+        await link.wait_connected(10)
+        assert (await link.run("echo through the jump host")).stdout == "through the jump host\n"
+        assert (jump.logins, server.logins) == (1, 1)
+        spec = f"[127.0.0.1]:{jump.port}"
+        assert prompter.asked == [("host key", "alpha", spec, "ssh-ed25519", fingerprint(jump.host_key))]
+        assert f"{spec} ssh-ed25519 " in server.known_hosts_path.read_text()  # the cluster's file, not ~/.ssh
+        await link.close()
+        async with asyncio.timeout(5):
+            while jump.connections:  # closing the link closes its hop
+                await asyncio.sleep(0.01)
+
+
+async def test_a_jump_host_that_refuses_the_login_is_named(server, tmp_path):
+    (tmp_path / "jump").mkdir()
+    async with LocalSshServer(tmp_path / "jump") as jump:
+        server.known_hosts_path.write_text(server.known_hosts_path.read_text() + jump.known_hosts_path.read_text())
+        link = await connect(server, proxy_jump=f"{USER}@127.0.0.1:{jump.port}")  # jump wants its own key
+        await assert_failed(link, LinkFailed, rf"jump host {USER}@127.0.0.1:{jump.port}: authentication failed")
