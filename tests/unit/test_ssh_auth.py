@@ -187,6 +187,20 @@ async def test_wrong_code_names_both_methods(server):
     assert len(prompter.asked) == 3  # three rounds, like OpenSSH's NumberOfPasswordPrompts
 
 
+async def test_reconnect_leaves_failed_after_wrong_codes_and_asks_once_more(server):
+    server.accept_key, server.otp = False, "424242"
+    prompter = ScriptedPrompter(answers=("000000",) * 3 + ("424242",))
+    link = await connect(server, prompter)
+    with pytest.raises(LinkFailed):
+        await link.wait_connected(10)
+    assert link.status.state is LinkState.FAILED and len(prompter.asked) == 3
+    await link.reconnect()
+    await link.wait_connected(10)
+    assert (await link.run("echo back")).stdout == "back\n"
+    assert len(prompter.asked) == 4 and server.logins == 1
+    await link.close()
+
+
 async def test_cancelled_code_says_so(server):
     server.accept_key, server.otp = False, "424242"
     link = await connect(server, ScriptedPrompter(answers=(None,)))
