@@ -174,6 +174,7 @@ def ssh_argv(target: SshTarget) -> list[str]:
     if target.proxy_jump:
         argv += ["-J", target.proxy_jump]
     argv += ["-o", f"ConnectTimeout={max(1, round(target.connect_timeout_s))}"]
+    argv += ["-o", f"ForwardAgent={'yes' if target.forward_agent else 'no'}"]  # as the ClusterLink: only when asked
     return argv
 
 

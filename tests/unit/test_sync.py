@@ -94,6 +94,8 @@ def test_ssh_argv_for_an_alias_keeps_the_users_ssh_config():
     assert argv[:3] == ["ssh", "-F", "/home/me/.ssh/config"]
     assert "UserKnownHostsFile=/home/me/kh" in argv
     assert "-p" not in argv and "-l" not in argv
+    assert "ForwardAgent=no" in argv  # whatever the user's ssh config says
+    assert "ForwardAgent=yes" in ssh_argv(SshTarget(alias="lumi", forward_agent=True))
 
 
 def test_ssh_argv_for_host_port_user_builds_the_options():
