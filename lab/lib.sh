@@ -11,6 +11,12 @@ LAB="$(realpath -m "${HPCTUI_LAB_DIR:-/tmp/hpctui-lab}")"
 # or every job step logs "Unable to get current working directory".
 cd /
 LAB_USER=hpcuser
+# Logins with other shells, same key: every remote command must run under sh whatever the shell.
+LAB_USERS=(hpcuser hpctcsh hpcfish)
+login_shell() { case "$1" in hpctcsh) echo /usr/bin/tcsh ;; hpcfish) echo /usr/bin/fish ;; *) echo /bin/bash ;; esac; }
+TORCH_VERSION=2.13.0
+TORCH_VENV=/opt/hpctui-lab/torch  # shared by every lab on the machine: root's, readable by all
+torch_site_packages() { local d; for d in "$TORCH_VENV"/lib/python3*/site-packages; do echo "$d"; done; }
 CLUSTERS=(alpha beta)
 
 # wanted_ports: the ports asked for by the environment.

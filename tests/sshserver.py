@@ -2,7 +2,8 @@
 
 Test support only (kept out of the package). It lets tests drive a ``ClusterLink`` over real SSH without the
 lab: it can limit sessions per connection like OpenSSH's ``MaxSessions``, require a one-time
-code, drop every connection, stop listening and start again on the same port.
+code, drop every connection (or each one right after its login), stop listening and start
+again on the same port.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class LocalSshServer:
         self.max_sessions = max_sessions
         self.accept_key = True  # public key auth with the generated client key
         self.otp: str | None = None  # when set, keyboard-interactive asks for this code
+        self.drop_after_login = False  # a login node that closes every session right after the login
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
         self.client_key = asyncssh.generate_private_key("ssh-ed25519")
         self.key_path = directory / "id_ed25519"
@@ -39,6 +41,7 @@ class LocalSshServer:
         self.ssh_config_path = directory / "ssh_config"
         self.port = 0
         self.connections_accepted = 0
+        self.logins = 0
         self.sessions_open = 0
         self.sessions_peak = 0
         self.sessions_refused = 0
@@ -220,6 +223,14 @@ class _Server(asyncssh.SSHServer):
 
     def validate_kbdint_response(self, username: str, responses: list[str]) -> bool:
         return list(responses) == [self._owner.otp]
+
+    def auth_completed(self) -> None:
+        self._owner.logins += 1
+        if self._owner.drop_after_login and self._conn is not None:
+            asyncio.get_running_loop().call_soon(self._conn.abort)
+
+    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
+        return True  # a jump host: forward to wherever the client asks (direct-tcpip)
 
     def session_requested(self) -> asyncssh.SSHServerProcess | bool:
         return self._owner._open_session()

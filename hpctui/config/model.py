@@ -25,6 +25,7 @@ class SshTarget:
     proxy_jump: str | None = None
     ssh_config: str | None = None  # path of the ssh_config file; None = ~/.ssh/config
     known_hosts: str | None = None  # path; None = ~/.ssh/known_hosts
+    forward_agent: bool = False  # never taken from the ssh config's ForwardAgent
     keepalive_s: int = 30
     channels: int = 8  # short-command channels at once on the one connection
     stream_channels: int = 5  # long-lived channels (log tails) at once

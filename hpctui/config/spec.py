@@ -33,16 +33,39 @@ from hpctui.config.schema import (
     one_of,
     positive,
     seq_of,
+    show,
     text,
     text_pairs,
     valid_regex,
 )
+from hpctui.slurm.commands import PARTITION_NAME
 
 THEMES = ("hpctui-dark", "hpctui-light", "hpctui-contrast")
 CLUSTER_NAME = r"[A-Za-z0-9_-]+"
 ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
+# A login name or numeric uid as squeue/sacct --user take it (sssd's user@domain too); anything
+# else (a space, a comma) makes every poll fail at run time.
+USER_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.@-]*"
+
+
+def remote_path(value: str) -> str | None:
+    """What the remote commands (mkdir, cd, find, rsync) would take for something else."""
+    if value.startswith("-"):
+        return f"{show(value)} would be read as an option: start it with / or ./"
+    if "\n" in value or "\r" in value:
+        return f"{show(value)}: a path cannot hold a line break"
+    return None
+
+
+def absolute(value: str) -> str | None:
+    return None if value.startswith("/") else f"{show(value)} must be an absolute path"
+
+
 TEXT = Field(text, checks=(non_empty,))
+PARTITION_FIELD = Field(text, checks=(matches(PARTITION_NAME.pattern),))
+REMOTE_PATH = Field(text, checks=(non_empty, remote_path))
+REMOTE_DIR = Field(text, checks=(non_empty, absolute, remote_path))
 REQUIRED_TEXT = Field(text, required=True, checks=(non_empty,))
 LOCAL_PATH = Field(converted(text, os.path.expanduser), checks=(non_empty,))
 TEXT_LIST = Field(seq_of(text))
@@ -71,6 +94,7 @@ SSH = Schema(
         "proxy_jump": TEXT,
         "ssh_config": LOCAL_PATH,
         "known_hosts": LOCAL_PATH,
+        "forward_agent": FLAG,
         "keepalive_s": Field(INTEGER, checks=(non_negative,)),
         "channels": COUNT,
         "stream_channels": COUNT,
@@ -83,7 +107,7 @@ SSH = Schema(
 
 PARTITION = Schema(
     {
-        "name": REQUIRED_TEXT,
+        "name": Field(text, required=True, checks=(matches(PARTITION_NAME.pattern),)),
         "gpu_type": TEXT,
         "vram_gb": SIZE,
         "cores_per_node": COUNT,
@@ -94,7 +118,7 @@ PARTITION = Schema(
 
 RULES = Schema(
     {
-        "forbid_mem_partitions": TEXT_LIST,
+        "forbid_mem_partitions": Field(seq_of(PARTITION_FIELD.validate)),
         "thread_cap": COUNT,
         "container_binds": TEXT_LIST,
         "required_env": ENV,
@@ -108,7 +132,8 @@ RULES = Schema(
 )
 
 PURGE = Schema(
-    {"days": COUNT, "dirs": TEXT_LIST, "margin_days": Field(INTEGER, checks=(non_negative,))},
+    # dirs: `find` starts from the home directory with a relative path, and takes "-..." for an expression
+    {"days": COUNT, "dirs": Field(seq_of(REMOTE_DIR.validate)), "margin_days": Field(INTEGER, checks=(non_negative,))},
     build=Purge,
 )
 
@@ -117,11 +142,11 @@ CLUSTER = Schema(
     {
         "name": Field(text, required=True, checks=(matches(CLUSTER_NAME),)),
         "ssh": Field(mapping(SSH), required=True),
-        "queue_user": TEXT,
+        "queue_user": Field(text, checks=(matches(USER_NAME),)),
         "partitions": Field(seq_of(mapping(PARTITION), unique="name")),
-        "project_dir": TEXT,
+        "project_dir": REMOTE_PATH,
         "local_project_dir": LOCAL_PATH,
-        "log_dir": TEXT,
+        "log_dir": REMOTE_PATH,
         "refresh": Field(mapping(Schema(REFRESH_FIELDS))),
         "env": ENV,
         "rules": Field(mapping(RULES)),

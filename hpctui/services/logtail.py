@@ -103,36 +103,79 @@ class FrameDecoder:
         raise FrameError(f"unexpected output from the remote tail: {header[:80]!r}")
 
 
+MAX_PARTIAL_BYTES = 64 * 1024  # a line without a newline longer than this is cut into lines
+
+
 class LineSplitter:
     """Bytes in, complete lines out; the partial last line is held until its newline arrives.
 
-    UTF-8 never puts a newline byte inside a multi-byte character, so the complete part of each
-    chunk is decoded in one go. A carriage return (progress bars) keeps only the text after it.
+    A carriage return (progress bars) keeps only the text after it; an empty last segment
+    (``"100%\\r"``) shows the segment before it. Only those two segments are held, never what
+    was overwritten, so a progress bar that never prints a newline costs constant memory and
+    constant work per chunk; a partial line that outgrows ``MAX_PARTIAL_BYTES`` without any
+    carriage return is handed out as lines of that size. UTF-8 never puts a newline or a
+    carriage return byte inside a multi-byte character, so bytes are split before decoding.
     """
 
     def __init__(self) -> None:
-        self._partial = b""
+        self._segment = bytearray()  # the partial line's text after its last carriage return
+        self._previous = b""  # the last non-empty segment before it, shown while _segment is empty
 
     @property
     def partial(self) -> str:
-        return _last_segment(self._partial.decode("utf-8", "replace"))
+        return (self._segment or self._previous).decode("utf-8", "replace")
 
     def feed(self, data: bytes) -> list[str]:
         cut = data.rfind(b"\n")
         if cut < 0:
-            self._partial += data
-            return []
-        text = (self._partial + data[:cut]).decode("utf-8", "replace")
-        self._partial = data[cut + 1 :]
-        lines = text.split("\n")
-        if "\r" in text:
-            lines = [_last_segment(line) for line in lines]
-        return lines
+            self._extend(data)
+            return self._overflow()
+        first, newline, middle = data[:cut].partition(b"\n")
+        self._extend(first)
+        lines = [self._take()]
+        if newline:
+            text = middle.decode("utf-8", "replace")
+            more = text.split("\n")
+            lines += [_last_segment(line) for line in more] if "\r" in text else more
+        self._extend(data[cut + 1 :])
+        return lines + self._overflow()
 
     def flush(self) -> list[str]:
         """The held partial line, if any, as a line of its own (the file was truncated under it)."""
-        lines = self.feed(b"\n") if self._partial else []
-        return [line.rstrip("\0") for line in lines]
+        return [self._take().rstrip("\0")] if self._segment or self._previous else []
+
+    def _extend(self, piece: bytes) -> None:
+        head, carriage_return, tail = piece.rpartition(b"\r")
+        if not carriage_return:
+            self._segment += piece
+            return
+        finished = head.rstrip(b"\r")
+        last = finished.rpartition(b"\r")[2] if b"\r" in finished else bytes(self._segment) + finished
+        if last:
+            self._previous = last
+        self._segment = bytearray(tail)
+
+    def _take(self) -> str:
+        line = self.partial
+        self._segment, self._previous = bytearray(), b""
+        return line
+
+    def _overflow(self) -> list[str]:
+        lines = []
+        while len(self._segment) > MAX_PARTIAL_BYTES:
+            cut = _utf8_boundary(self._segment, MAX_PARTIAL_BYTES)
+            lines.append(self._segment[:cut].decode("utf-8", "replace"))
+            del self._segment[:cut]
+            self._previous = b""
+        return lines
+
+
+def _utf8_boundary(data: bytearray, cut: int) -> int:
+    """``cut`` moved back (at most 3 bytes) so that it does not split a UTF-8 character."""
+    for back in range(4):
+        if cut - back > 0 and data[cut - back] & 0xC0 != 0x80:
+            return cut - back
+    return cut
 
 
 def _last_segment(line: str) -> str:

@@ -34,7 +34,7 @@ SACCT_ENV = ("SACCT_FEDERATION", "SACCT_FORMAT", "SACCT_LOCAL")
 _ARRAY_SPEC = r"\[\d+(?:-\d+(?::\d+)?)?(?:,\d+(?:-\d+(?::\d+)?)?)*(?:%\d+)?\]"
 _JOB_ID = re.compile(rf"\d{{1,12}}(?:_(?:\d{{1,9}}|{_ARRAY_SPEC})|\+\d{{1,4}})?")
 _SINGLE_JOB_ID = re.compile(r"\d{1,12}(?:_\d{1,9}|\+\d{1,4})?")
-_PARTITION = re.compile(r"[A-Za-z0-9_.\-]+")
+PARTITION_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 def env_prefix(unset: Iterable[str] = (), **extra: str) -> str:
@@ -71,7 +71,7 @@ def validate_job_ids(ids: Iterable[str]) -> list[str]:
 def _partition_list(partitions: Iterable[str]) -> str:
     names = list(partitions)
     for name in names:
-        if not _PARTITION.fullmatch(name):
+        if not PARTITION_NAME.fullmatch(name):
             raise UserError(f"not a partition name: {name!r}")
     return ",".join(names)
 

@@ -58,7 +58,7 @@ class ChannelBudget:
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
                 self._release(kind)  # granted just as we were cancelled: give it back
-            else:
+            elif future in self._waiters[kind]:  # a dispatch may have dropped it already
                 self._waiters[kind].remove(future)
             raise
 

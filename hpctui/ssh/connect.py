@@ -2,8 +2,9 @@
 
 Builds the asyncssh options from the cluster's ``SshTarget`` on top of the ssh config
 (``config=[path]`` resolves Host/HostName/User/Port/IdentityFile/ProxyJump; explicit fields
-win), checks the host key against known_hosts and asks the human through the ``Prompter``
-for one-time codes, passwords and key passphrases. ``Connector`` lives as long as the link,
+win), checks the host key of the target and of every ProxyJump hop against the same
+known_hosts and asks the human through the ``Prompter`` for unknown host keys, one-time codes,
+passwords and key passphrases. The agent is forwarded only when the cluster's config says so. ``Connector`` lives as long as the link,
 so what the human said (a host key accepted once, a key passphrase) holds across reconnects.
 """
 
@@ -154,27 +155,72 @@ class Connector:
         options = await self._options()
         client = LinkClient(self)
         target = self.cluster.ssh
+        hop: asyncssh.SSHClientConnection | None = None
         try:
             async with asyncio.timeout(target.connect_timeout_s) as self._deadline:
-                conn = await asyncssh.connect(
-                    self.destination,
-                    options=options,
-                    known_hosts=self.known_hosts.load(),
-                    client_factory=lambda: client,
-                )
+                if isinstance(options.tunnel, str):
+                    hop = await self._jump(options.tunnel, options)
+                conn = await self._login(client, self.destination, options=options, tunnel=hop or ())
         except TimeoutError as exc:
+            _close_quietly(hop)
             if self._deadline.expired():
                 raise Unreachable(f"no answer from {self.destination} within {target.connect_timeout_s:g} s") from exc
             raise Unreachable(str(exc) or "timed out") from exc
+        except BaseException:
+            _close_quietly(hop)
+            raise
+        finally:
+            self._deadline = None
+        conn.set_tunnel(hop)  # closing the connection closes its hops
+        return conn, client
+
+    async def _login(self, client: LinkClient, host: str, **options: object) -> asyncssh.SSHClientConnection:
+        """One SSH login checked against our known_hosts, with ``client``'s callbacks."""
+        try:
+            return await asyncssh.connect(
+                host, known_hosts=self.known_hosts.load(), client_factory=lambda: client, **options
+            )
         except asyncssh.HostKeyNotVerifiable as exc:
             raise self._host_key_error(client, exc) from exc
         except asyncssh.PermissionDenied as exc:
             raise Refused(self._auth_failure(client)) from exc
         except (OSError, asyncssh.Error) as exc:
             raise Unreachable(_describe(exc)) from exc
-        finally:
-            self._deadline = None
-        return conn, client
+
+    async def _jump(self, jumps: str, options: asyncssh.SSHClientConnectionOptions) -> asyncssh.SSHClientConnection:
+        """Log in to each ProxyJump hop in turn, each through the one before.
+
+        asyncssh's own hops would use the default known_hosts and accept no prompter: ours are
+        checked like the target (same known_hosts, same questions about unknown keys, one-time
+        codes asked the same way) and never forward the agent.
+        """
+        hop: asyncssh.SSHClientConnection | None = None
+        try:
+            for spec in jumps.split(","):
+                username, host, port = _jump_spec(spec)
+                try:
+                    conn = await self._login(
+                        LinkClient(self),
+                        host,
+                        port=port,
+                        username=username,
+                        tunnel=hop or (),
+                        config=self._config_paths(),
+                        client_keys=self._identity_files() or (),
+                        passphrase=options.passphrase,
+                        agent_forwarding=False,
+                        ignore_encrypted=True,
+                        connect_timeout=None,
+                    )
+                except (Refused, Unreachable) as failed:
+                    raise type(failed)(f"jump host {spec}: {failed}") from failed
+                conn.set_tunnel(hop)
+                hop = conn
+        except BaseException:
+            _close_quietly(hop)
+            raise
+        assert hop is not None
+        return hop
 
     def accepted_once(self, host: str, port: int, key: asyncssh.SSHKey) -> bool:
         return (host, port, key.public_data) in self._accepted
@@ -212,20 +258,30 @@ class Connector:
         target = self.cluster.ssh
         args: dict[str, object] = {
             "host": self.destination,
-            "config": [str(Path(target.ssh_config).expanduser())] if target.ssh_config else (),
+            "config": self._config_paths(),
             "keepalive_interval": target.keepalive_s,
             "keepalive_count_max": KEEPALIVE_COUNT_MAX,
             "connect_timeout": None,  # our own deadline, paused while the human types
             "ignore_encrypted": True,
+            # Only when the cluster's config asks: never because ~/.ssh/config says ForwardAgent.
+            "agent_forwarding": target.forward_agent,
         }
         explicit = {
             "port": target.port,
             "username": target.user,
-            "client_keys": [str(Path(target.identity_file).expanduser())] if target.identity_file else None,
+            "client_keys": self._identity_files(),
             "tunnel": target.proxy_jump,
         }
         args.update({name: value for name, value in explicit.items() if value is not None})
         return args
+
+    def _config_paths(self) -> list[str] | tuple[()]:
+        ssh_config = self.cluster.ssh.ssh_config
+        return [str(Path(ssh_config).expanduser())] if ssh_config else ()
+
+    def _identity_files(self) -> list[str] | None:
+        identity = self.cluster.ssh.identity_file
+        return [str(Path(identity).expanduser())] if identity else None
 
     def _passphrase(self, key_file: str) -> str | None:
         """asyncssh calls this from a worker thread when it needs to decrypt ``key_file``.
@@ -283,6 +339,20 @@ class Connector:
             self._forget_passphrases()
             tried += f"; cannot decrypt {', '.join(self._unlocking)}: {_decrypt_hint(self._unlocking)}"
         return f"authentication failed ({tried})"
+
+
+def _jump_spec(spec: str) -> tuple[str | tuple[()], str, int | tuple[()]]:
+    """``[user@]host[:port]`` of a ProxyJump hop; ``()`` where asyncssh takes the ssh config's value."""
+    username, _, host = spec.strip().rpartition("@")
+    name, colon, port = host.rpartition(":")
+    if colon and port.isdigit():
+        return username or (), name.strip("[]"), int(port)
+    return username or (), host, ()
+
+
+def _close_quietly(conn: asyncssh.SSHClientConnection | None) -> None:
+    if conn is not None:
+        conn.close()
 
 
 def _decrypt_hint(key_files: list[str]) -> str:

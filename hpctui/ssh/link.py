@@ -1,7 +1,10 @@
 """ClusterLink: exactly one SSH connection per cluster, with every command a channel on it.
 
 A supervisor task connects, watches the connection and, when it drops, reconnects after an
-exponential backoff with full jitter. Authentication failures and host key problems stop
+exponential backoff with full jitter. Every attempt (so every login, and every one-time code
+asked) waits its backoff step; the backoff starts again from its first step only after a
+connection stayed up ``STABLE_AFTER_S``, so a login node that drops sessions right after the
+login is not answered with a storm of logins. Authentication failures and host key problems stop
 it in ``FAILED`` (a login node must never be hammered with bad credentials); ``reconnect()``
 tries again. Commands and streams take channels from a ``ChannelBudget`` so the connection
 stays under the server's ``MaxSessions``; a refused channel is retried, never answered with a
@@ -11,6 +14,7 @@ second connection.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import math
@@ -42,6 +46,7 @@ CHUNK = 65536
 OPEN_RETRY_FIRST_S = 0.05  # first wait after the server refused a channel
 OPEN_RETRY_MAX_S = 1.0
 CLOSE_WAIT_S = 5.0
+STABLE_AFTER_S = 60.0  # a connection that lived this long resets the backoff
 
 
 class ClusterLink:
@@ -52,11 +57,13 @@ class ClusterLink:
         *,
         backoff: Backoff | None = None,
         max_channels: int = DEFAULT_TOTAL,
+        stable_after_s: float = STABLE_AFTER_S,
     ) -> None:
         self.cluster = cluster
         self.name = cluster.name
         self._prompter = prompter
         self._backoff = backoff or Backoff()
+        self._stable_after_s = stable_after_s
         target = cluster.ssh
         self.budget = ChannelBudget(target.channels, target.stream_channels, max_channels)
         self._connector = Connector(cluster, prompter, self._on_authenticating)
@@ -169,8 +176,10 @@ class ClusterLink:
                     return
                 await self._back_off(str(failed))
                 continue
-            self._backoff.reset()
+            connected_at = time.monotonic()
             await self._hold(conn, client)
+            if time.monotonic() - connected_at >= self._stable_after_s:
+                self._backoff.reset()
             await self._back_off(_loss_reason(client))
 
     async def _hold(self, conn: asyncssh.SSHClientConnection, client: LinkClient) -> None:
@@ -218,7 +227,7 @@ class ClusterLink:
     # ---- commands -----------------------------------------------------------------------
 
     async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
-        """Run ``command`` (verbatim, through the remote shell) on a channel of the one connection.
+        """Run ``command`` (verbatim, under ``sh``: see ``under_sh``) on a channel of the one connection.
 
         The timeout (default ``ssh.command_timeout_s``) counts from the moment a channel is
         ours, not while queued behind other commands.
@@ -315,7 +324,7 @@ class ClusterLink:
         wait = OPEN_RETRY_FIRST_S
         while True:
             try:
-                return await conn.create_process(command, **kwargs)
+                return await conn.create_process(under_sh(command), **kwargs)
             except asyncssh.ChannelOpenError as exc:
                 if client.closed:
                     raise self._lost(client, command, exc) from exc
@@ -349,6 +358,21 @@ class ClusterLink:
         if status.state is LinkState.FAILED:
             return f"failed: {status.reason}"
         return status.state.value
+
+
+def under_sh(command: str) -> str:
+    """What the login shell is given so that ``command`` runs under ``sh``, untouched.
+
+    sshd hands every command to the user's login shell: bash, zsh, tcsh, csh or fish. They
+    quote differently: tcsh rejects a newline inside single quotes ("Unmatched '") and expands
+    ``!`` even there ("Event not found"); fish reads backslash escapes inside them. So the
+    command travels base64-encoded, inside single quotes that hold only letters, digits and
+    ``$"()|&=+/-`` and spaces, which each of those shells hands to ``sh`` literally. ``sh``
+    decodes and evals it; a missing ``base64`` fails the command (``&&``) instead of running
+    nothing and succeeding.
+    """
+    encoded = base64.b64encode(command.encode()).decode("ascii")
+    return f"""exec sh -c 'c=$(echo {encoded} | base64 -d) && eval "$c"'"""
 
 
 def command_name(command: str) -> str:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from hpctui.config.model import SshTarget
+from hpctui.ssh.link import under_sh
 
 DEFAULT_EXCLUDES = (".git", "__pycache__", "/data")
 SOURCE_SUFFIXES = frozenset(
@@ -173,6 +174,7 @@ def ssh_argv(target: SshTarget) -> list[str]:
     if target.proxy_jump:
         argv += ["-J", target.proxy_jump]
     argv += ["-o", f"ConnectTimeout={max(1, round(target.connect_timeout_s))}"]
+    argv += ["-o", f"ForwardAgent={'yes' if target.forward_agent else 'no'}"]  # as the ClusterLink: only when asked
     return argv
 
 
@@ -186,7 +188,9 @@ def rsync_argv(source: Path, target: SshTarget, remote_dir: str, excludes: Seque
     if dry_run:
         argv += ["--dry-run", "--itemize-changes"]
     else:
-        argv.append(f"--rsync-path=mkdir -p {shlex.quote(remote_dir)} && rsync")
+        # Past the login shell (tcsh, fish...) like every command of hpctui; rsync's arguments follow as "$@".
+        remote = f'mkdir -p {shlex.quote(remote_dir)} && exec rsync "$@"'
+        argv.append(f"--rsync-path={under_sh(remote)} rsync")
     argv += [f"--exclude={pattern}" for pattern in excludes]
     argv += [f"{str(source).rstrip('/')}/", f"{target.destination}:{remote_dir.rstrip('/')}/"]
     return argv

@@ -181,12 +181,16 @@ async def test_action_keys_open_the_other_screens_for_the_job_and_its_cluster(la
         cancel(lab, "beta", [job_id])
 
 
-async def test_details_show_why_the_checkpoint_cannot_be_read(lab) -> None:
-    """The lab's login node has no torch: ``m`` runs the real checkpoint command in the job's
-    WorkDir and the screen says so in one line (the command's answer, not a traceback)."""
+async def test_details_read_a_checkpoint_saved_by_pytorch(lab) -> None:
+    """The lab's logins have a CPU PyTorch: ``m`` runs the default torch one-liner in the job's
+    WorkDir and shows what ``torch.save`` wrote there."""
     from hpctui.ui.screens.details import JobDetailsScreen
 
-    job_id = submit(lab, "alpha", f"-p gpu --hold -t 5 -D /home/hpcuser/project -J uickpt-{uuid.uuid4().hex[:6]}")
+    work = f"/home/hpcuser/project/hpctui-tests/uickpt-{uuid.uuid4().hex[:6]}"
+    save = "import torch; torch.save({'epoch': 3, 'best_val_loss': 0.25, 'best_val_metric': 0.9}, 'outputs/latest.pt')"
+    made = lab.ssh("alpha", f"mkdir -p {work}/outputs && cd {work} && python3 -c \"{save}\"", timeout=120)
+    assert made.returncode == 0, made.stderr
+    job_id = submit(lab, "alpha", f"-p gpu --hold -t 5 -D {work} -J uickpt")
     try:
         async with lab_app(lab) as (app, pilot):
             await put_cursor_on(app, pilot, "alpha", job_id)
@@ -195,15 +199,14 @@ async def test_details_show_why_the_checkpoint_cannot_be_read(lab) -> None:
             screen = app.screen
             assert isinstance(screen, JobDetailsScreen) and screen.job_id == job_id
             await wait_for(pilot, lambda: screen.query(".group"))
-            assert screen.work_dir == "/home/hpcuser/project"
+            assert screen.work_dir == work
             await pilot.press("m")
             line = screen.query_one("#checkpoint")
             await wait_for(pilot, lambda: line.has_class("-failed") or line.has_class("-ok"), timeout=120)
-            assert str(line.render()) == (
-                "checkpoint: torch is not importable by python3 on the login node: load its module or venv in checkpoint_cmd"
-            )
+            assert str(line.render()) == "checkpoint: epoch 3, best loss 0.25, best metric 0.9"
     finally:
         cancel(lab, "alpha", [job_id])
+        lab.ssh("alpha", f"rm -rf {work}")
 
 
 async def test_purge_check_runs_on_the_cluster_and_its_outcome_shows_in_the_status_lines(lab) -> None:

@@ -56,6 +56,21 @@ BAD = [
     ("env-name", ALPHA + "    env: {1BAD: x}\n", 4, 11, "'1BAD' must match"),
     ("custom-tag", "theme: !custom hpctui-dark\n" + ALPHA, 1, 8, "unsupported tag '!custom'"),
     ("bad-date", "clusters:\n  - name: alpha\n    ssh: {host: a, port: 2001-13-45}\n", 3, 26, "cannot read '2001-13-45'"),
+    # What a command builder would refuse (or a remote command get wrong) is refused here, not at run time.
+    ("partition-space", ALPHA + "    partitions: [{name: 'gpu small'}]\n", 4, 25,
+     "clusters[0].partitions[0].name: 'gpu small' must match [A-Za-z0-9_.\\-]+"),
+    ("partition-comma", ALPHA + "    partitions:\n      - name: gpu,cpu\n", 5, 15, "partitions[0].name: 'gpu,cpu' must match"),
+    ("forbid-mem-partition", ALPHA + "    rules: {forbid_mem_partitions: [ok, 'a;b']}\n", 4, 41,
+     "rules.forbid_mem_partitions[1]: 'a;b' must match"),
+    ("queue-user-space", ALPHA + "    queue_user: 'me you'\n", 4, 17, "clusters[0].queue_user: 'me you' must match"),
+    ("queue-user-comma", ALPHA + "    queue_user: me,you\n", 4, 17, "queue_user: 'me,you' must match"),
+    ("project-dir-newline", ALPHA + '    project_dir: "/a\\nb"\n', 4, 18, "project_dir: '/a\\nb': a path cannot hold a line break"),
+    ("log-dir-option", ALPHA + "    log_dir: --logs\n", 4, 14, "log_dir: '--logs' would be read as an option"),
+    ("purge-dir-relative", ALPHA + "    purge: {days: 30, dirs: [/scratch/me, scratch]}\n", 4, 43,
+     "purge.dirs[1]: 'scratch' must be an absolute path"),
+    ("forward-agent-text", "clusters:\n  - name: alpha\n    ssh: {host: a, forward_agent: please}\n", 3, 35,
+     "ssh.forward_agent: expected true or false"),
+    ("purge-dir-option", ALPHA + "    purge:\n      dirs: [-delete]\n", 5, 14, "purge.dirs[0]: '-delete' must be an absolute path"),
 ]
 
 
@@ -152,3 +167,19 @@ def test_merge_keys_share_settings_and_explicit_keys_win():
     )
     beta = config.cluster("beta").ssh
     assert (beta.host, beta.user, beta.port) == ("b", "me", 22)
+
+
+def test_agent_forwarding_is_off_unless_the_cluster_asks():
+    config = parse_config(ALPHA + "  - name: beta\n    ssh: {host: b.example, forward_agent: true}\n")
+    assert [c.ssh.forward_agent for c in config.clusters] == [False, True]
+
+
+def test_names_and_paths_the_builders_take_pass():
+    config = parse_config(
+        ALPHA + "    queue_user: first.last@uni.example\n    project_dir: work/proj\n    log_dir: /abs/logs\n"
+        "    partitions: [{name: gpu-a100_40g.1}]\n    purge: {days: 30, dirs: [/scratch/me]}\n"
+    )
+    cluster = config.clusters[0]
+    assert (cluster.queue_user, cluster.project_dir, cluster.partitions[0].name) == (
+        "first.last@uni.example", "work/proj", "gpu-a100_40g.1"
+    )

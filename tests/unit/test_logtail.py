@@ -6,13 +6,21 @@ import os
 import signal
 import subprocess
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hpctui.services.logtail import Frame, FrameDecoder, FrameError, LineRing, LineSplitter
+from hpctui.services.logtail import (
+    MAX_PARTIAL_BYTES,
+    Frame,
+    FrameDecoder,
+    FrameError,
+    LineRing,
+    LineSplitter,
+)
 from hpctui.slurm.logcmd import tail_command
 
 
@@ -98,6 +106,53 @@ def test_splitter_keeps_the_last_carriage_return_segment_of_progress_bars():
     assert splitter.feed(b" 10%|#\r 50%|#####\r100%|##########\r\nnext\n") == ["100%|##########", "next"]
     splitter.feed(b" 10%\r 20%")
     assert splitter.partial == " 20%"
+
+
+def last_segment(line: bytes) -> str:
+    """What a terminal would leave of a line with carriage returns (the last non-empty part)."""
+    segments = [part for part in line.split(b"\r") if part]
+    return segments[-1].decode("utf-8", "replace") if segments else ""
+
+
+@given(
+    st.lists(st.sampled_from([b"\r", b"\n", b"ab", b"\xc3\xa9", b"\xe2", b"x" * 7]), max_size=60),
+    st.lists(st.integers(min_value=0, max_value=300), max_size=10),
+)
+def test_splitter_with_carriage_returns_matches_a_terminal_whatever_the_chunks(pieces, cuts):
+    data = b"".join(pieces)
+    bounds = sorted({c for c in cuts if c <= len(data)})
+    splitter = LineSplitter()
+    lines = []
+    for a, b in zip([0, *bounds], [*bounds, len(data)]):
+        lines += splitter.feed(data[a:b])
+    *complete, partial = data.split(b"\n")
+    assert lines == [last_segment(line) for line in complete]
+    assert splitter.partial == last_segment(partial)
+
+
+def test_a_progress_bar_without_newline_holds_constant_memory():
+    splitter = LineSplitter()
+    tracemalloc.start()
+    try:
+        for i in range(60_000):
+            assert splitter.feed(f"\rprogress {i % 100:02d}%".encode()) == []
+        held, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert splitter.partial == "progress 99%"
+    assert held < 20_000  # the overwritten 780 kB are gone
+    assert splitter.feed(b"\r\n") == ["progress 99%"] and splitter.partial == ""
+
+
+def test_a_partial_line_without_carriage_return_is_cut_at_the_limit_on_a_character_boundary():
+    splitter = LineSplitter()
+    text = "\u00e9" * MAX_PARTIAL_BYTES  # two bytes each
+    data = text.encode()
+    lines = [line for i in range(0, len(data), 999) for line in splitter.feed(data[i : i + 999])]
+    assert all(len(line.encode()) <= MAX_PARTIAL_BYTES for line in lines) and len(lines) == 1
+    rest = splitter.partial
+    assert "".join(lines) + rest == text
+    assert splitter.feed(b"!\n") == [rest + "!"]
 
 
 def test_splitter_flush_turns_the_partial_line_into_a_line():

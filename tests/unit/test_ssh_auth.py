@@ -8,6 +8,7 @@ import asyncssh
 import pytest
 
 from hpctui.ssh.backoff import Backoff
+from hpctui.ssh.connect import Connector
 from hpctui.ssh.hostkeys import fingerprint
 from hpctui.ssh.link import ClusterLink
 from sshserver import USER, LocalSshServer, ScriptedPrompter
@@ -113,6 +114,53 @@ async def test_reconnect_leaves_failed_once_the_problem_is_fixed(server):
 # ---- authentication -------------------------------------------------------------------------
 
 
+class RecordingBackoff(Backoff):
+    """Short delays; remembers which backoff step each attempt waited and every reset."""
+
+    def __init__(self) -> None:
+        super().__init__(base=0.02, cap=0.05)
+        self.steps: list[int] = []
+        self.resets = 0
+
+    def next_delay(self) -> float:
+        self.steps.append(self.attempt)
+        return super().next_delay()
+
+    def reset(self) -> None:
+        self.resets += 1
+        super().reset()
+
+
+async def test_a_node_dropping_every_session_after_login_gets_one_login_and_one_code_per_step(server):
+    server.accept_key, server.otp, server.drop_after_login = False, "424242", True
+    prompter = ScriptedPrompter(answers=("424242",) * 50)
+    backoff = RecordingBackoff()
+    link = ClusterLink(server.cluster(), prompter, backoff=backoff)
+    await link.start()
+    async with asyncio.timeout(20):
+        while server.logins < 6:
+            await asyncio.sleep(0.01)
+    await link.close()
+    assert backoff.resets == 0  # a login that did not last is no reason to hurry back
+    assert backoff.steps == list(range(len(backoff.steps)))
+    assert server.logins <= len(backoff.steps) + 1  # one login per backoff step
+    codes = [question for question in prompter.asked if question[0] == "ask"]
+    assert len(codes) == server.logins
+
+
+async def test_the_backoff_starts_over_only_after_a_connection_stayed_up(server):
+    backoff = RecordingBackoff()
+    link = ClusterLink(server.cluster(), backoff=backoff, stable_after_s=0.5)
+    await link.start()
+    await link.wait_connected(10)
+    await bounce(link, server)  # dropped at once: the next step waits longer
+    assert backoff.resets == 0 and backoff.steps == [0]
+    await asyncio.sleep(0.6)
+    await bounce(link, server)  # dropped after it stayed up: from the first step again
+    await link.close()
+    assert backoff.resets == 1 and backoff.steps == [0, 0]
+
+
 async def test_rejected_key_fails_once_and_names_the_methods_tried(server):
     server.accept_key = False
     link = await connect(server)
@@ -137,6 +185,20 @@ async def test_wrong_code_names_both_methods(server):
     await assert_failed(link, LinkFailed, "authentication failed \\(publickey, keyboard-interactive\\)")
     assert server.connections_accepted == 1
     assert len(prompter.asked) == 3  # three rounds, like OpenSSH's NumberOfPasswordPrompts
+
+
+async def test_reconnect_leaves_failed_after_wrong_codes_and_asks_once_more(server):
+    server.accept_key, server.otp = False, "424242"
+    prompter = ScriptedPrompter(answers=("000000",) * 3 + ("424242",))
+    link = await connect(server, prompter)
+    with pytest.raises(LinkFailed):
+        await link.wait_connected(10)
+    assert link.status.state is LinkState.FAILED and len(prompter.asked) == 3
+    await link.reconnect()
+    await link.wait_connected(10)
+    assert (await link.run("echo back")).stdout == "back\n"
+    assert len(prompter.asked) == 4 and server.logins == 1
+    await link.close()
 
 
 async def test_cancelled_code_says_so(server):
@@ -232,3 +294,41 @@ async def test_missing_identity_file_is_a_settings_failure(server, tmp_path):
     link = await connect(server, identity_file=str(tmp_path / "nope"))
     await assert_failed(link, LinkFailed, "ssh settings for 127.0.0.1")
     assert server.connections_accepted == 0
+
+
+# ---- hygiene: agent forwarding, jump hosts ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("forward_agent", "expected"), [(False, None), (True, "/run/agent.sock")])
+async def test_the_agent_is_forwarded_only_when_the_cluster_config_asks(server, monkeypatch, forward_agent, expected):
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/run/agent.sock")
+    write_ssh_config(server, server.port, "    ForwardAgent yes\n")
+    cluster = server.cluster(**via_alias(server, forward_agent=forward_agent))
+    options = await Connector(cluster, None, lambda: None)._options()
+    assert options.agent_forward_path == expected
+
+
+async def test_a_jump_host_is_checked_against_the_clusters_known_hosts_with_its_prompter(server, tmp_path):
+    (tmp_path / "jump").mkdir()
+    async with LocalSshServer(tmp_path / "jump") as jump:
+        jump.client_key = server.client_key  # the same key logs in to both
+        prompter = ScriptedPrompter(host_key=HostKeyDecision.ACCEPT_SAVE)
+        link = await connect(server, prompter, proxy_jump=f"{USER}@127.0.0.1:{jump.port}")
+        await link.wait_connected(10)
+        assert (await link.run("echo through the jump host")).stdout == "through the jump host\n"
+        assert (jump.logins, server.logins) == (1, 1)
+        spec = f"[127.0.0.1]:{jump.port}"
+        assert prompter.asked == [("host key", "alpha", spec, "ssh-ed25519", fingerprint(jump.host_key))]
+        assert f"{spec} ssh-ed25519 " in server.known_hosts_path.read_text()  # the cluster's file, not ~/.ssh
+        await link.close()
+        async with asyncio.timeout(5):
+            while jump.connections:  # closing the link closes its hop
+                await asyncio.sleep(0.01)
+
+
+async def test_a_jump_host_that_refuses_the_login_is_named(server, tmp_path):
+    (tmp_path / "jump").mkdir()
+    async with LocalSshServer(tmp_path / "jump") as jump:
+        server.known_hosts_path.write_text(server.known_hosts_path.read_text() + jump.known_hosts_path.read_text())
+        link = await connect(server, proxy_jump=f"{USER}@127.0.0.1:{jump.port}")  # jump wants its own key
+        await assert_failed(link, LinkFailed, rf"jump host {USER}@127.0.0.1:{jump.port}: authentication failed")

@@ -54,6 +54,29 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+async def test_cancelling_several_waiters_at_once_raises_only_cancelled_error():
+    budget = ChannelBudget(runs=1, streams=1, total=1)
+    release, log = asyncio.Event(), []
+    holder = asyncio.create_task(hold(budget, Kind.RUN, release, log, "holder"))
+    await settle()
+    kinds = [Kind.RUN] * 3 + [Kind.STREAM] * 2
+    waiters = [asyncio.create_task(hold(budget, kind, release, log, f"w{i}")) for i, kind in enumerate(kinds)]
+    await settle()
+    release.set()  # the holder wakes first: its release dispatches while the cancelled waiters are queued
+    for waiter in waiters:
+        waiter.cancel()
+    await holder
+    outcomes = await asyncio.gather(*waiters, return_exceptions=True)
+    assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes), outcomes
+    assert budget.used == {Kind.RUN: 0, Kind.STREAM: 0} and log == ["holder"]
+    release.clear()
+    again = asyncio.create_task(hold(budget, Kind.STREAM, release, log, "after"))
+    await settle()
+    assert log == ["holder", "after"]
+    release.set()
+    await again
+
+
 async def test_each_kind_has_its_own_cap_within_the_total():
     budget = ChannelBudget(runs=2, streams=1, total=9)
     release, log = asyncio.Event(), []

@@ -7,7 +7,9 @@ import asyncio
 import pytest
 
 from hpctui.ssh.backoff import Backoff
-from hpctui.ssh.link import ClusterLink, command_name
+import re
+
+from hpctui.ssh.link import ClusterLink, command_name, under_sh
 from sshserver import LocalSshServer
 from hpctui.ssh.types import CommandTimeout, LinkError, LinkState, LinkStatus
 
@@ -71,6 +73,31 @@ async def test_timeout_names_program_and_seconds_and_ends_the_channel(link, serv
         await link.run("sleep 30", timeout=0.3)
     await wait_until(lambda: server.sessions_open == 0)
     assert (await link.run("echo still usable")).ok
+
+
+NASTY = "printf '%s|' \"it's\" 'a!b' \\\\x\nfor w in \u00e9t\u00e9 \"$HOME\"; do echo \"[$w]\"; done"
+
+
+def test_the_login_shell_sees_only_characters_every_shell_passes_literally():
+    # tcsh: no newline and no ! inside single quotes; fish: no backslash; nobody: no quote.
+    wrapped = under_sh(NASTY)
+    quoted = re.fullmatch(r"exec sh -c '([^']*)'", wrapped)
+    assert quoted is not None
+    assert re.fullmatch(r'[A-Za-z0-9+/=$"()|&; -]*', quoted.group(1))
+
+
+async def test_commands_with_newlines_quotes_and_bangs_run_as_sh_would(link):
+    import subprocess
+
+    expected = subprocess.run(["sh", "-c", NASTY], capture_output=True, text=True, check=True).stdout
+    result = await link.run(NASTY)
+    assert (result.stdout, result.exit_status) == (expected, 0)
+    assert result.command == NASTY  # users see the readable command, never the transport
+
+
+async def test_the_transport_keeps_exit_status_stdin_and_positional_arguments(link):
+    result = await link.run("sh -c 'cat; exit 7' name-of-script", input="kept\n")
+    assert (result.stdout, result.exit_status) == ("kept\n", 7)
 
 
 def test_command_name_skips_env_and_assignments():

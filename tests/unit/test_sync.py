@@ -10,6 +10,7 @@ import pytest
 
 from hpctui.cli import main
 from hpctui.config.model import SshTarget
+from hpctui.ssh.link import under_sh
 from hpctui.toolkit.sync import DEFAULT_EXCLUDES, parse_pattern, pitfalls, rsync_argv, ssh_argv
 
 TREE = (
@@ -93,6 +94,8 @@ def test_ssh_argv_for_an_alias_keeps_the_users_ssh_config():
     assert argv[:3] == ["ssh", "-F", "/home/me/.ssh/config"]
     assert "UserKnownHostsFile=/home/me/kh" in argv
     assert "-p" not in argv and "-l" not in argv
+    assert "ForwardAgent=no" in argv  # whatever the user's ssh config says
+    assert "ForwardAgent=yes" in ssh_argv(SshTarget(alias="lumi", forward_agent=True))
 
 
 def test_ssh_argv_for_host_port_user_builds_the_options():
@@ -110,7 +113,9 @@ def test_rsync_argv_sends_the_contents_into_the_project_dir():
     assert argv[-2:] == ["/src/proj/", "h.example:/work/my proj/"]
     assert ["--exclude=.git", "--exclude=/data"] == [a for a in argv if a.startswith("--exclude")]
     assert shlex.split(argv[argv.index("-e") + 1]) == ssh_argv(target)
-    assert "--rsync-path=mkdir -p '/work/my proj' && rsync" in argv
+    rsync_path = next(a for a in argv if a.startswith("--rsync-path="))
+    remote = "mkdir -p '/work/my proj' && exec rsync \"$@\""
+    assert rsync_path == f"--rsync-path={under_sh(remote)} rsync"  # tcsh or fish pass it to sh untouched
 
 
 def test_dry_run_changes_nothing_remotely():
