@@ -95,7 +95,7 @@ def parse_config(text: str, source: str | Path = "<config>") -> Config:
     if root is None:
         raise ConfigError.at(source, 0, 0, "the config is empty; it needs at least a 'clusters' list")
     try:
-        config = validate_config(root, "")
+        config: Config = validate_config(root, "")
     except Invalid as problem:
         raise ConfigError.at(source, problem.mark.line, problem.mark.column, problem.what) from None
     return replace(config, source=Path(source))

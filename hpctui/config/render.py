@@ -34,7 +34,7 @@ def _field_value(obj: Any, field: dataclasses.Field[Any]) -> Any:
 
 
 def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+    return str(yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100))
 
 
 def render_config(config: Config) -> str:

@@ -14,13 +14,14 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 Kind = Callable[[Node, str], Any]
+N = TypeVar("N", bound=Node)
 Check = Callable[[Any], "str | None"]  # returns what is wrong, or None
 
 _TAG = "tag:yaml.org,2002:"
@@ -74,13 +75,14 @@ def is_null(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.tag == _TAG + "null"
 
 
-def expect(node: Node, node_type: type, name: str, where: str) -> None:
+def expect(node: Node, node_type: type[N], name: str, where: str) -> N:
     if not isinstance(node, node_type) or is_null(node):
         fail(node, where, f"expected {name}, got {describe(node)}")
+    return node
 
 
 def _constructor(node: Node, where: str) -> Callable[[SafeConstructor, Node], Any]:
-    construct = SafeConstructor.yaml_constructors.get(node.tag)
+    construct: Callable[[SafeConstructor, Node], Any] | None = SafeConstructor.yaml_constructors.get(node.tag)
     if construct is None or not node.tag.startswith(_TAG):
         fail(node, where, f"unsupported tag {show(node.tag)}")
     return construct
@@ -101,8 +103,7 @@ def _construct(node: ScalarNode, where: str) -> Any:
 
 def scalar(name: str, accept: Callable[[Any], bool], convert: Callable[[Any], Any] = lambda v: v) -> Kind:
     def validate(node: Node, where: str) -> Any:
-        expect(node, ScalarNode, name, where)
-        value = _construct(node, where)
+        value = _construct(expect(node, ScalarNode, name, where), where)
         if not accept(value):
             fail(node, where, f"expected {name}, got {describe(node)} {show(node.value)}")
         return convert(value)
@@ -122,7 +123,7 @@ def text(node: Node, where: str) -> str:
     """Any single value, taken as written (so ``mode: off`` stays ``"off"``)."""
     expect(node, ScalarNode, "a string", where)
     _constructor(node, where)  # rejects unknown tags
-    return node.value
+    return str(node.value)
 
 
 INTEGER = scalar("an integer", _is_int)
@@ -249,8 +250,7 @@ def entries(node: MappingNode, where: str) -> Iterator[tuple[ScalarNode, Node]]:
 
 def mapping(schema: Schema) -> Kind:
     def validate(node: Node, where: str) -> Any:
-        expect(node, MappingNode, "a mapping", where)
-        values = _field_values(schema, node, where)
+        values = _field_values(schema, expect(node, MappingNode, "a mapping", where), where)
         run_checks(schema.checks, values, node, where)
         if schema.line_key:
             values[schema.line_key] = node.start_mark.line + 1
@@ -279,9 +279,8 @@ def text_pairs(key_check: Check) -> Kind:
     """A free mapping of names to values, kept in order as ``((name, value), ...)``."""
 
     def validate(node: Node, where: str) -> tuple[tuple[str, str], ...]:
-        expect(node, MappingNode, "a mapping", where)
         pairs = []
-        for key_node, value_node in entries(node, where):
+        for key_node, value_node in entries(expect(node, MappingNode, "a mapping", where), where):
             run_checks((key_check,), key_node.value, key_node, where)
             pairs.append((key_node.value, text(value_node, join(where, key_node.value))))
         return tuple(pairs)
@@ -304,7 +303,7 @@ def seq_of(kind: Kind, *, unique: str | None = None, needs_one: str | None = Non
     """
 
     def validate(node: Node, where: str) -> tuple[Any, ...]:
-        expect(node, SequenceNode, "a list", where)
+        node = expect(node, SequenceNode, "a list", where)
         if needs_one and not node.value:
             fail(node, where, f"the list is empty; configure at least one {needs_one}")
         items = tuple(kind(item, f"{where}[{i}]") for i, item in enumerate(node.value))

@@ -148,7 +148,8 @@ class Poller:
     def _snapshot(self, sections: dict[str, PollSection], with_nodes: bool) -> Snapshot:
         """Jobs and nodes each from their own section: one failing leaves the other live."""
         now = time.time()
-        snapshot, error, job_warnings = self.latest, None, []
+        snapshot, error = self.latest, None
+        job_warnings: list[str] = []
         try:
             jobs = self._squeue.parse(_section(sections, "squeue").stdout, job_warnings)
             snapshot = replace(snapshot, jobs=tuple(jobs), jobs_at=now)

@@ -52,7 +52,7 @@ class PostMortemRow:
 
     def _batch_or_largest(self, attr: str) -> int | None:
         batch = batch_step(self.record)
-        value = getattr(batch, attr) if batch is not None else None
+        value: int | None = getattr(batch, attr) if batch is not None else None
         return value if value is not None else getattr(self.record, attr)
 
 

@@ -41,7 +41,7 @@ def iter_range_list(text: str) -> Iterator[str]:
 
 def split_outside(text: str, brackets: str = "[]") -> list[str]:
     """Split on commas outside ``brackets`` (not nested): ``a[1,2],b`` has two entries."""
-    opening, closing = brackets
+    opening, closing = brackets[0], brackets[1]
     entries, depth, start = [], 0, 0
     for index, char in enumerate(text):
         if char == opening:

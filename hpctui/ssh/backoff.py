@@ -19,7 +19,7 @@ class Backoff:
 
     def ceiling(self, attempt: int) -> float:
         """The largest delay attempt ``attempt`` may wait."""
-        return min(self.cap, self.base * 2 ** min(attempt, 62))
+        return min(self.cap, self.base * 2.0 ** min(attempt, 62))
 
     def next_delay(self) -> float:
         delay = self._rand() * self.ceiling(self.attempt)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -96,7 +96,7 @@ class LinkClient(asyncssh.SSHClient):
         return "" if self._may_prompt("keyboard-interactive") else None
 
     async def kbdint_challenge_received(
-        self, name: str, instructions: str, lang: str, prompts: list[tuple[str, bool]]
+        self, name: str, instructions: str, lang: str, prompts: Sequence[tuple[str, bool]]
     ) -> list[str] | None:
         answers = []
         for index, (prompt, echo) in enumerate(prompts):
@@ -163,7 +163,7 @@ class Connector:
                 conn = await self._login(client, self.destination, options=options, tunnel=hop or ())
         except TimeoutError as exc:
             _close_quietly(hop)
-            if self._deadline.expired():
+            if self._deadline is not None and self._deadline.expired():
                 raise Unreachable(f"no answer from {self.destination} within {target.connect_timeout_s:g} s") from exc
             raise Unreachable(str(exc) or "timed out") from exc
         except BaseException:
@@ -248,11 +248,15 @@ class Connector:
                 raise Refused(f"cannot decrypt {', '.join(self._unlocking)}: {_describe(exc)}") from exc
             raise Refused(f"ssh settings for {self.destination}: {_describe(exc)}") from exc
         if not self.cluster.ssh.known_hosts:
-            self.known_hosts = KnownHosts(list(options.known_hosts or []))
+            paths = options.known_hosts
+            self.known_hosts = KnownHosts([str(p) for p in paths] if isinstance(paths, (list, tuple)) else [])
         return options
 
     async def _construct(self, passphrase: object) -> asyncssh.SSHClientConnectionOptions:
-        return await asyncssh.SSHClientConnectionOptions.construct(**self._option_args(), passphrase=passphrase)
+        options: asyncssh.SSHClientConnectionOptions = await asyncssh.SSHClientConnectionOptions.construct(
+            **self._option_args(), passphrase=passphrase
+        )
+        return options
 
     def _option_args(self) -> dict[str, object]:
         target = self.cluster.ssh

@@ -21,6 +21,7 @@ import math
 import shlex
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import asyncssh
 
@@ -275,7 +276,7 @@ class ClusterLink:
             yield self._chunks(client, command, process)
 
     @contextlib.asynccontextmanager
-    async def process(self, command: str) -> AsyncIterator[asyncssh.SSHClientProcess]:
+    async def process(self, command: str) -> AsyncIterator[asyncssh.SSHClientProcess[Any]]:
         """The asyncssh process of ``command`` with binary stdin, stdout and stderr (piping a
         tar stream between clusters), on a channel of the stream budget. Leaving the block ends
         the command if it still runs and closes the channel; I/O errors are the caller's."""
@@ -285,7 +286,7 @@ class ClusterLink:
     @contextlib.asynccontextmanager
     async def _channel(
         self, command: str, **options: object
-    ) -> AsyncIterator[tuple[asyncssh.SSHClientProcess, LinkClient]]:
+    ) -> AsyncIterator[tuple[asyncssh.SSHClientProcess[Any], LinkClient]]:
         """A binary channel from the stream budget, closed on leaving the block."""
         self._live()
         async with self.budget.slot(Kind.STREAM):
@@ -304,7 +305,7 @@ class ClusterLink:
                 await _close(process)
 
     async def _chunks(
-        self, client: LinkClient, command: str, process: asyncssh.SSHClientProcess
+        self, client: LinkClient, command: str, process: asyncssh.SSHClientProcess[Any]
     ) -> AsyncIterator[bytes]:
         while True:
             try:
@@ -319,7 +320,7 @@ class ClusterLink:
 
     async def _open(
         self, conn: asyncssh.SSHClientConnection, client: LinkClient, command: str, **kwargs: object
-    ) -> asyncssh.SSHClientProcess:
+    ) -> asyncssh.SSHClientProcess[Any]:
         """Open a session channel; when the server refuses one (MaxSessions), wait and retry."""
         wait = OPEN_RETRY_FIRST_S
         while True:
@@ -357,7 +358,7 @@ class ClusterLink:
             return f"backing off, {_next_try(status.retry_at - time.time())}"
         if status.state is LinkState.FAILED:
             return f"failed: {status.reason}"
-        return status.state.value
+        return str(status.state.value)
 
 
 def under_sh(command: str) -> str:
@@ -395,7 +396,7 @@ def _is_assignment(word: str) -> bool:
     return "=" in word and word.split("=", 1)[0].isidentifier()
 
 
-async def _close(process: asyncssh.SSHClientProcess) -> None:
+async def _close(process: asyncssh.SSHClientProcess[Any]) -> None:
     """Close a channel, ending what still runs on it; never hang on an unresponsive server."""
     if process.returncode is None:
         with contextlib.suppress(OSError, asyncssh.Error):

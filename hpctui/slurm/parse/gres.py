@@ -11,6 +11,7 @@ or ``gres/gpu:2``, ``gres/gpu=2``, ``gres/gpu:a100=2`` (later releases); TRES st
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.hostlist import iter_range_list, split_outside
@@ -57,7 +58,7 @@ def _shares(detail: str) -> tuple[tuple[int | None, int], ...] | None:
     return tuple(shares)
 
 
-def _detail(detail: str) -> dict[str, object]:
+def _detail(detail: str) -> dict[str, Any]:
     """``S:0-1`` (socket binding), ``IDX:0,2`` (devices in use) or ``-/5,5/5`` (shares in
     use per GPU); other details are ignored."""
     key, _, value = detail.partition(":")
