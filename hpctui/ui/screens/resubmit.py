@@ -16,7 +16,7 @@ from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet,
 from hpctui.errors import UserError
 from hpctui.services.resubmit import ResubmitChoice, ResubmitDraft, Resubmitter
 from hpctui.ui.dialogs.confirm import confirm
-from hpctui.ui.flows import when_connected
+from hpctui.ui.flows import notify_warnings, when_connected
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
@@ -100,6 +100,7 @@ class ResubmitScreen(Screen[None]):
         )
         script = draft.script_path or f"{draft.saved_copy} (a saved copy of the submitted script)"
         info = [f"WorkDir  {draft.work_dir}", f"Script   {script}", *draft.notes]
+        info += [f"Not recovered: {item}" for item in draft.unrecovered]
         self.query_one("#info", Static).update(Text("\n".join(info)))
         self.query_one("#resume", Static).update(Text(draft.resume_note() or ""))
         stage_set = self.query_one("#stage-set", RadioSet)
@@ -165,6 +166,8 @@ class ResubmitScreen(Screen[None]):
     async def _submit(self, draft: ResubmitDraft, choice: ResubmitChoice) -> None:
         commands = self.resubmitter.commands(draft, choice)
         notes = "The first command writes the script shown by Slurm to that file." if len(commands) > 1 else ""
+        if draft.unrecovered:
+            notes = "\n".join([notes, "Not recovered:", *(f"- {item}" for item in draft.unrecovered)]).strip()
         if not await confirm(self.app, f"Resubmit job {draft.job_id} on {draft.cluster}?", commands, notes):
             return
         submitted = await self.resubmitter.submit(draft, choice)
@@ -172,9 +175,10 @@ class ResubmitScreen(Screen[None]):
         if submitted.new_job_id is None:
             result.update(Text(f"Not submitted: {submitted.message}", style="bold red"))
             self.app.notify(submitted.message, title="resubmit refused", severity="error", timeout=15, markup=False)
-            return
-        result.update(Text(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})"))
-        self.app.notify(f"job {draft.job_id} -> {submitted.new_job_id}", title=f"resubmitted on {draft.cluster}", markup=False)
+        else:
+            result.update(Text(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})"))
+            self.app.notify(f"job {draft.job_id} -> {submitted.new_job_id}", title=f"resubmitted on {draft.cluster}", markup=False)
+        notify_warnings(self.app, submitted.warnings)
 
 
 def _suggestion_text(draft: ResubmitDraft) -> str:
