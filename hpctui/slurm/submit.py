@@ -123,8 +123,8 @@ def options_from_job(fields: dict[str, str], directives: ScriptDirectives, typed
         elif typed_value is not None and typed_value[0] not in (name.replace("_", "-"), *GROUPS["memory"]):
             chosen[name] = None  # typed in another spelling (--gpus-per-node for --gres): passed as typed
             spelled.append(typed_value)
-        elif typed_value is not None:
-            chosen[name] = typed_value[1]
+        elif typed_value is not None:  # as Slurm spells it when it says (1 -> 00:01:00), else as typed
+            chosen[name] = typed_value[1] if name == "memory" else effective.get(name) or typed_value[1]
         elif script_value is not None:
             chosen[name] = script_value[1]
             from_script.add(name)
