@@ -30,6 +30,9 @@ from hpctui.ssh.types import LinkError, Result
 from hpctui.toolkit.lint import Finding, lint_text
 
 UNKNOWN_JOB = "Invalid job id specified"  # the controller's words for a job it no longer holds
+# slurmdbd learns of a new job seconds after the controller (about 4 s for a held job in the lab)
+ACCOUNTING_LAG_S = 2.0
+ACCOUNTING_TRIES = 4
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,11 @@ class Resubmitter:
         notes: list[str] = []
         unrecovered: list[str] = []
         record = _accounting(sacct, notes)
+        for _ in range(ACCOUNTING_TRIES if shown is not None and sacct.ok else 0):
+            if record:
+                break
+            await asyncio.sleep(ACCOUNTING_LAG_S)  # a job submitted a moment ago: accounting lags
+            record = _accounting(await self._run(accounting.accounting_job_command(job_id)), notes)
         if shown is None:
             fields, kept = await self._from_accounting(job_id, record, notes)
             found = await self._script_from_accounting(job_id, fields, kept, record, notes, unrecovered)
