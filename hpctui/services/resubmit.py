@@ -118,40 +118,47 @@ class Resubmitter:
         then accounting is NOT used, it would drop what only the controller knows), or when no
         script for it can be found."""
         job_id = validate_job_id(job_id, single=True)
-        shown, sacct = await asyncio.gather(self._controller_fields(job_id), self._run(accounting.accounting_job_command(job_id)))
         notes: list[str] = []
         unrecovered: list[str] = []
-        record = _accounting(sacct, notes)
-        for _ in range(ACCOUNTING_TRIES if shown is not None and sacct.ok else 0):
-            if record:
-                break
-            await asyncio.sleep(ACCOUNTING_LAG_S)  # a job submitted a moment ago: accounting lags
-            record = _accounting(await self._run(accounting.accounting_job_command(job_id)), notes)
+        shown, record = await asyncio.gather(self._controller_fields(job_id), self._accounting_record(job_id, notes))
+        if shown is not None and record == {}:
+            record = await self._accounting_when_ready(job_id, notes)
+        record = record or {}
         if shown is None:
             fields, kept = await self._from_accounting(job_id, record, notes)
             found = await self._script_from_accounting(job_id, fields, kept, record, notes, unrecovered)
         else:
             fields, kept = shown, _kept_script(await self._run(batch_script_command(job_id)))
             found = await self._script_from_controller(job_id, fields, kept, record, notes, unrecovered)
+        return await self._draft(job_id, fields, record, found, shown is not None, notes, unrecovered)
+
+    async def _draft(
+        self, job_id: str, fields: dict[str, str], record: dict[str, str], found: _Script, known: bool,
+        notes: list[str], unrecovered: list[str],
+    ) -> ResubmitDraft:  # fmt: skip
+        """The draft from what was gathered; ``known``: the controller still knows the job."""
         directives = read_directives(found.text)
         derived = options_from_job(fields, directives, found.typed)
         notes += derived.notes
         unrecovered += derived.unsure
-        if shown is None:
+        if not known:
             given = {g.name for g in (found.typed.options if found.typed else ())} | {g.name for g in directives.options().options}
             unrecovered += [u for u in (accounting.unrecovered_cpus(record, given),) if u]
         work_dir = fields.get("WorkDir") or ""
         options = self._options(derived.options, notes)
         export = export_of(found.typed, directives)
         _note_export(export, notes)
+        if len(found.args) > 1:
+            notes.append(
+                f"The script's arguments are passed as {len(found.args)} words: Slurm keeps them joined by spaces, "
+                "so one that held a space cannot be told apart."
+            )
         auto = scripts.detect_auto_resume(found.text, work_dir, {"SLURM_JOB_NAME": fields.get("JobName", "")})
         last_state = record.get("State") or None
         saved_copy = scripts.saved_copy_path(work_dir, job_id)
-        copy_command, copy_input = None, None
+        copy_command = None
         if found.path is None:
-            from_controller = shown is not None
-            copy_command = batch_script_to_file_command(job_id, saved_copy) if from_controller else scripts.save_copy_command(saved_copy)
-            copy_input = None if from_controller else found.text
+            copy_command = batch_script_to_file_command(job_id, saved_copy) if known else scripts.save_copy_command(saved_copy)
         return ResubmitDraft(
             cluster=self.cluster.name,
             job_id=job_id,
@@ -162,7 +169,7 @@ class Resubmitter:
             script_args=found.args,
             saved_copy=saved_copy,
             copy_command=copy_command,
-            copy_input=copy_input,
+            copy_input=found.text if copy_command is not None and not known else None,
             options=options,
             export=export,
             last_state=last_state,
@@ -174,6 +181,28 @@ class Resubmitter:
             notes=notes,
             unrecovered=unrecovered,
         )
+
+    async def _accounting_record(self, job_id: str, notes: list[str]) -> dict[str, str] | None:
+        """The job's accounting record; {} when accounting has none, None when sacct failed."""
+        try:
+            result = await self.link.run(accounting.accounting_job_command(job_id))
+        except LinkError as exc:
+            notes.append(f"sacct: {exc}")
+            return None
+        try:
+            return accounting.parse_accounting_job(result.stdout + result.stderr)
+        except SlurmProblem as exc:
+            notes.append(f"sacct: {exc}")
+            return None
+
+    async def _accounting_when_ready(self, job_id: str, notes: list[str]) -> dict[str, str] | None:
+        """A job submitted a moment ago reaches accounting a few seconds after the controller."""
+        for _ in range(ACCOUNTING_TRIES):
+            await asyncio.sleep(ACCOUNTING_LAG_S)
+            record = await self._accounting_record(job_id, notes)
+            if record != {}:
+                return record
+        return {}
 
     async def _controller_fields(self, job_id: str) -> dict[str, str] | None:
         """``scontrol show job`` fields, or None when the controller says it does not know the
@@ -217,8 +246,9 @@ class Resubmitter:
         """The job's script file as it is now when it still exists, else the copy Slurm kept;
         its arguments from ``Command=``, or from the SubmitLine when the file is gone."""
         command = fields.get("Command", "")
-        typed = _typed(record, Facts(fields.get("JobName"), command if command not in ("", "(null)") else None), unrecovered)
         wrapped = command in ("", "(null)")
+        typed = _typed(record, Facts(fields.get("JobName"), None if wrapped else command), unrecovered)
+        unrecovered += _ambiguity(typed)
         found = None if wrapped else await self._probe(scripts.script_candidates(command))
         if found is not None:
             path, text = found
@@ -242,10 +272,8 @@ class Resubmitter:
         found = await self._probe(candidates) if candidates else None
         if found is not None and typed is not None:
             path, text = found
-            narrowed = typed.narrowed(lambda r: any(path == c for c in _reading_candidates(r.operands, work_dir)))
-            if narrowed.readings != typed.readings:
-                unrecovered[:] = [u for u in unrecovered if u != typed.ambiguity()]
-                unrecovered += [a for a in (narrowed.ambiguity(),) if a]
+            narrowed = typed.narrowed(lambda r: path in _reading_candidates(r.operands, work_dir))
+            unrecovered += _ambiguity(narrowed)
             typed_path = _typed_path(narrowed.operands, path, work_dir)
             if narrowed.get("chdir") is not None and not typed_path.startswith("/"):
                 unrecovered.append(f"script {typed_path}: the job changed directory (--chdir), so where it was is a guess: {path}")
@@ -253,6 +281,7 @@ class Resubmitter:
         if stored is None:
             raise UserError(f"job {job_id}: no script to resubmit: it is not on the cluster any more and accounting kept no copy")
         notes.append(f"Job {job_id}'s script file is gone: the copy accounting kept will be saved on the cluster and submitted.")
+        unrecovered += _ambiguity(typed)
         args = list(typed.operands[1:]) if typed is not None and typed.operands else []
         return _Script(stored, None, args, typed)
 
@@ -327,16 +356,9 @@ def _kept_script(fetched: Result) -> str | None:
     return fetched.stdout if fetched.ok and not error_lines(fetched.stderr) and fetched.stdout else None
 
 
-def _accounting(result: Result, notes: list[str]) -> dict[str, str]:
-    try:
-        return accounting.parse_accounting_job(result.stdout + result.stderr)
-    except SlurmProblem as exc:
-        notes.append(f"sacct: {exc}")
-        return {}
-
-
 def _typed(record: dict[str, str], facts: Facts, unrecovered: list[str]) -> SubmitLine | None:
-    """The original command line, read with what Slurm still knows; None when accounting has none."""
+    """The original command line, read with what Slurm still knows; None when accounting has none.
+    What stays ambiguous is for the caller to report, once it has learnt all it can."""
     line = record.get("SubmitLine", "")
     if not line.strip():
         unrecovered.append(
@@ -344,9 +366,12 @@ def _typed(record: dict[str, str], facts: Facts, unrecovered: list[str]) -> Subm
             "the controller does not report (--export, --signal, --mail-type, ...) are not repeated"
         )
         return None
-    typed = parse_submit_line(line, facts)
-    unrecovered += [a for a in (typed.ambiguity(),) if a]
-    return typed
+    return parse_submit_line(line, facts)
+
+
+def _ambiguity(typed: SubmitLine | None) -> list[str]:
+    said = typed.ambiguity() if typed is not None else None
+    return [said] if said else []
 
 
 def _typed_candidates(typed: SubmitLine, work_dir: str) -> list[str]:

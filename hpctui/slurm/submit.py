@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 
 from hpctui.errors import UserError
@@ -22,6 +23,7 @@ from hpctui.slurm.directives import ScriptDirectives
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.parse import parse_duration
 from hpctui.slurm.parse.fields import optional
+from hpctui.slurm.sbatch_options import Given
 from hpctui.slurm.submitline import SubmitLine
 
 # SubmitOptions field -> the sbatch options that ask for the same thing.
@@ -74,13 +76,9 @@ class SubmitOptions:
             if item.name == "memory" and value:
                 rendered[self.memory_kind] = value
             elif item.name not in ("memory", "memory_kind", "extra", "from_script") and value:
-                rendered[item.name.replace("_", "-")] = value
+                rendered[_option(item.name)] = value
         rendered.update((name, True if value is None else value) for name, value in self.extra)
         return rendered
-
-    @property
-    def per_cpu_memory(self) -> bool:
-        return self.memory_kind == "mem-per-cpu"
 
     def edited(self, time: str | None = None, mem: str | None = None, partition: str | None = None) -> SubmitOptions:
         """A copy with the given values changed (each validated); ``mem`` keeps the job's kind
@@ -109,37 +107,39 @@ def options_from_job(fields: dict[str, str], directives: ScriptDirectives, typed
     """The options of a job from ``scontrol show job``-style ``fields`` (effective values),
     the script's directives and the original command line."""
     typed_options = typed.options if typed is not None else ()
-    typed_names = {g.name for g in typed_options}
     script_options = directives.options().options
-    script_names = {g.name for g in script_options}
     effective = _effective(fields)
     chosen: dict[str, str | None] = {}
     from_script: set[str] = set()
     spelled: list[tuple[str, str | None]] = []
     for name, members in GROUPS.items():
         typed_value, script_value = _last(typed_options, members), _last(script_options, members)
-        if name == "array":  # the task being resubmitted, not the whole array typed
-            chosen[name] = effective.get(name)
-        elif typed_value is not None and typed_value[0] not in (name.replace("_", "-"), *GROUPS["memory"]):
-            chosen[name] = None  # typed in another spelling (--gpus-per-node for --gres): passed as typed
-            spelled.append(typed_value)
-        elif typed_value is not None:  # as Slurm spells it when it says (1 -> 00:01:00), else as typed
+        if typed_value is not None and name != "array" and typed_value[0] not in (_option(name), *GROUPS["memory"]):
+            spelled.append(typed_value)  # another spelling (--gpus-per-node for --gres): passed as typed
+        elif typed_value is not None and name != "array":  # as Slurm spells it when it can (1 -> 00:01:00)
             chosen[name] = typed_value[1] if name == "memory" else effective.get(name) or typed_value[1]
-        elif script_value is not None:
+        elif script_value is not None and name != "array":  # the script brings it again
             chosen[name] = script_value[1]
             from_script.add(name)
-        else:
+        else:  # from the environment or a default; for an array, the task being resubmitted
             chosen[name] = effective.get(name)
-    kind = _memory_kind(typed_options, directives, fields)
     unsure: list[str] = []
-    if typed_names.isdisjoint(("output", "error")) and script_names.isdisjoint(("output", "error")):
+    logs = ("output", "error")
+    if not any(_last(options, logs) for options in (typed_options, script_options)):
         chosen["output"], chosen["error"] = _log_patterns(fields, unsure)
     extra, notes = _extra(typed_options)
-    options = SubmitOptions(**chosen, memory_kind=kind, extra=(*spelled, *extra), from_script=frozenset(from_script))  # type: ignore[arg-type]
+    options = SubmitOptions(
+        **chosen, memory_kind=_memory_kind(typed_options, directives, fields), extra=(*spelled, *extra),  # type: ignore[arg-type]
+        from_script=frozenset(from_script),
+    )  # fmt: skip
     return Derived(options, notes, tuple(unsure))
 
 
-def _last(options: tuple, names: tuple[str, ...]) -> tuple[str, str | None] | None:  # type: ignore[type-arg]
+def _option(field_name: str) -> str:
+    return field_name.replace("_", "-")
+
+
+def _last(options: Sequence[Given], names: tuple[str, ...]) -> tuple[str, str | None] | None:
     found = [(g.name, g.value) for g in options if g.name in names]
     return found[-1] if found else None
 
@@ -169,7 +169,7 @@ def _effective(fields: dict[str, str]) -> dict[str, str | None]:
     }
 
 
-def _memory_kind(typed: tuple, directives: ScriptDirectives, fields: dict[str, str]) -> str:  # type: ignore[type-arg]
+def _memory_kind(typed: Sequence[Given], directives: ScriptDirectives, fields: dict[str, str]) -> str:
     """Per node, per CPU or per GPU: as typed, else as the script asks, else as the controller reports."""
     for found in (_last(typed, GROUPS["memory"]), _last(directives.options().options, GROUPS["memory"])):
         if found is not None:
@@ -195,7 +195,7 @@ def _gres_value(tres: str | None, name: str) -> str | None:
     return None
 
 
-def _extra(typed: tuple) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...]]:  # type: ignore[type-arg]
+def _extra(typed: Sequence[Given]) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...]]:
     """Typed options no SubmitOptions field covers (passed as typed), and notes on those dropped."""
     covered = {member for members in GROUPS.values() for member in members}
     extra: dict[str, str | None] = {}
@@ -271,13 +271,17 @@ def parse_export(value: str | None, given: bool) -> Export:
     if value is None:
         return Export(given=given)
     items = [item for item in value.split(",") if item]
-    variables, names, import_all = [], [], not items
+    variables: list[tuple[str, str]] = []
+    names: list[str] = []
+    import_all = not items
     for item in items:
         name, eq, rest = item.partition("=")
         if item.upper() == "ALL":
             import_all = True
+        elif item.upper() != "NONE" and _NAME.fullmatch(name) and eq:
+            variables.append((name, rest))
         elif item.upper() != "NONE" and _NAME.fullmatch(name):
-            (variables.append((name, rest)) if eq else names.append(name))  # type: ignore[func-returns-value]
+            names.append(name)
     return Export(import_all, tuple(variables), tuple(names), given)
 
 

@@ -135,3 +135,14 @@ def test_cancel_outcomes_survive_a_full_disk() -> None:
     outcomes = asyncio.run(Actions(runner, "c", AuditLog("/dev/full")).execute(plan_action("cancel", ["5", "6"])))
     assert [o.ok for o in outcomes] == [True, True]
     assert all(o.warning and "audit log not written" in o.warning for o in outcomes)
+
+
+def test_script_gone_keeps_arguments_and_copies_on_the_cluster(tmp_path: Path) -> None:
+    scripted = {**answers([ok(SHOWN)]), "exec cat": [Result("", 1, "", "")]}
+    runner = Scripted(scripted)
+    submitter = resubmitter(runner, tmp_path)
+    draft = asyncio.run(submitter.prepare("77"))
+    assert draft.script_path is None and draft.script_args == ["--lr", "0.1"]
+    copy, sbatch = submitter.commands(draft, ResubmitChoice())
+    assert "scontrol write batch_script 77 /w/.hpctui/resubmit-77.sbatch" in copy and draft.copy_input is None
+    assert sbatch.endswith("/w/.hpctui/resubmit-77.sbatch --lr 0.1")

@@ -111,7 +111,7 @@ class ResubmitScreen(Screen[None]):
             field = self.query_one(f"#edit-{name}", Input)
             field.value = value or ""
             field.disabled = False
-        self.query_one("#label-mem", Label).update("Memory/CPU" if draft.options.per_cpu_memory else "Memory/node")
+        self.query_one("#label-mem", Label).update(_MEMORY_LABELS.get(draft.options.memory_kind, "Memory"))
         self.query_one("#suggestion", Static).update(Text(_suggestion_text(draft)))
         self.query_one("#lint", Static).update(_lint_text(draft.findings))
         self.query_one("#submit", Button).disabled = False
@@ -179,6 +179,9 @@ class ResubmitScreen(Screen[None]):
             result.update(Text(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})"))
             self.app.notify(f"job {draft.job_id} -> {submitted.new_job_id}", title=f"resubmitted on {draft.cluster}", markup=False)
         notify_warnings(self.app, submitted.warnings)
+
+
+_MEMORY_LABELS = {"mem": "Memory/node", "mem-per-cpu": "Memory/CPU", "mem-per-gpu": "Memory/GPU"}
 
 
 def _suggestion_text(draft: ResubmitDraft) -> str:
