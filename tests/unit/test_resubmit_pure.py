@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,8 @@ from hpctui.errors import UserError
 from hpctui.slurm.accounting import fields_from_accounting, parse_accounting_job, parse_stored_script
 from hpctui.slurm.directives import read_directives
 from hpctui.slurm.script import AutoResume, Stages, detect_auto_resume, detect_stages
-from hpctui.slurm.submit import SubmitOptions, options_from_job, suggest_mem, suggest_time
-from hpctui.slurm.submitline import parse_submit_line
+from hpctui.slurm.submit import SubmitOptions, export_of, options_from_job, resubmit_command, suggest_mem, suggest_time
+from hpctui.slurm.submitline import Facts, parse_submit_line
 
 
 def derive(fields: dict[str, str], script: str = "", line: str | None = None) -> SubmitOptions:
@@ -187,3 +188,20 @@ def test_typed_options_win_and_equivalents_are_not_doubled() -> None:
     assert rendered["extra-node-info"] == "2:8" and rendered["account"] == "proj_1" and rendered["signal"] == "B:USR1@60"
     assert rendered["mem-per-gpu"] == "100M" and "mem" not in rendered and "dependency" not in rendered
     assert any("--dependency=afterok:5" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("line", "script", "extra", "expected"),
+    [
+        ("sbatch --export=NONE t.sh", "", {}, ["--export=NONE"]),
+        ("sbatch --export=NONE t.sh", "", {"START_STAGE": "2"}, ["START_STAGE=2", "--export=START_STAGE"]),
+        ("sbatch t.sh", "#SBATCH --export=NONE\n", {}, []),  # the script's own NONE applies
+        ("sbatch --export=FOO,BAR=x y t.sh", "", {"S": "1"}, ["BAR=x y", "S=1", "--export=FOO,BAR,S"]),
+        ("sbatch --export=ALL,MSG=hi t.sh", "#SBATCH --export=NONE\n", {}, ["MSG=hi", "--export=ALL"]),
+    ],
+)
+def test_export_keeps_what_the_job_imported(line: str, script: str, extra: dict[str, str], expected: list[str]) -> None:
+    typed = parse_submit_line(line, Facts(job_name="t.sh"))
+    export = export_of(typed, read_directives(script))
+    words = shlex.split(resubmit_command("t.sh", [], work_dir="/w", export=export, extra_env=extra, options={}))
+    assert [w for w in words if "=" in w and not w.startswith("--parsable")] == expected
