@@ -446,9 +446,13 @@ class ResubmitHistory:
         return self._latest(cluster, "new", new, "old")
 
     def _latest(self, cluster: str, key: str, value: str, wanted: str) -> str | None:
+        try:
+            lines = json_lines(self.path)
+        except OSError:  # an unreadable history links nothing; it never stops the details screen
+            return None
         found = [
             str(data[wanted])
-            for _, data in json_lines(self.path)  # a torn line (None) matches nothing
+            for _, data in lines  # a torn line (None) matches nothing
             if data and data.get("cluster") == cluster and data.get(key) == value and wanted in data
         ]
         return found[-1] if found else None

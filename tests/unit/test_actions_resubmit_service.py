@@ -146,3 +146,8 @@ def test_script_gone_keeps_arguments_and_copies_on_the_cluster(tmp_path: Path) -
     copy, sbatch = submitter.commands(draft, ResubmitChoice())
     assert "scontrol write batch_script 77 /w/.hpctui/resubmit-77.sbatch" in copy and draft.copy_input is None
     assert sbatch.endswith("/w/.hpctui/resubmit-77.sbatch --lr 0.1")
+
+
+def test_unreadable_history_links_nothing(tmp_path: Path) -> None:
+    history = ResubmitHistory(tmp_path)  # a directory: reading it fails
+    assert history.lookup("c", "77") is None and history.origin("c", "78") is None
