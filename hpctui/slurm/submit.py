@@ -149,7 +149,6 @@ def _effective(fields: dict[str, str]) -> dict[str, str | None]:
         return optional(fields.get(name, ""))
 
     time_limit = get("TimeLimit")
-    gpu_memory = _gres_value(get("MemPerTres"), "gpu")
     return {
         "job_name": get("JobName"),
         "partition": get("Partition"),
@@ -157,7 +156,7 @@ def _effective(fields: dict[str, str]) -> dict[str, str | None]:
         "nodes": get("NumNodes"),
         "ntasks": get("NumTasks"),
         "cpus_per_task": get("CPUs/Task"),
-        "memory": f"{gpu_memory}M" if gpu_memory else get("MinMemoryNode") or get("MinMemoryCPU"),
+        "memory": _reported_memory(fields)[1],
         "gres": _gres(get("TresPerNode")),
         "gpus": _gres_value(get("TresPerJob"), "gpu"),
         "gpus_per_task": _gres_value(get("TresPerTask"), "gpu"),
@@ -174,9 +173,19 @@ def _memory_kind(typed: Sequence[Given], directives: ScriptDirectives, fields: d
     for found in (_last(typed, GROUPS["memory"]), _last(directives.options().options, GROUPS["memory"])):
         if found is not None:
             return found[0]
-    if optional(fields.get("MemPerTres", "")):
-        return "mem-per-gpu"
-    return "mem" if optional(fields.get("MinMemoryNode", "")) else "mem-per-cpu" if optional(fields.get("MinMemoryCPU", "")) else "mem"
+    return _reported_memory(fields)[0]
+
+
+def _reported_memory(fields: dict[str, str]) -> tuple[str, str | None]:
+    """(kind, value) of the memory the controller reports; scontrol shows a default per-CPU
+    value next to a per-GPU request, so the per-GPU one is looked at first."""
+    per_gpu = _gres_value(optional(fields.get("MemPerTres", "")), "gpu")
+    if per_gpu:
+        return "mem-per-gpu", f"{per_gpu}M"
+    for name, kind in (("MinMemoryNode", "mem"), ("MinMemoryCPU", "mem-per-cpu")):
+        if value := optional(fields.get(name, "")):
+            return kind, value
+    return "mem", None
 
 
 def _gres(tres_per_node: str | None) -> str | None:
@@ -219,9 +228,7 @@ def _log_patterns(fields: dict[str, str], unsure: list[str]) -> tuple[str | None
 
 def log_pattern(path: str | None, fields: dict[str, str], unsure: list[str], default_ok: bool) -> str | None:
     """An expanded log path with the job id Slurm put in it turned back into ``%j`` (``%A_%a``
-    for an array task). Only the file name's occurrence is replaced when the id also appears
-    elsewhere (a directory named like the job is not Slurm's doing, as far as anyone can tell):
-    that guess is reported in ``unsure``."""
+    for an array task); None for Slurm's default."""
     if not path:
         return None
     job_id, array_job, task = fields.get("JobId", ""), fields.get("ArrayJobId", ""), fields.get("ArrayTaskId", "")
@@ -230,27 +237,27 @@ def log_pattern(path: str | None, fields: dict[str, str], unsure: list[str], def
         replacements, default = [(array_job, "%A"), (task, "%a")], "slurm-%A_%a.out"
     else:
         replacements, default = [(job_id, "%j")], "slurm-%j.out"
-    directory, name = posixpath.split(path)
+    pattern = path
     for number, token in replacements:
-        if number and _count(directory, number):
-            unsure.append(
-                f"log path {path}: {number} also appears in the directory; only the file name's is taken as {token}"
-            )
-        name = _replace_number(name, number, token)
-    pattern = posixpath.join(directory, name)
+        pattern = _token_back(pattern, number, token, unsure)
     if default_ok and pattern == posixpath.join(work_dir, default):
         return None
     return pattern
 
 
-def _count(text: str, number: str) -> int:
-    return len(re.findall(rf"(?<!\d){re.escape(number)}(?!\d)", text))
-
-
-def _replace_number(text: str, number: str, token: str) -> str:
-    if not number:
-        return text
-    return re.sub(rf"(?<!\d){re.escape(number)}(?!\d)", token, text)
+def _token_back(path: str, number: str, token: str, unsure: list[str]) -> str:
+    """``path`` with ``number`` turned back into ``token`` where Slurm put it. Where it appears
+    once, that is the place. Where it appears more often (``/data/1234/run_1234.out``), only
+    the file name's is taken, or the last one: a guess, said in ``unsure``."""
+    found = list(re.finditer(rf"(?<!\d){re.escape(number)}(?!\d)", path)) if number else []
+    if len(found) > 1:
+        name_start = path.rfind("/") + 1
+        chosen = [m for m in found if m.start() >= name_start] or found[-1:]
+        unsure.append(f"log path {path}: {number} appears {len(found)} times; taken as {token} only in the file name (else at its last place)")
+        found = chosen
+    for match in reversed(found):
+        path = path[: match.start()] + token + path[match.end() :]
+    return path
 
 
 @dataclass(frozen=True)

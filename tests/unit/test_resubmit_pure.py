@@ -175,8 +175,10 @@ def test_log_pattern_replaces_only_the_expanded_job_id() -> None:
     assert derive(fields).output == "/data/1234/run_%j.out"
     typed = derive(fields, "", "sbatch -o /data/1234/run_%j.out t.sh")  # the pattern as typed wins
     assert typed.output == "/data/1234/run_%j.out"
+    one_dir = {**fields, "StdOut": "/data/1234/out.txt", "StdErr": "/data/1234/out.txt"}
+    assert derive(one_dir).output == "/data/%j/out.txt"  # once: wherever it is
     result = options_from_job(fields, read_directives(""))
-    assert any("also appears in the directory" in u for u in result.unsure)
+    assert result.unsure == ("log path /data/1234/run_1234.out: 1234 appears 2 times; taken as %j only in the file name (else at its last place)",)
 
 
 def test_typed_options_win_and_equivalents_are_not_doubled() -> None:
