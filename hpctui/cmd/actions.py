@@ -40,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("job_id", metavar="JOBID")
     parser.add_argument("--stage", type=int, metavar="N", help="start at stage N (the script's START_STAGE)")
     parser.add_argument("--time", metavar="TIME", help="new time limit, e.g. 90 or 1-12:00:00")
-    parser.add_argument("--mem", metavar="MEM", help="new memory, e.g. 16G (per CPU or per GPU for jobs that asked so, else per node)")
+    parser.add_argument(
+        "--mem", metavar="MEM", help="new memory, e.g. 16G (per CPU or per GPU for jobs that asked so, else per node)"
+    )
     parser.add_argument("--partition", metavar="NAME", help="another partition")
     parser.add_argument(
         "--force", action="store_true", help="resubmit even when some of the job's requests could not be recovered"

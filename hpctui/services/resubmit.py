@@ -24,7 +24,15 @@ from hpctui.slurm.commands import batch_script_command, batch_script_to_file_com
 from hpctui.slurm.directives import read_directives
 from hpctui.slurm.errors import SlurmProblem, check_errors, error_lines
 from hpctui.slurm.parse import parse_sbatch, parse_scontrol_job
-from hpctui.slurm.submit import Export, SubmitOptions, export_of, options_from_job, resubmit_command, suggest_mem, suggest_time
+from hpctui.slurm.submit import (
+    Export,
+    SubmitOptions,
+    export_of,
+    options_from_job,
+    resubmit_command,
+    suggest_mem,
+    suggest_time,
+)
 from hpctui.slurm.submitline import Facts, SubmitLine, parse_submit_line
 from hpctui.ssh.types import LinkError, Result
 from hpctui.toolkit.lint import Finding, lint_text
@@ -142,7 +150,9 @@ class Resubmitter:
         notes += derived.notes
         unrecovered += derived.unsure
         if not known:
-            given = {g.name for g in (found.typed.options if found.typed else ())} | {g.name for g in directives.options().options}
+            given = {g.name for g in (found.typed.options if found.typed else ())} | {
+                g.name for g in directives.options().options
+            }
             unrecovered += [u for u in (accounting.unrecovered_cpus(record, given),) if u]
         work_dir = fields.get("WorkDir") or ""
         options = self._options(derived.options, notes)
@@ -158,7 +168,9 @@ class Resubmitter:
         saved_copy = scripts.saved_copy_path(work_dir, job_id)
         copy_command = None
         if found.path is None:
-            copy_command = batch_script_to_file_command(job_id, saved_copy) if known else scripts.save_copy_command(saved_copy)
+            copy_command = (
+                batch_script_to_file_command(job_id, saved_copy) if known else scripts.save_copy_command(saved_copy)
+            )
         return ResubmitDraft(
             cluster=self.cluster.name,
             job_id=job_id,
@@ -227,7 +239,9 @@ class Resubmitter:
             "accounting, which would drop what only the controller knows. Try again later."
         )
 
-    async def _from_accounting(self, job_id: str, record: dict[str, str], notes: list[str]) -> tuple[dict[str, str], str | None]:
+    async def _from_accounting(
+        self, job_id: str, record: dict[str, str], notes: list[str]
+    ) -> tuple[dict[str, str], str | None]:
         """Fields and the stored script (if the site keeps scripts) of a job the controller forgot."""
         if not record:
             raise UserError(f"job {job_id}: the controller no longer knows it, and accounting has no record of it")
@@ -241,7 +255,13 @@ class Resubmitter:
         return accounting.fields_from_accounting(job_id, record), stored
 
     async def _script_from_controller(
-        self, job_id: str, fields: dict[str, str], kept: str | None, record: dict[str, str], notes: list[str], unrecovered: list[str]
+        self,
+        job_id: str,
+        fields: dict[str, str],
+        kept: str | None,
+        record: dict[str, str],
+        notes: list[str],
+        unrecovered: list[str],
     ) -> _Script:
         """The job's script file as it is now when it still exists, else the copy Slurm kept;
         its arguments from ``Command=``, or from the SubmitLine when the file is gone."""
@@ -263,7 +283,13 @@ class Resubmitter:
         return _Script(kept, None, [] if wrapped else _arguments(command, typed, unrecovered), typed)
 
     async def _script_from_accounting(
-        self, job_id: str, fields: dict[str, str], stored: str | None, record: dict[str, str], notes: list[str], unrecovered: list[str]
+        self,
+        job_id: str,
+        fields: dict[str, str],
+        stored: str | None,
+        record: dict[str, str],
+        notes: list[str],
+        unrecovered: list[str],
     ) -> _Script:
         """The script named on the SubmitLine (relative to the job's directory), else the stored copy."""
         typed = _typed(record, Facts(fields.get("JobName")), unrecovered)
@@ -276,11 +302,17 @@ class Resubmitter:
             unrecovered += _ambiguity(narrowed)
             typed_path = _typed_path(narrowed.operands, path, work_dir)
             if narrowed.get("chdir") is not None and not typed_path.startswith("/"):
-                unrecovered.append(f"script {typed_path}: the job changed directory (--chdir), so where it was is a guess: {path}")
+                unrecovered.append(
+                    f"script {typed_path}: the job changed directory (--chdir), so where it was is a guess: {path}"
+                )
             return _Script(text, path, list(narrowed.operands[len(typed_path.split(" ")) :]), narrowed)
         if stored is None:
-            raise UserError(f"job {job_id}: no script to resubmit: it is not on the cluster any more and accounting kept no copy")
-        notes.append(f"Job {job_id}'s script file is gone: the copy accounting kept will be saved on the cluster and submitted.")
+            raise UserError(
+                f"job {job_id}: no script to resubmit: it is not on the cluster any more and accounting kept no copy"
+            )
+        notes.append(
+            f"Job {job_id}'s script file is gone: the copy accounting kept will be saved on the cluster and submitted."
+        )
         unrecovered += _ambiguity(typed)
         args = list(typed.operands[1:]) if typed is not None and typed.operands else []
         return _Script(stored, None, args, typed)
@@ -319,7 +351,9 @@ class Resubmitter:
             try:
                 self.history.record(self.cluster.name, draft.job_id, new_id, choice.stage)
             except OSError as exc:
-                warnings.append(f"resubmit history not written ({exc}): job details will not show {draft.job_id} -> {new_id}")
+                warnings.append(
+                    f"resubmit history not written ({exc}): job details will not show {draft.job_id} -> {new_id}"
+                )
         return Submitted(new_id, outcomes, warnings)
 
     async def _run(self, command: str) -> Result:
@@ -399,7 +433,9 @@ def _arguments(command: str, typed: SubmitLine | None, unrecovered: list[str]) -
         return list(typed.operands[1:])
     words = command.split(" ")
     if len(words) > 1:
-        unrecovered.append(f"the script's arguments: Command={command} is taken as {words[0]} with arguments {' '.join(words[1:])}")
+        unrecovered.append(
+            f"the script's arguments: Command={command} is taken as {words[0]} with arguments {' '.join(words[1:])}"
+        )
     return words[1:]
 
 

@@ -12,6 +12,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class Stages:
     """The stage-skipping pattern: ``START_STAGE="${START_STAGE:-0}"`` and ``for STAGE in 0 1 2 3``."""

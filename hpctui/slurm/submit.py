@@ -36,7 +36,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # Options of the original command line that are not repeated: they concern that submission
 # only (how sbatch printed or waited, the directory and cluster it ran in: hpctui sets those).
-_NOT_REPEATED = frozenset({"parsable", "wait", "test-only", "quiet", "verbose", "help", "usage", "version", "chdir", "clusters", "export", "wrap"})
+_NOT_REPEATED = frozenset(
+    {"parsable", "wait", "test-only", "quiet", "verbose", "help", "usage", "version", "chdir", "clusters", "export", "wrap"}
+)
 # ... and these, which would hold or delay the new job on the old one's account: said in a note.
 _DROPPED_WITH_NOTE = frozenset({"dependency", "begin", "deadline", "hold", "uid", "gid"})
 
@@ -253,7 +255,10 @@ def _token_back(path: str, number: str, token: str, unsure: list[str]) -> str:
     if len(found) > 1:
         name_start = path.rfind("/") + 1
         chosen = [m for m in found if m.start() >= name_start] or found[-1:]
-        unsure.append(f"log path {path}: {number} appears {len(found)} times; taken as {token} only in the file name (else at its last place)")
+        unsure.append(
+            f"log path {path}: {number} appears {len(found)} times; "
+            f"taken as {token} only in the file name (else at its last place)"
+        )
         found = chosen
     for match in reversed(found):
         path = path[: match.start()] + token + path[match.end() :]

@@ -188,7 +188,9 @@ async def test_job_the_controller_forgot_is_rebuilt_from_accounting(lab, tmp_pat
         gpu = jobs.submit("--gres", "gpu:1", "-A", "lab", "-J", "gpu run", "args.sh", "--lr", "0.1", cwd=work)
 
         def forgotten() -> bool:
-            return all("Invalid job id" in lab.ssh("alpha", f"scontrol show job {job}").stderr for job in (old, wrapped, gpu))
+            return all(
+                "Invalid job id" in lab.ssh("alpha", f"scontrol show job {job}").stderr for job in (old, wrapped, gpu)
+            )
 
         await asyncio.to_thread(wait_for, "the controller to forget the jobs", forgotten, 480, 10)
         draft, commands, submitted, _ = await resubmit(lab, tmp_path, "alpha", old, ResubmitChoice(stage=1, mem="80M"))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from hpctui.services.postmortem import ADVICE, PostMortemRow, merge
-from hpctui.slurm.units import slurm_size
 from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
 from hpctui.slurm.parse import parse_sacct
+from hpctui.slurm.units import slurm_size
 
 D = "\x1f"
 SACCT = "\n".join(

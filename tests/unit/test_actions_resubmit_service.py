@@ -18,7 +18,10 @@ from hpctui.services.resubmit import ResubmitChoice, ResubmitHistory, Resubmitte
 from hpctui.ssh.types import CommandTimeout, Result
 
 D = "\x1f"
-SCRIPT = '#!/bin/bash\n#SBATCH --export=NONE\nSTART_STAGE="${START_STAGE:-0}"\nfor STAGE in 0 1 2; do\n  [ "$STAGE" -lt "$START_STAGE" ] && continue\ndone\n'
+SCRIPT = (
+    '#!/bin/bash\n#SBATCH --export=NONE\nSTART_STAGE="${START_STAGE:-0}"\n'
+    'for STAGE in 0 1 2; do\n  [ "$STAGE" -lt "$START_STAGE" ] && continue\ndone\n'
+)
 SHOWN = (
     "JobId=77 JobName=train.sh\n   Account=proj_1 QOS=normal\n   TimeLimit=01:00:00\n   Partition=gpu\n"
     "   NumNodes=1 NumCPUs=1 NumTasks=1 CPUs/Task=1\n   TresPerNode=gres:gpu:4\n   MinMemoryNode=1G\n"
@@ -83,7 +86,11 @@ def resubmitter(runner: Scripted, tmp_path: Path, audit: Path | None = None, his
 
 
 def test_timeout_is_retried_once_and_never_falls_back_to_accounting(tmp_path: Path) -> None:
-    runner = Scripted(answers([CommandTimeout("scontrol timed out"), refused("slurm_load_jobs error: Socket timed out on send/recv operation")]))
+    runner = Scripted(
+        answers(
+            [CommandTimeout("scontrol timed out"), refused("slurm_load_jobs error: Socket timed out on send/recv operation")]
+        )
+    )
     with pytest.raises(UserError, match="Socket timed out") as caught:
         asyncio.run(resubmitter(runner, tmp_path).prepare("77"))
     assert "not rebuilding the job from accounting" in str(caught.value)

@@ -151,7 +151,8 @@ def test_accounting_record_carries_every_request() -> None:
     values = {
         "JobName": "t", "Partition": "gpu", "Timelimit": "00:01:00", "WorkDir": "/w", "State": "CANCELLED by 1000",
         "NNodes": "2", "ReqCPUS": "2", "ReqMem": "1G", "ReqTRES": "billing=2,cpu=2,gres/gpu=4,mem=1G,node=2",
-        "Account": "proj_1", "QOS": "high", "Constraints": "a100", "Reservation": "maint", "SubmitLine": "sbatch -o o_%j s.sh",
+        "Account": "proj_1", "QOS": "high", "Constraints": "a100", "Reservation": "maint",
+        "SubmitLine": "sbatch -o o_%j s.sh",
     }  # fmt: skip
     row = "\x1f".join(values.values())
     older = "\x1f".join(["older", *[""] * (len(values) - 2), "sbatch x"])
@@ -178,12 +179,17 @@ def test_log_pattern_replaces_only_the_expanded_job_id() -> None:
     one_dir = {**fields, "StdOut": "/data/1234/out.txt", "StdErr": "/data/1234/out.txt"}
     assert derive(one_dir).output == "/data/%j/out.txt"  # once: wherever it is
     result = options_from_job(fields, read_directives(""))
-    assert result.unsure == ("log path /data/1234/run_1234.out: 1234 appears 2 times; taken as %j only in the file name (else at its last place)",)
+    assert result.unsure == (
+        "log path /data/1234/run_1234.out: 1234 appears 2 times; taken as %j only in the file name (else at its last place)",
+    )
 
 
 def test_typed_options_win_and_equivalents_are_not_doubled() -> None:
     fields = {**JOB_FIELDS, "TresPerNode": "gres:gpu:4", "Account": "proj_1", "MemPerTres": "gres:gpu:100"}
-    line = "sbatch --gpus-per-node 4 -B 2:8 -A proj_1 --signal=B:USR1@60 --dependency=afterok:5 --mem-per-gpu=100M t.sh --lr 0.1"
+    line = (
+        "sbatch --gpus-per-node 4 -B 2:8 -A proj_1 --signal=B:USR1@60 --dependency=afterok:5 --mem-per-gpu=100M "
+        "t.sh --lr 0.1"
+    )
     result = options_from_job(fields, read_directives(""), parse_submit_line(line))
     rendered = result.options.as_options()
     assert rendered["gpus-per-node"] == "4" and "gres" not in rendered

@@ -11,8 +11,8 @@ from hpctui.slurm.submitline import Facts, parse_submit_line
 from hpctui.toolkit.lint.shellsyntax import read_shell
 
 
-def options(line: str, facts: Facts = Facts()) -> tuple[dict[str, str | None], tuple[str, ...]]:
-    parsed = parse_submit_line(line, facts)
+def options(line: str, facts: Facts | None = None) -> tuple[dict[str, str | None], tuple[str, ...]]:
+    parsed = parse_submit_line(line, facts or Facts())
     return {g.name: g.value for g in parsed.options}, parsed.operands
 
 
@@ -55,7 +55,11 @@ def test_lab_line_resolved_by_name_and_command() -> None:
     line = "sbatch --parsable --export=FOO -J my run -o logs x/%j.out t.sh a b c"
     parsed = parse_submit_line(line, Facts("my run", "/home/hpcuser/h2t/t.sh a b c"))
     assert parsed.ambiguity() is None
-    assert (parsed.get("job-name"), parsed.get("output"), parsed.operands) == ("my run", "logs x/%j.out", ("t.sh", "a", "b", "c"))
+    assert (parsed.get("job-name"), parsed.get("output"), parsed.operands) == (
+        "my run",
+        "logs x/%j.out",
+        ("t.sh", "a", "b", "c"),
+    )
 
 
 def test_unreadable_line_is_said() -> None:
@@ -75,5 +79,10 @@ def test_directives_stop_at_the_first_command_for_both_readers() -> None:
 
 
 def test_directive_words_like_sbatch() -> None:
-    assert directive_words(' --job-name="my run" -o a\\ b.out --comment=x#y') == ["--job-name=my run", "-o", "a b.out", "--comment=x"]
+    assert directive_words(' --job-name="my run" -o a\\ b.out --comment=x#y') == [
+        "--job-name=my run",
+        "-o",
+        "a b.out",
+        "--comment=x",
+    ]
     assert read_words(["-B", "2:8", "--gpus-per-node", "4", "t.sh"]).operands == ("t.sh",)

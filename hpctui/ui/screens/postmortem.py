@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from hpctui.services.postmortem import PostMortem, PostMortemRow, merge
-from hpctui.slurm.units import slurm_size
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import AccountingStep, Snapshot
+from hpctui.slurm.units import slurm_size
 from hpctui.ssh.types import LinkError
 from hpctui.ui.columns import state_category
 from hpctui.ui.flows import when_connected
