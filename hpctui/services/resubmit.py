@@ -106,6 +106,19 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class _Gathered:
+    """What ``prepare`` learnt of the job; ``notes`` and ``unrecovered`` grow as it learns more."""
+
+    job_id: str
+    fields: dict[str, str]  # scontrol's, or rebuilt from accounting
+    record: dict[str, str]  # accounting's
+    kept: str | None  # the script Slurm kept (controller) or stored (accounting)
+    known: bool  # the controller still knows the job
+    notes: list[str]
+    unrecovered: list[str]
+
+
+@dataclass(frozen=True)
 class _Script:
     text: str
     path: str | None
@@ -134,17 +147,18 @@ class Resubmitter:
         record = record or {}
         if shown is None:
             fields, kept = await self._from_accounting(job_id, record, notes)
-            found = await self._script_from_accounting(job_id, fields, kept, record, notes, unrecovered)
+            job = _Gathered(job_id, fields, record, kept, False, notes, unrecovered)
+            found = await self._script_from_accounting(job)
         else:
-            fields, kept = shown, _kept_script(await self._run(batch_script_command(job_id)))
-            found = await self._script_from_controller(job_id, fields, kept, record, notes, unrecovered)
-        return await self._draft(job_id, fields, record, found, shown is not None, notes, unrecovered)
+            kept = _kept_script(await self._run(batch_script_command(job_id)))
+            job = _Gathered(job_id, shown, record, kept, True, notes, unrecovered)
+            found = await self._script_from_controller(job)
+        return await self._draft(job, found)
 
-    async def _draft(
-        self, job_id: str, fields: dict[str, str], record: dict[str, str], found: _Script, known: bool,
-        notes: list[str], unrecovered: list[str],
-    ) -> ResubmitDraft:  # fmt: skip
-        """The draft from what was gathered; ``known``: the controller still knows the job."""
+    async def _draft(self, job: _Gathered, found: _Script) -> ResubmitDraft:
+        """The draft from what was gathered."""
+        job_id, fields, record, known = job.job_id, job.fields, job.record, job.known
+        notes, unrecovered = job.notes, job.unrecovered
         directives = read_directives(found.text)
         derived = options_from_job(fields, directives, found.typed)
         notes += derived.notes
@@ -254,20 +268,13 @@ class Resubmitter:
             notes.append("Accounting keeps no copy of the script: the file the job was submitted with runs as it is now.")
         return accounting.fields_from_accounting(job_id, record), stored
 
-    async def _script_from_controller(
-        self,
-        job_id: str,
-        fields: dict[str, str],
-        kept: str | None,
-        record: dict[str, str],
-        notes: list[str],
-        unrecovered: list[str],
-    ) -> _Script:
+    async def _script_from_controller(self, job: _Gathered) -> _Script:
         """The job's script file as it is now when it still exists, else the copy Slurm kept;
         its arguments from ``Command=``, or from the SubmitLine when the file is gone."""
-        command = fields.get("Command", "")
+        job_id, kept, notes, unrecovered = job.job_id, job.kept, job.notes, job.unrecovered
+        command = job.fields.get("Command", "")
         wrapped = command in ("", "(null)")
-        typed = _typed(record, Facts(fields.get("JobName"), None if wrapped else command), unrecovered)
+        typed = _typed(job.record, Facts(job.fields.get("JobName"), None if wrapped else command), unrecovered)
         unrecovered += _ambiguity(typed)
         found = None if wrapped else await self._probe(scripts.script_candidates(command))
         if found is not None:
@@ -282,18 +289,11 @@ class Resubmitter:
         notes.append(f"Job {job_id} {why}: the script Slurm kept will be saved on the cluster and submitted.")
         return _Script(kept, None, [] if wrapped else _arguments(command, typed, unrecovered), typed)
 
-    async def _script_from_accounting(
-        self,
-        job_id: str,
-        fields: dict[str, str],
-        stored: str | None,
-        record: dict[str, str],
-        notes: list[str],
-        unrecovered: list[str],
-    ) -> _Script:
+    async def _script_from_accounting(self, job: _Gathered) -> _Script:
         """The script named on the SubmitLine (relative to the job's directory), else the stored copy."""
-        typed = _typed(record, Facts(fields.get("JobName")), unrecovered)
-        work_dir = fields.get("WorkDir", "")
+        job_id, stored, unrecovered = job.job_id, job.kept, job.unrecovered
+        typed = _typed(job.record, Facts(job.fields.get("JobName")), unrecovered)
+        work_dir = job.fields.get("WorkDir", "")
         candidates = _typed_candidates(typed, work_dir) if typed is not None else []
         found = await self._probe(candidates) if candidates else None
         if found is not None and typed is not None:
@@ -310,7 +310,7 @@ class Resubmitter:
             raise UserError(
                 f"job {job_id}: no script to resubmit: it is not on the cluster any more and accounting kept no copy"
             )
-        notes.append(
+        job.notes.append(
             f"Job {job_id}'s script file is gone: the copy accounting kept will be saved on the cluster and submitted."
         )
         unrecovered += _ambiguity(typed)
