@@ -252,3 +252,32 @@ async def test_saved_copy_is_byte_exact_and_keeps_arguments(lab, tmp_path):
         jobs.track(submitted.new_job_id)
         assert jobs.sh(f"cmp {q}/keep {shlex.quote(draft.saved_copy)} && echo same").strip() == "same"
         assert jobs.scontrol(submitted.new_job_id)["Command"] == f"{draft.saved_copy} x"
+
+
+NONE_SCRIPT = """#!/bin/bash
+#SBATCH --export=NONE
+#SBATCH -t 2
+#SBATCH -o none_%j.out
+START_STAGE="${START_STAGE:-0}"
+for STAGE in 0 1 2; do
+    [ "$STAGE" -lt "$START_STAGE" ] && continue
+    echo "stage $STAGE"
+done
+echo "ssh=${SSH_CONNECTION:-none}"
+"""
+
+
+async def test_stage_keeps_the_scripts_export_none(lab, tmp_path):
+    """sshd sets SSH_CONNECTION in the login session: a job that imports the environment sees it."""
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        jobs.put(f"{work}/none.sh", NONE_SCRIPT)
+        first = jobs.submit("--hold", "none.sh", cwd=work)
+        _, commands, submitted, _ = await resubmit(lab, tmp_path, "alpha", first, ResubmitChoice(stage=1))
+        assert "--export=ALL" not in commands[-1]
+        new = submitted.new_job_id
+        assert new is not None, submitted
+        jobs.track(new)
+        assert await wait_async("resubmission done", lambda: finished(jobs, new)) == "COMPLETED"
+        log = jobs.sh(f"cat {shlex.quote(work)}/none_{new}.out")
+        assert "stage 0" not in log and "stage 1" in log and "ssh=none" in log
