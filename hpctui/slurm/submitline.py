@@ -91,16 +91,18 @@ def parse_submit_line(line: str, facts: Facts = Facts()) -> SubmitLine:
 
 
 def _words(line: str) -> tuple[list[str], bool]:
-    """The words after ``sbatch``, and whether they come from a line that kept its quotes."""
-    quoted = any(c in line for c in "'\"\\")
-    words: list[str] | None = None
-    if quoted:
+    """The words after ``sbatch``, and whether the line kept its quotes. Quotes count as kept
+    only where they group words with blanks (``-J 'my run'``): 22.05 never writes those, so a
+    lone quote character (``--comment=it's``, ``--comment="x"``) is the value's own."""
+    words = line.split(" ") if line.strip() else []
+    quoted = False
+    if any(c in line for c in "'\"\\"):
         try:
-            words = shlex.split(line)
+            split = shlex.split(line)
         except ValueError:
-            quoted = False
-    if words is None:
-        words = line.split(" ") if line.strip() else []
+            split = []
+        if any(any(c.isspace() for c in word) for word in split):
+            words, quoted = split, True
     if words and posixpath.basename(words[0]) == "sbatch":
         words = words[1:]
     return words, quoted

@@ -33,6 +33,10 @@ def test_full_option_table(line: str, expected: dict[str, str | None], operands:
     assert options(line) == (expected, operands)
 
 
+def test_lone_quotes_are_data_not_shell_quoting() -> None:
+    assert options('sbatch --comment=it\'s -J "x" t.sh') == ({"comment": "it's", "job-name": '"x"'}, ("t.sh",))
+
+
 def test_job_name_with_a_space_is_told_apart_by_the_known_name() -> None:
     line = "sbatch --job-name my run train.sh"
     assert options(line, Facts(job_name="my run")) == ({"job-name": "my run"}, ("train.sh",))
