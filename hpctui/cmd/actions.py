@@ -40,8 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("job_id", metavar="JOBID")
     parser.add_argument("--stage", type=int, metavar="N", help="start at stage N (the script's START_STAGE)")
     parser.add_argument("--time", metavar="TIME", help="new time limit, e.g. 90 or 1-12:00:00")
-    parser.add_argument("--mem", metavar="MEM", help="new memory, e.g. 16G (per CPU for jobs that asked per CPU, else per node)")
+    parser.add_argument(
+        "--mem", metavar="MEM", help="new memory, e.g. 16G (per CPU or per GPU for jobs that asked so, else per node)"
+    )
     parser.add_argument("--partition", metavar="NAME", help="another partition")
+    parser.add_argument(
+        "--force", action="store_true", help="resubmit even when some of the job's requests could not be recovered"
+    )
     parser.set_defaults(func=run_resubmit)
 
 
@@ -52,7 +57,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def run_action(args: argparse.Namespace) -> int:
-    from hpctui.services.actions import plan_action
+    from hpctui.services.actions import audit_warnings, plan_action
 
     cluster = load_config(args.config).cluster(args.cluster)
     plan = plan_action(args.verb, args.job_ids)
@@ -63,7 +68,14 @@ def run_action(args: argparse.Namespace) -> int:
     for job_id, outcome in zip(plan.job_ids, outcomes, strict=True):
         stream = sys.stdout if outcome.ok else sys.stderr
         print(f"{job_id}: {'ok' if outcome.ok else 'REFUSED'}: {outcome.message}", file=stream)
+    _warn(audit_warnings(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _warn(warnings: list[str]) -> None:
+    """Local records that could not be written, after the outcomes (they never change the exit status)."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 async def _execute(cluster: Cluster, plan: Plan) -> list[Outcome]:
@@ -90,18 +102,30 @@ async def _resubmit(cluster: Cluster, args: argparse.Namespace) -> int:
         print("\n".join(f"  {command}" for command in commands))
         if len(commands) > 1:
             print("  (the first command writes the script Slurm kept to that file)")
+        _refuse_unrecovered(draft, args.force)
         await asyncio.to_thread(confirm_or_refuse, args.yes, f"resubmit job {draft.job_id}")
         submitted = await resubmitter.submit(draft, choice)
     if submitted.new_job_id is None:
         print(f"REFUSED: {submitted.message}", file=sys.stderr)
-        return 1
-    print(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})")
-    return 0
+    else:
+        print(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})")
+    _warn(submitted.warnings)
+    return 0 if submitted.new_job_id is not None else 1
+
+
+def _refuse_unrecovered(draft: ResubmitDraft, force: bool) -> None:
+    if draft.unrecovered and not force:
+        raise UserError(
+            f"not resubmitting job {draft.job_id}: some of its requests could not be recovered (listed above); "
+            "pass --force to resubmit anyway",
+            exit_code=1,
+        )
 
 
 def _describe(draft: ResubmitDraft) -> str:
     lines = [f"Job {draft.job_id} ({draft.name}), last state {draft.last_state or 'unknown'}, in {draft.work_dir}"]
     lines += [f"  note: {note}" for note in draft.notes]
+    lines += [f"  NOT RECOVERED: {item}" for item in draft.unrecovered]
     if draft.stages:
         values = " ".join(str(v) for v in draft.stages.values)
         lines.append(f"  stages: {values} (set with --stage; variable {draft.stages.variable})")

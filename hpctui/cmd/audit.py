@@ -6,6 +6,7 @@ import argparse
 import json
 from dataclasses import asdict
 
+from hpctui.errors import UserError
 from hpctui.services.audit import AuditLog
 from hpctui.visible import visible
 
@@ -24,7 +25,10 @@ def run(args: argparse.Namespace) -> int:
     if args.path:
         print(log.path)
         return 0
-    entries = [e for e in log.entries() if args.cluster in (None, e.cluster)]
+    try:
+        entries = [e for e in log.entries() if args.cluster in (None, e.cluster)]
+    except OSError as exc:
+        raise UserError(f"cannot read the audit log {log.path}: {exc.strerror or exc}") from exc
     if args.last is not None:
         entries = entries[-args.last :] if args.last > 0 else []
     for entry in entries:

@@ -70,7 +70,7 @@ def _as_json(rows: list[PostMortemRow] | str) -> dict[str, object]:
 
 
 def _as_text(cluster: str, rows: list[PostMortemRow] | str, steps: bool) -> str:
-    from hpctui.services.postmortem import human_bytes
+    from hpctui.slurm.units import slurm_size
 
     if isinstance(rows, str):
         return f"{cluster}: FAILED: {rows}"
@@ -81,12 +81,12 @@ def _as_text(cluster: str, rows: list[PostMortemRow] | str, steps: bool) -> str:
         r = row.record
         state = r.state_detail + (" (squeue)" if row.source == "squeue" else "")
         table.append((r.job_id, r.name, r.partition, _dur(r.elapsed_s), duration(r.time_limit_s),
-                      human_bytes(row.max_rss_bytes), human_bytes(row.max_vmsize_bytes), state, r.exit_code))  # fmt: skip
+                      slurm_size(row.max_rss_bytes), slurm_size(row.max_vmsize_bytes), state, r.exit_code))  # fmt: skip
         if row.advice:
             advice[len(table) - 1] = row.advice
         for s in r.steps if steps else ():
-            table.append((f" {s.step_id}", s.name, "", _dur(s.elapsed_s), "", human_bytes(s.max_rss_bytes),
-                          human_bytes(s.max_vmsize_bytes), s.state, s.exit_code))  # fmt: skip
+            table.append((f" {s.step_id}", s.name, "", _dur(s.elapsed_s), "", slurm_size(s.max_rss_bytes),
+                          slurm_size(s.max_vmsize_bytes), s.state, s.exit_code))  # fmt: skip
     widths = [min(32, max(len(line[i]) for line in table)) for i in range(len(header))]
     lines = [f"{cluster}: {len(rows)} jobs"]
     for index, line in enumerate(table):

@@ -11,7 +11,7 @@ from hpctui.config.load import load_config
 from hpctui.config.model import Cluster
 from hpctui.errors import UserError
 from hpctui.toolkit.purge import PurgeReport
-from hpctui.toolkit.transfer import human_bytes
+from hpctui.toolkit.transfer import iec_bytes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,13 +69,13 @@ def _text(cluster: Cluster, outcome: PurgeReport | str) -> str:
         lines.append(f"  nothing untouched for {outcome.threshold}+ days in {', '.join(outcome.dirs)}")
         return "\n".join(lines)
     more = " (listing capped: more files are at risk)" if outcome.truncated else ""
-    lines.append(f"  {outcome.files} files, {human_bytes(outcome.bytes)} untouched for {outcome.threshold}+ days{more}:")
+    lines.append(f"  {outcome.files} files, {iec_bytes(outcome.bytes)} untouched for {outcome.threshold}+ days{more}:")
     width = max(len(g.directory) for g in outcome.groups)
     for group in outcome.groups:
         left = group.purge_in_days(outcome.days)
         when = "may be deleted now" if left <= 0 else f"deleted in ~{left:.0f} days"
         lines.append(
-            f"  {group.directory:<{width}}  {group.files:>6} files  {human_bytes(group.bytes):>10}  "
+            f"  {group.directory:<{width}}  {group.files:>6} files  {iec_bytes(group.bytes):>10}  "
             f"oldest untouched {group.oldest_age_days:.0f} days ({when})"
         )
     return "\n".join(lines)

@@ -81,7 +81,7 @@ async def _copy(src, dst, parent: str, name: str, destination: plan.Endpoint, si
             _raise_for(dst.name, "tar xf", unpacker.returncode, _text(await unpack_err))
             if not complete:  # cannot happen once the receiver exited 0; never wait on a blocked packer
                 pack_err.cancel()
-                raise UserError(f"{dst.name}: tar xf stopped reading after {plan.human_bytes(copied)}", exit_code=1)
+                raise UserError(f"{dst.name}: tar xf stopped reading after {plan.iec_bytes(copied)}", exit_code=1)
             await packer.wait_closed()
             _raise_for(src.name, "tar cf", packer.returncode, _text(await pack_err))
     where = f"{destination.label}/{name.removeprefix('./')}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from hpctui.errors import UserError
@@ -45,6 +45,7 @@ class Outcome:
     message: str  # Slurm's words verbatim (stderr, else stdout), or why the command could not run
     stdout: str = ""
     exit_status: int | None = None
+    warning: str | None = None  # the audit line could not be written (disk full, read-only, ...)
 
 
 class Actions:
@@ -74,8 +75,13 @@ class Actions:
             self._refresh()
 
     async def _run_logged(self, command: str, input: str | None = None) -> Outcome:
+        """Run and audit. A failed audit write never hides what the cluster did: the outcome
+        comes back with a warning to show after it."""
         outcome = await self._run(command, input)
-        self.audit.append(self.cluster_name, command, outcome.ok, outcome.message, outcome.exit_status)
+        try:
+            self.audit.append(self.cluster_name, command, outcome.ok, outcome.message, outcome.exit_status)
+        except OSError as exc:
+            return replace(outcome, warning=f"audit log not written ({exc}): {command}")
         return outcome
 
     async def _run(self, command: str, input: str | None) -> Outcome:
@@ -98,6 +104,11 @@ def plan_action(verb: str, job_ids: list[str] | tuple[str, ...]) -> Plan:
     if not ids:
         raise UserError(f"{verb}: no job selected")
     return Plan(verb, ids, [BUILDERS[verb]([job_id]) for job_id in ids])
+
+
+def audit_warnings(outcomes: list[Outcome]) -> list[str]:
+    """The warnings of ``outcomes``, to show after the outcomes themselves."""
+    return [o.warning for o in outcomes if o.warning]
 
 
 def outcome_of(result: Result) -> Outcome:

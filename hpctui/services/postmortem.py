@@ -101,15 +101,3 @@ def record_from_job(job: Job) -> AccountingRecord:
         work_dir=job.work_dir,
         cluster=job.cluster,
     )
-
-
-def human_bytes(value: int | None) -> str:
-    """``1.5G``, ``312M``, ``812K``: binary units as Slurm prints them; "" for no value."""
-    if value is None:
-        return ""
-    size = float(value)
-    for unit in ("B", "K", "M", "G"):
-        if size < 1024:
-            return f"{size:.0f}{unit}" if unit == "B" or size >= 100 else f"{size:.1f}{unit}"
-        size /= 1024
-    return f"{size:.1f}T"

@@ -13,6 +13,7 @@ sinfo 2 (partition + node info); the combined poll runs both in one SSH round tr
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from collections.abc import Iterable
@@ -197,15 +198,20 @@ def sbatch_command(
     *,
     workdir: str | None = None,
     export: dict[str, str] | None = None,
+    export_spec: str | None = None,
     options: dict[str, str | int | bool | None] | None = None,
+    args: Iterable[str] = (),
     parsable: bool = True,
 ) -> str:
-    """Submit ``script_path`` (relative to ``workdir`` when that is given).
+    """Submit ``script_path`` (relative to ``workdir`` when that is given) with ``args``.
 
-    ``export`` variables are set in sbatch's environment and passed with ``--export=ALL``
-    (no comma-splitting problems with values). ``options`` become ``--name=value``; True
-    gives a bare ``--name``; None or False leaves the option out. The user's SBATCH_*
-    variables (a default account, say) are deliberately kept.
+    ``export`` variables are set in sbatch's environment (no comma-splitting problems with
+    values) and passed with ``--export=ALL``, or, when ``export_spec`` is given, with
+    ``--export=SPEC``: ``NONE`` or variable names whose values sbatch takes from its
+    environment (the job then gets only those, as with the original ``--export=NAMES``);
+    an empty spec passes no ``--export``. ``options`` become ``--name=value``; True gives a
+    bare ``--name``; None or False leaves the option out. The user's SBATCH_* variables
+    (a default account, say) are deliberately kept.
     """
     if not script_path:
         raise UserError("no script to submit")
@@ -220,8 +226,26 @@ def sbatch_command(
     parts.append("sbatch")
     if parsable:
         parts.append("--parsable")
-    if export:
+    if export_spec is None and export:
         parts.append("--export=ALL")
+    elif export_spec:
+        parts.append(_export_option(export_spec))
     parts += [opt for name, value in (options or {}).items() if (opt := _sbatch_option(name, value))]
     parts.append(shlex.quote(f"./{script_path}" if script_path.startswith("-") else script_path))
+    parts += [shlex.quote(arg) for arg in args]
     return " ".join(parts)
+
+
+def _export_option(spec: str) -> str:
+    names = spec.split(",")
+    if spec != "NONE" and not all(_ENV_NAME.fullmatch(name) for name in names):
+        raise UserError(f"not an --export list of variable names: {spec!r}")
+    return f"--export={spec}"
+
+
+def batch_script_to_file_command(job_id: str, path: str) -> str:
+    """Write the script Slurm kept for a job to ``path`` on the cluster, byte for byte
+    (creating its directory): nothing passes through hpctui, so no byte is re-encoded."""
+    job = shlex.quote(validate_job_id(job_id, single=True))
+    target = shlex.quote(path)
+    return f"mkdir -p -- {shlex.quote(posixpath.dirname(path))} && {env_prefix()} scontrol write batch_script {job} {target}"

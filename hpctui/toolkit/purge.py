@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hpctui.config.model import Cluster
-from hpctui.toolkit.transfer import human_bytes
+from hpctui.toolkit.transfer import iec_bytes
 
 DAY_S = 86400
 DEFAULT_LIMIT = 20_000  # records at most (about 2 MB)
@@ -85,7 +85,7 @@ class PurgeReport:
         if not self.groups:
             return None
         more = "+" if self.truncated else ""
-        return f"purge: {self.files}{more} files, {human_bytes(self.bytes)}"
+        return f"purge: {self.files}{more} files, {iec_bytes(self.bytes)}"
 
     def as_dict(self) -> dict[str, object]:
         return {

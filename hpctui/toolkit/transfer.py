@@ -164,7 +164,8 @@ def checkpoint_warning(checkpoints: Sequence[str], source: Cluster, destination:
     )
 
 
-def human_bytes(count: float) -> str:
+def iec_bytes(count: float) -> str:
+    """``1.5 GiB``: IEC binary units, for humans reading transfer sizes (Slurm style: ``slurm.units.slurm_size``)."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if abs(count) < 1024 or unit == "TiB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
@@ -175,16 +176,16 @@ def human_bytes(count: float) -> str:
 def progress_line(done: int, expected: int, seconds: float) -> str:
     """``1.2 GiB of ~3.4 GiB (35%), 85.3 MiB/s``; the tar stream is a little larger than ``du``."""
     share = f" ({min(99, int(100 * done / expected))}%)" if expected > 0 else ""
-    return f"{human_bytes(done)} of ~{human_bytes(expected)}{share}, {_rate(done, seconds)}"
+    return f"{iec_bytes(done)} of ~{iec_bytes(expected)}{share}, {_rate(done, seconds)}"
 
 
 def done_line(done: int, seconds: float) -> str:
     """``4.8 MiB in 0.3 s (18.8 MiB/s)``"""
-    return f"{human_bytes(done)} in {seconds:.1f} s ({_rate(done, seconds)})"
+    return f"{iec_bytes(done)} in {seconds:.1f} s ({_rate(done, seconds)})"
 
 
 def _rate(done: int, seconds: float) -> str:
-    return human_bytes(done / seconds if seconds > 0 else 0.0) + "/s"
+    return iec_bytes(done / seconds if seconds > 0 else 0.0) + "/s"
 
 
 def verify_timeout(size: int) -> float:

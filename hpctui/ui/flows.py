@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hpctui.errors import UserError
-from hpctui.services.actions import Outcome, Plan
+from hpctui.services.actions import Outcome, Plan, audit_warnings
 from hpctui.ssh.types import LinkError
 from hpctui.ui.dialogs.confirm import confirm
 
@@ -43,6 +43,13 @@ def notify_outcomes(app: App[object], cluster: str, plan: Plan, outcomes: list[O
     if failed:
         lines = "\n".join(f"{job_id}: {o.message}" for job_id, o in failed)
         app.notify(lines, title=f"{plan.verb} refused on {cluster}", severity="error", timeout=ERROR_TIMEOUT_S, markup=False)
+    notify_warnings(app, audit_warnings(outcomes))
+
+
+def notify_warnings(app: App[object], warnings: list[str]) -> None:
+    """Local records that could not be written (audit, history): after the outcomes, never instead."""
+    if warnings:
+        app.notify("\n".join(warnings), title="not recorded", severity="warning", timeout=ERROR_TIMEOUT_S, markup=False)
 
 
 async def when_connected(session: ClusterSession) -> str | None:

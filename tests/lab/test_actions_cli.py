@@ -13,9 +13,9 @@ from test_actions_support import lab_jobs
 pytestmark = pytest.mark.lab
 
 
-def hpctui(lab, tmp_path, *args: str) -> subprocess.CompletedProcess:
+def hpctui(lab, tmp_path, *args: str, state: str | None = None) -> subprocess.CompletedProcess:
     """Run the CLI without a terminal, with its own state dir (audit log, resubmit history)."""
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "HPCTUI_CONFIG": str(lab.config_path)}
+    env = {**os.environ, "XDG_STATE_HOME": state or str(tmp_path), "HPCTUI_CONFIG": str(lab.config_path)}
     return subprocess.run(
         [sys.executable, "-m", "hpctui", *args], env=env, stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=120, check=False,
@@ -78,3 +78,40 @@ def test_postmortem_json(lab, tmp_path):
     assert all(job["cluster"] == "beta" for job in report["beta"]["jobs"])
     bad = hpctui(lab, tmp_path, "postmortem", "beta", "--days", "0")
     assert bad.returncode == 2 and "--days" in bad.stderr
+
+
+def test_resubmit_refuses_what_it_cannot_recover_without_force(lab, tmp_path):
+    """SBATCH_OUTPUT put the job id in a directory too: which one was %j is a guess."""
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        jobs.put(f"{work}/t.sh", "#!/bin/sh\necho hi\n")
+        job = jobs.sh(f"cd {work} && SBATCH_OUTPUT='logs/%j/o_%j.out' sbatch --parsable --hold t.sh").strip()
+        jobs.track(job)
+        refused = hpctui(lab, tmp_path, "resubmit", "alpha", job, "--yes")
+        assert refused.returncode == 1
+        assert f"NOT RECOVERED: log path {work}/logs/{job}/o_{job}.out" in refused.stdout
+        assert "pass --force" in refused.stderr and "Submitted" not in refused.stdout
+        forced = hpctui(lab, tmp_path, "resubmit", "alpha", job, "--yes", "--force")
+        assert forced.returncode == 0, forced.stderr
+        new = forced.stdout.strip().splitlines()[-1].split()[2]
+        jobs.track(new)
+        assert jobs.scontrol(new)["StdOut"] == f"{work}/logs/{job}/o_{new}.out"  # only the file name's id
+
+
+def test_unwritable_state_is_a_warning_after_the_outcomes(lab, tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")  # the state directory cannot be made under it, even as root
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        jobs.put(f"{work}/t.sh", "#!/bin/sh\necho hi\n")
+        held = jobs.submit("--hold", "t.sh", cwd=work)
+        cancelled = hpctui(lab, tmp_path, "cancel", "alpha", held, "--yes", state=str(not_a_dir))
+        assert cancelled.returncode == 0 and f"{held}: ok" in cancelled.stdout
+        assert "warning: audit log not written" in cancelled.stderr and "Traceback" not in cancelled.stderr
+        job = jobs.submit("--hold", "t.sh", cwd=work)
+        resubmitted = hpctui(lab, tmp_path, "resubmit", "alpha", job, "--yes", state=str(not_a_dir))
+        assert resubmitted.returncode == 0, resubmitted.stderr
+        new = resubmitted.stdout.strip().splitlines()[-1].split()[2]
+        jobs.track(new)
+        assert f"Submitted job {new} (resubmission of {job})" in resubmitted.stdout
+        assert "history not written" in resubmitted.stderr and "Traceback" not in resubmitted.stderr

@@ -184,9 +184,13 @@ async def test_job_the_controller_forgot_is_rebuilt_from_accounting(lab, tmp_pat
         jobs.sh(f"mkdir -p {shlex.quote(work)}/logs")
         old = jobs.submit("-J", "old-job", "-o", "logs/%x_%j.log", "--export=ALL,HOLD_SECONDS=1", "train.sbatch", cwd=work)
         wrapped = jobs.submit("--wrap", "true", cwd=work)
+        jobs.put(f"{work}/args.sh", ARGS_SCRIPT)
+        gpu = jobs.submit("--gres", "gpu:1", "-A", "lab", "-J", "gpu run", "args.sh", "--lr", "0.1", cwd=work)
 
         def forgotten() -> bool:
-            return all("Invalid job id" in lab.ssh("alpha", f"scontrol show job {job}").stderr for job in (old, wrapped))
+            return all(
+                "Invalid job id" in lab.ssh("alpha", f"scontrol show job {job}").stderr for job in (old, wrapped, gpu)
+            )
 
         await asyncio.to_thread(wait_for, "the controller to forget the jobs", forgotten, 480, 10)
         draft, commands, submitted, _ = await resubmit(lab, tmp_path, "alpha", old, ResubmitChoice(stage=1, mem="80M"))
@@ -202,3 +206,78 @@ async def test_job_the_controller_forgot_is_rebuilt_from_accounting(lab, tmp_pat
         assert "START_STAGE=1" in log and "stage 0" not in log
         with pytest.raises(UserError, match="no script to resubmit"):
             await resubmit(lab, tmp_path, "alpha", wrapped, ResubmitChoice())
+
+        draft, commands, submitted, _ = await resubmit(lab, tmp_path, "alpha", gpu, ResubmitChoice())
+        assert draft.unrecovered == [] and (draft.script_path, draft.script_args) == (f"{work}/args.sh", ["--lr", "0.1"])
+        assert submitted.new_job_id is not None, submitted
+        jobs.track(submitted.new_job_id)
+        await_kept_request(jobs, submitted.new_job_id, f"{work}/args.sh --lr 0.1", "gpu run")
+
+
+ARGS_SCRIPT = '#!/bin/sh\n#SBATCH -t 2\necho "args: $*"\n'
+
+
+def await_kept_request(jobs, job_id: str, command: str, name: str) -> None:
+    """The resubmitted job asks for what the original had: its GPU, account, name and arguments."""
+    fields = jobs.scontrol(job_id)
+    assert (fields["TresPerNode"], fields["Account"], fields["Command"], fields["JobName"]) == (
+        "gres:gpu:1", "lab", command, name,
+    )  # fmt: skip
+
+
+async def test_resubmit_keeps_gres_account_and_arguments(lab, tmp_path):
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        jobs.put(f"{work}/args.sh", ARGS_SCRIPT)
+        first = jobs.submit("--hold", "--gres", "gpu:1", "-A", "lab", "-J", "gpu run", "args.sh", "--lr", "0.1", cwd=work)
+        await wait_async("accounting to know the job", lambda: jobs.sacct_state(first))  # it lags a second or two
+        draft, _, submitted, _ = await resubmit(lab, tmp_path, "alpha", first, ResubmitChoice())
+        assert draft.unrecovered == [] and draft.script_args == ["--lr", "0.1"]
+        assert submitted.new_job_id is not None, submitted
+        jobs.track(submitted.new_job_id)
+        await_kept_request(jobs, submitted.new_job_id, f"{work}/args.sh --lr 0.1", "gpu run")
+
+
+async def test_saved_copy_is_byte_exact_and_keeps_arguments(lab, tmp_path):
+    """A script with a Latin-1 byte and no final newline, deleted after submission."""
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        q = shlex.quote(work)
+        jobs.sh(f"printf '#!/bin/sh\\n#SBATCH -t 2\\necho caf\\351 \"$*\"' > {q}/odd.sh && cp {q}/odd.sh {q}/keep")
+        first = jobs.submit("--hold", "odd.sh", "x", cwd=work)
+        jobs.sh(f"rm {q}/odd.sh")
+        draft, _, submitted, _ = await resubmit(lab, tmp_path, "alpha", first, ResubmitChoice())
+        assert draft.script_path is None and draft.script_args == ["x"]
+        assert submitted.new_job_id is not None, submitted
+        jobs.track(submitted.new_job_id)
+        assert jobs.sh(f"cmp {q}/keep {shlex.quote(draft.saved_copy)} && echo same").strip() == "same"
+        assert jobs.scontrol(submitted.new_job_id)["Command"] == f"{draft.saved_copy} x"
+
+
+NONE_SCRIPT = """#!/bin/bash
+#SBATCH --export=NONE
+#SBATCH -t 2
+#SBATCH -o none_%j.out
+START_STAGE="${START_STAGE:-0}"
+for STAGE in 0 1 2; do
+    [ "$STAGE" -lt "$START_STAGE" ] && continue
+    echo "stage $STAGE"
+done
+echo "ssh=${SSH_CONNECTION:-none}"
+"""
+
+
+async def test_stage_keeps_the_scripts_export_none(lab, tmp_path):
+    """sshd sets SSH_CONNECTION in the login session: a job that imports the environment sees it."""
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        jobs.put(f"{work}/none.sh", NONE_SCRIPT)
+        first = jobs.submit("--hold", "none.sh", cwd=work)
+        _, commands, submitted, _ = await resubmit(lab, tmp_path, "alpha", first, ResubmitChoice(stage=1))
+        assert "--export=ALL" not in commands[-1]
+        new = submitted.new_job_id
+        assert new is not None, submitted
+        jobs.track(new)
+        assert await wait_async("resubmission done", lambda: finished(jobs, new)) == "COMPLETED"
+        log = jobs.sh(f"cat {shlex.quote(work)}/none_{new}.out")
+        assert "stage 0" not in log and "stage 1" in log and "ssh=none" in log

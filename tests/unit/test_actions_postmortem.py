@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from hpctui.services.postmortem import ADVICE, PostMortemRow, human_bytes, merge
+from hpctui.services.postmortem import ADVICE, PostMortemRow, merge
 from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
 from hpctui.slurm.parse import parse_sacct
+from hpctui.slurm.units import slurm_size
 
 D = "\x1f"
 SACCT = "\n".join(
@@ -42,5 +43,5 @@ def test_advice_and_memory_from_the_batch_step() -> None:
     assert PostMortemRow(no_batch, "sacct").max_rss_bytes == 5 << 20
 
 
-def test_human_bytes() -> None:
-    assert [human_bytes(v) for v in (None, 512, 2048, 150 << 20, 3 << 29, 5 << 40)] == ["", "512B", "2.0K", "150M", "1.5G", "5.0T"]
+def test_slurm_size() -> None:
+    assert [slurm_size(v) for v in (None, 512, 2048, 150 << 20, 3 << 29, 5 << 40)] == ["", "512B", "2.0K", "150M", "1.5G", "5.0T"]

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
 
 from hpctui.errors import UserError
-from hpctui.slurm.resubmit import (
-    AutoResume,
-    accounting_memory,
-    exported_variables,
-    fields_from_accounting,
-    parse_accounting_job,
-    parse_stored_script,
-    parse_submit_line,
-    script_from_submit_line,
-    Stages,
-    SubmitOptions,
-    detect_auto_resume,
-    detect_stages,
-    options_from_job,
-    suggest_mem,
-    suggest_time,
-)
+from hpctui.slurm.accounting import fields_from_accounting, parse_accounting_job, parse_stored_script
+from hpctui.slurm.directives import read_directives
+from hpctui.slurm.script import AutoResume, Stages, detect_auto_resume, detect_stages
+from hpctui.slurm.submit import SubmitOptions, export_of, options_from_job, resubmit_command, suggest_mem, suggest_time
+from hpctui.slurm.submitline import Facts, parse_submit_line
+
+
+def derive(fields: dict[str, str], script: str = "", line: str | None = None) -> SubmitOptions:
+    typed = parse_submit_line(line) if line is not None else None
+    return options_from_job(fields, read_directives(script), typed).options
 
 FIELD_NOTES_SCRIPT = """#!/bin/bash
 #SBATCH --job-name=train
@@ -102,7 +96,7 @@ JOB_FIELDS = {
 
 
 def test_options_from_job_reproduce_request() -> None:
-    options = options_from_job(JOB_FIELDS, "#!/bin/bash\n")
+    options = derive(JOB_FIELDS, "#!/bin/bash\n")
     assert options.as_options() == {
         "job-name": "my job", "partition": "gpu", "time": "01:00:00", "nodes": "1", "ntasks": "1",
         "cpus-per-task": "4", "mem": "4G", "gres": "gpu:2", "qos": "normal",
@@ -111,24 +105,24 @@ def test_options_from_job_reproduce_request() -> None:
 
 
 def test_output_left_to_script_or_slurm_default() -> None:
-    assert options_from_job(JOB_FIELDS, "#SBATCH -o logs/%x_%j.out\n").output is None
+    assert "output" not in derive(JOB_FIELDS, "#SBATCH -o logs/%x_%j.out\n").as_options()
     fields = {**JOB_FIELDS, "StdOut": "/home/u/w/slurm-1042.out", "StdErr": "/home/u/w/slurm-1042.out"}
-    assert options_from_job(fields, "").output is None
+    assert derive(fields).output is None
 
 
 def test_array_task_pattern() -> None:
     fields = {**JOB_FIELDS, "JobId": "1050", "ArrayJobId": "1047", "ArrayTaskId": "3",
               "StdOut": "/home/u/w/o_1047_3.out", "StdErr": "/home/u/w/e_1047_3.err"}  # fmt: skip
-    options = options_from_job(fields, "")
+    options = derive(fields)
     assert (options.array, options.output, options.error) == ("3", "/home/u/w/o_%A_%a.out", "/home/u/w/e_%A_%a.err")
 
 
 def test_edit_replaces_and_validates() -> None:
-    options = SubmitOptions(time="10:00", mem="1G", partition="cpu")
+    options = SubmitOptions(time="10:00", memory="1G", partition="cpu")
     edited = options.edited(time="2-00:00:00", mem="8g", partition="gpu")
-    assert (edited.time, edited.mem, edited.mem_per_cpu, edited.partition) == ("2-00:00:00", "8G", None, "gpu")
-    per_cpu = SubmitOptions(mem_per_cpu="256M").edited(mem="512M")  # keeps the kind the script uses
-    assert (per_cpu.mem, per_cpu.mem_per_cpu, per_cpu.memory) == (None, "512M", "512M")
+    assert edited.as_options() == {"partition": "gpu", "time": "2-00:00:00", "mem": "8G"}
+    per_cpu = SubmitOptions(memory="256M", memory_kind="mem-per-cpu").edited(mem="512M")  # keeps the kind the script uses
+    assert per_cpu.as_options() == {"mem-per-cpu": "512M"}
     for bad in ({"time": "1h; rm -rf ~"}, {"mem": "lots"}, {"partition": "a b"}):
         with pytest.raises(UserError):
             options.edited(**bad)
@@ -153,36 +147,69 @@ def test_lab_training_job_nested_defaults_and_job_name() -> None:
     assert unnamed is not None and unnamed.resolved == "/home/hpcuser/project/outputs/train/latest.pt"
 
 
-@pytest.mark.parametrize(
-    ("line", "options", "script"),
-    [
-        ("sbatch --parsable --export=ALL,A=1 train.sbatch", {"parsable": "", "export": "ALL,A=1"}, ["train.sbatch"]),
-        ("sbatch -p gpu -J x --time 10 -ologs/%j my job.sh a", {"partition": "gpu", "job-name": "x", "time": "10",
-         "output": "logs/%j"}, ["my", "job.sh", "a"]),  # fmt: skip
-        ("sbatch --no-requeue --wrap sleep 100", {"no-requeue": "", "wrap": "sleep"}, []),
-        ("sbatch /abs/x.sh", {}, ["/abs/x.sh"]),
-    ],
-)
-def test_parse_submit_line(line: str, options: dict[str, str], script: list[str]) -> None:
-    parsed = parse_submit_line(line)
-    assert (parsed.options, parsed.script_words) == (options, script)
-
-
-def test_script_and_exports_from_submit_line() -> None:
-    assert script_from_submit_line("sbatch -p gpu my job.sh a b", "/w") == "/w/my job.sh a b"
-    assert script_from_submit_line("sbatch /abs/x.sh", "/w") == "/abs/x.sh"
-    assert script_from_submit_line("sbatch --wrap echo hi", "/w") == ""
-    assert exported_variables("sbatch --export=ALL,A=1,B=x=y,bad-name=2 s.sh") == {"A": "1", "B": "x=y"}
-
-
-def test_accounting_record_and_stored_script() -> None:
-    row = "\x1f".join(["t", "cpu", "00:01:00", "/w", "CANCELLED by 1000", "2", "cpu=2,mem=1G,node=2", "sbatch -o o_%j s.sh"])
-    record = parse_accounting_job(f"older\x1fcpu\x1f1\x1f/w\x1fFAILED\x1f1\x1f\x1fsbatch x\n{row}\n")
+def test_accounting_record_carries_every_request() -> None:
+    values = {
+        "JobName": "t", "Partition": "gpu", "Timelimit": "00:01:00", "WorkDir": "/w", "State": "CANCELLED by 1000",
+        "NNodes": "2", "ReqCPUS": "2", "ReqMem": "1G", "ReqTRES": "billing=2,cpu=2,gres/gpu=4,mem=1G,node=2",
+        "Account": "proj_1", "QOS": "high", "Constraints": "a100", "Reservation": "maint",
+        "SubmitLine": "sbatch -o o_%j s.sh",
+    }  # fmt: skip
+    row = "\x1f".join(values.values())
+    older = "\x1f".join(["older", *[""] * (len(values) - 2), "sbatch x"])
+    record = parse_accounting_job(f"{older}\n{row}\n")
     assert record["State"] == "CANCELLED" and record["SubmitLine"] == "sbatch -o o_%j s.sh"
     fields = fields_from_accounting("9", record)
-    assert (fields["Command"], fields["StdOut"], fields["TimeLimit"], fields["NumNodes"]) == ("/w/s.sh", "o_%j", "00:01:00", "2")
-    assert accounting_memory(fields, "#!/bin/sh\n") == {"MinMemoryNode": "512M"}
-    assert accounting_memory(fields, "#SBATCH --mem=2G\n#SBATCH --mem-per-cpu=300M\n") == {"MinMemoryCPU": "300M"}
-    assert options_from_job(fields, "").output == "o_%j"
+    options = derive(fields, "#!/bin/sh\n", record["SubmitLine"])
+    assert options.as_options() == {
+        "job-name": "t", "partition": "gpu", "time": "00:01:00", "nodes": "2", "mem": "512M", "gres": "gpu:2",
+        "account": "proj_1", "qos": "high", "constraint": "a100", "reservation": "maint", "output": "o_%j",
+    }  # fmt: skip
+    assert derive(fields, "#SBATCH --mem-per-cpu=300M\n#SBATCH --gpus-per-node=2\n").as_options().keys().isdisjoint(
+        {"mem", "mem-per-cpu", "gres"}
+    )  # the script brings its own: never doubled
     assert parse_stored_script("Batch Script for 9\n-----\n#!/bin/sh\necho hi\n") == "#!/bin/sh\necho hi\n"
     assert parse_stored_script("Batch Script for 9\n-----\nNONE\n\n") is None
+
+
+def test_log_pattern_replaces_only_the_expanded_job_id() -> None:
+    fields = {**JOB_FIELDS, "JobId": "1234", "StdOut": "/data/1234/run_1234.out", "StdErr": "/data/1234/run_1234.out"}
+    assert derive(fields).output == "/data/1234/run_%j.out"
+    typed = derive(fields, "", "sbatch -o /data/1234/run_%j.out t.sh")  # the pattern as typed wins
+    assert typed.output == "/data/1234/run_%j.out"
+    one_dir = {**fields, "StdOut": "/data/1234/out.txt", "StdErr": "/data/1234/out.txt"}
+    assert derive(one_dir).output == "/data/%j/out.txt"  # once: wherever it is
+    result = options_from_job(fields, read_directives(""))
+    assert result.unsure == (
+        "log path /data/1234/run_1234.out: 1234 appears 2 times; taken as %j only in the file name (else at its last place)",
+    )
+
+
+def test_typed_options_win_and_equivalents_are_not_doubled() -> None:
+    fields = {**JOB_FIELDS, "TresPerNode": "gres:gpu:4", "Account": "proj_1", "MemPerTres": "gres:gpu:100"}
+    line = (
+        "sbatch --gpus-per-node 4 -B 2:8 -A proj_1 --signal=B:USR1@60 --dependency=afterok:5 --mem-per-gpu=100M "
+        "t.sh --lr 0.1"
+    )
+    result = options_from_job(fields, read_directives(""), parse_submit_line(line))
+    rendered = result.options.as_options()
+    assert rendered["gpus-per-node"] == "4" and "gres" not in rendered
+    assert rendered["extra-node-info"] == "2:8" and rendered["account"] == "proj_1" and rendered["signal"] == "B:USR1@60"
+    assert rendered["mem-per-gpu"] == "100M" and "mem" not in rendered and "dependency" not in rendered
+    assert any("--dependency=afterok:5" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("line", "script", "extra", "expected"),
+    [
+        ("sbatch --export=NONE t.sh", "", {}, ["--export=NONE"]),
+        ("sbatch --export=NONE t.sh", "", {"START_STAGE": "2"}, ["START_STAGE=2", "--export=START_STAGE"]),
+        ("sbatch t.sh", "#SBATCH --export=NONE\n", {}, []),  # the script's own NONE applies
+        ("sbatch --export=FOO,BAR=x y t.sh", "", {"S": "1"}, ["BAR=x y", "S=1", "--export=FOO,BAR,S"]),
+        ("sbatch --export=ALL,MSG=hi t.sh", "#SBATCH --export=NONE\n", {}, ["MSG=hi", "--export=ALL"]),
+    ],
+)
+def test_export_keeps_what_the_job_imported(line: str, script: str, extra: dict[str, str], expected: list[str]) -> None:
+    typed = parse_submit_line(line, Facts(job_name="t.sh"))
+    export = export_of(typed, read_directives(script))
+    words = shlex.split(resubmit_command("t.sh", [], work_dir="/w", export=export, extra_env=extra, options={}))
+    assert [w for w in words if "=" in w and not w.startswith("--parsable")] == expected

@@ -119,4 +119,4 @@ def test_checkpoint_warning_only_between_different_gpu_types():
 def test_progress_never_claims_done_before_the_end():
     assert "(99%)" in t.progress_line(2000, 1000, 1.0)
     assert "(50%)" in t.progress_line(512, 1024, 2.0) and "256 B/s" in t.progress_line(512, 1024, 2.0)
-    assert t.human_bytes(3 * 1024**3) == "3.0 GiB"
+    assert t.iec_bytes(3 * 1024**3) == "3.0 GiB"

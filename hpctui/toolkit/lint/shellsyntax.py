@@ -15,6 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from hpctui.slurm.directives import ScriptDirectives, read_directives
+
 Pos = tuple[int, int]  # (line, col), both 1-based
 
 
@@ -76,17 +78,18 @@ class Heredoc:
 
 @dataclass(frozen=True)
 class Directive:
-    """One ``#SBATCH`` line, its options as words."""
+    """One ``#SBATCH`` line, its options as words (which lines count: ``hpctui.slurm.directives``)."""
 
     words: tuple[Word, ...]
     line: int
+    read: bool = True  # False: after the first command, where sbatch ignores it
 
 
 @dataclass(frozen=True)
 class ShellScript:
     logical: tuple[LogicalLine, ...]
     heredocs: tuple[Heredoc, ...]
-    directives: tuple[Directive, ...]
+    directives: tuple[Directive, ...]  # every #SBATCH line, read by sbatch or not
     first_command_line: int | None  # where sbatch stops reading #SBATCH lines
     make_env: tuple[tuple[str, str, int], ...] = ()  # Makefile `export NAME = value`: (name, value, line)
 
@@ -334,27 +337,15 @@ def words_of(text: str, number: int, first_col: int = 1) -> tuple[Word, ...]:
 # ---------------------------------------------------------------- scripts
 
 
-def _directives(lines: Sequence[str]) -> tuple[Directive, ...]:
-    found = []
-    for number, text in enumerate(lines, 1):
-        rest = text[7:]
-        if text.startswith("#SBATCH") and (not rest or rest[0].isspace()):
-            found.append(Directive(words_of(rest, number, first_col=8), number))
-    return tuple(found)
-
-
-def _first_command_line(lines: Sequence[str]) -> int | None:
-    for number, text in enumerate(lines, 1):
-        stripped = text.strip()
-        if stripped and not stripped.startswith("#"):
-            return number
-    return None
+def _directives(found: ScriptDirectives) -> tuple[Directive, ...]:
+    return tuple(Directive(words_of(d.text, d.line, first_col=d.column), d.line, d.read) for d in found.lines)
 
 
 def read_shell(lines: Sequence[str]) -> ShellScript:
     physical = [(text, _positions(n, text)) for n, text in enumerate(lines, 1)]
     logical, heredocs = _logical_lines(physical)
-    return ShellScript(tuple(logical), tuple(heredocs), _directives(lines), _first_command_line(lines))
+    found = read_directives(lines)
+    return ShellScript(tuple(logical), tuple(heredocs), _directives(found), found.first_command_line)
 
 
 _MAKE_ASSIGN = re.compile(r"^(?P<export>export\s+)?(?:override\s+)?(?P<name>[A-Za-z_][\w.-]*)\s*(?P<op>:{1,3}=|\?=|\+=|!=|=)\s*(?P<value>.*)$")

@@ -13,9 +13,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from hpctui.services.postmortem import PostMortem, PostMortemRow, human_bytes, merge
+from hpctui.services.postmortem import PostMortem, PostMortemRow, merge
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import AccountingStep, Snapshot
+from hpctui.slurm.units import slurm_size
 from hpctui.ssh.types import LinkError
 from hpctui.ui.themes import state_style
 from hpctui.ui.flows import when_connected
@@ -209,8 +210,8 @@ def job_cells(row: PostMortemRow, expanded: bool, variables: Mapping[str, str]) 
         Text(visible(record.partition)),
         Text(duration(record.elapsed_s) if record.elapsed_s is not None else ""),
         Text(duration(record.time_limit_s)),
-        Text(human_bytes(row.max_rss_bytes)),
-        Text(human_bytes(row.max_vmsize_bytes)),
+        Text(slurm_size(row.max_rss_bytes)),
+        Text(slurm_size(row.max_vmsize_bytes)),
         Text(visible(state), style=style),
         Text(record.exit_code, style=style if record.exit_code not in ("", "0:0") else ""),
         Text(row.advice or "", style="italic"),
@@ -225,8 +226,8 @@ def step_cells(step: AccountingStep, variables: Mapping[str, str]) -> list[Text]
         Text(""),
         Text(duration(step.elapsed_s) if step.elapsed_s is not None else "", style=dim),
         Text(""),
-        Text(human_bytes(step.max_rss_bytes), style=dim),
-        Text(human_bytes(step.max_vmsize_bytes), style=dim),
+        Text(slurm_size(step.max_rss_bytes), style=dim),
+        Text(slurm_size(step.max_vmsize_bytes), style=dim),
         Text(step.state, style=state_style(variables, step.state)),
         Text(step.exit_code, style=dim),
         Text(""),

@@ -17,7 +17,7 @@ from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet,
 from hpctui.errors import UserError
 from hpctui.services.resubmit import ResubmitChoice, ResubmitDraft, Resubmitter
 from hpctui.ui.dialogs.confirm import confirm
-from hpctui.ui.flows import when_connected
+from hpctui.ui.flows import notify_warnings, when_connected
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ class ResubmitScreen(Screen[None]):
         )
         script = draft.script_path or f"{draft.saved_copy} (a saved copy of the submitted script)"
         info = [f"WorkDir  {draft.work_dir}", f"Script   {script}", *draft.notes]
+        info += [f"Not recovered: {item}" for item in draft.unrecovered]
         self.query_one("#info", Static).update(Text("\n".join(info)))
         self.query_one("#resume", Static).update(Text(draft.resume_note() or ""))
         stage_set = self.query_one("#stage-set", RadioSet)
@@ -112,7 +113,7 @@ class ResubmitScreen(Screen[None]):
             field = self.query_one(f"#edit-{name}", Input)
             field.value = value or ""
             field.disabled = False
-        self.query_one("#label-mem", Label).update("Memory/CPU" if draft.options.per_cpu_memory else "Memory/node")
+        self.query_one("#label-mem", Label).update(_MEMORY_LABELS.get(draft.options.memory_kind, "Memory"))
         self.query_one("#suggestion", Static).update(Text(_suggestion_text(draft)))
         self.query_one("#lint", Static).update(_lint_text(draft.findings))
         self.query_one("#submit", Button).disabled = False
@@ -167,6 +168,8 @@ class ResubmitScreen(Screen[None]):
     async def _submit(self, draft: ResubmitDraft, choice: ResubmitChoice) -> None:
         commands = self.resubmitter.commands(draft, choice)
         notes = "The first command writes the script shown by Slurm to that file." if len(commands) > 1 else ""
+        if draft.unrecovered:
+            notes = "\n".join([notes, "Not recovered:", *(f"- {item}" for item in draft.unrecovered)]).strip()
         if not await confirm(self.app, f"Resubmit job {draft.job_id} on {draft.cluster}?", commands, notes):
             return
         submitted = await self.resubmitter.submit(draft, choice)
@@ -174,9 +177,13 @@ class ResubmitScreen(Screen[None]):
         if submitted.new_job_id is None:
             result.update(Content.styled(visible(f"Not submitted: {submitted.message}", newlines=True), "$text-error"))
             self.app.notify(submitted.message, title="resubmit refused", severity="error", timeout=15, markup=False)
-            return
-        result.update(Text(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})"))
-        self.app.notify(f"job {draft.job_id} -> {submitted.new_job_id}", title=f"resubmitted on {draft.cluster}", markup=False)
+        else:
+            result.update(Text(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})"))
+            self.app.notify(f"job {draft.job_id} -> {submitted.new_job_id}", title=f"resubmitted on {draft.cluster}", markup=False)
+        notify_warnings(self.app, submitted.warnings)
+
+
+_MEMORY_LABELS = {"mem": "Memory/node", "mem-per-cpu": "Memory/CPU", "mem-per-gpu": "Memory/GPU"}
 
 
 def _suggestion_text(draft: ResubmitDraft) -> str:
