@@ -131,7 +131,7 @@ def options_from_job(fields: dict[str, str], directives: ScriptDirectives, typed
         chosen["output"], chosen["error"] = _log_patterns(fields, unsure)
     extra, notes = _extra(typed_options)
     options = SubmitOptions(
-        **chosen, memory_kind=_memory_kind(typed_options, directives, fields), extra=(*spelled, *extra),  # type: ignore[arg-type]
+        **chosen, memory_kind=_memory_kind(typed_options, directives, fields), extra=(*spelled, *extra),
         from_script=frozenset(from_script),
     )  # fmt: skip
     return Derived(options, notes, tuple(unsure))

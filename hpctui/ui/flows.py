@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from hpctui.errors import UserError
 from hpctui.services.actions import Outcome, Plan, audit_warnings
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 ERROR_TIMEOUT_S = 15.0
 
 
-async def run_action(app: App[object], session: ClusterSession, verb: str, job_ids: list[str]) -> None:
+async def run_action(app: App[Any], session: ClusterSession, verb: str, job_ids: list[str]) -> None:
     """Cancel/requeue/hold/release ``job_ids`` on the session's cluster after the user confirms
     the exact commands; the outcome (Slurm's own words on refusal) goes to ``app.notify``.
 

@@ -73,23 +73,24 @@ def _python_uses(doc: Document) -> Iterator[Use]:
     (with the strings of that call)."""
     up = doc.parents
     strings = list(constant_strings(doc.nodes))
-    databases = tuple(c.value for c in strings if _connect_arg(c, up))
+    databases = tuple(str(c.value) for c in strings if _connect_arg(c, up))
     for const in strings:
-        if _WAL.search(const.value):
+        if _WAL.search(str(const.value)):
             yield Use(const.lineno, const.col_offset + 1, "SQLite WAL", databases)
         elif const.value in TOOLS:
             call = up.get(const)
             while call is not None and not isinstance(call, ast.Call):
                 call = up.get(call)
-            paths = tuple(c.value for c in constant_strings(ast.walk(call))) if call is not None else ()
-            yield Use(const.lineno, const.col_offset + 1, const.value, paths)
+            paths = tuple(str(c.value) for c in constant_strings(ast.walk(call))) if call is not None else ()
+            yield Use(const.lineno, const.col_offset + 1, str(const.value), paths)
 
 
 def _connect_arg(const: ast.Constant, up: dict[ast.AST, ast.AST]) -> bool:
     """The database path of ``sqlite3.connect("...")``."""
     call = up.get(const)
-    func = call.func if isinstance(call, ast.Call) else None
-    return isinstance(func, ast.Attribute) and func.attr == "connect" and call.args[:1] == [const]
+    if not isinstance(call, ast.Call):
+        return False
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "connect" and call.args[:1] == [const]
 
 
 def _uses(doc: Document) -> list[Use]:

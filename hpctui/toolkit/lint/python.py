@@ -54,7 +54,7 @@ def constant_strings(nodes: Iterable[ast.AST]) -> Iterator[ast.Constant]:
     return (n for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
-def mentions_name(doc: Document, name: str) -> Iterator[ast.AST]:
+def mentions_name(doc: Document, name: str) -> Iterator[ast.expr]:
     """``name`` used as a variable or an attribute (``GradScaler``, ``torch.bfloat16``)."""
     for node in doc.nodes:
         if (isinstance(node, ast.Name) and node.id == name) or (isinstance(node, ast.Attribute) and node.attr == name):

@@ -124,7 +124,7 @@ def _log_dir(doc: Document, ctx: LintContext) -> Iterator[Hit]:
 
 
 def _created_dirs(doc: Document) -> list[str]:
-    created = []
+    created: list[str] = []
     for command in doc.script.commands:
         words = command.words
         if not words or words[0].name != "mkdir":

@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Static
 
 
@@ -62,7 +64,8 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(value)
 
 
-async def confirm(app: App[object], title: str, commands: list[str], notes: str = "") -> bool:
+async def confirm(app: App[Any], title: str, commands: list[str], notes: str = "") -> bool:
     """Show the dialog and wait for the answer. Must run in a worker: key bindings run on the
     app's own loop, so awaiting the answer there would block the very key that answers."""
-    return bool(await app.push_screen(ConfirmDialog(title, commands, notes), wait_for_dismiss=True))
+    dialog: Screen[Any] = ConfirmDialog(title, commands, notes)
+    return bool(await app.push_screen_wait(dialog))

@@ -106,8 +106,9 @@ class ResubmitScreen(Screen[None]):
         self.query_one("#info", Static).update(Text("\n".join(info)))
         self.query_one("#resume", Static).update(Text(draft.resume_note() or ""))
         stage_set = self.query_one("#stage-set", RadioSet)
-        for stage in draft.stages.values if draft.stages else ():
-            stage_set.mount(RadioButton(f"stage {stage} ({draft.stages.variable}={stage})", name=str(stage)))
+        if draft.stages is not None:
+            for stage in draft.stages.values:
+                stage_set.mount(RadioButton(f"stage {stage} ({draft.stages.variable}={stage})", name=str(stage)))
         originals = {"time": draft.options.time, "mem": draft.options.memory, "partition": draft.options.partition}
         for name, value in originals.items():
             field = self.query_one(f"#edit-{name}", Input)
