@@ -1,6 +1,7 @@
 # Newcomer entry points. Run as root on Debian 12 (apt + the lab's daemons need it).
 #   make demo  - set everything up, fill the lab with demo jobs, open hpctui on it
 #   make test  - set everything up, run the whole test suite (what CI runs)
+#   make check - lint, format, type and layer checks (part of make test)
 #   make lab   - just start the lab (lab/up)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -8,15 +9,22 @@ VENV := .venv
 LAB_DIR := $(or $(HPCTUI_LAB_DIR),/tmp/hpctui-lab)
 export HPCTUI_LAB_DIR := $(LAB_DIR)
 
-.PHONY: demo test lab down setup python clean-venv
+.PHONY: demo test check lab down setup python clean-venv
 
 demo: setup
 	lab/demo
 	exec $(VENV)/bin/hpctui --config $(LAB_DIR)/hpctui.yaml
 
-# The suite runs as on a machine that never ran hpctui: a fresh, empty HOME.
-test: setup
+# The contracts first (lint, format, types, layers), then the suite as on a machine that never
+# ran hpctui: a fresh, empty HOME.
+test: setup check
 	HOME=$$(mktemp -d) $(VENV)/bin/python -m pytest -q
+
+check: $(VENV)/.installed
+	$(VENV)/bin/ruff check hpctui tests bench
+	$(VENV)/bin/ruff format --check hpctui tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 lab:
 	lab/up

@@ -17,9 +17,9 @@ Prints; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import gc
-import asyncio
 import os
 import resource
 import shlex
@@ -183,7 +183,9 @@ def report(args: argparse.Namespace, order: Order, ticker: Ticker, ring: LineRin
     print(f"mode {args.mode}{frozen}: job printed {total:,} lines ({args.rate:,}/s for {args.seconds:g} s)")
     print(f"  received {got:,} lines in {span:.2f} s from first to last: {got / span if span else 0:,.0f} lines/s")
     print(f"  last line on screen {elapsed:.2f} s after the tail opened (job: {args.seconds:g} s of output)")
-    print(f"  event loop: longest stall {lags[-1] * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, median {statistics.median(lags) * 1000:.1f} ms")
+    print(
+        f"  event loop: longest stall {lags[-1] * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, median {statistics.median(lags) * 1000:.1f} ms"
+    )
     print(f"  peak RSS {peak_rss_mib():.0f} MiB (ring {args.ring:,} lines)")
     complete = got == total and order.problems == 0 and order.expected == total + 1
     print(f"  every line once and in order: {'yes' if complete else f'NO ({order.problems} out of place)'}")

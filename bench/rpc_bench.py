@@ -20,8 +20,14 @@ from hpctui.config.load import load_config
 from hpctui.services.cluster import ClusterSession
 
 LAB = Path(os.environ.get("HPCTUI_LAB_DIR", "/tmp/hpctui-lab"))
-READ_RPCS = ("REQUEST_FED_INFO", "REQUEST_JOB_USER_INFO", "REQUEST_PARTITION_INFO", "REQUEST_NODE_INFO",
-             "REQUEST_JOB_INFO", "REQUEST_JOB_INFO_SINGLE")
+READ_RPCS = (
+    "REQUEST_FED_INFO",
+    "REQUEST_JOB_USER_INFO",
+    "REQUEST_PARTITION_INFO",
+    "REQUEST_NODE_INFO",
+    "REQUEST_JOB_INFO",
+    "REQUEST_JOB_INFO_SINGLE",
+)
 
 
 def sdiag(cluster: str, *args: str) -> str:
@@ -62,11 +68,13 @@ async def main() -> None:
     started = time.monotonic()
     results = await asyncio.gather(*(measure(s, args.seconds) for s in sessions))
     minutes = (time.monotonic() - started) / 60
-    for session, (one_poll, per_run, polls) in zip(sessions, results):
+    for session, (one_poll, per_run, polls) in zip(sessions, results, strict=False):
         refresh = session.cluster.refresh
         print(f"{session.name}: one full poll (squeue+sinfo) = {sum(one_poll.values())} RPCs {one_poll}")
-        print(f"{session.name}: {polls} polls in {args.seconds:.0f} s at queue {refresh.queue_s:g} s / gpus {refresh.gpus_s:g} s"
-              f" -> {sum(per_run.values()) / minutes:.1f} RPCs/min {per_run}")
+        print(
+            f"{session.name}: {polls} polls in {args.seconds:.0f} s at queue {refresh.queue_s:g} s / gpus {refresh.gpus_s:g} s"
+            f" -> {sum(per_run.values()) / minutes:.1f} RPCs/min {per_run}"
+        )
     print("peers (brief): turm 90 RPCs/min, slurmhub 114 RPCs/min; goal <= 10")
 
 

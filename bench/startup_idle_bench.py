@@ -55,8 +55,12 @@ def has_data(screen: str) -> bool:
 
 
 def submit(cluster: str) -> str:
-    out = subprocess.run(["ssh", "-F", str(LAB / "ssh_config"), "-n", cluster,
-                          "sbatch --parsable -J benchrow --wrap 'sleep 300'"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["ssh", "-F", str(LAB / "ssh_config"), "-n", cluster, "sbatch --parsable -J benchrow --wrap 'sleep 300'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return out.stdout.strip().split(";")[0]
 
 
@@ -82,8 +86,10 @@ def main() -> None:
         cpu_before = cpu_seconds(pid)
         time.sleep(args.idle)
         used = cpu_seconds(pid) - cpu_before
-        print(f"idle {args.idle:.0f} s: CPU {used:.2f} s ({100 * used / args.idle:.2f} % of one core), "
-              f"RSS {rss_mib(pid):.1f} MiB (goal < 80 MiB)")
+        print(
+            f"idle {args.idle:.0f} s: CPU {used:.2f} s ({100 * used / args.idle:.2f} % of one core), "
+            f"RSS {rss_mib(pid):.1f} MiB (goal < 80 MiB)"
+        )
     finally:
         tmux("kill-session", "-t", SESSION)
         subprocess.run(["ssh", "-F", str(LAB / "ssh_config"), "-n", "alpha", f"scancel {job_id}"], check=False)

@@ -42,7 +42,9 @@ def changed(jobs: tuple, step: int) -> tuple:
     aged = [
         dataclasses.replace(j, time_used_s=(j.time_used_s or 0) + 15)
         if j.state == "RUNNING"
-        else dataclasses.replace(j, state="RUNNING", reason="None", nodelist="a1") if i % 50 == 0 else j
+        else dataclasses.replace(j, state="RUNNING", reason="None", nodelist="a1")
+        if i % 50 == 0
+        else j
         for i, j in enumerate(kept)
     ]
     return tuple(aged) + fresh
@@ -70,7 +72,10 @@ async def run(count: int, repeat: int) -> None:
         table = app.screen.query_one(JobTable)
         jobs = fakes.big_jobs(count)
         print(f"rss before: {rss_mib():.0f} MiB")
-        show(f"first {count:,}-job snapshot on screen", *await timed(pilot, lambda: poller.set(fakes.snapshot("alpha", jobs))))
+        show(
+            f"first {count:,}-job snapshot on screen",
+            *await timed(pilot, lambda: poller.set(fakes.snapshot("alpha", jobs))),
+        )
         table.move_cursor(count // 2)
         await pilot.pause()
         walls, cpus = [], []
@@ -86,7 +91,9 @@ async def run(count: int, repeat: int) -> None:
         show("sort by the next column (o)", *await timed(pilot, table.action_sort))
         show("page down", *await timed(pilot, table.action_page_down))
         show("cursor down", *await timed(pilot, table.action_cursor_down))
-        print(f"rss after: {rss_mib():.0f} MiB (peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
+        print(
+            f"rss after: {rss_mib():.0f} MiB (peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
+        )
 
 
 def main() -> None:

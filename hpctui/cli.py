@@ -36,7 +36,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         "Without a subcommand: open the terminal UI.",
     )
     parser.add_argument("--version", action="version", version=f"hpctui {__version__}")
-    parser.add_argument("--config", metavar="PATH", help="config file (default: $HPCTUI_CONFIG, then ~/.config/hpctui/config.yaml)")
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (default: $HPCTUI_CONFIG, then ~/.config/hpctui/config.yaml)"
+    )
     parser.add_argument("--theme", metavar="NAME", help="UI theme: hpctui-dark, hpctui-light, hpctui-contrast")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _modules_needed(sys.argv[1:] if argv is None else argv):

@@ -78,6 +78,7 @@ def fresh_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     monkeypatch.delenv("HPCTUI_CONFIG", raising=False)
     return home
 
+
 CLUSTERS = ("alpha", "beta")
 
 
@@ -111,15 +112,22 @@ class Lab:
         """Run ``command`` as the lab's login user on ``cluster`` through the system ssh."""
         return subprocess.run(
             ["ssh", "-F", str(self.ssh_config), "-n", cluster, command],
-            capture_output=True, text=True, timeout=timeout, check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
     def root(self, cluster: str, command: str, timeout: float = 60) -> subprocess.CompletedProcess:
         """Run ``command`` locally as root against ``cluster`` (sdiag, scontrol update ...)."""
         env = {**os.environ, "SLURM_CONF": str(self.slurm_conf(cluster))}
         return subprocess.run(
-            ["bash", "-c", command], env=env,
-            capture_output=True, text=True, timeout=timeout, check=False,
+            ["bash", "-c", command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
 

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from sshserver import LocalSshServer
 
 from hpctui.services.logtail import Batch, LogTail
 from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.link import ClusterLink
-from sshserver import LocalSshServer
 
 
 @contextlib.asynccontextmanager

@@ -15,7 +15,8 @@ from hpctui.toolkit.choose import Request, rank
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "choose", help="rank the clusters' partitions for a job, from config facts and live free GPUs",
+        "choose",
+        help="rank the clusters' partitions for a job, from config facts and live free GPUs",
         description="Ranks every configured partition for one job: those it fits in (VRAM per GPU, "
         "GPU count) first, then those that can start it now, then by your pending jobs there and "
         "free GPUs. A cluster that cannot be reached is ranked on its config facts, with a note. "
@@ -24,14 +25,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_config_option(parser)
     parser.add_argument("--vram-gb", type=float, metavar="N", help="VRAM the job needs per GPU, in GB")
     parser.add_argument("--gpus", type=int, default=1, metavar="N", help="GPUs the job needs (default 1)")
-    parser.add_argument("--hours", type=float, metavar="H", help="expected run time (long runs prefer clusters good for them)")
+    parser.add_argument(
+        "--hours", type=float, metavar="H", help="expected run time (long runs prefer clusters good for them)"
+    )
     parser.add_argument("--cpu-only", action="store_true", help="a CPU job: rank the partitions without GPUs")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.gpus < 1 or (args.vram_gb is not None and args.vram_gb <= 0) or (args.hours is not None and args.hours <= 0):
+    if (
+        args.gpus < 1
+        or (args.vram_gb is not None and args.vram_gb <= 0)
+        or (args.hours is not None and args.hours <= 0)
+    ):
         raise UserError("--gpus, --vram-gb and --hours must be positive")
     config = load_config(args.config)
     request = Request(vram_gb=args.vram_gb, gpus=args.gpus, hours=args.hours, cpu_only=args.cpu_only)

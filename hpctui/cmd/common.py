@@ -33,7 +33,7 @@ def terminal_prompter():
 
 
 @asynccontextmanager
-async def connected(clusters: list[Cluster], timeout: float | None = None) -> AsyncIterator[dict[str, "ClusterSession"]]:
+async def connected(clusters: list[Cluster], timeout: float | None = None) -> AsyncIterator[dict[str, ClusterSession]]:
     """Sessions for ``clusters`` with their links started (no poll loop); closed on exit.
 
     A cluster that cannot connect within ``timeout`` stays in the dict; its link status tells why.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from hpctui.cmd.common import add_config_option
 from hpctui.config.load import config_candidates, find_config, load_config
 from hpctui.config.render import render_config
-from hpctui.cmd.common import add_config_option
 from hpctui.errors import UserError
 
 

@@ -30,7 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to check")
     parser.add_argument("--cluster", metavar="NAME", help="check against this configured cluster's rules")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    parser.add_argument("--tree", metavar="DIR", help="local tree rsync excludes are checked against (default: each file's directory)")
+    parser.add_argument(
+        "--tree", metavar="DIR", help="local tree rsync excludes are checked against (default: each file's directory)"
+    )
     parser.set_defaults(func=run)
 
 

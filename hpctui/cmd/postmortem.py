@@ -65,7 +65,9 @@ async def _one(session: ClusterSession, days: int) -> list[PostMortemRow] | str:
 def _as_json(rows: list[PostMortemRow] | str) -> dict[str, object]:
     if isinstance(rows, str):
         return {"ok": False, "error": rows, "jobs": []}
-    jobs = [{**asdict(r.record), "source": r.source, "advice": r.advice, "max_rss_bytes": r.max_rss_bytes} for r in rows]
+    jobs = [
+        {**asdict(r.record), "source": r.source, "advice": r.advice, "max_rss_bytes": r.max_rss_bytes} for r in rows
+    ]
     return {"ok": True, "error": None, "jobs": jobs}
 
 

@@ -16,15 +16,20 @@ from hpctui.toolkit.transfer import iec_bytes
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "purge-check", help="list files a cluster's purge policy will soon delete",
+        "purge-check",
+        help="list files a cluster's purge policy will soon delete",
         description="For each cluster with a purge policy (purge: days, dirs, margin_days), finds the "
         "files whose access AND modification times are both older than days - margin_days, and "
         "summarises them per directory (count, size, oldest). Exit status 1 when files are at "
         "risk or a cluster could not be checked.",
     )
     add_config_option(parser)
-    parser.add_argument("cluster", metavar="CLUSTER", nargs="?", help="only this cluster (default: all with a purge policy)")
-    parser.add_argument("--margin-days", type=int, metavar="N", help="warn this many days ahead (default: the config's margin_days)")
+    parser.add_argument(
+        "cluster", metavar="CLUSTER", nargs="?", help="only this cluster (default: all with a purge policy)"
+    )
+    parser.add_argument(
+        "--margin-days", type=int, metavar="N", help="warn this many days ahead (default: the config's margin_days)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
@@ -33,15 +38,17 @@ def run(args: argparse.Namespace) -> int:
     if args.margin_days is not None and args.margin_days < 0:
         raise UserError("--margin-days must not be negative")
     config = load_config(args.config)
-    clusters = [c for c in pick_clusters(config, [args.cluster] if args.cluster else None) if c.purge.days and c.purge.dirs]
+    clusters = [
+        c for c in pick_clusters(config, [args.cluster] if args.cluster else None) if c.purge.days and c.purge.dirs
+    ]
     if not clusters:
         raise UserError(f"{args.cluster or 'no cluster'}: no purge policy (purge: days and dirs) in the config")
     outcomes = asyncio.run(_check_all(clusters, args.margin_days))
     if args.json:
         print(json.dumps([o.as_dict() if isinstance(o, PurgeReport) else {"cluster": c.name, "error": o}
-                          for c, o in zip(clusters, outcomes)], indent=2))  # fmt: skip
+                          for c, o in zip(clusters, outcomes, strict=False)], indent=2))  # fmt: skip
     else:
-        print("\n".join(_text(c, o) for c, o in zip(clusters, outcomes)))
+        print("\n".join(_text(c, o) for c, o in zip(clusters, outcomes, strict=False)))
     return 0 if all(isinstance(o, PurgeReport) and not o.groups for o in outcomes) else 1
 
 

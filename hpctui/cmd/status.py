@@ -52,8 +52,14 @@ def _snapshot_dict(snapshot: Snapshot) -> dict:
         "warnings": list(snapshot.warnings),
         "jobs": [asdict(job) for job in snapshot.jobs],
         "partitions": [
-            {"name": p.name, "gpus_total": p.total, "gpus_alloc": p.alloc, "gpus_free": p.free,
-             "gpus_by_type": p.gpus_total, "nodes_by_state": p.nodes_by_state}
+            {
+                "name": p.name,
+                "gpus_total": p.total,
+                "gpus_alloc": p.alloc,
+                "gpus_free": p.free,
+                "gpus_by_type": p.gpus_total,
+                "nodes_by_state": p.nodes_by_state,
+            }
             for p in snapshot.partitions
         ],
     }
@@ -72,5 +78,7 @@ def _cluster_text(snapshot: Snapshot) -> str:
         types = ", ".join(f"{t or 'gpu'} {n}" for t, n in p.gpus_total.items()) or "no GPUs"
         lines.append(f"  partition {p.name}: GPUs {p.free} free / {p.total} ({types})")
     for job in snapshot.jobs:
-        lines.append(visible(f"  {job.job_id:<14} {job.partition:<10} {job.state:<11} {job.name[:30]:<30} {job.reason}"))
+        lines.append(
+            visible(f"  {job.job_id:<14} {job.partition:<10} {job.state:<11} {job.name[:30]:<30} {job.reason}")
+        )
     return "\n".join(lines)

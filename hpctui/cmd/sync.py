@@ -28,14 +28,19 @@ login that needs a one-time code asks for it again (a ControlMaster in ~/.ssh/co
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "sync", help="rsync the local project to a cluster's project_dir",
-        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "sync",
+        help="rsync the local project to a cluster's project_dir",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_config_option(parser)
     parser.add_argument("cluster", metavar="CLUSTER", help="configured cluster name")
     parser.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing")
     parser.add_argument(
-        "--exclude", action="append", default=[], metavar="PAT",
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PAT",
         help="one more rsync exclude pattern (repeatable); start it with / to match only at the top",
     )
     parser.set_defaults(func=run)

@@ -23,7 +23,8 @@ PROGRESS_EVERY_S = 0.5
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "transfer", help="copy a file or directory from one cluster to another, verified by sha256",
+        "transfer",
+        help="copy a file or directory from one cluster to another, verified by sha256",
         description="Copy SRC (a file or directory) INTO the directory DST on another cluster "
         "(created when missing): `alpha:/scratch/me/data beta:/work/me` makes /work/me/data. "
         "The data streams through this machine over hpctui's SSH connections and is never "
@@ -67,7 +68,9 @@ async def _check(link, endpoint: plan.Endpoint, command: str) -> str:
     if result.exit_status == plan.FAILED:
         raise UserError(f"{endpoint.label}: {result.stdout.strip()}")
     if not result.ok:
-        raise UserError(f"{endpoint.label}: check failed: {(result.stderr or result.stdout).strip()[:300]}", exit_code=1)
+        raise UserError(
+            f"{endpoint.label}: check failed: {(result.stderr or result.stdout).strip()[:300]}", exit_code=1
+        )
     return result.stdout
 
 
@@ -106,7 +109,9 @@ async def _pump(packer, unpacker, size: int) -> tuple[int, bool]:
             copied += len(chunk)
             if tty and time.monotonic() - last >= PROGRESS_EVERY_S:
                 last = time.monotonic()
-                print("\r\033[K" + plan.progress_line(copied, size, last - started), end="", file=sys.stderr, flush=True)
+                print(
+                    "\r\033[K" + plan.progress_line(copied, size, last - started), end="", file=sys.stderr, flush=True
+                )
         unpacker.stdin.write_eof()
         complete = True
     except (OSError, asyncssh.Error):
@@ -135,7 +140,7 @@ async def _verify(src, dst, parent: str, name: str, destination: plan.Endpoint, 
         src.run(plan.checksum_command(parent, name), timeout=timeout),
         dst.run(plan.checksum_command(destination.path, name), timeout=timeout),
     )
-    for link, result in zip((src, dst), results):
+    for link, result in zip((src, dst), results, strict=False):
         if not result.ok:
             raise UserError(f"{link.name}: sha256sum failed: {result.stderr.strip()[:300]}", exit_code=1)
     comparison = plan.compare(*(plan.parse_checksums(r.stdout) for r in results))

@@ -44,9 +44,7 @@ class AuditLog:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else state_dir() / "audit.log"
 
-    def append(
-        self, cluster: str, command: str, ok: bool, result: str, exit_status: int | None = None
-    ) -> AuditEntry:
+    def append(self, cluster: str, command: str, ok: bool, result: str, exit_status: int | None = None) -> AuditEntry:
         entry = AuditEntry(time.time(), cluster, command, ok, result, exit_status)
         append_json_line(self.path, asdict(entry))
         return entry

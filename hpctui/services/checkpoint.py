@@ -54,7 +54,9 @@ def parse_checkpoint_output(output: str) -> CheckpointInfo:
     found = _SUMMARY.search(output)
     if found is None:
         return CheckpointInfo(None, None, None, output.strip())
-    epoch, loss, metric = (None if v in ("?", "None") else v.rstrip(",") for v in found.group("epoch", "loss", "metric"))
+    epoch, loss, metric = (
+        None if v in ("?", "None") else v.rstrip(",") for v in found.group("epoch", "loss", "metric")
+    )
     return CheckpointInfo(epoch, loss, metric, output.strip())
 
 

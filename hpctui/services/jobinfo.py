@@ -10,10 +10,62 @@ from hpctui.slurm.parse import parse_scontrol_job
 from hpctui.ssh.link import ClusterLink
 
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Identity", ("JobId", "ArrayJobId", "ArrayTaskId", "JobName", "UserId", "GroupId", "Account", "QOS", "Partition", "Priority")),
-    ("State and reason", ("JobState", "Reason", "Dependency", "Requeue", "Restarts", "BatchFlag", "ExitCode", "DerivedExitCode")),
-    ("Times", ("SubmitTime", "EligibleTime", "AccrueTime", "StartTime", "EndTime", "RunTime", "TimeLimit", "TimeMin", "Deadline", "SuspendTime", "PreemptEligibleTime")),
-    ("Resources and GRES", ("NodeList", "BatchHost", "NumNodes", "NumCPUs", "NumTasks", "CPUs/Task", "ReqTRES", "AllocTRES", "TresPerNode", "TresPerJob", "Gres", "MinMemoryNode", "MinMemoryCPU", "Features", "ReqNodeList", "ExcNodeList")),
+    (
+        "Identity",
+        (
+            "JobId",
+            "ArrayJobId",
+            "ArrayTaskId",
+            "JobName",
+            "UserId",
+            "GroupId",
+            "Account",
+            "QOS",
+            "Partition",
+            "Priority",
+        ),
+    ),
+    (
+        "State and reason",
+        ("JobState", "Reason", "Dependency", "Requeue", "Restarts", "BatchFlag", "ExitCode", "DerivedExitCode"),
+    ),
+    (
+        "Times",
+        (
+            "SubmitTime",
+            "EligibleTime",
+            "AccrueTime",
+            "StartTime",
+            "EndTime",
+            "RunTime",
+            "TimeLimit",
+            "TimeMin",
+            "Deadline",
+            "SuspendTime",
+            "PreemptEligibleTime",
+        ),
+    ),
+    (
+        "Resources and GRES",
+        (
+            "NodeList",
+            "BatchHost",
+            "NumNodes",
+            "NumCPUs",
+            "NumTasks",
+            "CPUs/Task",
+            "ReqTRES",
+            "AllocTRES",
+            "TresPerNode",
+            "TresPerJob",
+            "Gres",
+            "MinMemoryNode",
+            "MinMemoryCPU",
+            "Features",
+            "ReqNodeList",
+            "ExcNodeList",
+        ),
+    ),
     ("Paths", ("Command", "WorkDir", "StdOut", "StdErr", "StdIn")),
 )
 

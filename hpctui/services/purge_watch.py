@@ -16,7 +16,14 @@ from typing import Protocol
 
 from hpctui.config.model import Cluster
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus, Result
-from hpctui.toolkit.purge import PURGE_TIMEOUT_S, PurgeParseError, PurgeReport, parse_purge, purge_command, threshold_days
+from hpctui.toolkit.purge import (
+    PURGE_TIMEOUT_S,
+    PurgeParseError,
+    PurgeReport,
+    parse_purge,
+    purge_command,
+    threshold_days,
+)
 
 RECHECK_S = 4 * 3600.0
 RETRY_S = 15 * 60.0

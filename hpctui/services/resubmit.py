@@ -20,7 +20,12 @@ from hpctui.services.actions import Actions, Outcome, Runner, audit_warnings
 from hpctui.services.audit import append_json_line, json_lines, state_dir
 from hpctui.slurm import accounting
 from hpctui.slurm import script as scripts
-from hpctui.slurm.commands import batch_script_command, batch_script_to_file_command, scontrol_job_command, validate_job_id
+from hpctui.slurm.commands import (
+    batch_script_command,
+    batch_script_to_file_command,
+    scontrol_job_command,
+    validate_job_id,
+)
 from hpctui.slurm.directives import read_directives
 from hpctui.slurm.errors import SlurmProblem, check_errors, error_lines
 from hpctui.slurm.parse import parse_sbatch, parse_scontrol_job
@@ -127,7 +132,9 @@ class _Script:
 
 
 class Resubmitter:
-    def __init__(self, link: Runner, cluster: Cluster, actions: Actions, history: ResubmitHistory | None = None) -> None:
+    def __init__(
+        self, link: Runner, cluster: Cluster, actions: Actions, history: ResubmitHistory | None = None
+    ) -> None:
         self.link = link
         self.cluster = cluster
         self.actions = actions
@@ -202,7 +209,9 @@ class Resubmitter:
             stages=scripts.detect_stages(found.text),
             auto_resume=auto,
             checkpoint_exists=await self._exists(auto.resolved) if auto and auto.resolved else None,
-            findings=lint_text(found.text, found.path or f"{job_id}.sbatch", self.cluster.rules, cluster=self.cluster.name),
+            findings=lint_text(
+                found.text, found.path or f"{job_id}.sbatch", self.cluster.rules, cluster=self.cluster.name
+            ),
             suggested=_suggest(last_state, options),
             notes=notes,
             unrecovered=unrecovered,
@@ -265,7 +274,9 @@ class Resubmitter:
             "original command line (SubmitLine) and the script's #SBATCH lines."
         )
         if stored is None:
-            notes.append("Accounting keeps no copy of the script: the file the job was submitted with runs as it is now.")
+            notes.append(
+                "Accounting keeps no copy of the script: the file the job was submitted with runs as it is now."
+            )
         return accounting.fields_from_accounting(job_id, record), stored
 
     async def _script_from_controller(self, job: _Gathered) -> _Script:
@@ -444,7 +455,9 @@ def _note_export(export: Export, notes: list[str]) -> None:
         passed = " ".join(f"{name}={value}" for name, value in export.variables)
         notes.append(f"The original --export variables are passed again: {passed}")
     if not export.import_all:
-        notes.append("The job did not import the whole environment (--export without ALL): neither does the resubmission.")
+        notes.append(
+            "The job did not import the whole environment (--export without ALL): neither does the resubmission."
+        )
 
 
 def _suggest(last_state: str | None, options: SubmitOptions) -> ResubmitChoice:

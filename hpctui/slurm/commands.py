@@ -140,7 +140,7 @@ def poll_command(user: str | None, partitions: Iterable[str] = (), with_nodes: b
     for name, command in steps:
         script.append(
             f"printf '\\036out {name}\\n'; e=$({command} 2>&1 >&3 3>&-); r=$?; "
-            f"printf '\\036err {name} %d\\n%s\\n' \"$r\" \"$e\""
+            f'printf \'\\036err {name} %d\\n%s\\n\' "$r" "$e"'
         )
     return "sh -c " + shlex.quote("; ".join(script))
 
@@ -148,9 +148,19 @@ def poll_command(user: str | None, partitions: Iterable[str] = (), with_nodes: b
 # ---- actions -------------------------------------------------------------------------------
 
 SCANCEL_ENV = (
-    "SCANCEL_ACCOUNT", "SCANCEL_BATCH", "SCANCEL_CTLD", "SCANCEL_FULL", "SCANCEL_HURRY",
-    "SCANCEL_INTERACTIVE", "SCANCEL_NAME", "SCANCEL_PARTITION", "SCANCEL_QOS", "SCANCEL_STATE",
-    "SCANCEL_USER", "SCANCEL_VERBOSE", "SCANCEL_WCKEY",
+    "SCANCEL_ACCOUNT",
+    "SCANCEL_BATCH",
+    "SCANCEL_CTLD",
+    "SCANCEL_FULL",
+    "SCANCEL_HURRY",
+    "SCANCEL_INTERACTIVE",
+    "SCANCEL_NAME",
+    "SCANCEL_PARTITION",
+    "SCANCEL_QOS",
+    "SCANCEL_STATE",
+    "SCANCEL_USER",
+    "SCANCEL_VERBOSE",
+    "SCANCEL_WCKEY",
 )  # fmt: skip  (they would filter which jobs get cancelled, or make scancel ask y/n)
 _OPTION = re.compile(r"[a-z][a-z0-9-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

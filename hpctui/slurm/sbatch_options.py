@@ -55,7 +55,9 @@ ALIASES = {"cluster": "clusters", "workdir": "chdir"}  # older spellings sbatch 
 
 # Options whose value is free text that may hold spaces (a name, a path, a command): where
 # accounting lost the quotes, the words after such a value may belong to it.
-TEXT_VALUES = frozenset({"job-name", "comment", "output", "error", "input", "chdir", "export", "wrap", "bb", "container"})
+TEXT_VALUES = frozenset(
+    {"job-name", "comment", "output", "error", "input", "chdir", "export", "wrap", "bb", "container"}
+)
 
 
 @dataclass(frozen=True)

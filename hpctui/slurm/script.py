@@ -171,7 +171,9 @@ def split_command(command_field: str, path: str) -> list[str]:
 
 def file_exists_command(path: str) -> str:
     """Prints ``present`` or ``absent``: whether ``path`` is a regular file."""
-    return "sh -c " + shlex.quote('if test -f "$1"; then echo present; else echo absent; fi') + f" sh {shlex.quote(path)}"
+    return (
+        "sh -c " + shlex.quote('if test -f "$1"; then echo present; else echo absent; fi') + f" sh {shlex.quote(path)}"
+    )
 
 
 def save_copy_command(path: str) -> str:

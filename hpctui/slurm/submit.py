@@ -37,7 +37,20 @@ GROUPS: dict[str, tuple[str, ...]] = {
 # Options of the original command line that are not repeated: they concern that submission
 # only (how sbatch printed or waited, the directory and cluster it ran in: hpctui sets those).
 _NOT_REPEATED = frozenset(
-    {"parsable", "wait", "test-only", "quiet", "verbose", "help", "usage", "version", "chdir", "clusters", "export", "wrap"}
+    {
+        "parsable",
+        "wait",
+        "test-only",
+        "quiet",
+        "verbose",
+        "help",
+        "usage",
+        "version",
+        "chdir",
+        "clusters",
+        "export",
+        "wrap",
+    }
 )
 # ... and these, which would hold or delay the new job on the old one's account: said in a note.
 _DROPPED_WITH_NOTE = frozenset({"dependency", "begin", "deadline", "hold", "uid", "gid"})

@@ -149,7 +149,9 @@ def _names_job(reading: Read, job_name: str) -> bool:
         return names[-1] == job_name
     if not reading.operands:
         return job_name == "wrap"
-    return any(posixpath.basename(" ".join(reading.operands[:n])) == job_name for n in range(1, len(reading.operands) + 1))
+    return any(
+        posixpath.basename(" ".join(reading.operands[:n])) == job_name for n in range(1, len(reading.operands) + 1)
+    )
 
 
 def _runs_command(reading: Read, command: str) -> bool:

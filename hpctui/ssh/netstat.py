@@ -9,7 +9,9 @@ def _established(side: str, port: int) -> list[list[str]]:
     """``ss`` rows (recv-q, send-q, local, peer, [process]) of connections with ``side`` port ``port``."""
     rows = subprocess.run(
         ["ss", "-tnpH", "state", "established", f"( {side} = :{port} )"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return [row.split() for row in rows.splitlines() if row.strip()]
 

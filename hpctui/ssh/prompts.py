@@ -55,7 +55,9 @@ class TerminalPrompter:
     async def _ask(self, prompt: str, echo: bool, without_tty: str) -> str | None:
         """The answer, or None on end of input or when there is no terminal (``without_tty`` is said)."""
         async with self._lock:
-            return await asyncio.to_thread(self._ask_blocking, visible(prompt, newlines=True), echo, visible(without_tty))
+            return await asyncio.to_thread(
+                self._ask_blocking, visible(prompt, newlines=True), echo, visible(without_tty)
+            )
 
     def _ask_blocking(self, prompt: str, echo: bool, without_tty: str) -> str | None:
         try:

@@ -111,7 +111,7 @@ def parse_purge(cluster: Cluster, output: str, margin_days: int, limit: int = DE
         now = float(head[0])
     except ValueError:
         raise PurgeParseError(f"{cluster.name}: expected the remote clock, got {head[0][:80]!r}") from None
-    missing = tuple(d for d, state in zip(dirs, head[1 : len(dirs) + 1]) if state.strip() != "ok")
+    missing = tuple(d for d, state in zip(dirs, head[1 : len(dirs) + 1], strict=False) if state.strip() != "ok")
     records = head[-1].split("\0")[:-1] if len(head) == len(dirs) + 2 else []  # "" after the last NUL
     groups: dict[str, list[float]] = {}
     for record in records[:limit]:
@@ -146,4 +146,3 @@ def group_of(path: str, dirs: Iterable[str]) -> str:
     rest = path[len(root.rstrip("/")) + 1 :]
     first, sep, _ = rest.partition("/")
     return f"{root.rstrip('/')}/{first}" if sep else root
-

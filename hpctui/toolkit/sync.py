@@ -21,9 +21,7 @@ from hpctui.config.model import SshTarget
 from hpctui.ssh.link import under_sh
 
 DEFAULT_EXCLUDES = (".git", "__pycache__", "/data")
-SOURCE_SUFFIXES = frozenset(
-    ".py .pyx .pxd .pyi .c .h .cc .cpp .hpp .cu .f .f90 .jl .r .sh .sbatch".split()
-)
+SOURCE_SUFFIXES = frozenset(".py .pyx .pxd .pyi .c .h .cc .cpp .hpp .cu .f .f90 .jl .r .sh .sbatch".split())
 
 
 @dataclass(frozen=True)
@@ -178,7 +176,9 @@ def ssh_argv(target: SshTarget) -> list[str]:
     return argv
 
 
-def rsync_argv(source: Path, target: SshTarget, remote_dir: str, excludes: Sequence[str], *, dry_run: bool = False) -> list[str]:
+def rsync_argv(
+    source: Path, target: SshTarget, remote_dir: str, excludes: Sequence[str], *, dry_run: bool = False
+) -> list[str]:
     """``rsync -az`` of the CONTENTS of ``source`` into ``remote_dir``.
 
     A real run creates ``remote_dir`` first through ``--rsync-path`` (works with any remote

@@ -191,4 +191,3 @@ def _rate(done: int, seconds: float) -> str:
 def verify_timeout(size: int) -> float:
     """Seconds allowed for the checksums: 10 minutes plus 10 MB/s (slow parallel file systems)."""
     return 600 + size / 10e6
-

@@ -22,11 +22,11 @@ from textual.widgets import Footer, Header, TabbedContent, Tabs
 
 from hpctui.config.model import Config
 from hpctui.ui.commands import ActionCommands, ClusterCommands, JobCommands, ShowTab
+from hpctui.ui.job_actions import JobActions
 from hpctui.ui.screens.help import HelpScreen, where
 from hpctui.ui.tabs.cluster import ClusterTab
 from hpctui.ui.tabs.overview import OVERVIEW_ID, OverviewTab
 from hpctui.ui.tabs.queue_pane import QueuePane
-from hpctui.ui.job_actions import JobActions
 from hpctui.ui.themes import build_themes, stylesheets, variable_defaults
 from hpctui.ui.widgets.job_table import JobTable
 from hpctui.ui.workers import WorkerFailed, run_guarded
@@ -102,7 +102,6 @@ class MainScreen(Screen[None]):
         self.tabs.active = OVERVIEW_ID
 
 
-
 class HpcApp(App[None]):
     """The terminal UI of one Workspace, which it is given started and never closes (its
     owner, ``hpctui.cmd.tui``, does). The app owns the screens: it opens each one when a
@@ -176,14 +175,18 @@ class HpcApp(App[None]):
     def run_job_action(self, message: JobActions.ActionRequested) -> None:
         from hpctui.ui.flows import run_action
 
-        run_guarded(self, run_action(self, message.session, message.verb, message.job_ids), message.verb, group="job-actions")
+        run_guarded(
+            self, run_action(self, message.session, message.verb, message.job_ids), message.verb, group="job-actions"
+        )
 
     @on(JobActions.LogRequested)
     def open_log(self, message: JobActions.LogRequested) -> None:
         from hpctui.ui.screens.log import LogScreen, LogSettings
 
         settings = LogSettings.of(self.config)
-        self.push_screen(LogScreen(message.session, message.job_id, message.stream, message.job, settings=settings, clock=self.clock))
+        self.push_screen(
+            LogScreen(message.session, message.job_id, message.stream, message.job, settings=settings, clock=self.clock)
+        )
 
     @on(JobActions.ResubmitRequested)
     def open_resubmit(self, message: JobActions.ResubmitRequested) -> None:

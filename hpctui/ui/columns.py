@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 from operator import attrgetter
+from typing import Any
 
-from hpctui.slurm.models import Job
 from hpctui.format import duration, short_time
+from hpctui.slurm.models import Job
 
 # Slurm state -> colour category (a component class of JobTable and a theme variable).
 STATE_CATEGORIES: dict[str, str] = {
@@ -97,18 +97,43 @@ def _attr(name: str) -> Callable[[Row], str]:
 
 JOB_COLUMNS: tuple[Column, ...] = (
     Column("job_id", "JobID", _attr("job_id"), attrgetter("id_key"), measure=_attr("job_id"), max_width=20),
-    Column("partition", "Partition", _attr("partition"), _attr("partition"), measure=_attr("partition"), max_width=16, min_width=5),
-    Column("name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=24, min_width=8),
+    Column(
+        "partition",
+        "Partition",
+        _attr("partition"),
+        _attr("partition"),
+        measure=_attr("partition"),
+        max_width=16,
+        min_width=5,
+    ),
+    Column(
+        "name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=24, min_width=8
+    ),
     Column("state", "State", _attr("state"), _attr("state"), measure=_attr("state"), max_width=13),
-    Column("elapsed", "Elapsed / Limit", lambda r: elapsed_limit(r.job), lambda r: r.job.time_used_s or 0, width=21, min_width=10),
+    Column(
+        "elapsed",
+        "Elapsed / Limit",
+        lambda r: elapsed_limit(r.job),
+        lambda r: r.job.time_used_s or 0,
+        width=21,
+        min_width=10,
+    ),
     Column("nodes", "Nodes", lambda r: str(r.job.num_nodes), _attr("num_nodes"), width=5, align_right=True),
     Column("gpus", "GPUs", lambda r: str(r.job.gpus) if r.job.gpus else "", _attr("gpus"), width=4, align_right=True),
-    Column("where", "Reason / NodeList", lambda r: where(r.job), lambda r: where(r.job), flex=True, width=16, min_width=8),
-    Column("start", "Start (exp.)", lambda r: expected_start(r.job), lambda r: r.job.start_time or "", width=11, min_width=0),
+    Column(
+        "where", "Reason / NodeList", lambda r: where(r.job), lambda r: where(r.job), flex=True, width=16, min_width=8
+    ),
+    Column(
+        "start",
+        "Start (exp.)",
+        lambda r: expected_start(r.job),
+        lambda r: r.job.start_time or "",
+        width=11,
+        min_width=0,
+    ),
 )
 
 SHRINK_ORDER = ("start", "where", "name", "partition", "elapsed")
-
 
 
 def shrink(columns: Sequence[Column], widths: list[int], spare: int) -> list[int]:
@@ -128,7 +153,5 @@ def shrink(columns: Sequence[Column], widths: list[int], spare: int) -> list[int
 
 # The overview's table: the same columns, led by the cluster's name.
 _cluster = attrgetter("cluster")
-CLUSTER_COLUMN = Column(
-    "cluster", "Cluster", _cluster, attrgetter("cluster", "id_key"), measure=_cluster, max_width=16
-)
+CLUSTER_COLUMN = Column("cluster", "Cluster", _cluster, attrgetter("cluster", "id_key"), measure=_cluster, max_width=16)
 OVERVIEW_COLUMNS: tuple[Column, ...] = (CLUSTER_COLUMN, *JOB_COLUMNS)

@@ -76,12 +76,24 @@ class ActionCommands(CommandList):
     def commands(self) -> Iterator[Command]:
         sessions = self.ui.workspace.sessions
         yield "Refresh all clusters", partial(_refresh, list(sessions.values())), "poll every cluster now"
-        yield "Help: keys of this view", partial(self.app.run_action, "help"), "the bindings active here, with their ids"
+        yield (
+            "Help: keys of this view",
+            partial(self.app.run_action, "help"),
+            "the bindings active here, with their ids",
+        )
         yield "Audit log", partial(self.app.run_action, "audit"), "every state-changing command hpctui ran"
         for name, session in sessions.items():
             yield f"Refresh {name}", partial(_refresh, [session]), "poll this cluster now"
-            yield f"Reconnect {name}", partial(_reconnect, self.app, session), "connect again now (after a failed login too)"
-            yield f"Post-mortem {name}", self.post(JobActions.PostMortemRequested(session)), "why recent jobs ended (sacct)"
+            yield (
+                f"Reconnect {name}",
+                partial(_reconnect, self.app, session),
+                "connect again now (after a failed login too)",
+            )
+            yield (
+                f"Post-mortem {name}",
+                self.post(JobActions.PostMortemRequested(session)),
+                "why recent jobs ended (sacct)",
+            )
         for theme in theme_names():
             yield f"Theme: {theme}", partial(setattr, self.app, "theme", theme), "switch colours"
 
@@ -111,7 +123,13 @@ class JobCommands(Provider):
                 if needle not in text.lower():
                     continue
                 score = max(matcher.match(text), 0.1)
-                yield Hit(score, matcher.highlight(text), partial(self.app.post_message, QueuePane.DetailsRequested(session, job)), text=text, help="job details")
+                yield Hit(
+                    score,
+                    matcher.highlight(text),
+                    partial(self.app.post_message, QueuePane.DetailsRequested(session, job)),
+                    text=text,
+                    help="job details",
+                )
                 hits += 1
                 if hits >= MAX_JOB_HITS:
                     return

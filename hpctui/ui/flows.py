@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hpctui.errors import UserError
 from hpctui.services.actions import Outcome, Plan, audit_warnings
@@ -42,7 +42,9 @@ def notify_outcomes(app: App[object], cluster: str, plan: Plan, outcomes: list[O
         app.notify(f"{plan.verb} on {cluster}: {ids}", title=f"{plan.verb}: done", markup=False)
     if failed:
         lines = "\n".join(f"{job_id}: {o.message}" for job_id, o in failed)
-        app.notify(lines, title=f"{plan.verb} refused on {cluster}", severity="error", timeout=ERROR_TIMEOUT_S, markup=False)
+        app.notify(
+            lines, title=f"{plan.verb} refused on {cluster}", severity="error", timeout=ERROR_TIMEOUT_S, markup=False
+        )
     notify_warnings(app, audit_warnings(outcomes))
 
 

@@ -88,7 +88,9 @@ class JobActions:
     def action_log(self, stream: str) -> None:
         if (first := self._first_job()) is not None:
             job = self.cursor_job()
-            self.post_message(self.LogRequested(*first, stream, job if job is not None and job.job_id == first[1] else None))
+            self.post_message(
+                self.LogRequested(*first, stream, job if job is not None and job.job_id == first[1] else None)
+            )
 
     def action_postmortem(self) -> None:
         if (session := self.job_session()) is not None:

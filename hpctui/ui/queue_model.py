@@ -112,7 +112,7 @@ class QueueModel:
         finished.sort(key=lambda r: r.finished_at or 0.0, reverse=True)
         self.rows = active + finished
         self.n_active = len(active)
-        self.index = dict(zip(map(_key, self.rows), range(len(self.rows))))
+        self.index = dict(zip(map(_key, self.rows), range(len(self.rows)), strict=False))
 
     def _haystack(self, row: Row) -> str:
         if row.haystack is None:

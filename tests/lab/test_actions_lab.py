@@ -55,7 +55,9 @@ async def test_cancel_one_array_task_leaves_the_others(lab, tmp_path):
         assert outcomes[0].ok, outcomes
         states = wait_for(
             "task 1 cancelled",
-            lambda: (s := dict(line.split() for line in jobs.squeue(array, "%i %T")))[f"{array}_1"] == "CANCELLED" and s,
+            lambda: (
+                (s := dict(line.split() for line in jobs.squeue(array, "%i %T")))[f"{array}_1"] == "CANCELLED" and s
+            ),
         )
         assert (states[f"{array}_0"], states[f"{array}_2"]) == ("RUNNING", "RUNNING")
 

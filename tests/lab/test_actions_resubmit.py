@@ -132,7 +132,9 @@ async def test_odd_names_and_paths_run_nothing_extra(lab, tmp_path, kind):
             jobs.put(script, STAGES)
             first = jobs.submit("-J", nasty, "-o", "out_%j.log", script, cwd=work)
         else:
-            first = jobs.submit("-J", nasty, "-o", "out_%j.log", "--wrap", "echo START_STAGE=${START_STAGE:-0}", cwd=work)
+            first = jobs.submit(
+                "-J", nasty, "-o", "out_%j.log", "--wrap", "echo START_STAGE=${START_STAGE:-0}", cwd=work
+            )
         await wait_async("first run done", lambda: finished(jobs, first))
         choice = ResubmitChoice(stage=3) if kind == "script" else ResubmitChoice(time="5")
         draft, _, submitted, _ = await resubmit(lab, tmp_path, "alpha", first, choice)
@@ -146,7 +148,9 @@ async def test_odd_names_and_paths_run_nothing_extra(lab, tmp_path, kind):
         assert expected in jobs.sh(f"cat {shlex.quote(work)}/out_{new}.log")
         # "/" is "_" in the path parts, where a run `touch` would create a relative file.
         relative = canary.replace("/", "_")
-        found = jobs.sh(f"find /home/hpcuser -name {shlex.quote(relative)}; ls -d {shlex.quote(canary)} 2>/dev/null; true")
+        found = jobs.sh(
+            f"find /home/hpcuser -name {shlex.quote(relative)}; ls -d {shlex.quote(canary)} 2>/dev/null; true"
+        )
         assert found == ""
 
 
@@ -182,7 +186,9 @@ async def test_job_the_controller_forgot_is_rebuilt_from_accounting(lab, tmp_pat
         work = jobs.new_dir(" old")
         jobs.put(f"{work}/train.sbatch", STAGES)
         jobs.sh(f"mkdir -p {shlex.quote(work)}/logs")
-        old = jobs.submit("-J", "old-job", "-o", "logs/%x_%j.log", "--export=ALL,HOLD_SECONDS=1", "train.sbatch", cwd=work)
+        old = jobs.submit(
+            "-J", "old-job", "-o", "logs/%x_%j.log", "--export=ALL,HOLD_SECONDS=1", "train.sbatch", cwd=work
+        )
         wrapped = jobs.submit("--wrap", "true", cwd=work)
         jobs.put(f"{work}/args.sh", ARGS_SCRIPT)
         gpu = jobs.submit("--gres", "gpu:1", "-A", "lab", "-J", "gpu run", "args.sh", "--lr", "0.1", cwd=work)
@@ -208,7 +214,10 @@ async def test_job_the_controller_forgot_is_rebuilt_from_accounting(lab, tmp_pat
             await resubmit(lab, tmp_path, "alpha", wrapped, ResubmitChoice())
 
         draft, commands, submitted, _ = await resubmit(lab, tmp_path, "alpha", gpu, ResubmitChoice())
-        assert draft.unrecovered == [] and (draft.script_path, draft.script_args) == (f"{work}/args.sh", ["--lr", "0.1"])
+        assert draft.unrecovered == [] and (draft.script_path, draft.script_args) == (
+            f"{work}/args.sh",
+            ["--lr", "0.1"],
+        )
         assert submitted.new_job_id is not None, submitted
         jobs.track(submitted.new_job_id)
         await_kept_request(jobs, submitted.new_job_id, f"{work}/args.sh --lr 0.1", "gpu run")
@@ -229,7 +238,9 @@ async def test_resubmit_keeps_gres_account_and_arguments(lab, tmp_path):
     with lab_jobs(lab, "alpha") as jobs:
         work = jobs.new_dir()
         jobs.put(f"{work}/args.sh", ARGS_SCRIPT)
-        first = jobs.submit("--hold", "--gres", "gpu:1", "-A", "lab", "-J", "gpu run", "args.sh", "--lr", "0.1", cwd=work)
+        first = jobs.submit(
+            "--hold", "--gres", "gpu:1", "-A", "lab", "-J", "gpu run", "args.sh", "--lr", "0.1", cwd=work
+        )
         await wait_async("accounting to know the job", lambda: jobs.sacct_state(first))  # it lags a second or two
         draft, _, submitted, _ = await resubmit(lab, tmp_path, "alpha", first, ResubmitChoice())
         assert draft.unrecovered == [] and draft.script_args == ["--lr", "0.1"]

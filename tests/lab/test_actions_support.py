@@ -61,7 +61,9 @@ class LabJobs:
 
     def squeue(self, job_id: str, fmt: str = "%T") -> list[str]:
         """One line per job/task still known to the controller, in ``fmt``."""
-        out = self.sh(f"squeue --noheader --array --states=all --jobs={shlex.quote(job_id)} --format={shlex.quote(fmt)}")
+        out = self.sh(
+            f"squeue --noheader --array --states=all --jobs={shlex.quote(job_id)} --format={shlex.quote(fmt)}"
+        )
         return [line.strip() for line in out.splitlines() if line.strip()]
 
     def sacct_state(self, job_id: str) -> str:
@@ -101,7 +103,9 @@ def lab_jobs(lab: Any, cluster: str) -> Iterator[LabJobs]:
 
 
 @asynccontextmanager
-async def lab_session(lab: Any, cluster: str, audit_path: Path, after: Callable[[], None] | None = None) -> AsyncIterator[ClusterSession]:
+async def lab_session(
+    lab: Any, cluster: str, audit_path: Path, after: Callable[[], None] | None = None
+) -> AsyncIterator[ClusterSession]:
     """A connected session (no poll loop) whose audit log is ``audit_path``."""
     session = ClusterSession(lab.config.cluster(cluster), None, AuditLog(audit_path))
     if after is not None:

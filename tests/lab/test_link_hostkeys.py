@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import asyncssh
 import pytest
+from sshserver import ScriptedPrompter
 
 from hpctui.ssh.link import ClusterLink
-from sshserver import ScriptedPrompter
 from hpctui.ssh.types import HostKeyChanged, HostKeyDecision, LinkFailed, LinkState
 
 pytestmark = pytest.mark.lab

@@ -9,9 +9,9 @@ import time
 
 import pytest
 from tail_helpers import tailing
-from textual.app import App
 from test_actions_support import JOBS, LabJobs
 from test_logtail_support import jobs, session  # noqa: F401 (fixtures)
+from textual.app import App
 
 from hpctui.services.cluster import ClusterSession
 from hpctui.services.logtail import LogTail

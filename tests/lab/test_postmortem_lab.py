@@ -17,7 +17,9 @@ async def test_failed_and_completed_jobs_with_steps_and_advice(lab, tmp_path):
     with lab_jobs(lab, "alpha") as jobs:
         work = jobs.new_dir()
         # A few seconds of work so the accounting sampler (every 2 s in the lab) sees its memory.
-        ok = jobs.submit("-J", "pm-ok", "--wrap", "head -c 50000000 /dev/zero | tail -c 1 >/dev/null; sleep 5", cwd=work)
+        ok = jobs.submit(
+            "-J", "pm-ok", "--wrap", "head -c 50000000 /dev/zero | tail -c 1 >/dev/null; sleep 5", cwd=work
+        )
         bad = jobs.submit("-J", "pm-bad", "--wrap", "sleep 3; exit 3", cwd=work)
         async with lab_session(lab, "alpha", tmp_path / "audit.log") as session:
             postmortem = PostMortem(session.link, "alpha")

@@ -7,8 +7,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tail_helpers import link, served, server  # noqa: F401 (fixtures)
 import ui_fakes
+from tail_helpers import link, served, server  # noqa: F401 (fixtures)
 
 from hpctui.services.jobinfo import JobDetails
 from hpctui.services.logtail import TRUNCATED_TEXT
@@ -57,9 +57,11 @@ async def settled(pilot, view: LogView, total: int) -> None:
     """Wait until the view shows ``total`` lines and, when following, sits at the end."""
     await until(
         pilot,
-        lambda: view.ring.total == total
-        and view.virtual_size.height == len(view.ring)
-        and (not view.follow or view.scroll_y == view.max_scroll_y),
+        lambda: (
+            view.ring.total == total
+            and view.virtual_size.height == len(view.ring)
+            and (not view.follow or view.scroll_y == view.max_scroll_y)
+        ),
     )
 
 
@@ -154,7 +156,9 @@ async def test_error_lines_show_the_field_notes_hint(logs: Logs) -> None:
 
 async def test_chart_shows_the_values_the_job_printed(logs: Logs) -> None:
     losses = [0.9, 0.5, 0.7, 0.3, 0.4]
-    logs.stdout.write_text("".join(f"epoch {e + 1}/10 step {100 * (e + 1)} loss={v} acc={10 * e}\n" for e, v in enumerate(losses)))
+    logs.stdout.write_text(
+        "".join(f"epoch {e + 1}/10 step {100 * (e + 1)} loss={v} acc={10 * e}\n" for e, v in enumerate(losses))
+    )
     async with logs.app.run_test(size=SIZE) as pilot:
         screen = await open_log(pilot, logs)
         await until(pilot, lambda: "loss" in screen.parser.series)
@@ -227,7 +231,9 @@ async def test_background_logs_keep_following_and_tab_switches(logs: Logs, serve
         assert server.sessions_open == 2
         await pilot.press("b")
         await until(pilot, lambda: isinstance(logs.app.screen, MainScreen))
-        logs.app.post_message(JobActions.LogRequested(logs.session, "1001", "stdout"))  # already open: shown again, not opened twice
+        logs.app.post_message(
+            JobActions.LogRequested(logs.session, "1001", "stdout")
+        )  # already open: shown again, not opened twice
         await until(pilot, lambda: logs.app.screen is first)
         assert open_logs(logs.app) == [first, second] and server.sessions_open == 2
         await pilot.press("escape")

@@ -22,7 +22,9 @@ async def ask_host_key(make_app, keys: tuple[str, ...] = (), click: str | None =
     prompter = UiPrompter()
     prompter.bind(app)
     async with app.run_test(size=(120, 30)) as pilot:
-        task = asyncio.create_task(prompter.unknown_host_key("alpha", "login.alpha.example", "ssh-ed25519", FINGERPRINT))
+        task = asyncio.create_task(
+            prompter.unknown_host_key("alpha", "login.alpha.example", "ssh-ed25519", FINGERPRINT)
+        )
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, HostKeyDialog)

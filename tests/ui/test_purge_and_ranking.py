@@ -76,11 +76,15 @@ async def test_where_to_run_ranks_for_one_gpu_and_follows_the_snapshots(make_app
         lines = text.splitlines()[1:]
         assert lines[0].endswith("beta/accel: 3 of 8 a100 free, 40 GB VRAM per GPU; 1 of your jobs pending")
         assert lines[1].endswith("alpha/gpu: 11 of 16 mi250x free, 64 GB VRAM per GPU; 3 of your jobs pending")
-        app.workspace.session("alpha").poller.set(snapshot("alpha", tuple(j for j in alpha_jobs() if j.state != "PENDING")))
+        app.workspace.session("alpha").poller.set(
+            snapshot("alpha", tuple(j for j in alpha_jobs() if j.state != "PENDING"))
+        )
         await pilot.pause()
         assert [c.cluster for c in where.choices] == ["alpha", "beta"]
-        full = dataclasses.replace(snapshot("beta", ()), partitions=tuple(
-            dataclasses.replace(p, gpus_alloc={"a100": 4}) for p in snapshot("beta", ()).partitions))
+        full = dataclasses.replace(
+            snapshot("beta", ()),
+            partitions=tuple(dataclasses.replace(p, gpus_alloc={"a100": 4}) for p in snapshot("beta", ()).partitions),
+        )
         app.workspace.session("beta").poller.set(full)
         await pilot.pause()
         beta = next(c for c in where.choices if c.cluster == "beta")

@@ -48,7 +48,9 @@ def test_visible_shows_control_characters_and_keeps_the_rest() -> None:
 async def test_queue_details_and_status_line_show_remote_text_literally(make_app) -> None:
     app = make_app(ui_fakes.workspace(nasty_snapshot()))
     session = app.workspace.session("alpha")
-    session.details["1001"] = JobDetails("alpha", "1001", {"JobId": "1001", "JobName": NASTY["name"], "WorkDir": NASTY["work_dir"]})
+    session.details["1001"] = JobDetails(
+        "alpha", "1001", {"JobId": "1001", "JobName": NASTY["name"], "WorkDir": NASTY["work_dir"]}
+    )
     async with app.run_test(size=SIZE) as pilot:
         text = table_text(app.screen.query_one(JobTable))
         assert "[bold]x[/]␟split␤line" in text and "[/]" in text

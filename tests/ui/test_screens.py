@@ -62,16 +62,37 @@ async def test_help_lists_the_active_bindings_of_the_view_with_keymap_overrides(
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        rows = [tuple(map(str, r)) for r in (app.screen.query_one(DataTable).get_row_at(i) for i in range(app.screen.query_one(DataTable).row_count))]
+        rows = [
+            tuple(map(str, r))
+            for r in (
+                app.screen.query_one(DataTable).get_row_at(i) for i in range(app.screen.query_one(DataTable).row_count)
+            )
+        ]
         by_id = {r[2]: r for r in rows if r[2]}
         assert by_id["cancel"][0] == "x"
-        for binding_id in ("details", "filter", "refresh", "select", "sort", "log", "tab_1", "next_tab", "help", "quit"):
+        for binding_id in (
+            "details",
+            "filter",
+            "refresh",
+            "select",
+            "sort",
+            "log",
+            "tab_1",
+            "next_tab",
+            "help",
+            "quit",
+        ):
             assert binding_id in by_id
         await pilot.press("escape")
         app.workspace.session("alpha").details["1001"] = details_1001()
         await pilot.press("enter", "question_mark")
         await pilot.pause()
-        ids = {str(r[2]) for r in (app.screen.query_one(DataTable).get_row_at(i) for i in range(app.screen.query_one(DataTable).row_count))}
+        ids = {
+            str(r[2])
+            for r in (
+                app.screen.query_one(DataTable).get_row_at(i) for i in range(app.screen.query_one(DataTable).row_count)
+            )
+        }
         assert {"back", "cancel", "refresh"} <= ids
         assert "tab_1" not in ids
 
@@ -101,13 +122,19 @@ async def test_status_line_follows_link_and_data(make_app) -> None:
         text = str(line.render())
         assert "connected" in text and "updated 4 s ago" in text and "every 15 s" in text
         assert "4 running" in text and "3 pending" in text and "1 completing" in text
-        alpha.link.set(LinkStatus("alpha", LinkState.BACKING_OFF, "next try in 12 s", retry_at=NOW + 12, reason="Connection refused"))
+        alpha.link.set(
+            LinkStatus(
+                "alpha", LinkState.BACKING_OFF, "next try in 12 s", retry_at=NOW + 12, reason="Connection refused"
+            )
+        )
         alpha.poller.set(dataclasses.replace(snapshot("alpha", alpha_jobs()), error="backing off"))
         await pilot.pause()
         text = str(line.render())
         assert "backing off: Connection refused (next try in 12 s)" in text
         alpha.link.set(LinkStatus("alpha", LinkState.CONNECTED))
-        alpha.poller.set(dataclasses.replace(snapshot("alpha", alpha_jobs()), error="squeue: error: Invalid user: nobody"))
+        alpha.poller.set(
+            dataclasses.replace(snapshot("alpha", alpha_jobs()), error="squeue: error: Invalid user: nobody")
+        )
         await pilot.pause()
         assert "⚠ squeue: error: Invalid user: nobody" in str(line.render())
 
@@ -117,7 +144,9 @@ async def test_overview_counts_jobs_and_free_gpus_per_cluster(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("0")
         await pilot.pause()
-        lines = {line.cluster: str(line.render()) for line in app.screen.query("#overview StatusLine").results(StatusLine)}
+        lines = {
+            line.cluster: str(line.render()) for line in app.screen.query("#overview StatusLine").results(StatusLine)
+        }
         assert "4 running" in lines["alpha"] and "gpu 11/16 GPUs free" in lines["alpha"]
         assert "2 running" in lines["beta"] and "accel 3/8 GPUs free" in lines["beta"]
         table = app.screen.query_one("#overview JobTable")
@@ -151,7 +180,10 @@ async def test_status_line_ticks_its_age_slower_once_old_and_repaints_without_la
         assert line._tick_delay(now[0]) == TICK_S
         assert line._tick_delay(NOW + 100) == SLOW_TICK_S  # data over a minute old
         app.workspace.session("alpha").link.set(
-            LinkStatus("alpha", LinkState.BACKING_OFF, "next try in 9 s", retry_at=NOW + 109, reason="Connection refused"))
+            LinkStatus(
+                "alpha", LinkState.BACKING_OFF, "next try in 9 s", retry_at=NOW + 109, reason="Connection refused"
+            )
+        )
         await pilot.pause()
         assert line._tick_delay(NOW + 100) == TICK_S  # the retry countdown ticks every second
 

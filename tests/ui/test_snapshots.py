@@ -30,7 +30,9 @@ def test_cluster_tab_marks_filter_and_light_theme(snap_compare, make_app) -> Non
 def test_overview(snap_compare, make_app) -> None:
     """With the "Where to run" ranking and alpha's purge badge."""
     app = make_app(alpha_purge=ALPHA_PURGE)
-    answer = purge_answer({"/scratch/hpcuser/old-run/ckpt.pt": (100.0, 3 * 1024**3), "/scratch/hpcuser/old-run/log.txt": (95.0, 1024)})
+    answer = purge_answer(
+        {"/scratch/hpcuser/old-run/ckpt.pt": (100.0, 3 * 1024**3), "/scratch/hpcuser/old-run/log.txt": (95.0, 1024)}
+    )
     app.workspace.session("alpha").link.answers[answer.command] = answer
 
     async def check_purge(pilot) -> None:
@@ -51,7 +53,11 @@ def test_help(snap_compare, make_app) -> None:
 
 def test_host_key_dialog(snap_compare, make_app) -> None:
     async def ask(pilot) -> None:
-        pilot.app.push_screen(HostKeyDialog("beta", "login.beta.example", "ssh-ed25519", "SHA256:q4C1yH0oHjS8bEuUxd4gWZ4l1xk0mdNbN0SmaXz2JDc"))
+        pilot.app.push_screen(
+            HostKeyDialog(
+                "beta", "login.beta.example", "ssh-ed25519", "SHA256:q4C1yH0oHjS8bEuUxd4gWZ4l1xk0mdNbN0SmaXz2JDc"
+            )
+        )
 
     assert snap_compare(make_app(theme="hpctui-contrast"), terminal_size=SIZE, run_before=ask)
 

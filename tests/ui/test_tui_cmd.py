@@ -20,7 +20,11 @@ def write(tmp_path: Path, text: str) -> Path:
     [
         ("clusters:\n  - name: x\n    ssh: {hots: localhost}\n", [], "config.yaml:3:"),
         ("clusters:\n  - name: x\n    ssh: {host: localhost}\n", ["--theme", "neon"], "unknown theme 'neon'"),
-        ("theme: neon\nclusters:\n  - name: x\n    ssh: {host: localhost}\n", [], "config.yaml:1:8: theme: unknown value 'neon'"),
+        (
+            "theme: neon\nclusters:\n  - name: x\n    ssh: {host: localhost}\n",
+            [],
+            "config.yaml:1:8: theme: unknown value 'neon'",
+        ),
     ],
 )
 def test_errors_are_one_line_and_exit_2(tmp_path: Path, capsys, config: str, args: list[str], expected: str) -> None:

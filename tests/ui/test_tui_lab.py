@@ -170,7 +170,11 @@ async def test_action_keys_open_the_other_screens_for_the_job_and_its_cluster(la
                 await pilot.press(key)
                 await pilot.pause()
                 assert isinstance(app.screen, LogScreen)
-                assert (app.screen.session, app.screen.job_id, app.screen.stream) == (app.workspace.session("beta"), job_id, stream)
+                assert (app.screen.session, app.screen.job_id, app.screen.stream) == (
+                    app.workspace.session("beta"),
+                    job_id,
+                    stream,
+                )
                 app.pop_screen()
                 await pilot.pause()
             await pilot.press("a")
@@ -188,7 +192,7 @@ async def test_details_read_a_checkpoint_saved_by_pytorch(lab) -> None:
 
     work = f"/home/hpcuser/project/hpctui-tests/uickpt-{uuid.uuid4().hex[:6]}"
     save = "import torch; torch.save({'epoch': 3, 'best_val_loss': 0.25, 'best_val_metric': 0.9}, 'outputs/latest.pt')"
-    made = lab.ssh("alpha", f"mkdir -p {work}/outputs && cd {work} && python3 -c \"{save}\"", timeout=120)
+    made = lab.ssh("alpha", f'mkdir -p {work}/outputs && cd {work} && python3 -c "{save}"', timeout=120)
     assert made.returncode == 0, made.stderr
     job_id = submit(lab, "alpha", f"-p gpu --hold -t 5 -D {work} -J uickpt")
     try:

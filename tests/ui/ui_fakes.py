@@ -151,8 +151,16 @@ def job(job_id: str, cluster: str = "alpha", **fields: Any) -> Job:
 
 
 def pending(job_id: str, cluster: str = "alpha", reason: str = "Resources", **fields: Any) -> Job:
-    return job(job_id, cluster, state="PENDING", reason=reason, time_used_s=0, nodelist="",
-               start_time="2024-05-30T09:00:00", **fields)
+    return job(
+        job_id,
+        cluster,
+        state="PENDING",
+        reason=reason,
+        time_used_s=0,
+        nodelist="",
+        start_time="2024-05-30T09:00:00",
+        **fields,
+    )
 
 
 def alpha_jobs() -> tuple[Job, ...]:
@@ -176,10 +184,22 @@ def beta_jobs() -> tuple[Job, ...]:
     )
 
 
-def gpu_node(name: str, partition: str, gpu_type: str, count: int, used: int, state: str, cpus: tuple[int, int]) -> Node:
+def gpu_node(
+    name: str, partition: str, gpu_type: str, count: int, used: int, state: str, cpus: tuple[int, int]
+) -> Node:
     alloc, total = cpus
-    return Node(name, "vm", partition, state, (Gres("gpu", gpu_type, count),), (Gres("gpu", gpu_type, used),),
-                alloc, total - alloc, 0, total)
+    return Node(
+        name,
+        "vm",
+        partition,
+        state,
+        (Gres("gpu", gpu_type, count),),
+        (Gres("gpu", gpu_type, used),),
+        alloc,
+        total - alloc,
+        0,
+        total,
+    )
 
 
 def alpha_nodes() -> tuple[Node, ...]:
@@ -197,7 +217,9 @@ def beta_nodes() -> tuple[Node, ...]:
     )
 
 
-def partitions(name: str, gpu_type: str, nodes: tuple[Node, ...], states: dict[str, int], unavailable: int = 0) -> PartitionGpus:
+def partitions(
+    name: str, gpu_type: str, nodes: tuple[Node, ...], states: dict[str, int], unavailable: int = 0
+) -> PartitionGpus:
     mine = [n for n in nodes if n.partition == name]
     return PartitionGpus(
         name,
@@ -221,7 +243,8 @@ def snapshot(cluster: str, jobs: tuple[Job, ...], at: float = NOW - 4, error: st
 def big_jobs(count: int, cluster: str = "alpha", start: int = 100_000) -> tuple[Job, ...]:
     """``count`` jobs, a third pending, for benchmarks and scrolling tests."""
     return tuple(
-        pending(str(start + i), cluster, name=f"sweep-{i % 97}") if i % 3 == 0
+        pending(str(start + i), cluster, name=f"sweep-{i % 97}")
+        if i % 3 == 0
         else job(str(start + i), cluster, name=f"sweep-{i % 97}", time_used_s=i % 5000)
         for i in range(count)
     )
@@ -244,20 +267,28 @@ ALPHA_PURGE = Purge(days=90, dirs=("/scratch/hpcuser",), margin_days=7)
 def purge_answer(ages_days: dict[str, tuple[float, int]]) -> Result:
     """What the purge check's find prints on alpha: the remote clock (NOW), one ``ok`` for
     /scratch/hpcuser, then ``ATIME MTIME SIZE PATH`` NUL-terminated, per path (age, size)."""
-    records = "".join(f"{NOW - age * 86400:.0f} {NOW - age * 86400:.0f} {size} {path}\0" for path, (age, size) in ages_days.items())
+    records = "".join(
+        f"{NOW - age * 86400:.0f} {NOW - age * 86400:.0f} {size} {path}\0" for path, (age, size) in ages_days.items()
+    )
     command = purge_command(ALPHA_PURGE.dirs, threshold_days(ALPHA_PURGE.days or 0, ALPHA_PURGE.margin_days))
     return Result(command, 0, f"{NOW:.0f}\nok\n{records}", "")
 
 
 def workspace(
-    alpha_snapshot: Snapshot | None = None, beta_snapshot: Snapshot | None = None, *, alpha_purge: Purge = Purge(), **config: Any
+    alpha_snapshot: Snapshot | None = None,
+    beta_snapshot: Snapshot | None = None,
+    *,
+    alpha_purge: Purge = Purge(),
+    **config: Any,
 ) -> FakeWorkspace:
     alpha = cluster("alpha", "gpu", "mi250x", purge=alpha_purge)
     beta = cluster("beta", "accel", "a100", queue_s=30.0)
     cfg = Config(clusters=(alpha, beta), **config)
     audit = AuditLog(Path(tempfile.mkdtemp(prefix="hpctui-ui-test-")) / "audit.log")
     sessions = [
-        FakeSession(alpha, alpha_snapshot or snapshot("alpha", alpha_jobs()), LinkStatus("alpha", LinkState.CONNECTED), audit),
+        FakeSession(
+            alpha, alpha_snapshot or snapshot("alpha", alpha_jobs()), LinkStatus("alpha", LinkState.CONNECTED), audit
+        ),
         FakeSession(
             beta,
             beta_snapshot or snapshot("beta", beta_jobs()),
@@ -272,7 +303,9 @@ def empty_workspace(**config: Any) -> FakeWorkspace:
     """A new user's account: no jobs, no history, no audit entries; alpha connected with nothing
     to show yet, beta never connected (its login failed)."""
     space = workspace(Snapshot("alpha"), Snapshot("beta"), **config)
-    space.session("beta").link.status = LinkStatus("beta", LinkState.FAILED, "authentication failed", reason="authentication failed")
+    space.session("beta").link.status = LinkStatus(
+        "beta", LinkState.FAILED, "authentication failed", reason="authentication failed"
+    )
     return space
 
 

@@ -42,7 +42,9 @@ def test_refusal_with_exit_status_zero_is_not_ok() -> None:
 
 
 def test_refusal_message_is_verbatim() -> None:
-    outcome = outcome_of(Result("scontrol requeue 1024", 1, "", "Requested operation is presently disabled for job 1024\n"))
+    outcome = outcome_of(
+        Result("scontrol requeue 1024", 1, "", "Requested operation is presently disabled for job 1024\n")
+    )
     assert (outcome.ok, outcome.message) == (False, "Requested operation is presently disabled for job 1024")
     assert outcome_of(Result("scontrol hold 1", 1, "", "")).message == "failed with exit status 1"
 

@@ -25,4 +25,8 @@ def test_audit_warning_comes_after_the_outcomes() -> None:
     ]
     app = Notes()
     notify_outcomes(app, "alpha", plan, outcomes)  # type: ignore[arg-type]
-    assert app.shown == [("information", "cancel: done"), ("error", "cancel refused on alpha"), ("warning", "not recorded")]
+    assert app.shown == [
+        ("information", "cancel: done"),
+        ("error", "cancel refused on alpha"),
+        ("warning", "not recorded"),
+    ]

@@ -11,7 +11,20 @@ D = "\x1f"
 SACCT = "\n".join(
     D.join(fields)
     for fields in (
-        ("1001", "train", "gpu", "01:00:27", "01:00:00", "", "", "TIMEOUT", "0:0", "2024-05-01T10:00:00", "2024-05-01T11:00:27", "/w"),
+        (
+            "1001",
+            "train",
+            "gpu",
+            "01:00:27",
+            "01:00:00",
+            "",
+            "",
+            "TIMEOUT",
+            "0:0",
+            "2024-05-01T10:00:00",
+            "2024-05-01T11:00:27",
+            "/w",
+        ),
         ("1001.batch", "batch", "", "01:00:28", "", "1048576K", "2G", "CANCELLED", "0:15", "", "", ""),
         ("1001.0", "python", "", "01:00:20", "", "3G", "4G", "CANCELLED", "0:15", "", "", ""),
         ("1002", "prep", "cpu", "00:00:03", "00:10:00", "", "", "CANCELLED by 1000", "0:0", "", "", "/w"),
@@ -20,7 +33,28 @@ SACCT = "\n".join(
 
 
 def job(job_id: str, state: str) -> Job:
-    return Job(job_id, None, None, "new", "u", "gpu", state, "None", 0, 600, 1, "", 0, "", None, None, None, None, "/w", "alpha")
+    return Job(
+        job_id,
+        None,
+        None,
+        "new",
+        "u",
+        "gpu",
+        state,
+        "None",
+        0,
+        600,
+        1,
+        "",
+        0,
+        "",
+        None,
+        None,
+        None,
+        None,
+        "/w",
+        "alpha",
+    )
 
 
 def test_merge_adds_only_jobs_accounting_lacks() -> None:
@@ -44,4 +78,11 @@ def test_advice_and_memory_from_the_batch_step() -> None:
 
 
 def test_slurm_size() -> None:
-    assert [slurm_size(v) for v in (None, 512, 2048, 150 << 20, 3 << 29, 5 << 40)] == ["", "512B", "2.0K", "150M", "1.5G", "5.0T"]
+    assert [slurm_size(v) for v in (None, 512, 2048, 150 << 20, 3 << 29, 5 << 40)] == [
+        "",
+        "512B",
+        "2.0K",
+        "150M",
+        "1.5G",
+        "5.0T",
+    ]

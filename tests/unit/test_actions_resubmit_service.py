@@ -79,7 +79,9 @@ def answers(shown: list[Result | Exception]) -> dict[str, list[Result | Exceptio
     }
 
 
-def resubmitter(runner: Scripted, tmp_path: Path, audit: Path | None = None, history: Path | None = None) -> Resubmitter:
+def resubmitter(
+    runner: Scripted, tmp_path: Path, audit: Path | None = None, history: Path | None = None
+) -> Resubmitter:
     cluster = Cluster(name="c", ssh=SshTarget(host="c.example"))
     actions = Actions(runner, "c", AuditLog(audit or tmp_path / "audit.log"))
     return Resubmitter(runner, cluster, actions, ResubmitHistory(history or tmp_path / "h.jsonl"))
@@ -88,7 +90,10 @@ def resubmitter(runner: Scripted, tmp_path: Path, audit: Path | None = None, his
 def test_timeout_is_retried_once_and_never_falls_back_to_accounting(tmp_path: Path) -> None:
     runner = Scripted(
         answers(
-            [CommandTimeout("scontrol timed out"), refused("slurm_load_jobs error: Socket timed out on send/recv operation")]
+            [
+                CommandTimeout("scontrol timed out"),
+                refused("slurm_load_jobs error: Socket timed out on send/recv operation"),
+            ]
         )
     )
     with pytest.raises(UserError, match="Socket timed out") as caught:

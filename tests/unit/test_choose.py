@@ -33,7 +33,9 @@ def node(name: str, partition: str, idle: int, total: int) -> Node:
 
 
 def job(partition: str, state: str = "PENDING") -> Job:
-    return Job("1", None, None, "j", "me", partition, state, "Priority", None, None, 1, "", 1, "", None, None, None, None, None)
+    return Job(
+        "1", None, None, "j", "me", partition, state, "Priority", None, None, 1, "", 1, "", None, None, None, None, None
+    )
 
 
 def snapshot(cluster: str, partitions=(), jobs=(), nodes=(), error=None, live=True) -> Snapshot:
@@ -53,7 +55,10 @@ def order(choices) -> list[str]:
 
 def test_the_field_notes_reason_line():
     top = rank(CONFIG, SNAPSHOTS, Request(vram_gb=40))[0]
-    assert top.reason == "lumi/standard-g: 12 of 16 mi250x free, 64 GB VRAM fits 40 GB; 1 of your jobs pending; good for: Full model (>16GB VRAM)"
+    assert (
+        top.reason
+        == "lumi/standard-g: 12 of 16 mi250x free, 64 GB VRAM fits 40 GB; 1 of your jobs pending; good for: Full model (>16GB VRAM)"
+    )
 
 
 def test_vram_misfits_rank_last_and_say_why():

@@ -35,4 +35,3 @@ def test_user_errors_are_one_line_exit_2(capsys, tmp_path):
     assert cli.main(["status", "--config", str(tmp_path / "missing.yaml")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.yaml" in err and "Traceback" not in err
-

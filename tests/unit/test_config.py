@@ -26,51 +26,139 @@ BAD = [
     ("unknown-top-key", "refesh: {queue_s: 5}\n" + ALPHA, 1, 1, "unknown key 'refesh'; did you mean 'refresh'?"),
     ("unknown-ssh-key", "clusters:\n  - name: alpha\n    ssh: {host: a, prot: 22}\n", 3, 20, "did you mean 'port'?"),
     ("unknown-refresh-key", ALPHA + "    refresh: {queue: 5}\n", 4, 15, "unknown key 'queue'; did you mean 'queue_s'?"),
-    ("port-string", "clusters:\n  - name: alpha\n    ssh:\n      host: a\n      port: '22'\n", 5, 13,
-     "clusters[0].ssh.port: expected an integer, got a string"),
+    (
+        "port-string",
+        "clusters:\n  - name: alpha\n    ssh:\n      host: a\n      port: '22'\n",
+        5,
+        13,
+        "clusters[0].ssh.port: expected an integer, got a string",
+    ),
     ("clusters-mapping", "clusters:\n  alpha: {}\n", 2, 3, "clusters: expected a list, got a mapping"),
     ("good-for-string", ALPHA + "    good_for: fast\n", 4, 15, "good_for: expected a list, got a string"),
     ("rules-not-bool", ALPHA + "    rules: {rocm: maybe}\n", 4, 19, "rules.rocm: expected true or false"),
     ("refresh-bool", "refresh: {gpus_s: yes}\n" + ALPHA, 1, 19, "refresh.gpus_s: expected a number, got a boolean"),
     ("name-null", "clusters:\n  - name:\n    ssh: {host: a}\n", 2, 10, "expected a string, got null"),
-    ("missing-ssh", "theme: hpctui-dark\nclusters:\n  - name: alpha\n    queue_user: me\n", 3, 5,
-     "clusters[0]: missing required key 'ssh'"),
+    (
+        "missing-ssh",
+        "theme: hpctui-dark\nclusters:\n  - name: alpha\n    queue_user: me\n",
+        3,
+        5,
+        "clusters[0]: missing required key 'ssh'",
+    ),
     ("missing-clusters", "theme: hpctui-dark\n", 1, 1, "missing required key 'clusters'"),
-    ("missing-partition-name", ALPHA + "    partitions:\n      - gpu_type: a100\n", 5, 9,
-     "partitions[0]: missing required key 'name'"),
+    (
+        "missing-partition-name",
+        ALPHA + "    partitions:\n      - gpu_type: a100\n",
+        5,
+        9,
+        "partitions[0]: missing required key 'name'",
+    ),
     ("no-clusters", "clusters: []\n", 1, 11, "configure at least one cluster"),
-    ("duplicate-cluster", ALPHA + "  - name: beta\n    ssh: {host: b}\n  - name: alpha\n    ssh: {host: c}\n", 6, 11,
-     "clusters[2].name: duplicate name 'alpha' (first at line 2)"),
+    (
+        "duplicate-cluster",
+        ALPHA + "  - name: beta\n    ssh: {host: b}\n  - name: alpha\n    ssh: {host: c}\n",
+        6,
+        11,
+        "clusters[2].name: duplicate name 'alpha' (first at line 2)",
+    ),
     ("duplicate-key", ALPHA + "    name: beta\n", 4, 5, "duplicate key 'name' (first at line 2)"),
     ("duplicate-env", ALPHA + "    env:\n      A: 1\n      A: 2\n", 6, 7, "duplicate key 'A'"),
-    ("duplicate-partition", ALPHA + "    partitions:\n      - name: gpu\n      - name: gpu\n", 6, 15, "duplicate name 'gpu'"),
+    (
+        "duplicate-partition",
+        ALPHA + "    partitions:\n      - name: gpu\n      - name: gpu\n",
+        6,
+        15,
+        "duplicate name 'gpu'",
+    ),
     ("negative-refresh", "refresh: {queue_s: -5}\n" + ALPHA, 1, 20, "refresh.queue_s: must be greater than 0"),
     ("infinite-refresh", ALPHA + "    refresh: {gpus_s: .inf}\n", 4, 23, "must be a finite number"),
-    ("port-range", "clusters:\n  - name: alpha\n    ssh: {host: a, port: 70000}\n", 3, 26, "between 1 and 65535, got 70000"),
-    ("zero-channels", "clusters:\n  - name: alpha\n    ssh: {host: a, channels: 0}\n", 3, 30, "ssh.channels: must be greater than 0"),
+    (
+        "port-range",
+        "clusters:\n  - name: alpha\n    ssh: {host: a, port: 70000}\n",
+        3,
+        26,
+        "between 1 and 65535, got 70000",
+    ),
+    (
+        "zero-channels",
+        "clusters:\n  - name: alpha\n    ssh: {host: a, channels: 0}\n",
+        3,
+        30,
+        "ssh.channels: must be greater than 0",
+    ),
     ("bad-regex", "metrics:\n  - name: lr\n    regex: 'lr=([0-9'\n" + ALPHA, 3, 12, "invalid regex 'lr=([0-9'"),
     ("regex-no-group", "metrics:\n  - {name: lr, regex: 'lr=[0-9.]+'}\n" + ALPHA, 2, 23, "needs a (group)"),
     ("unknown-theme", "theme: hpctui-drak\n" + ALPHA, 1, 8, "unknown value 'hpctui-drak'; did you mean 'hpctui-dark'?"),
-    ("cluster-name", "clusters:\n  - name: my cluster\n    ssh: {host: a}\n", 2, 11, "'my cluster' must match [A-Za-z0-9_-]+"),
+    (
+        "cluster-name",
+        "clusters:\n  - name: my cluster\n    ssh: {host: a}\n",
+        2,
+        11,
+        "'my cluster' must match [A-Za-z0-9_-]+",
+    ),
     ("ssh-no-target", "clusters:\n  - name: alpha\n    ssh: {user: me, port: 22}\n", 3, 10, "needs 'alias'"),
     ("env-name", ALPHA + "    env: {1BAD: x}\n", 4, 11, "'1BAD' must match"),
     ("custom-tag", "theme: !custom hpctui-dark\n" + ALPHA, 1, 8, "unsupported tag '!custom'"),
-    ("bad-date", "clusters:\n  - name: alpha\n    ssh: {host: a, port: 2001-13-45}\n", 3, 26, "cannot read '2001-13-45'"),
+    (
+        "bad-date",
+        "clusters:\n  - name: alpha\n    ssh: {host: a, port: 2001-13-45}\n",
+        3,
+        26,
+        "cannot read '2001-13-45'",
+    ),
     # What a command builder would refuse (or a remote command get wrong) is refused here, not at run time.
-    ("partition-space", ALPHA + "    partitions: [{name: 'gpu small'}]\n", 4, 25,
-     "clusters[0].partitions[0].name: 'gpu small' must match [A-Za-z0-9_.\\-]+"),
-    ("partition-comma", ALPHA + "    partitions:\n      - name: gpu,cpu\n", 5, 15, "partitions[0].name: 'gpu,cpu' must match"),
-    ("forbid-mem-partition", ALPHA + "    rules: {forbid_mem_partitions: [ok, 'a;b']}\n", 4, 41,
-     "rules.forbid_mem_partitions[1]: 'a;b' must match"),
+    (
+        "partition-space",
+        ALPHA + "    partitions: [{name: 'gpu small'}]\n",
+        4,
+        25,
+        "clusters[0].partitions[0].name: 'gpu small' must match [A-Za-z0-9_.\\-]+",
+    ),
+    (
+        "partition-comma",
+        ALPHA + "    partitions:\n      - name: gpu,cpu\n",
+        5,
+        15,
+        "partitions[0].name: 'gpu,cpu' must match",
+    ),
+    (
+        "forbid-mem-partition",
+        ALPHA + "    rules: {forbid_mem_partitions: [ok, 'a;b']}\n",
+        4,
+        41,
+        "rules.forbid_mem_partitions[1]: 'a;b' must match",
+    ),
     ("queue-user-space", ALPHA + "    queue_user: 'me you'\n", 4, 17, "clusters[0].queue_user: 'me you' must match"),
     ("queue-user-comma", ALPHA + "    queue_user: me,you\n", 4, 17, "queue_user: 'me,you' must match"),
-    ("project-dir-newline", ALPHA + '    project_dir: "/a\\nb"\n', 4, 18, "project_dir: '/a\\nb': a path cannot hold a line break"),
+    (
+        "project-dir-newline",
+        ALPHA + '    project_dir: "/a\\nb"\n',
+        4,
+        18,
+        "project_dir: '/a\\nb': a path cannot hold a line break",
+    ),
     ("log-dir-option", ALPHA + "    log_dir: --logs\n", 4, 14, "log_dir: '--logs' would be read as an option"),
-    ("purge-dir-relative", ALPHA + "    purge: {days: 30, dirs: [/scratch/me, scratch]}\n", 4, 43,
-     "purge.dirs[1]: 'scratch' must be an absolute path"),
-    ("forward-agent-text", "clusters:\n  - name: alpha\n    ssh: {host: a, forward_agent: please}\n", 3, 35,
-     "ssh.forward_agent: expected true or false"),
-    ("purge-dir-option", ALPHA + "    purge:\n      dirs: [-delete]\n", 5, 14, "purge.dirs[0]: '-delete' must be an absolute path"),
+    (
+        "purge-dir-relative",
+        ALPHA + "    purge: {days: 30, dirs: [/scratch/me, scratch]}\n",
+        4,
+        43,
+        "purge.dirs[1]: 'scratch' must be an absolute path",
+    ),
+    (
+        "forward-agent-text",
+        "clusters:\n  - name: alpha\n    ssh: {host: a, forward_agent: please}\n",
+        3,
+        35,
+        "ssh.forward_agent: expected true or false",
+    ),
+    (
+        "purge-dir-option",
+        ALPHA + "    purge:\n      dirs: [-delete]\n",
+        5,
+        14,
+        "purge.dirs[0]: '-delete' must be an absolute path",
+    ),
 ]
 
 
@@ -136,8 +224,10 @@ def test_example_lines_point_at_cluster_entries():
 
 
 def test_cluster_refresh_overrides_global_field_by_field():
-    config = parse_config("refresh: {queue_s: 5, gpus_s: 50}\n" + ALPHA + "    refresh: {gpus_s: 7}\n"
-                          "  - name: beta\n    ssh: {alias: b}\n")
+    config = parse_config(
+        "refresh: {queue_s: 5, gpus_s: 50}\n" + ALPHA + "    refresh: {gpus_s: 7}\n"
+        "  - name: beta\n    ssh: {alias: b}\n"
+    )
     assert config.refresh == Refresh(queue_s=5.0, gpus_s=50.0)
     assert config.cluster("alpha").refresh == Refresh(queue_s=5.0, gpus_s=7.0)
     assert config.cluster("beta").refresh == config.refresh
@@ -181,5 +271,7 @@ def test_names_and_paths_the_builders_take_pass():
     )
     cluster = config.clusters[0]
     assert (cluster.queue_user, cluster.project_dir, cluster.partitions[0].name) == (
-        "first.last@uni.example", "work/proj", "gpu-a100_40g.1"
+        "first.last@uni.example",
+        "work/proj",
+        "gpu-a100_40g.1",
     )

@@ -153,7 +153,11 @@ def test_sizes(entry):
 @pytest.mark.parametrize("entry", entries_of("duration"))
 def test_durations(entry):
     means = entry["means"]
-    seconds = None if means == "none" else ((means.get("d", 0) * 24 + means.get("h", 0)) * 60 + means.get("m", 0)) * 60 + means.get("s", 0)
+    seconds = (
+        None
+        if means == "none"
+        else ((means.get("d", 0) * 24 + means.get("h", 0)) * 60 + means.get("m", 0)) * 60 + means.get("s", 0)
+    )
     assert parse_duration(entry["text"]) == seconds
 
 

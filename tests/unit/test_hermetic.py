@@ -22,7 +22,12 @@ def run_suite(tmp_path: Path, test_body: str) -> subprocess.CompletedProcess[str
     env = {**os.environ, "HOME": str(real_home), "REAL_HOME": str(real_home)}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)],
-        cwd=suite, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=suite,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

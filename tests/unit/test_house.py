@@ -9,7 +9,9 @@ from pathlib import Path
 UI = Path(__file__).resolve().parents[2] / "hpctui" / "ui"
 COLOUR_NAMES = r"(?:red|green|yellow|blue|cyan|magenta|white|black|grey\d*|gray\d*)"
 # A colour written into Python code: a Rich style string naming a colour, or a hex colour.
-HARD_COLOUR = re.compile(rf"""["'](?:[^"'$]*\s)?(?:on\s+)?{COLOUR_NAMES}(?:\s[^"']*)?["']|["']#[0-9a-fA-F]{{3,6}}["']""")
+HARD_COLOUR = re.compile(
+    rf"""["'](?:[^"'$]*\s)?(?:on\s+)?{COLOUR_NAMES}(?:\s[^"']*)?["']|["']#[0-9a-fA-F]{{3,6}}["']"""
+)
 
 
 def test_ui_code_names_no_colours_only_theme_variables() -> None:
@@ -25,7 +27,12 @@ def test_ui_code_names_no_colours_only_theme_variables() -> None:
 def test_the_style_sheets_and_themes_are_a_real_folder_of_the_package() -> None:
     folder = UI / "tcss"
     assert folder.is_dir() and not folder.is_symlink()
-    assert {p.name for p in folder.iterdir()} >= {"hpctui.tcss", "hpctui-dark.toml", "hpctui-light.toml", "hpctui-contrast.toml"}
+    assert {p.name for p in folder.iterdir()} >= {
+        "hpctui.tcss",
+        "hpctui-dark.toml",
+        "hpctui-light.toml",
+        "hpctui-contrast.toml",
+    }
 
 
 def ui_bindings() -> list[tuple[str, object]]:
@@ -34,8 +41,9 @@ def ui_bindings() -> list[tuple[str, object]]:
     import inspect
     import pkgutil
 
-    import hpctui.ui
     from textual.binding import Binding
+
+    import hpctui.ui
 
     found = []
     for module_info in pkgutil.walk_packages(hpctui.ui.__path__, "hpctui.ui."):
@@ -63,6 +71,8 @@ def test_keymap_ids_are_checked_with_the_position_of_the_wrong_one() -> None:
     from hpctui.config.load import ConfigError, parse_config
 
     text = "keymap:\n  cancel: x\n  cancle: y\nclusters:\n  - {name: a, ssh: {alias: a}}\n"
-    with pytest.raises(ConfigError, match=r"^cfg.yaml:3:3: keymap: unknown binding id 'cancle'; did you mean 'cancel'\?$"):
+    with pytest.raises(
+        ConfigError, match=r"^cfg.yaml:3:3: keymap: unknown binding id 'cancle'; did you mean 'cancel'\?$"
+    ):
         parse_config(text, "cfg.yaml")
     assert parse_config(text.replace("cancle", "hold"), "cfg.yaml").keymap == (("cancel", "x"), ("hold", "y"))

@@ -67,7 +67,10 @@ def test_walk_skips_caches_and_venvs_and_unknown_files(tmp_path: Path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("#!/bin/bash\necho\n" if rel.endswith(".sh") else "# Title\n#SBATCH --requeue\n")
     run = lint_paths([tmp_path], LintContext())
-    assert (run.files, sorted(Path(f.path).relative_to(tmp_path).as_posix() for f in run.findings)) == (2, ["a.sh", "pkg/b.sh"])
+    assert (run.files, sorted(Path(f.path).relative_to(tmp_path).as_posix() for f in run.findings)) == (
+        2,
+        ["a.sh", "pkg/b.sh"],
+    )
     assert run.skipped == []
 
 
@@ -94,7 +97,7 @@ def test_words_keep_positions_across_continuation_lines():
 
 
 def test_commands_split_at_operators_and_skip_keywords_assignments_redirections():
-    script = read_shell(['if [ -f x ]; then FOO=1 python3 -i a.py 2>&1 >log; fi && srun --pty bash | tee o'])
+    script = read_shell(["if [ -f x ]; then FOO=1 python3 -i a.py 2>&1 >log; fi && srun --pty bash | tee o"])
     assert [[w.text for w in c.words] for c in script.commands] == [
         ["[", "-f", "x", "]"], ["python3", "-i", "a.py"], ["srun", "--pty", "bash"], ["tee", "o"],
     ]  # fmt: skip
@@ -115,7 +118,9 @@ def test_heredoc_bodies_are_text_not_commands():
 
 
 def test_sbatch_directives_and_first_command():
-    script = read_shell(["#!/bin/bash", "#SBATCH -p normal --time=10  # note", "#SBATCHX no", "", "set -e", "#SBATCH --late"])
+    script = read_shell(
+        ["#!/bin/bash", "#SBATCH -p normal --time=10  # note", "#SBATCHX no", "", "set -e", "#SBATCH --late"]
+    )
     assert [[w.text for w in d.words] for d in script.directives] == [["-p", "normal", "--time=10"], ["--late"]]
     assert script.first_command_line == 5
 
@@ -133,7 +138,7 @@ def test_makefile_recipes_expand_variables_and_dollars():
 
 
 def test_strict_mode_set_in_a_sourced_lib_next_to_the_script(tmp_path: Path):
-    (tmp_path / "lib.sh").write_text("set -euo pipefail\nlog() { echo \"$@\"; }\n")
+    (tmp_path / "lib.sh").write_text('set -euo pipefail\nlog() { echo "$@"; }\n')
     (tmp_path / "up").write_text('#!/usr/bin/env bash\nsource "$(dirname "${BASH_SOURCE[0]}")/lib.sh"\nlog hi\n')
     (tmp_path / "down").write_text("#!/usr/bin/env bash\nsource ./missing.sh\nlog hi\n")
     findings = lint_paths([tmp_path / "up", tmp_path / "down"], LintContext()).findings

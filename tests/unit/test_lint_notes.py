@@ -11,7 +11,9 @@ from hpctui.toolkit.lint import LintContext, lint_paths, lint_text
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "lint"
 EXAMPLE_CONFIG = Path(__file__).parents[2] / "config.example.yaml"
-NOTES_RSYNC = "rsync -avz --exclude '.git' --exclude '__pycache__' --exclude '/data' \\\n    ./ cluster:/path/to/project/\n"
+NOTES_RSYNC = (
+    "rsync -avz --exclude '.git' --exclude '__pycache__' --exclude '/data' \\\n    ./ cluster:/path/to/project/\n"
+)
 HYGIENE = {"HPC001", "HPC002", "HPC102", "HPC104", "HPC106"}
 
 
@@ -29,10 +31,15 @@ def notes_project(tmp_path: Path) -> Path:
 
 
 def test_notes_rsync_line_passes_on_a_tree_with_nested_data(notes_project: Path):
-    assert lint_text("#!/bin/bash\nset -euo pipefail\n" + NOTES_RSYNC, str(notes_project / "sync.sh"), tree=notes_project) == []
+    assert (
+        lint_text("#!/bin/bash\nset -euo pipefail\n" + NOTES_RSYNC, str(notes_project / "sync.sh"), tree=notes_project)
+        == []
+    )
 
 
-@pytest.mark.parametrize("exclude", ["--exclude 'data'", "--exclude=data", "--exclude data/", "-f '- data'", "--filter='exclude data'"])
+@pytest.mark.parametrize(
+    "exclude", ["--exclude 'data'", "--exclude=data", "--exclude data/", "-f '- data'", "--filter='exclude data'"]
+)
 def test_notes_rsync_line_without_the_slash_drops_the_nested_package(notes_project: Path, exclude: str):
     text = "#!/bin/bash\nset -euo pipefail\n" + NOTES_RSYNC.replace("--exclude '/data'", exclude)
     [finding] = lint_text(text, str(notes_project / "sync.sh"), tree=notes_project)
@@ -101,7 +108,13 @@ def test_realistic_jobs_pass_their_cluster(name, cluster):
 
 def test_lumi_job_breaks_in_the_ways_the_notes_describe():
     text = (FIXTURES / "lumi_train.sbatch").read_text()
-    text = text.replace("-B /opt/cray/libfabric,/scratch ", "").replace("export PYTORCH_HIP_ALLOC_CONF=expandable_segments:True\n", "")
+    text = text.replace("-B /opt/cray/libfabric,/scratch ", "").replace(
+        "export PYTORCH_HIP_ALLOC_CONF=expandable_segments:True\n", ""
+    )
     text = text.replace("export WANDB_MODE=disabled\n", "export WANDB_PROJECT=unet\n")
     rules = load_config(EXAMPLE_CONFIG).cluster("lumi").rules
-    assert sorted(f.code for f in lint_text(text, "lumi_train.sbatch", rules, cluster="lumi")) == ["HPC303", "HPC304", "HPC306"]
+    assert sorted(f.code for f in lint_text(text, "lumi_train.sbatch", rules, cluster="lumi")) == [
+        "HPC303",
+        "HPC304",
+        "HPC306",
+    ]

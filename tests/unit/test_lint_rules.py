@@ -26,33 +26,142 @@ OFFLINE = Rules(outbound_network=False)
 CASES = [
     ("HPC001", "run.sh", "#!/bin/bash\necho hi\n", SH + "echo hi\n", None),
     ("HPC002", "job.sbatch", JOB + "python -i train.py\n", JOB + "python train.py -i data.txt\n", None),
-    ("HPC101", "job.sbatch", "#!/bin/bash\nset -euo pipefail\n#SBATCH --requeue\n", "#!/bin/bash\n#SBATCH --requeue\nset -euo pipefail\n", None),
-    ("HPC102", "job.sbatch", "#!/bin/bash\n#SBATCH --output=train.log\n", "#!/bin/bash\n#SBATCH --output=logs/%x_%j.out\n", None),
-    ("HPC103", "job.sbatch", "#!/bin/bash\n#SBATCH --output=logs/%x_%j.out\necho\n", "#!/bin/bash\n#SBATCH --output=logs/%x_%j.out\nmkdir -p logs\n", None),
-    ("HPC104", "job.sbatch", "#!/bin/bash\n#SBATCH --time=2-00:00:00\n", "#!/bin/bash\n#SBATCH --time=2-00:00:00\n#SBATCH --requeue\n", None),
-    ("HPC105", "job.sbatch", "#!/bin/bash\n#SBATCH --requeue\npython train.py\n",
-     '#!/bin/bash\n#SBATCH --requeue\n[ -f out/latest.pt ] && ARG="--resume out/latest.pt"\npython train.py $ARG\n', None),
-    ("HPC106", "submit.sh", SH + "sbatch --export=START_STAGE=2 train.sbatch\n", SH + "sbatch --export=ALL,START_STAGE=2 train.sbatch\n", None),
-    ("HPC201", "sync.sh", SH + "rsync -av --exclude 'data' ./ host:proj/\n", SH + "rsync -av --exclude '/data' ./ host:proj/\n", None),
-    ("HPC202", "sync.sh", SH + "rsync -av --exclude outputs ./ host:proj/\n", SH + "rsync -av --exclude /outputs ./ host:proj/\n", None),
+    (
+        "HPC101",
+        "job.sbatch",
+        "#!/bin/bash\nset -euo pipefail\n#SBATCH --requeue\n",
+        "#!/bin/bash\n#SBATCH --requeue\nset -euo pipefail\n",
+        None,
+    ),
+    (
+        "HPC102",
+        "job.sbatch",
+        "#!/bin/bash\n#SBATCH --output=train.log\n",
+        "#!/bin/bash\n#SBATCH --output=logs/%x_%j.out\n",
+        None,
+    ),
+    (
+        "HPC103",
+        "job.sbatch",
+        "#!/bin/bash\n#SBATCH --output=logs/%x_%j.out\necho\n",
+        "#!/bin/bash\n#SBATCH --output=logs/%x_%j.out\nmkdir -p logs\n",
+        None,
+    ),
+    (
+        "HPC104",
+        "job.sbatch",
+        "#!/bin/bash\n#SBATCH --time=2-00:00:00\n",
+        "#!/bin/bash\n#SBATCH --time=2-00:00:00\n#SBATCH --requeue\n",
+        None,
+    ),
+    (
+        "HPC105",
+        "job.sbatch",
+        "#!/bin/bash\n#SBATCH --requeue\npython train.py\n",
+        '#!/bin/bash\n#SBATCH --requeue\n[ -f out/latest.pt ] && ARG="--resume out/latest.pt"\npython train.py $ARG\n',
+        None,
+    ),
+    (
+        "HPC106",
+        "submit.sh",
+        SH + "sbatch --export=START_STAGE=2 train.sbatch\n",
+        SH + "sbatch --export=ALL,START_STAGE=2 train.sbatch\n",
+        None,
+    ),
+    (
+        "HPC201",
+        "sync.sh",
+        SH + "rsync -av --exclude 'data' ./ host:proj/\n",
+        SH + "rsync -av --exclude '/data' ./ host:proj/\n",
+        None,
+    ),
+    (
+        "HPC202",
+        "sync.sh",
+        SH + "rsync -av --exclude outputs ./ host:proj/\n",
+        SH + "rsync -av --exclude /outputs ./ host:proj/\n",
+        None,
+    ),
     ("HPC301", "job.sbatch", JOB + "#SBATCH -p normal\n#SBATCH --mem=8G\n", JOB + "#SBATCH -p normal\n", BETZY_LIKE),
-    ("HPC302", "prep.py", "import os\nworkers = os.cpu_count()\n", "import os\nworkers = min(os.cpu_count(), 128)\n", BETZY_LIKE),
-    ("HPC303", "run.sh", SH + "singularity exec img.sif python3 x.py\n", SH + "singularity exec -B /opt/cray/libfabric img.sif python3 x.py\n", LUMI_LIKE),
-    ("HPC304", "job.sbatch", JOB + "python3 train.py\n", JOB + "export PYTORCH_HIP_ALLOC_CONF=expandable_segments:True\npython3 train.py\n", LUMI_LIKE),
-    ("HPC305", "run.sh", SH + "export HIP_VISIBLE_DEVICES=0\npython3 train.py\n",
-     SH + "export HIP_VISIBLE_DEVICES=0\nexport PYTORCH_HIP_ALLOC_CONF=expandable_segments:True\npython3 train.py\n", None),
-    ("HPC306", "run.sh", SH + "python3 train.py --wandb\n", SH + "export WANDB_MODE=disabled\npython3 train.py --wandb\n", OFFLINE),
-    ("HPC307", "run.sh", SH + 'apptainer exec geo.sif python3 -c "import rasterio"\n',
-     SH + 'export APPTAINERENV_PROJ_DATA=/opt/conda/lib/python3.11/site-packages/rasterio/proj_data\n'
-     'apptainer exec geo.sif python3 -c "import rasterio"\n', None),
-    ("HPC308", "job.sbatch", JOB + "module purge\nmodule load PyTorch/2.1.2\n", JOB + "module purge\nmodule load Python/3.11.5\n", SAGA_LIKE),
+    (
+        "HPC302",
+        "prep.py",
+        "import os\nworkers = os.cpu_count()\n",
+        "import os\nworkers = min(os.cpu_count(), 128)\n",
+        BETZY_LIKE,
+    ),
+    (
+        "HPC303",
+        "run.sh",
+        SH + "singularity exec img.sif python3 x.py\n",
+        SH + "singularity exec -B /opt/cray/libfabric img.sif python3 x.py\n",
+        LUMI_LIKE,
+    ),
+    (
+        "HPC304",
+        "job.sbatch",
+        JOB + "python3 train.py\n",
+        JOB + "export PYTORCH_HIP_ALLOC_CONF=expandable_segments:True\npython3 train.py\n",
+        LUMI_LIKE,
+    ),
+    (
+        "HPC305",
+        "run.sh",
+        SH + "export HIP_VISIBLE_DEVICES=0\npython3 train.py\n",
+        SH + "export HIP_VISIBLE_DEVICES=0\nexport PYTORCH_HIP_ALLOC_CONF=expandable_segments:True\npython3 train.py\n",
+        None,
+    ),
+    (
+        "HPC306",
+        "run.sh",
+        SH + "python3 train.py --wandb\n",
+        SH + "export WANDB_MODE=disabled\npython3 train.py --wandb\n",
+        OFFLINE,
+    ),
+    (
+        "HPC307",
+        "run.sh",
+        SH + 'apptainer exec geo.sif python3 -c "import rasterio"\n',
+        SH + "export APPTAINERENV_PROJ_DATA=/opt/conda/lib/python3.11/site-packages/rasterio/proj_data\n"
+        'apptainer exec geo.sif python3 -c "import rasterio"\n',
+        None,
+    ),
+    (
+        "HPC308",
+        "job.sbatch",
+        JOB + "module purge\nmodule load PyTorch/2.1.2\n",
+        JOB + "module purge\nmodule load Python/3.11.5\n",
+        SAGA_LIKE,
+    ),
     ("HPC309", "run.sh", SH + "module load GCC/12.3.0\n", SH + "module purge\nmodule load GCC/12.3.0\n", None),
-    ("HPC401", "train.py", "import torch\nscaler = torch.amp.GradScaler()\nwith torch.autocast('cuda', dtype=torch.bfloat16):\n    pass\n",
-     "import torch\nscaler = torch.amp.GradScaler()\nwith torch.autocast('cuda', dtype=torch.float16):\n    pass\n", None),
-    ("HPC501", "tiles.sh", SH + "tippecanoe -o /cluster/work/roads.mbtiles roads.geojson\n", SH + "tippecanoe -o /dev/shm/roads.mbtiles roads.geojson\n", BETZY_LIKE),
-    ("HPC502", "tiles.sh", SH + "tippecanoe -o roads.mbtiles roads.geojson\n", SH + "cd /dev/shm\ntippecanoe -o roads.mbtiles roads.geojson\n", None),
-    ("HPC601", ".ssh/config", "Host lumi\n    ControlMaster auto\n    ControlPath {tmp}/missing/%r@%h-%p\n",
-     "Host lumi\n    ControlMaster auto\n    ControlPath {tmp}/%r@%h-%p\n", None),
+    (
+        "HPC401",
+        "train.py",
+        "import torch\nscaler = torch.amp.GradScaler()\nwith torch.autocast('cuda', dtype=torch.bfloat16):\n    pass\n",
+        "import torch\nscaler = torch.amp.GradScaler()\nwith torch.autocast('cuda', dtype=torch.float16):\n    pass\n",
+        None,
+    ),
+    (
+        "HPC501",
+        "tiles.sh",
+        SH + "tippecanoe -o /cluster/work/roads.mbtiles roads.geojson\n",
+        SH + "tippecanoe -o /dev/shm/roads.mbtiles roads.geojson\n",
+        BETZY_LIKE,
+    ),
+    (
+        "HPC502",
+        "tiles.sh",
+        SH + "tippecanoe -o roads.mbtiles roads.geojson\n",
+        SH + "cd /dev/shm\ntippecanoe -o roads.mbtiles roads.geojson\n",
+        None,
+    ),
+    (
+        "HPC601",
+        ".ssh/config",
+        "Host lumi\n    ControlMaster auto\n    ControlPath {tmp}/missing/%r@%h-%p\n",
+        "Host lumi\n    ControlMaster auto\n    ControlPath {tmp}/%r@%h-%p\n",
+        None,
+    ),
 ]
 
 
@@ -80,7 +189,9 @@ def test_rule_fails_and_passes(code, path, bad, good, rules, project):
     assert code not in codes(good, str(project / path), rules, tree=project)
 
 
-FACT_RULES = [case for case in CASES if RULES[case[0]].facts and case[4] is not None and case[0] not in ("HPC305", "HPC309")]
+FACT_RULES = [
+    case for case in CASES if RULES[case[0]].facts and case[4] is not None and case[0] not in ("HPC305", "HPC309")
+]
 
 
 @pytest.mark.parametrize(("code", "path", "bad", "good", "rules"), FACT_RULES, ids=[c[0] for c in FACT_RULES])
@@ -91,7 +202,10 @@ def test_rules_needing_cluster_facts_are_skipped_without_a_cluster(code, path, b
 # --------------------------------------------------------------------------- shell hygiene
 
 
-@pytest.mark.parametrize("line", ["set -euo pipefail", "set -Eeuo pipefail", "set -e -u -o pipefail", "set -o errexit -o nounset -o pipefail"])
+@pytest.mark.parametrize(
+    "line",
+    ["set -euo pipefail", "set -Eeuo pipefail", "set -e -u -o pipefail", "set -o errexit -o nounset -o pipefail"],
+)
 def test_strict_mode_spellings(line):
     assert "HPC001" not in codes(f"#!/bin/bash\n{line}\necho\n", "x.sh")
 
@@ -148,16 +262,22 @@ def test_array_job_log_name_with_A_and_a_passes():
 
 
 def test_log_dir_hint_says_to_create_it_before_sbatch():
-    [finding] = [f for f in lint_text("#!/bin/bash\n#SBATCH --error=/work/me/logs/%x_%j.err\n", "j.sbatch") if f.code == "HPC103"]
+    [finding] = [
+        f for f in lint_text("#!/bin/bash\n#SBATCH --error=/work/me/logs/%x_%j.err\n", "j.sbatch") if f.code == "HPC103"
+    ]
     assert "before sbatch" in finding.hint and "mkdir -p /work/me/logs" in finding.hint
 
 
-@pytest.mark.parametrize("mkdir", ["mkdir -p logs", "mkdir -p ./logs/", "mkdir -p logs/train", "mkdir --parents logs", 'mkdir -p "$LOG_DIR"'])
+@pytest.mark.parametrize(
+    "mkdir", ["mkdir -p logs", "mkdir -p ./logs/", "mkdir -p logs/train", "mkdir --parents logs", 'mkdir -p "$LOG_DIR"']
+)
 def test_log_dir_created(mkdir):
     assert "HPC103" not in codes(f"#!/bin/bash\n#SBATCH --output=logs/%x_%j.out\n{mkdir}\n", "j.sbatch")
 
 
-@pytest.mark.parametrize(("time", "flagged"), [("4:00:00", False), ("240", False), ("4:00:01", True), ("1-0", True), ("UNLIMITED", True)])
+@pytest.mark.parametrize(
+    ("time", "flagged"), [("4:00:00", False), ("240", False), ("4:00:01", True), ("1-0", True), ("UNLIMITED", True)]
+)
 def test_long_job_threshold(time, flagged):
     assert ("HPC104" in codes(f"#!/bin/bash\n#SBATCH --time={time}\n", "j.sbatch")) is flagged
 
@@ -234,7 +354,9 @@ def test_required_env_with_another_value_names_both():
     "export APPTAINERENV_PYTORCH_HIP_ALLOC_CONF=expandable_segments:True\n",
 ])  # fmt: skip
 def test_required_env_forms(setting):
-    text = "#!/bin/bash\n#SBATCH --time=10\n#SBATCH --output=logs/%x_%j.out\n" + (setting if setting.startswith("#") else "")
+    text = "#!/bin/bash\n#SBATCH --time=10\n#SBATCH --output=logs/%x_%j.out\n" + (
+        setting if setting.startswith("#") else ""
+    )
     text += "set -euo pipefail\n" + ("" if setting.startswith("#") else setting) + "python3 train.py\n"
     assert "HPC304" not in codes(text, "j.sbatch", LUMI_LIKE)
 
@@ -250,7 +372,9 @@ def test_rocm_from_cluster_facts_and_left_to_required_env():
     assert "HPC305" not in codes(SH + "python3 train.py\n", "x.sh")
 
 
-@pytest.mark.parametrize("setting", ["export WANDB_MODE=offline", "WANDB_MODE=disabled python3 x.py", "export WANDB_DISABLED=true"])
+@pytest.mark.parametrize(
+    "setting", ["export WANDB_MODE=offline", "WANDB_MODE=disabled python3 x.py", "export WANDB_DISABLED=true"]
+)
 def test_wandb_disabled_forms(setting):
     assert "HPC306" not in codes(SH + setting + "\npython3 x.py --wandb\n", "x.sh", OFFLINE)
 

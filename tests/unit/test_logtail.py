@@ -72,7 +72,7 @@ def test_decoder_reads_every_frame_kind_with_exact_data():
 @given(st.lists(st.integers(min_value=1, max_value=len(STREAM)), max_size=12))
 def test_decoder_result_does_not_depend_on_chunk_boundaries(cuts):
     bounds = sorted(set(cuts))
-    chunks = [STREAM[a:b] for a, b in zip([0, *bounds], [*bounds, len(STREAM)])]
+    chunks = [STREAM[a:b] for a, b in zip([0, *bounds], [*bounds, len(STREAM)], strict=False)]
     assert merged(frames_of(FrameDecoder(), chunks)) == merged(frames_of(FrameDecoder(), [STREAM]))
 
 
@@ -87,7 +87,7 @@ def test_splitter_yields_complete_lines_once_and_holds_the_partial_one(data, cut
     bounds = sorted({c for c in cuts if c <= len(data)})
     splitter = LineSplitter()
     lines = []
-    for a, b in zip([0, *bounds], [*bounds, len(data)]):
+    for a, b in zip([0, *bounds], [*bounds, len(data)], strict=False):
         lines += splitter.feed(data[a:b])
     *complete, partial = data.split(b"\n")
     assert lines == [line.decode("utf-8", "replace") for line in complete]
@@ -123,7 +123,7 @@ def test_splitter_with_carriage_returns_matches_a_terminal_whatever_the_chunks(p
     bounds = sorted({c for c in cuts if c <= len(data)})
     splitter = LineSplitter()
     lines = []
-    for a, b in zip([0, *bounds], [*bounds, len(data)]):
+    for a, b in zip([0, *bounds], [*bounds, len(data)], strict=False):
         lines += splitter.feed(data[a:b])
     *complete, partial = data.split(b"\n")
     assert lines == [last_segment(line) for line in complete]

@@ -6,11 +6,9 @@ import asyncio
 import subprocess
 from pathlib import Path
 
-import pytest
 from tail_helpers import link, served, server, tailing  # noqa: F401 (fixtures)
 
 from hpctui.services.logtail import TRUNCATED_TEXT, LogTail, Marker
-from hpctui.ssh.link import ClusterLink
 
 
 async def until(predicate, timeout: float = 10) -> None:

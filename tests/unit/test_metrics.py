@@ -47,7 +47,13 @@ def test_python_dict_lines_of_the_hf_trainer():
 
 @pytest.mark.parametrize(
     "line",
-    ["line 000123 payload", "rank 0 world_size 8", "2024-05-01 12:00:03 starting", "time=3.5 mem=40", "loss is unknown"],
+    [
+        "line 000123 payload",
+        "rank 0 world_size 8",
+        "2024-05-01 12:00:03 starting",
+        "time=3.5 mem=40",
+        "loss is unknown",
+    ],
 )
 def test_ordinary_lines_have_no_metrics(line):
     assert parse_line(line) is None

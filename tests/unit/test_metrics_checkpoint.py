@@ -16,7 +16,6 @@ from hpctui.services.checkpoint import (
     parse_checkpoint_output,
     read_checkpoint,
 )
-from hpctui.ssh.link import ClusterLink
 
 
 def printing(text: str) -> str:
@@ -51,7 +50,10 @@ async def test_missing_checkpoint_and_missing_work_dir(link, server, tmp_path: P
 
 async def test_slow_command_times_out(link, server, tmp_path: Path):
     cluster = replace(server.cluster(), checkpoint_cmd="sleep 5")
-    assert await read_checkpoint(link, cluster, str(tmp_path), timeout=0.5) == "reading the checkpoint took longer than 0.5 s"
+    assert (
+        await read_checkpoint(link, cluster, str(tmp_path), timeout=0.5)
+        == "reading the checkpoint took longer than 0.5 s"
+    )
 
 
 async def test_silent_or_free_form_output(link, server, tmp_path: Path):

@@ -15,7 +15,11 @@ CASES = [
     ("torch.distributed.DistBackendError: NCCL error in: ProcessGroupNCCL.cpp:1970", "nccl", "rank"),
     ("slurmstepd: error: Detected 1 oom_kill event in StepId=77.batch.", "host_oom", "--mem"),
     ("/var/spool/slurmd/job00077/slurm_script: line 9: 4242 Killed python train.py", "host_oom", "--mem"),
-    ("slurmstepd: error: *** JOB 77 ON n1 CANCELLED AT 2024-05-01T10:00:00 DUE TO TIME LIMIT ***", "time_limit", "--time"),
+    (
+        "slurmstepd: error: *** JOB 77 ON n1 CANCELLED AT 2024-05-01T10:00:00 DUE TO TIME LIMIT ***",
+        "time_limit",
+        "--time",
+    ),
     ("wandb: Network error (ConnectionError), entering retry loop.", "wandb", "WANDB_MODE=disabled"),
     ("UserWarning: GradScaler is enabled with bfloat16 autocast", "gradscaler_bf16", "float16 only"),
     ("step 120: loss is nan", "nan", "learning rate"),

@@ -19,6 +19,7 @@ def derive(fields: dict[str, str], script: str = "", line: str | None = None) ->
     typed = parse_submit_line(line) if line is not None else None
     return options_from_job(fields, read_directives(script), typed).options
 
+
 FIELD_NOTES_SCRIPT = """#!/bin/bash
 #SBATCH --job-name=train
 set -euo pipefail
@@ -46,7 +47,7 @@ def test_field_notes_stage_pattern() -> None:
     [("{1..4}", (1, 2, 3, 4)), ("$(seq 2 5)", (2, 3, 4, 5)), ("$(seq 3)", (1, 2, 3))],
 )
 def test_stage_loop_ranges(loop: str, values: tuple[int, ...]) -> None:
-    script = f'export FIRST=${{FIRST:-1}}\nfor s in {loop}\ndo\n  if [ $s -ge $FIRST ]; then run $s; fi\ndone\n'
+    script = f"export FIRST=${{FIRST:-1}}\nfor s in {loop}\ndo\n  if [ $s -ge $FIRST ]; then run $s; fi\ndone\n"
     assert detect_stages(script) == Stages("FIRST", 1, values)
 
 
@@ -121,7 +122,9 @@ def test_edit_replaces_and_validates() -> None:
     options = SubmitOptions(time="10:00", memory="1G", partition="cpu")
     edited = options.edited(time="2-00:00:00", mem="8g", partition="gpu")
     assert edited.as_options() == {"partition": "gpu", "time": "2-00:00:00", "mem": "8G"}
-    per_cpu = SubmitOptions(memory="256M", memory_kind="mem-per-cpu").edited(mem="512M")  # keeps the kind the script uses
+    per_cpu = SubmitOptions(memory="256M", memory_kind="mem-per-cpu").edited(
+        mem="512M"
+    )  # keeps the kind the script uses
     assert per_cpu.as_options() == {"mem-per-cpu": "512M"}
     for bad in ({"time": "1h; rm -rf ~"}, {"mem": "lots"}, {"partition": "a b"}):
         with pytest.raises(UserError):
@@ -164,8 +167,11 @@ def test_accounting_record_carries_every_request() -> None:
         "job-name": "t", "partition": "gpu", "time": "00:01:00", "nodes": "2", "mem": "512M", "gres": "gpu:2",
         "account": "proj_1", "qos": "high", "constraint": "a100", "reservation": "maint", "output": "o_%j",
     }  # fmt: skip
-    assert derive(fields, "#SBATCH --mem-per-cpu=300M\n#SBATCH --gpus-per-node=2\n").as_options().keys().isdisjoint(
-        {"mem", "mem-per-cpu", "gres"}
+    assert (
+        derive(fields, "#SBATCH --mem-per-cpu=300M\n#SBATCH --gpus-per-node=2\n")
+        .as_options()
+        .keys()
+        .isdisjoint({"mem", "mem-per-cpu", "gres"})
     )  # the script brings its own: never doubled
     assert parse_stored_script("Batch Script for 9\n-----\n#!/bin/sh\necho hi\n") == "#!/bin/sh\necho hi\n"
     assert parse_stored_script("Batch Script for 9\n-----\nNONE\n\n") is None
@@ -193,7 +199,9 @@ def test_typed_options_win_and_equivalents_are_not_doubled() -> None:
     result = options_from_job(fields, read_directives(""), parse_submit_line(line))
     rendered = result.options.as_options()
     assert rendered["gpus-per-node"] == "4" and "gres" not in rendered
-    assert rendered["extra-node-info"] == "2:8" and rendered["account"] == "proj_1" and rendered["signal"] == "B:USR1@60"
+    assert (
+        rendered["extra-node-info"] == "2:8" and rendered["account"] == "proj_1" and rendered["signal"] == "B:USR1@60"
+    )
     assert rendered["mem-per-gpu"] == "100M" and "mem" not in rendered and "dependency" not in rendered
     assert any("--dependency=afterok:5" in note for note in result.notes)
 

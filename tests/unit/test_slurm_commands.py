@@ -89,7 +89,12 @@ def test_sinfo_rejects_bad_partition_names(name):
 def test_sacct_command_days_and_jobs(shell):
     argv, _, _ = shell(commands.sacct_command("some user", days=3))
     assert argv[:3] == ["sacct", "--parsable2", "--noheader"]
-    assert {"--delimiter=\x1f", f"--format={','.join(SACCT_FIELDS)}", "--user=some user", "--starttime=now-3days"} <= set(argv)
+    assert {
+        "--delimiter=\x1f",
+        f"--format={','.join(SACCT_FIELDS)}",
+        "--user=some user",
+        "--starttime=now-3days",
+    } <= set(argv)
     argv, _, _ = shell(commands.sacct_command(job_ids=["12", "13_4"]))
     assert "--jobs=12,13_4" in argv and not any(a.startswith(("--starttime", "--user")) for a in argv)
 
@@ -162,7 +167,8 @@ def test_validate_job_id_accepts(good):
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "abc", "12;rm", "12 13", "-1", "12_", "12_[", "12_[a]", "12.batch", "$(x)", "1_2_3", "12_[1-]", "1" * 13]
+    "bad",
+    ["", "abc", "12;rm", "12 13", "-1", "12_", "12_[", "12_[a]", "12.batch", "$(x)", "1_2_3", "12_[1-]", "1" * 13],
 )
 def test_validate_job_id_rejects_naming_the_value(bad):
     with pytest.raises(UserError) as caught:
@@ -188,7 +194,9 @@ SINFO_ROW = "\x1f".join(["a1", "vm", "p", "mix", "gpu:x:8", "gpu:x:2(IDX:0-1)", 
 
 
 def test_poll_command_round_trip_through_a_shell(shell):
-    _, _, result = shell(commands.poll_command("u", ["p"], with_nodes=True), FAKE_OUT_squeue=SQUEUE_ROW, FAKE_OUT_sinfo=SINFO_ROW)
+    _, _, result = shell(
+        commands.poll_command("u", ["p"], with_nodes=True), FAKE_OUT_squeue=SQUEUE_ROW, FAKE_OUT_sinfo=SINFO_ROW
+    )
     sections = split_poll(result.stdout.decode())
     assert list(sections) == ["squeue", "sinfo"]
     assert parse_squeue(sections["squeue"].stdout)[0].gpus == 2

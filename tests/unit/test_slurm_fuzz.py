@@ -25,8 +25,8 @@ from hpctui.slurm.parse import (
     parse_sacct,
     parse_sbatch,
     parse_scontrol_job,
-    parse_size,
     parse_sinfo,
+    parse_size,
     parse_squeue,
     parse_tres,
     reason_kind,
@@ -39,8 +39,9 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "slurm"
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Text rich in the characters the formats care about.
-SPECIAL = st.sampled_from(["\x1f", "\x1e", "\n", ":", ",", "(", ")", "=", " ", "-", "%", "/", "*", ".",
-                          "²", "١", "\u2028", "\x85", "\r"])
+SPECIAL = st.sampled_from(
+    ["\x1f", "\x1e", "\n", ":", ",", "(", ")", "=", " ", "-", "%", "/", "*", ".", "²", "١", "\u2028", "\x85", "\r"]
+)
 TEXT = st.lists(st.one_of(st.text(max_size=8), SPECIAL, st.sampled_from(["N/A", "(null)", "gpu", "err", "out"])),
                 max_size=40).map("".join)  # fmt: skip
 FIELD = st.one_of(
@@ -50,7 +51,9 @@ FIELD = st.one_of(
 
 
 def rows_of(width: int, trailing: bool):
-    row = st.lists(FIELD, min_size=width, max_size=width).map(lambda f: DELIMITER.join(f) + (DELIMITER if trailing else ""))
+    row = st.lists(FIELD, min_size=width, max_size=width).map(
+        lambda f: DELIMITER.join(f) + (DELIMITER if trailing else "")
+    )
     return st.lists(row, min_size=1, max_size=4).map("\n".join)
 
 

@@ -19,8 +19,8 @@ from hpctui.slurm.parse import (
     parse_sacct,
     parse_sbatch,
     parse_scontrol_job,
-    parse_size,
     parse_sinfo,
+    parse_size,
     parse_squeue,
     split_poll,
     state_group,
@@ -57,7 +57,13 @@ def accounting():
 
 def test_squeue_running_gres_job(jobs):
     job = jobs["1001"]
-    assert (job.name, job.user, job.partition, job.state, job.reason) == ("gpu2run", "hpcuser", "gpu", "RUNNING", "None")
+    assert (job.name, job.user, job.partition, job.state, job.reason) == (
+        "gpu2run",
+        "hpcuser",
+        "gpu",
+        "RUNNING",
+        "None",
+    )
     assert (job.gpus, job.nodelist, job.num_nodes, job.time_limit_s) == (2, "a1", 1, 30 * 60)
     assert job.array_job_id is None and job.array_task_id is None
     assert job.stdout == "/home/hpcuser/hpcsl/slurm-1001.out"
@@ -438,7 +444,9 @@ def test_scontrol_malformed(text):
         parse_scontrol_job(text)
 
 
-@pytest.mark.parametrize(("text", "job_id"), [("1234\n", "1234"), ("1234;alpha\n", "1234"), ("Submitted batch job 77\n", "77")])
+@pytest.mark.parametrize(
+    ("text", "job_id"), [("1234\n", "1234"), ("1234;alpha\n", "1234"), ("Submitted batch job 77\n", "77")]
+)
 def test_parse_sbatch(text, job_id):
     assert parse_sbatch(text) == job_id
 
@@ -668,8 +676,10 @@ def test_a_slurm_error_still_raises_when_warnings_are_collected():
 
 
 def test_job_names_with_the_delimiter_or_newlines_are_read_whole():
-    text = _squeue_row(name="a\nb") + _squeue_row(job="8", unique="8", name=f"x{US}y") + _squeue_row(
-        job="9", unique="9", name=f"p{US}\nq"
+    text = (
+        _squeue_row(name="a\nb")
+        + _squeue_row(job="8", unique="8", name=f"x{US}y")
+        + _squeue_row(job="9", unique="9", name=f"p{US}\nq")
     )
     assert [(j.job_id, j.name) for j in parse_squeue(text)] == [("7", "a\nb"), ("8", f"x{US}y"), ("9", f"p{US}\nq")]
 

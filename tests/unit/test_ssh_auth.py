@@ -6,12 +6,12 @@ import asyncio
 
 import asyncssh
 import pytest
+from sshserver import USER, LocalSshServer, ScriptedPrompter
 
 from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.connect import Connector
 from hpctui.ssh.hostkeys import fingerprint
 from hpctui.ssh.link import ClusterLink
-from sshserver import USER, LocalSshServer, ScriptedPrompter
 from hpctui.ssh.types import HostKeyChanged, HostKeyDecision, LinkFailed, LinkState
 
 FAST = Backoff(base=0.05, cap=0.2)

@@ -7,11 +7,11 @@ import contextlib
 import random
 
 import pytest
+from sshserver import LocalSshServer
 
 from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.budget import ChannelBudget, Kind
 from hpctui.ssh.link import ClusterLink
-from sshserver import LocalSshServer
 
 # ---- backoff --------------------------------------------------------------------------------
 

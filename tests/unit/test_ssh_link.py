@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-
-import pytest
-
-from hpctui.ssh.backoff import Backoff
 import re
 
-from hpctui.ssh.link import ClusterLink, command_name, under_sh
+import pytest
 from sshserver import LocalSshServer
+
+from hpctui.ssh.backoff import Backoff
+from hpctui.ssh.link import ClusterLink, command_name, under_sh
 from hpctui.ssh.types import CommandTimeout, LinkError, LinkState, LinkStatus
 
 FAST = dict(base=0.05, cap=0.2)
@@ -75,7 +74,7 @@ async def test_timeout_names_program_and_seconds_and_ends_the_channel(link, serv
     assert (await link.run("echo still usable")).ok
 
 
-NASTY = "printf '%s|' \"it's\" 'a!b' \\\\x\nfor w in \u00e9t\u00e9 \"$HOME\"; do echo \"[$w]\"; done"
+NASTY = 'printf \'%s|\' "it\'s" \'a!b\' \\\\x\nfor w in \u00e9t\u00e9 "$HOME"; do echo "[$w]"; done'
 
 
 def test_the_login_shell_sees_only_characters_every_shell_passes_literally():

@@ -14,14 +14,43 @@ from hpctui.ssh.link import under_sh
 from hpctui.toolkit.sync import DEFAULT_EXCLUDES, parse_pattern, pitfalls, rsync_argv, ssh_argv
 
 TREE = (
-    "train.py", "data/blob.bin", "data/sub/more.bin", "src/pkg/data/x.py", "src/pkg/data/y.txt",
-    "src/pkg/model.py", "src/__pycache__/m.cpython-311.pyc", "notes/data", "xdata/a.py",
-    "docs/d[a]ta/z.md", "deep/a/b/data/c.py", "build/out.o",
+    "train.py",
+    "data/blob.bin",
+    "data/sub/more.bin",
+    "src/pkg/data/x.py",
+    "src/pkg/data/y.txt",
+    "src/pkg/model.py",
+    "src/__pycache__/m.cpython-311.pyc",
+    "notes/data",
+    "xdata/a.py",
+    "docs/d[a]ta/z.md",
+    "deep/a/b/data/c.py",
+    "build/out.o",
 )
 PATTERNS = (
-    "data", "/data", "data/", "/data/", "pkg/data", "src/**", "*.py", "**/data", "d?ta",
-    "d[!x]ta", "data/***", "/src/pkg", "__pycache__", "*data", "a/b", "/nope", "*/data",
-    "src/*/data", "src/**/data", "**data", "src/**data", "/src/**", "src/pkg/data/***",
+    "data",
+    "/data",
+    "data/",
+    "/data/",
+    "pkg/data",
+    "src/**",
+    "*.py",
+    "**/data",
+    "d?ta",
+    "d[!x]ta",
+    "data/***",
+    "/src/pkg",
+    "__pycache__",
+    "*data",
+    "a/b",
+    "/nope",
+    "*/data",
+    "src/*/data",
+    "src/**/data",
+    "**data",
+    "src/**data",
+    "/src/**",
+    "src/pkg/data/***",
 )
 
 
@@ -37,7 +66,9 @@ def rsync_sends(tree: Path, pattern: str, dest: Path) -> set[str]:
     """What the real rsync would send with ``--exclude pattern`` (dry run, names only)."""
     out = subprocess.run(
         ["rsync", "-a", "--dry-run", "--out-format=%n", f"--exclude={pattern}", f"{tree}/", f"{dest}/"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return {line.rstrip("/") for line in out.splitlines() if line.strip() and line != "./"}
 
@@ -101,7 +132,7 @@ def test_ssh_argv_for_an_alias_keeps_the_users_ssh_config():
 def test_ssh_argv_for_host_port_user_builds_the_options():
     target = SshTarget(host="saga.example", port=2222, user="me", identity_file="/k/id", proxy_jump="gw")
     argv = ssh_argv(target)
-    pairs = dict(zip(argv[1::2], argv[2::2]))
+    pairs = dict(zip(argv[1::2], argv[2::2], strict=False))
     assert pairs["-p"] == "2222" and pairs["-l"] == "me" and pairs["-i"] == "/k/id" and pairs["-J"] == "gw"
     assert "-F" not in argv
 
@@ -127,8 +158,7 @@ def test_cli_refuses_the_pitfall_with_exit_2(tmp_path, capsys):
     tree = make_tree(tmp_path / "proj")
     config = tmp_path / "c.yaml"
     config.write_text(
-        "clusters:\n  - name: c\n    ssh: {host: c.invalid}\n    project_dir: /r\n"
-        f"    local_project_dir: {tree}\n"
+        f"clusters:\n  - name: c\n    ssh: {{host: c.invalid}}\n    project_dir: /r\n    local_project_dir: {tree}\n"
     )
     assert main(["sync", "--config", str(config), "c", "--exclude", "data"]) == 2
     err = capsys.readouterr().err.strip()

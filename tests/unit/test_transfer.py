@@ -96,7 +96,9 @@ def test_pack_unpack_and_checksums_round_trip(tmp_path, source):
     parent, name = t.split_source(str(src / source))
     stream = sh(t.pack_command(parent, name), cwd=tmp_path).stdout
     assert sh(t.unpack_command(str(dst)), cwd=tmp_path, stdin=stream).returncode == 0
-    sums = [t.parse_checksums(sh(t.checksum_command(d, name), cwd=tmp_path).stdout.decode()) for d in (parent, str(dst))]
+    sums = [
+        t.parse_checksums(sh(t.checksum_command(d, name), cwd=tmp_path).stdout.decode()) for d in (parent, str(dst))
+    ]
     comparison = t.compare(*sums)
     assert comparison.equal and comparison.files == len(sums[0]) >= 1
 

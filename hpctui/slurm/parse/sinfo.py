@@ -123,7 +123,13 @@ def summarise_partitions(nodes: list[Node] | tuple[Node, ...]) -> tuple[Partitio
                 shared[key] = shared.get(key, 0) + count
                 unusable[key] = unusable.get(key, 0) + count
     return tuple(
-        PartitionGpus(name, total, {k: v for k, v in alloc.items() if v or k in total}, states, unusable,
-                      {k: v for k, v in shared.items() if v})  # fmt: skip
+        PartitionGpus(
+            name,
+            total,
+            {k: v for k, v in alloc.items() if v or k in total},
+            states,
+            unusable,
+            {k: v for k, v in shared.items() if v},
+        )  # fmt: skip
         for name, (total, alloc, unusable, states, shared) in sums.items()
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 import re
+from functools import lru_cache
 
 from hpctui.slurm.errors import SlurmParseError, check_errors
 from hpctui.slurm.formats import DELIMITER, ROW_END, SQUEUE_FIELDS
@@ -132,30 +132,32 @@ def _job(fields: list[str], cluster: str) -> Job:
     stdout, stderr = _files(
         stdout_pattern, stderr_pattern, unique_id, array_job_id, task_id, name, user, first_host(nodelist)
     )
-    return Job.from_fields({
-        "job_id": job_id,
-        "array_job_id": array_job_id,
-        "array_task_id": task_id,
-        "name": name,
-        "user": user,
-        "partition": partition,
-        "state": state,
-        "reason": reason,
-        "time_used_s": _duration(used),
-        "time_limit_s": _duration(limit),
-        "num_nodes": nodes,
-        "nodelist": nodelist,
-        "gpus": _gpus(tres, per_job, per_node, per_socket, per_task, nodes, tasks, _optional_int(sockets)),
-        "tres": tres,
-        "submit_time": None if submit in NULLS else submit,
-        "start_time": None if start in NULLS else start,
-        "stdout": stdout,
-        "stderr": stderr,
-        "work_dir": None if work_dir in NULLS else work_dir,
-        "cluster": cluster,
-        "unique_id": unique_id,
-        "num_tasks": tasks,
-    })
+    return Job.from_fields(
+        {
+            "job_id": job_id,
+            "array_job_id": array_job_id,
+            "array_task_id": task_id,
+            "name": name,
+            "user": user,
+            "partition": partition,
+            "state": state,
+            "reason": reason,
+            "time_used_s": _duration(used),
+            "time_limit_s": _duration(limit),
+            "num_nodes": nodes,
+            "nodelist": nodelist,
+            "gpus": _gpus(tres, per_job, per_node, per_socket, per_task, nodes, tasks, _optional_int(sockets)),
+            "tres": tres,
+            "submit_time": None if submit in NULLS else submit,
+            "start_time": None if start in NULLS else start,
+            "stdout": stdout,
+            "stderr": stderr,
+            "work_dir": None if work_dir in NULLS else work_dir,
+            "cluster": cluster,
+            "unique_id": unique_id,
+            "num_tasks": tasks,
+        }
+    )
 
 
 def squeue_records(text: str, warnings: list[str] | None = None) -> list[str]:

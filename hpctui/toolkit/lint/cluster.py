@@ -10,7 +10,13 @@ from collections.abc import Iterator
 
 from hpctui.toolkit.lint.document import Document
 from hpctui.toolkit.lint.facts import (
-    command_requests, container_runs, directive_request, env_settings, python_runs, sets_env, settings_of,
+    command_requests,
+    container_runs,
+    directive_request,
+    env_settings,
+    python_runs,
+    sets_env,
+    settings_of,
 )  # fmt: skip
 from hpctui.toolkit.lint.python import called_name, constant_strings, cpu_count_calls, imported_modules
 from hpctui.toolkit.lint.registry import SCRIPTS, SHELL_LIKE, Hit, Kind, LintContext, Severity, rule
@@ -24,7 +30,9 @@ _NPROC = re.compile(r"(?<![\w.-])nproc(?![\w.-])|getconf\s+_?NPROCESSORS_ONLN")
 _CAPPED = re.compile(r"SLURM_CPUS|\bmin\b|\s-[lg][te]\s|\?")  # min(), [ -le ], $(( a < b ? a : b ))
 _ROCM = re.compile(r"(?i)\brocm|\bhip\b|\b(?:HIP|ROCR)_VISIBLE_DEVICES\b|\bMIOPEN_")
 _WANDB = re.compile(r"(?i)\bwandb")  # also WANDB_PROJECT=..., --wandb
-_ML_ACTIONS = frozenset("load add purge unload del rm swap switch list avail spider show save restore use reset".split())
+_ML_ACTIONS = frozenset(
+    "load add purge unload del rm swap switch list avail spider show save restore use reset".split()
+)
 _PROJ_USERS = re.compile(r"\b(?:rasterio|pyproj|geopandas|gdal\w*|ogr2ogr)\b")
 
 MEM = rule(
@@ -121,11 +129,15 @@ def _mem(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         return
     job = directive_request(doc.script)
     for request in (job, *command_requests(doc.script)):
-        partition = request.get("partition") or (job.get("partition") if request.tool and request.tool.name == "srun" else None)
+        partition = request.get("partition") or (
+            job.get("partition") if request.tool and request.tool.name == "srun" else None
+        )
         bad = sorted(set((partition.value or "").split(",")) & forbidden) if partition else []
         for option in request.options:
             if option.name in MEM_OPTIONS and bad:
-                yield Hit(*_at(option.word), f"--{option.name} on partition {', '.join(bad)}: {ctx.where} forbids it there")
+                yield Hit(
+                    *_at(option.word), f"--{option.name} on partition {', '.join(bad)}: {ctx.where} forbids it there"
+                )
 
 
 @THREADS.check(*SHELL_LIKE)
@@ -145,7 +157,11 @@ def _threads_python(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         return
     cap = ctx.rules.thread_cap
     for call, capped_by in cpu_count_calls(doc):
-        limits = [a.value for a in capped_by.args if isinstance(a, ast.Constant) and isinstance(a.value, int)] if capped_by else []
+        limits = (
+            [a.value for a in capped_by.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
+            if capped_by
+            else []
+        )
         if capped_by is None:
             message = f"cpu_count() counts hyperthreads; {ctx.where} caps threads at {cap}"
         elif limits and min(limits) > cap:
@@ -198,7 +214,9 @@ def _job_payload(doc: Document) -> Word | None:
         return run
     job = directive_request(doc.script)
     gres = job.get("gres")
-    gpus = any(job.get(name) for name in ("gpus", "gpus-per-node", "gpus-per-task")) or (gres and "gpu" in (gres.value or ""))
+    gpus = any(job.get(name) for name in ("gpus", "gpus-per-node", "gpus-per-task")) or (
+        gres and "gpu" in (gres.value or "")
+    )
     first = next((c.words[0] for c in doc.script.commands if c.words), None)
     return first if gpus else None
 
@@ -213,7 +231,11 @@ def _required_env(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         if sets_env(doc.script, name, value):
             continue
         other = settings_of(doc.script, name)
-        said = f"sets {name}={other[0].value}, but {ctx.where} requires {value}" if other else f"does not export {name}={value}, which {ctx.where} requires"
+        said = (
+            f"sets {name}={other[0].value}, but {ctx.where} requires {value}"
+            if other
+            else f"does not export {name}={value}, which {ctx.where} requires"
+        )
         yield Hit(*_at(payload), f"job {said}", hint=f"export {name}={value}")
 
 
@@ -229,7 +251,9 @@ def _rocm_alloc(doc: Document, ctx: LintContext) -> Iterator[Hit]:
 
 
 def _wandb_off(script: ShellScript) -> bool:
-    return any(sets_env(script, "WANDB_MODE", mode) for mode in ("disabled", "offline")) or sets_env(script, "WANDB_DISABLED", "true")
+    return any(sets_env(script, "WANDB_MODE", mode) for mode in ("disabled", "offline")) or sets_env(
+        script, "WANDB_DISABLED", "true"
+    )
 
 
 @WANDB.check(*SHELL_LIKE)
@@ -238,7 +262,9 @@ def _wandb_shell(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         return
     where = doc.script.search(_WANDB)
     if where and not _wandb_off(doc.script):
-        yield Hit(*where, f"WandB without WANDB_MODE=disabled: {ctx.where} has no outbound network, the job hangs at startup")
+        yield Hit(
+            *where, f"WandB without WANDB_MODE=disabled: {ctx.where} has no outbound network, the job hangs at startup"
+        )
 
 
 @WANDB.check(Kind.PYTHON)
@@ -260,7 +286,10 @@ def _proj(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     if run is None or doc.script.search(_PROJ_USERS) is None:
         return
     if not (sets_env(doc.script, "PROJ_DATA") or sets_env(doc.script, "PROJ_LIB")):
-        yield Hit(*_at(run.runtime), "rasterio/pyproj/GDAL in a container without PROJ_DATA: coordinates may be silently wrong")
+        yield Hit(
+            *_at(run.runtime),
+            "rasterio/pyproj/GDAL in a container without PROJ_DATA: coordinates may be silently wrong",
+        )
 
 
 def _module_commands(script: ShellScript) -> Iterator[tuple[str, list[Word]]]:
@@ -283,7 +312,9 @@ def _module_torch(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     for action, modules in _module_commands(doc.script):
         for module in modules:
             if action == "load" and re.search(r"(?i)torch", module.text):
-                yield Hit(*_at(module), f"module {module.text}: {ctx.where}'s module PyTorch is broken (CUDA stubs only)")
+                yield Hit(
+                    *_at(module), f"module {module.text}: {ctx.where}'s module PyTorch is broken (CUDA stubs only)"
+                )
 
 
 @MODULE_PURGE.check(*SCRIPTS)
@@ -293,7 +324,11 @@ def _module_purge(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         if action in ("purge", "reset"):
             return
         if action == "load" and modules:
-            said = f"{ctx.where} requires `module purge` first" if required else "leftover modules of the submitting shell stay loaded"
+            said = (
+                f"{ctx.where} requires `module purge` first"
+                if required
+                else "leftover modules of the submitting shell stay loaded"
+            )
             yield Hit(*_at(modules[0]), f"module load without module purge before it: {said}",
                       severity=Severity.ERROR if required else None)  # fmt: skip
             return

@@ -99,7 +99,9 @@ def render() -> str:
 
     rules = sorted(RULES.values(), key=lambda r: r.code)
     parts = [HEADER, *(_row(r) + "\n" for r in rules), "\n", *(_section(r) + "\n" for r in rules)]
-    parts.append("## Not checked, and why\n\n| Pitfall | Why it is not checked | Handled instead by |\n| --- | --- | --- |\n")
+    parts.append(
+        "## Not checked, and why\n\n| Pitfall | Why it is not checked | Handled instead by |\n| --- | --- | --- |\n"
+    )
     parts.extend(f"| {pitfall} | {why} | {instead} |\n" for pitfall, why, instead in NOT_CHECKED)
     return "".join(parts)
 

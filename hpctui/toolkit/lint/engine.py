@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import hpctui.toolkit.lint.cluster  # noqa: F401  (importing the rule modules registers their rules)
 from hpctui.config.model import Rules
-from hpctui.toolkit.lint import cluster, io, python, rsync, shell, slurm, sshconfig  # noqa: F401  (they register the rules)
+from hpctui.toolkit.lint import io, python, rsync, shell, slurm, sshconfig  # noqa: F401
 from hpctui.toolkit.lint.document import Document, detect_kind
 from hpctui.toolkit.lint.registry import RULES, Finding, Kind, LintContext
 

@@ -108,7 +108,9 @@ def _lustre_paths(doc: Document, ctx: LintContext) -> Iterator[Hit]:
     for use in _uses(doc):
         lustre = [p for p in use.paths if _on_lustre(p, ctx)]
         if lustre:
-            yield Hit(use.line, use.col, f"{use.tool} writes to {lustre[0]} on Lustre ({ctx.where}): it deadlocks there")
+            yield Hit(
+                use.line, use.col, f"{use.tool} writes to {lustre[0]} on Lustre ({ctx.where}): it deadlocks there"
+            )
 
 
 @NO_SHM.check(*SHELL_LIKE, Kind.PYTHON)
@@ -117,4 +119,6 @@ def _no_shm(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         return
     for use in _uses(doc):
         if not any(_on_lustre(p, ctx) for p in use.paths):
-            yield Hit(use.line, use.col, f"{use.tool} with no /dev/shm in the file: its temp files probably land on Lustre")
+            yield Hit(
+                use.line, use.col, f"{use.tool} with no /dev/shm in the file: its temp files probably land on Lustre"
+            )

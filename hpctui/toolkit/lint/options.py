@@ -103,7 +103,12 @@ SLURM = OptionSpec(
     }),
 )  # fmt: skip
 
-PYTHON = OptionSpec(short_names={}, short_values=frozenset("WX"), long_flags=frozenset({"help", "version"}), stop_letters=frozenset("cm"))
+PYTHON = OptionSpec(
+    short_names={},
+    short_values=frozenset("WX"),
+    long_flags=frozenset({"help", "version"}),
+    stop_letters=frozenset("cm"),
+)
 
 SHELL = OptionSpec(short_names={}, short_values=frozenset("oO"), long_values=frozenset({"rcfile", "init-file"}))
 

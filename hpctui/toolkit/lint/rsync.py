@@ -146,7 +146,11 @@ def _unanchored(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         if checked.nested:
             continue
         pattern, word = checked.exclude.pattern, checked.exclude.word
-        seen = f"no nested source directory matches in {checked.root} today" if checked.root else "the local tree was not checked"
+        seen = (
+            f"no nested source directory matches in {checked.root} today"
+            if checked.root
+            else "the local tree was not checked"
+        )
         yield Hit(word.line, word.col,
                   f"--exclude '{pattern}'{checked.exclude.origin} has no leading slash: it would also drop "
                   f"any nested {pattern.strip('/')} (e.g. src/pkg/{pattern.strip('/')}); {seen}",

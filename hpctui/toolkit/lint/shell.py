@@ -63,7 +63,9 @@ def _set_commands(script: ShellScript) -> Iterator[Command]:
     return (c for c in script.commands if c.words and c.words[0].text == "set")
 
 
-_SCRIPT_DIR = re.compile(r'^(?:\$\(dirname\s+"?\$(?:\{BASH_SOURCE(?:\[0\])?\}|0|BASH_SOURCE)"?\)|\$\{BASH_SOURCE(?:\[0\])?%/\*\})/')
+_SCRIPT_DIR = re.compile(
+    r'^(?:\$\(dirname\s+"?\$(?:\{BASH_SOURCE(?:\[0\])?\}|0|BASH_SOURCE)"?\)|\$\{BASH_SOURCE(?:\[0\])?%/\*\})/'
+)
 
 
 def _sourced_scripts(doc: Document) -> Iterator[ShellScript]:

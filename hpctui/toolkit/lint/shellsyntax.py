@@ -168,7 +168,9 @@ def _logical_lines(physical: Sequence[tuple[str, Sequence[Pos]]]) -> tuple[list[
     return logical, heredocs
 
 
-def _heredoc_body(physical: Sequence[tuple[str, Sequence[Pos]]], start: int, delimiter: str, strip_tabs: bool) -> tuple[Heredoc, int]:
+def _heredoc_body(
+    physical: Sequence[tuple[str, Sequence[Pos]]], start: int, delimiter: str, strip_tabs: bool
+) -> tuple[Heredoc, int]:
     lines = []
     i = start
     while i < len(physical):
@@ -194,7 +196,9 @@ def logical_line(text: str, number: int, first_col: int = 1) -> LogicalLine | No
 
 _REDIRECT = re.compile(r"&>>?|<<<|<<-?|<>|>>|>&|<&|>\||[<>]")
 _FD_TARGET = re.compile(r"\s*(\d+|-)(?=[\s;&|)]|$)")
-_KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "time", "{", "}", "case", "esac"})
+_KEYWORDS = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "time", "{", "}", "case", "esac"}
+)
 _ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*(\[[^]]*\])?\+?=")
 
 
@@ -348,7 +352,9 @@ def read_shell(lines: Sequence[str]) -> ShellScript:
     return ShellScript(tuple(logical), tuple(heredocs), _directives(found), found.first_command_line)
 
 
-_MAKE_ASSIGN = re.compile(r"^(?P<export>export\s+)?(?:override\s+)?(?P<name>[A-Za-z_][\w.-]*)\s*(?P<op>:{1,3}=|\?=|\+=|!=|=)\s*(?P<value>.*)$")
+_MAKE_ASSIGN = re.compile(
+    r"^(?P<export>export\s+)?(?:override\s+)?(?P<name>[A-Za-z_][\w.-]*)\s*(?P<op>:{1,3}=|\?=|\+=|!=|=)\s*(?P<value>.*)$"
+)
 _MAKE_REF = re.compile(r"\$[({](?P<name>[A-Za-z_][\w.-]*)[)}]")
 
 
@@ -406,7 +412,9 @@ def _assign(variables: dict[str, str], name: str, op: str, value: str) -> None:
         variables[name] = value
 
 
-def _expand_make(text: str, pos: Sequence[Pos], variables: dict[str, str], depth: int = 0) -> tuple[str, tuple[Pos, ...]]:
+def _expand_make(
+    text: str, pos: Sequence[Pos], variables: dict[str, str], depth: int = 0
+) -> tuple[str, tuple[Pos, ...]]:
     chars: list[str] = []
     where: list[Pos] = []
     i = 0

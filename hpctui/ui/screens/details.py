@@ -44,7 +44,8 @@ def group_content(fields: list[tuple[str, str]]) -> Content:
 def job_summary(job: Job) -> Content:
     """What squeue said, shown at once while scontrol is asked."""
     return Content.assemble(
-        (job.state, "bold"), visible(f"  {where(job)}  ·  {elapsed_limit(job)}  ·  partition {job.partition}"),
+        (job.state, "bold"),
+        visible(f"  {where(job)}  ·  {elapsed_limit(job)}  ·  partition {job.partition}"),
     )
 
 

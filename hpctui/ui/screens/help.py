@@ -19,7 +19,9 @@ def where(node: object) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", type(node).__name__).lower()
 
 
-def help_rows(bindings: dict[str, ActiveBinding], key_display: Callable[[Binding], str]) -> list[tuple[str, str, str, str]]:
+def help_rows(
+    bindings: dict[str, ActiveBinding], key_display: Callable[[Binding], str]
+) -> list[tuple[str, str, str, str]]:
     """(keys, what it does, binding id, where) per binding, keys of one binding joined."""
     merged: dict[tuple[int, str, str], list[str]] = {}
     info: dict[tuple[int, str, str], ActiveBinding] = {}
@@ -61,4 +63,6 @@ class HelpScreen(ModalScreen[None]):
             table.add_columns("Keys", "What", "Binding id", "Where")
             table.add_rows([tuple(map(Text, row)) for row in help_rows(self.bindings, self.app.get_key_display)])
             yield table
-            yield Static("Remap a key in the config file: keymap: {BINDING_ID: KEYS}.  esc closes.", id="help-note", markup=False)
+            yield Static(
+                "Remap a key in the config file: keymap: {BINDING_ID: KEYS}.  esc closes.", id="help-note", markup=False
+            )

@@ -22,11 +22,11 @@ from textual.widgets import Footer, Input, Static
 
 from hpctui.config.model import Config, MetricPattern
 from hpctui.errors import UserError
+from hpctui.format import age
 from hpctui.services.logtail import LineRing, LogTail
 from hpctui.services.metrics import MetricParser, is_stalled
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.ssh.types import LinkError
-from hpctui.format import age
 from hpctui.ui.widgets.log_view import LogView
 from hpctui.ui.widgets.metrics_chart import MetricsChart
 from hpctui.ui.workers import run_guarded
@@ -207,7 +207,6 @@ class LogScreen(Screen[None]):
             stalled = self._stalled_for(running)
             self.query_one(MetricsChart).show(self.parser, eta_s=self.parser.eta_s(elapsed), stalled_s=stalled)
 
-
     def _job_state(self) -> tuple[bool, float | None]:
         """Whether the job runs now and for how long, from the poller's latest snapshot."""
         snapshot = self.session.poller.latest
@@ -333,7 +332,11 @@ class LogScreen(Screen[None]):
         limit = max(1, self.session.cluster.ssh.stream_channels - 1)
         kept = [log for log in open_logs(self.app) if log.session is self.session and self.app.is_screen_installed(log)]
         if len(kept) >= limit:
-            self.notify(f"{limit} logs of {self.session.cluster.name} already follow in the background: close one", severity="warning", markup=False)
+            self.notify(
+                f"{limit} logs of {self.session.cluster.name} already follow in the background: close one",
+                severity="warning",
+                markup=False,
+            )
             return False
         self.app.install_screen(self, name=self.key)
         return True

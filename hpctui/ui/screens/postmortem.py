@@ -13,15 +13,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
+from hpctui.format import duration
 from hpctui.services.postmortem import PostMortem, PostMortemRow, merge
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import AccountingStep, Snapshot
 from hpctui.slurm.units import slurm_size
 from hpctui.ssh.types import LinkError
-from hpctui.ui.themes import state_style
 from hpctui.ui.flows import when_connected
-from hpctui.format import duration
 from hpctui.ui.job_actions import JobActions
+from hpctui.ui.themes import state_style
 from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
@@ -152,7 +152,10 @@ class PostMortemScreen(Screen[None]):
             advice.update("")
             return
         source = " (from squeue: accounting has not caught up yet)" if row.source == "squeue" else ""
-        text = Text(f"{row.job_id} {visible(row.record.state_detail)}{source}", style=state_style(self.app.theme_variables, row.record.state))
+        text = Text(
+            f"{row.job_id} {visible(row.record.state_detail)}{source}",
+            style=state_style(self.app.theme_variables, row.record.state),
+        )
         if row.advice:
             text.append(f"  {row.advice}", style="")
         advice.update(text)
@@ -232,4 +235,3 @@ def step_cells(step: AccountingStep, variables: Mapping[str, str]) -> list[Text]
         Text(step.exit_code, style=dim),
         Text(""),
     ]
-

@@ -98,7 +98,9 @@ class ResubmitScreen(Screen[None]):
 
     def _show(self, draft: ResubmitDraft) -> None:
         self.query_one("#title", Static).update(
-            Text(f"Resubmit job {draft.job_id} ({draft.name}) on {draft.cluster} · last state {draft.last_state or '?'}")
+            Text(
+                f"Resubmit job {draft.job_id} ({draft.name}) on {draft.cluster} · last state {draft.last_state or '?'}"
+            )
         )
         script = draft.script_path or f"{draft.saved_copy} (a saved copy of the submitted script)"
         info = [f"WorkDir  {draft.work_dir}", f"Script   {script}", *draft.notes]
@@ -164,7 +166,9 @@ class ResubmitScreen(Screen[None]):
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
         if self.draft is not None and not self.query_one("#submit", Button).disabled:
-            self.run_worker(self._submit(self.draft, self.choice()), name="resubmit", exclusive=True, exit_on_error=False)
+            self.run_worker(
+                self._submit(self.draft, self.choice()), name="resubmit", exclusive=True, exit_on_error=False
+            )
 
     async def _submit(self, draft: ResubmitDraft, choice: ResubmitChoice) -> None:
         commands = self.resubmitter.commands(draft, choice)
@@ -180,7 +184,9 @@ class ResubmitScreen(Screen[None]):
             self.app.notify(submitted.message, title="resubmit refused", severity="error", timeout=15, markup=False)
         else:
             result.update(Text(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})"))
-            self.app.notify(f"job {draft.job_id} -> {submitted.new_job_id}", title=f"resubmitted on {draft.cluster}", markup=False)
+            self.app.notify(
+                f"job {draft.job_id} -> {submitted.new_job_id}", title=f"resubmitted on {draft.cluster}", markup=False
+            )
         notify_warnings(self.app, submitted.warnings)
 
 

@@ -93,7 +93,9 @@ class OverviewTab(QueuePane):
         self.rank()
 
     def show_filter_note(self, note: str) -> None:
-        self.query_one("#jobs-title", Static).update(f"Jobs on all clusters  {note}" if note else "Jobs on all clusters")
+        self.query_one("#jobs-title", Static).update(
+            f"Jobs on all clusters  {note}" if note else "Jobs on all clusters"
+        )
 
     def action_reconnect(self) -> None:
         self.reconnect(self.sessions)

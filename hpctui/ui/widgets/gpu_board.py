@@ -81,7 +81,7 @@ class GpuBoard(Vertical):
 
     def show(self, snapshot: Snapshot) -> None:
         summaries = {p.name: p for p in snapshot.partitions}
-        for name, line in zip(self.watched, self.query(".partition").results(Static)):
+        for name, line in zip(self.watched, self.query(".partition").results(Static), strict=False):
             line.update(partition_content(name, summaries.get(name)))
         nodes = [n for n in snapshot.nodes if n.partition in self.watched]
         self._update_nodes(nodes)
@@ -97,7 +97,7 @@ class GpuBoard(Vertical):
             if old is None:
                 table.add_row(*map(_cell, cells), key=key)
             else:
-                for title, before, after in zip(NODE_COLUMNS, old, cells):
+                for title, before, after in zip(NODE_COLUMNS, old, cells, strict=False):
                     if before != after:
                         table.update_cell(key, title, _cell(after), update_width=True)
             self._shown[key] = cells

@@ -285,7 +285,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _row_strip(self, row: Row, width: int, cursor: bool, marked: bool) -> Strip:
         style = self._row_style(row, cursor, marked)
         segments = [Segment("● " if marked else "  ", style)]
-        for col, col_width in zip(self.model.columns, self._column_widths(width)):
+        for col, col_width in zip(self.model.columns, self._column_widths(width), strict=False):
             text = fit(visible(col.cell(row)), col_width, col.align_right) + " "
             cell_style = style
             if col.key == "state" and row.finished_at is None:
@@ -298,7 +298,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         style = self.base_style + self.get_component_rich_style("job-table--header", partial=True)
         model = self.model
         parts = ["  "]
-        for i, (col, col_width) in enumerate(zip(model.columns, self._column_widths(width))):
+        for i, (col, col_width) in enumerate(zip(model.columns, self._column_widths(width), strict=False)):
             title = col.title
             if i == model.sort_index:
                 title += " ▼" if model.sort_reverse else " ▲"

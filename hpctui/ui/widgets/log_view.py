@@ -162,7 +162,9 @@ class LogView(ScrollView, can_focus=True):
         """Scroll so the line is on screen, about a third from the top; stops following."""
         self.follow = False
         row = number - self.base
-        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3), animate=False, immediate=True, force=True)
+        self.scroll_to(
+            y=max(0, row - self.scrollable_content_region.height // 3), animate=False, immediate=True, force=True
+        )
         self.follow = False
         self.refresh()
 

@@ -9,8 +9,8 @@ from textual.content import Content
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from hpctui.services.metrics import MetricParser, MetricSeries
 from hpctui.format import duration
+from hpctui.services.metrics import MetricParser, MetricSeries
 
 MAX_PLOTS = 4
 MAX_POINTS = 400  # per plot: more than a terminal can show

@@ -20,10 +20,10 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from hpctui.format import age
 from hpctui.slurm.models import Snapshot
 from hpctui.ssh.types import LinkState, LinkStatus
 from hpctui.ui.columns import state_category
-from hpctui.format import age
 from hpctui.visible import visible
 
 LINK_LOOK: dict[LinkState, tuple[str, str]] = {
