@@ -49,6 +49,14 @@ class Outcome:
 
 
 class Actions:
+    """Cancel, requeue, hold and release on one cluster, and any other state-changing command.
+
+    ``plan`` builds the exact commands (validated ids) that the user confirms; ``execute`` runs
+    them over the link. Guarantees: every command is audited; Slurm's refusals come back in its
+    own words; an audit write that fails becomes a warning on the outcome, never an exception
+    that would hide the outcome; the poller is asked to refresh afterwards.
+    """
+
     def __init__(
         self, link: Runner, cluster_name: str, audit: AuditLog | None = None, after: Callable[[], None] | None = None
     ) -> None:

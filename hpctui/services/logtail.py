@@ -237,6 +237,11 @@ class LineRing:
 class LogTail:
     """Tail ``path`` through ``link`` by byte offset; see the module docstring.
 
+    Owns: one reader task and one stream channel at a time. Guarantees: every byte of the file
+    is delivered once and in order across reconnects; truncation is marked; memory is bounded
+    (the ring, and the partial line of ``\r`` progress output). Its owner (a log screen, a
+    bench) calls ``close()``.
+
     ``last_lines=None`` reads the whole file. ``async for batch in tail.batches()`` yields lists
     of new lines at most every ``batch_interval`` seconds; ``tail.lines`` is the ring,
     ``tail.offset`` the file offset just past the last byte received, ``tail.status`` a short

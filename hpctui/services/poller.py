@@ -36,7 +36,13 @@ SLOW_POLL_S = 5.0  # a poll slower than this counts as a sign of an overloaded c
 
 
 class Poller:
-    """Polls one cluster; subscribers get every new Snapshot (plain callbacks, on the loop)."""
+    """Polls one cluster; subscribers get every new Snapshot (plain callbacks, on the loop).
+
+    Owns: one poll loop task on its session's link. Guarantees: polls never overlap; one round
+    trip each (squeue, plus sinfo when due); a refresh asked for during a poll runs right after
+    it; a failing, slow or rate-limited controller stretches the interval; a failed section
+    (squeue or sinfo) keeps the other's data live. Started and stopped by its ``ClusterSession``.
+    """
 
     def __init__(self, link: ClusterLink, cluster: Cluster, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._link = link

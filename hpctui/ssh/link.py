@@ -51,6 +51,16 @@ STABLE_AFTER_S = 60.0  # a connection that lived this long resets the backoff
 
 
 class ClusterLink:
+    """The ONE SSH connection of one cluster, and everything that runs over it.
+
+    Owns: the asyncssh connection (never more than one at a time), its supervisor task (connect,
+    keepalive, reconnect with backoff), the channel budget and the human's answers (host keys
+    accepted once, key passphrases) for the link's life. Guarantees: every command runs under
+    ``sh`` whatever the login shell; a refused channel is retried on the same connection; a
+    failure that retrying cannot fix stops in FAILED until ``reconnect()``. Its owner (a
+    ``ClusterSession``) starts it with ``start()`` and ends it with ``close()``.
+    """
+
     def __init__(
         self,
         cluster: Cluster,
