@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from hpctui.cmd.common import add_config_option, connected, unreachable
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
+from hpctui.visible import visible
 
 if TYPE_CHECKING:
     from hpctui.config.model import Cluster
@@ -67,7 +68,7 @@ def run_action(args: argparse.Namespace) -> int:
     outcomes = asyncio.run(_execute(cluster, plan))
     for job_id, outcome in zip(plan.job_ids, outcomes, strict=True):
         stream = sys.stdout if outcome.ok else sys.stderr
-        print(f"{job_id}: {'ok' if outcome.ok else 'REFUSED'}: {outcome.message}", file=stream)
+        print(visible(f"{job_id}: {'ok' if outcome.ok else 'REFUSED'}: {outcome.message}", newlines=True), file=stream)
     _warn(audit_warnings(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
 
@@ -75,7 +76,7 @@ def run_action(args: argparse.Namespace) -> int:
 def _warn(warnings: list[str]) -> None:
     """Local records that could not be written, after the outcomes (they never change the exit status)."""
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(visible(f"warning: {warning}", newlines=True), file=sys.stderr)
 
 
 async def _execute(cluster: Cluster, plan: Plan) -> list[Outcome]:
@@ -97,7 +98,7 @@ async def _resubmit(cluster: Cluster, args: argparse.Namespace) -> int:
         resubmitter = Resubmitter(session.link, cluster, session.actions)
         draft = await resubmitter.prepare(args.job_id)
         commands = resubmitter.commands(draft, choice)
-        print(_describe(draft))
+        print(visible(_describe(draft), newlines=True))
         print(f"On {cluster.name}:")
         print("\n".join(f"  {command}" for command in commands))
         if len(commands) > 1:
@@ -106,7 +107,7 @@ async def _resubmit(cluster: Cluster, args: argparse.Namespace) -> int:
         await asyncio.to_thread(confirm_or_refuse, args.yes, f"resubmit job {draft.job_id}")
         submitted = await resubmitter.submit(draft, choice)
     if submitted.new_job_id is None:
-        print(f"REFUSED: {submitted.message}", file=sys.stderr)
+        print(visible(f"REFUSED: {submitted.message}", newlines=True), file=sys.stderr)
     else:
         print(f"Submitted job {submitted.new_job_id} (resubmission of {draft.job_id})")
     _warn(submitted.warnings)

@@ -8,6 +8,7 @@ from hpctui.errors import UserError
 from hpctui.services.actions import Outcome, Plan, audit_warnings
 from hpctui.ssh.types import LinkError
 from hpctui.ui.dialogs.confirm import confirm
+from hpctui.visible import visible
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -25,7 +26,7 @@ async def run_action(app: App[Any], session: ClusterSession, verb: str, job_ids:
     try:
         plan = session.actions.plan(verb, job_ids)
     except UserError as exc:
-        app.notify(str(exc), title=verb, severity="error", timeout=ERROR_TIMEOUT_S, markup=False)
+        app.notify(visible(str(exc)), title=verb, severity="error", timeout=ERROR_TIMEOUT_S, markup=False)
         return
     count = f"{len(plan.job_ids)} jobs" if len(plan.job_ids) > 1 else f"job {plan.job_ids[0]}"
     if not await confirm(app, f"{verb.capitalize()} {count} on {session.cluster.name}?", plan.commands):
@@ -41,7 +42,7 @@ def notify_outcomes(app: App[object], cluster: str, plan: Plan, outcomes: list[O
         ids = ", ".join(j for j, o in zip(plan.job_ids, outcomes, strict=True) if o.ok)
         app.notify(f"{plan.verb} on {cluster}: {ids}", title=f"{plan.verb}: done", markup=False)
     if failed:
-        lines = "\n".join(f"{job_id}: {o.message}" for job_id, o in failed)
+        lines = visible("\n".join(f"{job_id}: {o.message}" for job_id, o in failed), newlines=True)
         app.notify(
             lines, title=f"{plan.verb} refused on {cluster}", severity="error", timeout=ERROR_TIMEOUT_S, markup=False
         )
@@ -51,7 +52,13 @@ def notify_outcomes(app: App[object], cluster: str, plan: Plan, outcomes: list[O
 def notify_warnings(app: App[object], warnings: list[str]) -> None:
     """Local records that could not be written (audit, history): after the outcomes, never instead."""
     if warnings:
-        app.notify("\n".join(warnings), title="not recorded", severity="warning", timeout=ERROR_TIMEOUT_S, markup=False)
+        app.notify(
+            visible("\n".join(warnings), newlines=True),
+            title="not recorded",
+            severity="warning",
+            timeout=ERROR_TIMEOUT_S,
+            markup=False,
+        )
 
 
 async def when_connected(session: ClusterSession) -> str | None:

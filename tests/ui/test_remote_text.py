@@ -113,3 +113,18 @@ def test_status_cli_prints_names_and_errors_visibly() -> None:
     assert "\x1b" not in text and "␛[2J" in text
     job_text = _cluster_text(dataclasses.replace(nasty_snapshot(), error=None))
     assert "[bold]x[/]␟split␤line"[:30] in job_text and "\n" not in job_text.split("\n", 2)[2]
+
+
+async def test_slurms_refusal_is_notified_literally(make_app) -> None:
+    from hpctui.services.actions import Outcome
+    from hpctui.ui.flows import notify_outcomes
+
+    app = make_app()
+    plan = app.workspace.session("alpha").actions.plan("hold", ["1001"])
+    refusal = Outcome(plan.commands[0], False, f"scontrol: error: [b]no[/b] {ESC}", exit_status=1)
+    async with app.run_test(size=SIZE) as pilot:
+        notify_outcomes(app, "alpha", plan, [refusal])
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert "1001: scontrol: error: [b]no[/b] ␛[2J" in messages
+        assert app.is_running
