@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 
 from hpctui.errors import UserError
@@ -31,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"cannot read the audit log {log.path}: {exc.strerror or exc}") from exc
     if args.last is not None:
         entries = entries[-args.last :] if args.last > 0 else []
+    if not entries and not args.json:
+        print(f"no commands recorded yet (audit log: {log.path})", file=sys.stderr)
     for entry in entries:
         if args.json:
             print(json.dumps(asdict(entry), ensure_ascii=False))

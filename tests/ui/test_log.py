@@ -259,3 +259,13 @@ async def test_a_job_scontrol_forgot_opens_with_the_paths_squeue_showed(logs: Lo
         screen = await open_log(pilot, logs)
         await settled(pilot, screen.query_one(LogView), 1)
         assert shown(screen.query_one(LogView)) == ["finished long ago"] and screen.error is None
+
+
+async def test_q_closes_the_log_as_in_less_and_the_app_goes_on(logs: Logs) -> None:
+    logs.stdout.write_text(numbered(1, 10))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        await open_log(pilot, logs)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not isinstance(logs.app.screen, LogScreen)
+        assert logs.app.is_running

@@ -147,3 +147,24 @@ async def test_refresh_asks_the_poller_and_a_keymap_can_move_it(make_app) -> Non
         assert poller.refresh_requests == 0
         await pilot.press("f5")
         assert poller.refresh_requests == 1
+
+
+async def test_marks_go_with_jobs_that_end_and_esc_clears_the_rest(make_app) -> None:
+    app = make_app()
+    alpha = app.workspace.session("alpha")
+    async with app.run_test(size=SIZE) as pilot:
+        t = app.screen.query_one(JobTable)
+        await pilot.press("space", "space", "space")  # 1001, 1002, 1003_1
+        assert [r.job.job_id for r in t.targets()] == ["1001", "1002", "1003_1"]
+        alpha.poller.set(without(alpha.poller.latest, "1001", "1002"))  # cancelled: they left squeue
+        await pilot.pause()
+        assert [r.job.job_id for r in t.targets()] == ["1003_1"]
+        finished = [
+            screen_line(t, y) for y in range(12) if "1001 " in screen_line(t, y) or "1002 " in screen_line(t, y)
+        ]
+        assert t.model.n_finished == 2 and len(finished) == 2 and not any(line.startswith("●") for line in finished)
+        await pilot.press("G", "space")  # a finished job cannot be marked
+        assert t.marked == {("alpha", "1003_1")}
+        await pilot.press("escape")
+        await pilot.pause()
+        assert t.marked == set() and [r.job.job_id for r in t.targets()] == [t.cursor_row.job.job_id]

@@ -35,3 +35,11 @@ def test_user_errors_are_one_line_exit_2(capsys, tmp_path):
     assert cli.main(["status", "--config", str(tmp_path / "missing.yaml")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.yaml" in err and "Traceback" not in err
+
+
+def test_audit_on_an_empty_log_says_so(capsys):
+    from hpctui.cli import main
+
+    assert main(["audit"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("no commands recorded yet (audit log: ") and err.count("\n") == 1

@@ -76,6 +76,7 @@ class LogScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Close", id="back"),
+        Binding("q", "back", "Close", show=False, id="close_log"),  # as in less: q leaves the log, not the app
         Binding("e", "toggle_stream", "stdout/stderr", id="log_toggle_stream"),
         Binding("slash", "search", "Search", id="log_search"),
         Binding("n", "find(True)", "Next", show=False, id="log_next"),

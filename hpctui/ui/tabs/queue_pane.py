@@ -71,7 +71,7 @@ class QueuePane(JobActions, TabPane):
     BINDINGS = [
         Binding("enter", "details", "Details", id="details"),
         Binding("slash", "filter", "Filter", id="filter"),
-        Binding("escape", "back", "Clear filter", show=False, id="back"),
+        Binding("escape", "back", "Clear filter / marks", show=False, id="back"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("ctrl+r", "reconnect", "Reconnect", show=False, id="reconnect"),
         *JOB_ACTION_BINDINGS,
@@ -175,10 +175,13 @@ class QueuePane(JobActions, TabPane):
         self.filter_input.focus()
 
     def action_back(self) -> None:
+        """esc: close the filter, else clear the marks (as lazygit and k9s do)."""
         if self.filter_input.value or self.filter_bar.has_class("-shown"):
             self.filter_input.value = ""
             self.filter_bar.remove_class("-shown")
             self.table.focus()
+        elif self.table.clear_marks():
+            self.notify("marks cleared", timeout=2, markup=False)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -113,7 +113,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
             index = max(0, min(self.cursor, self.model.n_active - 1, len(rows) - 1))
         self.cursor = index
         self.cursor_key = rows[self.cursor].key if rows else None
-        self.marked &= self.model.index.keys()
+        self.marked = {key for key in self.marked if self._is_active(key)}  # an ended job's mark goes with it
         self._measure()
         self.virtual_size = Size(self.size.width, self._line_count() + 1)
         self.scroll_to(y=self._row_to_line(self.cursor) - screen_row, animate=False, force=True)
@@ -181,13 +181,28 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
     def action_last(self) -> None:
         self.move_cursor(len(self.model.rows) - 1)
 
+    def _is_active(self, key: Key) -> bool:
+        """The job is still queued (not in the finished group, not filtered out)."""
+        index = self.model.index.get(key)
+        return index is not None and index < self.model.n_active
+
     def action_toggle_mark(self) -> None:
+        """Mark or unmark the job under the cursor (queued jobs only: an ended one takes no action)."""
         row = self.cursor_row
         if row is None:
             return
-        self.marked ^= {row.key}
-        self._refresh_row(self.cursor)
+        if self._is_active(row.key):
+            self.marked ^= {row.key}
+            self._refresh_row(self.cursor)
         self.move_cursor(self.cursor + 1)
+
+    def clear_marks(self) -> bool:
+        """Unmark every job; True when there were marks."""
+        had = bool(self.marked)
+        self.marked.clear()
+        self._cache.clear()
+        self.refresh()
+        return had
 
     def action_sort(self) -> None:
         self.apply(self.model.cycle_sort)
