@@ -16,9 +16,11 @@ demo: setup
 	exec $(VENV)/bin/hpctui --config $(LAB_DIR)/hpctui.yaml
 
 # The contracts first (lint, format, types, layers), then the suite as on a machine that never
-# ran hpctui: a fresh, empty HOME.
+# ran hpctui: a fresh, empty HOME. Tests mostly wait on Slurm, so they run 8 at a time; the few
+# that stop a daemon of the shared lab (marked serial) run alone afterwards.
 test: setup check
-	HOME=$$(mktemp -d) $(VENV)/bin/python -m pytest -q
+	HOME=$$(mktemp -d) $(VENV)/bin/python -m pytest -q -n 8 --dist worksteal -m "not serial"
+	HOME=$$(mktemp -d) $(VENV)/bin/python -m pytest -q -m serial
 
 check: $(VENV)/.installed
 	$(VENV)/bin/ruff check hpctui tests bench

@@ -36,6 +36,7 @@ async def wait_for(link: ClusterLink, state: LinkState, seen: list[LinkStatus], 
             await asyncio.sleep(0.05)
 
 
+@pytest.mark.serial
 async def test_sshd_restart_backs_off_then_reconnects_and_spares_the_other_cluster(lab):
     alpha, beta = (ClusterLink(lab.config.cluster(name)) for name in ("alpha", "beta"))
     alpha_seen: list[LinkStatus] = []
@@ -81,6 +82,7 @@ def session_processes(lab, cluster: str) -> list[int]:
     return found
 
 
+@pytest.mark.serial
 async def test_a_frozen_server_is_detected_by_keepalive(lab):
     """TCP stays up but nothing answers (a hung login node): keepalives notice, the link reconnects."""
     cluster = lab.config.cluster("alpha")

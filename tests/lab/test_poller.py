@@ -109,6 +109,7 @@ def lab_ctl(*args: str) -> None:
     subprocess.run([str(LAB_CTL), *args], check=True, capture_output=True, timeout=120)
 
 
+@pytest.mark.serial
 async def test_controller_outage_is_a_typed_error_for_that_cluster_only(lab):
     alpha = session_for(lab, "alpha", Refresh(queue_s=1.0, gpus_s=1.0))
     beta = session_for(lab, "beta", Refresh(queue_s=1.0, gpus_s=1.0))
