@@ -76,3 +76,16 @@ def test_keymap_ids_are_checked_with_the_position_of_the_wrong_one() -> None:
     ):
         parse_config(text, "cfg.yaml")
     assert parse_config(text.replace("cancle", "hold"), "cfg.yaml").keymap == (("cancel", "x"), ("hold", "y"))
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    import grimp
+
+    graph = grimp.build_graph("hpctui")
+    circles = {
+        tuple(sorted((importer, imported)))
+        for importer in graph.modules
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if graph.chain_exists(importer=imported, imported=importer)
+    }
+    assert circles == set()

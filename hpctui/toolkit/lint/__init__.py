@@ -7,7 +7,8 @@ with their why/fix and field-notes source, in ``docs/lint-rules.md``.
 """
 
 from hpctui.toolkit.lint.engine import Run, lint_document, lint_file, lint_paths, lint_text
-from hpctui.toolkit.lint.registry import RULES, Finding, Kind, LintContext, Rule, Severity
+from hpctui.toolkit.lint.kinds import Kind
+from hpctui.toolkit.lint.registry import RULES, Finding, LintContext, Rule, Severity
 
 __all__ = [
     "RULES", "Finding", "Kind", "LintContext", "Rule", "Run", "Severity",

@@ -18,8 +18,9 @@ from hpctui.toolkit.lint.facts import (
     sets_env,
     settings_of,
 )  # fmt: skip
+from hpctui.toolkit.lint.kinds import SCRIPTS, SHELL_LIKE, Kind
 from hpctui.toolkit.lint.python import called_name, constant_strings, cpu_count_calls, imported_modules
-from hpctui.toolkit.lint.registry import SCRIPTS, SHELL_LIKE, Hit, Kind, LintContext, Severity, rule
+from hpctui.toolkit.lint.registry import Hit, LintContext, Severity, rule
 from hpctui.toolkit.lint.shellsyntax import ShellScript, Word
 
 MISTAKES = "Common Mistakes"

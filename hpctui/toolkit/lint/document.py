@@ -7,7 +7,7 @@ import re
 from functools import cached_property
 from pathlib import PurePath
 
-from hpctui.toolkit.lint.registry import Kind
+from hpctui.toolkit.lint.kinds import Kind
 from hpctui.toolkit.lint.shellsyntax import ShellScript, read_makefile, read_shell
 
 MAKEFILE_NAMES = frozenset({"Makefile", "makefile", "GNUmakefile"})

@@ -11,7 +11,8 @@ import hpctui.toolkit.lint.cluster  # noqa: F401  (importing the rule modules re
 from hpctui.config.model import Rules
 from hpctui.toolkit.lint import io, python, rsync, shell, slurm, sshconfig  # noqa: F401
 from hpctui.toolkit.lint.document import Document, detect_kind
-from hpctui.toolkit.lint.registry import RULES, Finding, Kind, LintContext
+from hpctui.toolkit.lint.kinds import Kind
+from hpctui.toolkit.lint.registry import RULES, Finding, LintContext
 
 SKIP_DIRS = frozenset({".git", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache", ".pytest_cache"})
 MAX_BYTES = 2 * 1024 * 1024  # larger files are not scripts

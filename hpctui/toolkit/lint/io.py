@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hpctui.toolkit.lint.document import Document
+from hpctui.toolkit.lint.kinds import SHELL_LIKE, Kind
 from hpctui.toolkit.lint.options import TIPPECANOE, parse_options
 from hpctui.toolkit.lint.python import constant_strings
-from hpctui.toolkit.lint.registry import SHELL_LIKE, Hit, Kind, LintContext, Severity, rule
+from hpctui.toolkit.lint.registry import Hit, LintContext, Severity, rule
 
 SECTION = "Common Mistakes #13"
 TOOLS = ("tippecanoe", "tile-join")

@@ -7,7 +7,8 @@ import ast
 from collections.abc import Iterable, Iterator
 
 from hpctui.toolkit.lint.document import Document
-from hpctui.toolkit.lint.registry import Hit, Kind, LintContext, Severity, rule
+from hpctui.toolkit.lint.kinds import Kind
+from hpctui.toolkit.lint.registry import Hit, LintContext, Severity, rule
 
 GRADSCALER_BF16 = rule(
     "HPC401", "gradscaler-bfloat16", "GradScaler used with bfloat16", Severity.ERROR,

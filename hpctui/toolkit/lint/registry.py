@@ -14,21 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hpctui.config.model import Rules
+from hpctui.toolkit.lint.kinds import Kind
 
 if TYPE_CHECKING:
     from hpctui.toolkit.lint.document import Document
-
-
-class Kind(StrEnum):
-    SBATCH = "sbatch"  # a shell script with #SBATCH lines (or a .sbatch/.slurm file)
-    SHELL = "shell"
-    MAKEFILE = "makefile"
-    PYTHON = "python"
-    SSH_CONFIG = "ssh_config"
-
-
-SHELL_LIKE = (Kind.SBATCH, Kind.SHELL, Kind.MAKEFILE)
-SCRIPTS = (Kind.SBATCH, Kind.SHELL)
 
 
 class Severity(StrEnum):

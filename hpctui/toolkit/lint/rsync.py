@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hpctui.toolkit.lint.document import Document
+from hpctui.toolkit.lint.kinds import SHELL_LIKE
 from hpctui.toolkit.lint.options import RSYNC, Option, parse_options
-from hpctui.toolkit.lint.registry import SHELL_LIKE, Hit, LintContext, Severity, rule
+from hpctui.toolkit.lint.registry import Hit, LintContext, Severity, rule
 from hpctui.toolkit.lint.shellsyntax import Word
 from hpctui.toolkit.sync import Pitfall, pitfalls
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from hpctui.toolkit.lint.document import Document
 from hpctui.toolkit.lint.facts import command_requests, container_runs
+from hpctui.toolkit.lint.kinds import Kind
 from hpctui.toolkit.lint.options import PYTHON, SHELL, OptionSpec, parse_options
-from hpctui.toolkit.lint.registry import Hit, Kind, LintContext, Severity, rule
+from hpctui.toolkit.lint.registry import Hit, LintContext, Severity, rule
 from hpctui.toolkit.lint.shellsyntax import Command, ShellScript, Word, read_shell
 
 BEST_PRACTICES = "SLURM Essentials / Job Script Best Practices"

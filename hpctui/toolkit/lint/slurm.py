@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 from hpctui.toolkit.lint.document import Document
 from hpctui.toolkit.lint.facts import SlurmRequest, command_requests, directive_request, time_limit_s
+from hpctui.toolkit.lint.kinds import SHELL_LIKE, Kind
 from hpctui.toolkit.lint.options import Option
-from hpctui.toolkit.lint.registry import SHELL_LIKE, Hit, Kind, LintContext, Severity, rule
+from hpctui.toolkit.lint.registry import Hit, LintContext, Severity, rule
 
 BEST_PRACTICES = "SLURM Essentials / Job Script Best Practices"
 LONG_JOB_S = 4 * 3600

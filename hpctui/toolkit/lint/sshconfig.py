@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterator
 
 from hpctui.toolkit.lint.document import Document
-from hpctui.toolkit.lint.registry import Hit, Kind, LintContext, Severity, rule
+from hpctui.toolkit.lint.kinds import Kind
+from hpctui.toolkit.lint.registry import Hit, LintContext, Severity, rule
 
 _CONTROL_PATH = re.compile(r"^\s*ControlPath\s*=?\s*(?P<path>\S+)", re.I)
 
