@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections import Counter
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hpctui.config.model import Refresh
 from hpctui.services.cluster import Workspace
 from hpctui.ui.app import HpcApp
 from hpctui.ui.prompter import UiPrompter
@@ -25,10 +27,11 @@ SIZE = (160, 48)
 
 
 @asynccontextmanager
-async def lab_app(lab) -> AsyncIterator[tuple[HpcApp, Any]]:
+async def lab_app(lab, config: Any = None) -> AsyncIterator[tuple[HpcApp, Any]]:
     prompter = UiPrompter()
-    async with Workspace(lab.config, prompter) as workspace:  # its owner, as hpctui.cmd.tui is
-        app = HpcApp(lab.config, workspace)
+    config = config or lab.config
+    async with Workspace(config, prompter) as workspace:  # its owner, as hpctui.cmd.tui is
+        app = HpcApp(config, workspace)
         prompter.bind(app)
         async with app.run_test(size=SIZE) as pilot:
             yield app, pilot
@@ -224,3 +227,25 @@ async def test_purge_check_runs_on_the_cluster_and_its_outcome_shows_in_the_stat
             assert outcome.error is None and outcome.report is not None
             line = str(app.main.query_one(f"#{pane_id(cluster)} StatusLine", StatusLine).render())
             assert (f"⚠ {outcome.badge}" in line) if outcome.badge else ("purge" not in line)
+
+
+async def test_after_an_action_the_row_shows_the_new_state_at_once(lab) -> None:
+    """An action asks for a poll right after it: with the queue polled only every 5 minutes, the
+    held job's row says JobHeldUser soon after the confirmation all the same."""
+    slow = Refresh(queue_s=300, gpus_s=300)
+    config = dataclasses.replace(
+        lab.config, clusters=tuple(dataclasses.replace(c, refresh=slow) for c in lab.config.clusters)
+    )
+    job_id = submit(lab, "alpha", f"-p gpu --begin=now+1hour -t 5 -J uihold-{uuid.uuid4().hex[:6]}")
+    try:
+        async with lab_app(lab, config) as (app, pilot):
+            table = await put_cursor_on(app, pilot, "alpha", job_id)
+            polls = app.workspace.session("alpha").poller.polls
+            assert "JobHeldUser" not in cells(table, "alpha", job_id)
+            await pilot.press("H")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog", 10)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: "JobHeldUser" in cells(table, "alpha", job_id), 30)
+            assert app.workspace.session("alpha").poller.polls == polls + 1  # the action's own refresh
+    finally:
+        cancel(lab, "alpha", [job_id])
