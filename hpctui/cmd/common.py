@@ -36,7 +36,8 @@ def terminal_prompter():
 async def connected(clusters: list[Cluster], timeout: float | None = None) -> AsyncIterator[dict[str, ClusterSession]]:
     """Sessions for ``clusters`` with their links started (no poll loop); closed on exit.
 
-    A cluster that cannot connect within ``timeout`` stays in the dict; its link status tells why.
+    A cluster that cannot connect (refused at once, or not within ``timeout``) stays in the dict;
+    its link status tells why. A refused connection is not retried: the command answers at once.
     """
     from hpctui.services.cluster import ClusterSession
 
@@ -45,7 +46,7 @@ async def connected(clusters: list[Cluster], timeout: float | None = None) -> As
     try:
         await asyncio.gather(*(s.link.start() for s in sessions.values()))
         await asyncio.gather(
-            *(s.link.wait_connected(timeout or s.cluster.ssh.connect_timeout_s) for s in sessions.values()),
+            *(s.link.wait_settled(timeout or s.cluster.ssh.connect_timeout_s) for s in sessions.values()),
             return_exceptions=True,
         )
         yield sessions

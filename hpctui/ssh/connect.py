@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -375,4 +376,7 @@ def _openssh_format(path: str) -> bool:
 
 
 def _describe(exc: BaseException) -> str:
+    """The reason in words: ``Connection refused``, not ``[Errno 111] Connect call failed (...)``."""
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno)
     return str(exc) or type(exc).__name__

@@ -140,6 +140,20 @@ class ClusterLink:
                 raise
             raise LinkError(f"{self.name}: not connected after {timeout:g} s ({self._describe_state()})") from None
 
+    async def wait_settled(self, timeout: float | None = None) -> None:
+        """Return once the link is connected or its attempt has failed (backing off or FAILED):
+        a one-shot command has no reason to wait through a backoff for a login node that
+        refused the connection at once. ``LinkError`` on timeout."""
+        settled = (LinkState.CONNECTED, LinkState.FAILED, LinkState.BACKING_OFF)
+        try:
+            async with asyncio.timeout(timeout) as deadline:
+                while self._status.state not in settled and self._task is not None:
+                    await self._changed.wait()
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            raise LinkError(f"{self.name}: not connected after {timeout:g} s ({self._describe_state()})") from None
+
     async def reconnect(self) -> None:
         """Drop the connection (if any) and connect again at once; also leaves FAILED."""
         await self._stop()

@@ -218,3 +218,31 @@ async def test_process_pipes_binary_data_and_reports_exit_and_stderr(link, serve
         await process.wait()
     assert (received, complaint, process.exit_status) == (payload, b"done\n", 4)
     await wait_until(lambda: server.sessions_open == 0)
+
+
+async def test_wait_settled_returns_when_the_first_attempt_is_refused(server):
+    """A one-shot command (hpctui status) does not wait out the connect timeout for a login node
+    that refused the connection at once: the link settles in BACKING_OFF."""
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    link = ClusterLink(server.cluster(port=closed_port, connect_timeout_s=600.0), backoff=Backoff(**FAST))
+    await link.start()
+    try:
+        await link.wait_settled(600.0)
+        assert link.status.state is LinkState.BACKING_OFF
+        assert "refused" in link.status.reason.lower()
+    finally:
+        await link.close()
+
+
+async def test_wait_settled_returns_once_connected(server):
+    link = ClusterLink(server.cluster(), backoff=Backoff(**FAST))
+    await link.start()
+    try:
+        await link.wait_settled(10)
+        assert link.status.state is LinkState.CONNECTED
+    finally:
+        await link.close()
