@@ -62,7 +62,7 @@ class MainScreen(Screen[None]):
             for session in self.workspace.sessions.values():
                 yield ClusterTab(session, self.workspace, self.clock, KEEP_FINISHED_S)
             yield OverviewTab(self.workspace, self.clock, KEEP_FINISHED_S)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Tabs).can_focus = False
@@ -82,6 +82,12 @@ class MainScreen(Screen[None]):
 
     def _pane_ids(self) -> list[str]:
         return [pane.id or "" for pane in self.tabs.query(QueuePane)]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The number keys of tabs that do not exist do nothing, and the help leaves them out."""
+        if action == "tab" and parameters and isinstance(parameters[0], int):
+            return parameters[0] <= len(self._pane_ids())
+        return True
 
     def action_tab(self, number: int) -> None:
         ids = self._pane_ids()

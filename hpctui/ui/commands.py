@@ -11,6 +11,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 from textual.message import Message
 
 from hpctui.ui.context import UiContext, context
@@ -62,7 +64,7 @@ class CommandList(Provider):
         for text, callback, help_text in self.commands():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), callback, text=text, help=help_text)
+                yield Hit(score, highlighted(matcher, text), callback, text=text, help=help_text)
 
 
 class ClusterCommands(CommandList):
@@ -107,6 +109,17 @@ def _reconnect(app: App[object], session: ClusterSession) -> None:
     run_guarded(app, session.link.reconnect(), f"reconnect {session.name}")
 
 
+def highlighted(matcher: Matcher, text: str) -> Content:
+    """What ``matcher.highlight`` shows, without reading ``text`` as markup: job names are data
+    (a name like ``[@click=app.quit]x`` must stay text, never become a link that quits)."""
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets if score else ():
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
 class JobCommands(Provider):
     """Jobs of every cluster by id, name, partition or state; opens the details screen."""
 
@@ -125,7 +138,7 @@ class JobCommands(Provider):
                 score = max(matcher.match(text), 0.1)
                 yield Hit(
                     score,
-                    matcher.highlight(text),
+                    highlighted(matcher, text),
                     partial(self.app.post_message, QueuePane.DetailsRequested(session, job)),
                     text=text,
                     help="job details",

@@ -128,3 +128,22 @@ async def test_slurms_refusal_is_notified_literally(make_app) -> None:
         messages = [str(n.message) for n in app._notifications]
         assert "1001: scontrol: error: [b]no[/b] ␛[2J" in messages
         assert app.is_running
+
+
+async def test_palette_shows_job_names_as_text_and_loses_no_job_to_a_bad_one(make_app) -> None:
+    from hpctui.ui.commands import JobCommands
+
+    jobs = (
+        ui_fakes.job("1001", name="[@click=app.quit]QUITME[/]"),
+        ui_fakes.job("1002", name="[/]"),
+        ui_fakes.job("1003", name="[link=http://evil]x"),
+        ui_fakes.job("1004", name="plain"),
+    )
+    app = make_app(ui_fakes.workspace(ui_fakes.snapshot("alpha", jobs)))
+    async with app.run_test(size=SIZE):
+        provider = JobCommands(app.screen)
+        hits = [hit async for hit in provider.search("RUNNING")]
+        shown = {str(hit.match_display) for hit in hits}
+        assert {"alpha 1001 [@click=app.quit]QUITME[/] gpu RUNNING", "alpha 1002 [/] gpu RUNNING"} <= shown
+        assert len(hits) == 6  # every RUNNING job of both clusters: none lost to a bad name
+        assert all(str(hit.match_display) == hit.text for hit in hits)  # nothing read as markup

@@ -199,3 +199,37 @@ def test_every_theme_file_sets_the_same_variables_as_the_default() -> None:
     assert list(fields)[0] == "hpctui-dark" and set(fields) == {"hpctui-dark", "hpctui-light", "hpctui-contrast"}
     for name, theme in fields.items():
         assert theme["variables"].keys() == fields["hpctui-dark"]["variables"].keys(), name
+
+
+async def test_help_reads_whole_at_45_rows_and_lists_only_the_tabs_that_exist(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        ids = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert {"tab_1", "tab_2", "tab_3", "overview"} <= ids and not ids & {f"tab_{n}" for n in range(4, 10)}
+        await pilot.press("G")
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 1
+        assert table.scroll_y + table.scrollable_content_region.height >= table.row_count  # the last row is in view
+        await pilot.press("g", "j")
+        await pilot.pause()
+        assert table.cursor_row == 1
+        await pilot.press("escape", "4")  # two clusters and the overview: no fourth tab
+        await pilot.pause()
+        assert app.screen.tabs.active == "cluster-alpha"
+
+
+async def test_the_footer_shows_help_and_quit_at_80_columns(make_app) -> None:
+    from textual.widgets import Footer
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        shown = " ".join(
+            str(key.render()) for key in footer.query("FooterKey") if key.region.right <= 80 and key.region.width
+        )
+        assert "Help" in shown and "Quit" in shown

@@ -26,6 +26,8 @@ def help_rows(
     merged: dict[tuple[int, str, str], list[str]] = {}
     info: dict[tuple[int, str, str], ActiveBinding] = {}
     for active in bindings.values():
+        if not active.enabled:  # e.g. the keys of tabs that do not exist
+            continue
         binding = active.binding
         group = (id(active.node), binding.action, binding.id or "")
         merged.setdefault(group, []).append(key_display(binding))
@@ -42,14 +44,20 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical {
-        width: 96; max-width: 95%; height: auto; max-height: 90%;
+        width: 96; max-width: 95%; height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     HelpScreen #help-title { text-style: bold; padding-bottom: 1; }
     HelpScreen #help-note { color: $text-muted; padding-top: 1; }
-    HelpScreen DataTable { height: auto; max-height: 40; background: $surface; }
+    HelpScreen DataTable { height: 1fr; background: $surface; }
     """
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help", id="close_help")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close help", id="close_help"),
+        Binding("j", "table('cursor_down')", "Down", show=False, id="down"),
+        Binding("k", "table('cursor_up')", "Up", show=False, id="up"),
+        Binding("g", "table('scroll_top')", "Top", show=False, id="first"),
+        Binding("G", "table('scroll_bottom')", "Bottom", show=False, id="last"),
+    ]
 
     def __init__(self, bindings: dict[str, ActiveBinding], view: str) -> None:
         super().__init__()
@@ -66,3 +74,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 "Remap a key in the config file: keymap: {BINDING_ID: KEYS}.  esc closes.", id="help-note", markup=False
             )
+
+    async def action_table(self, action: str) -> None:
+        """j k g G move in the list as in every other list of hpctui."""
+        await self.query_one(DataTable).run_action(action)

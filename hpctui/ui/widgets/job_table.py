@@ -65,8 +65,8 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
         Binding("home,g", "first", "First job", show=False, id="first"),
         Binding("end,G", "last", "Last job", show=False, id="last"),
-        Binding("space", "toggle_mark", "Select", id="select"),
-        Binding("o", "sort", "Sort", id="sort"),
+        Binding("space", "toggle_mark", "Select", show=False, id="select"),
+        Binding("o", "sort", "Sort", show=False, id="sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort_reverse"),
     ]
 
