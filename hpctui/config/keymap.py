@@ -29,7 +29,7 @@ BINDING_IDS: dict[str, str] = {
     "cancel": "cancel", "requeue": "requeue", "hold": "hold", "release": "release", "resubmit": "resubmit",
     "log": "stdout log", "log_stderr": "stderr log", "postmortem": "post-mortem (sacct)", "checkpoint": "read the checkpoint",
     # the log view
-    "log_follow": "follow the end", "close_log": "close the log (q, as in less)", "log_toggle_stream": "stdout / stderr", "log_search": "search",
+    "log_follow": "follow the end", "close_view": "close a sub-view (q, as in less and k9s)", "log_toggle_stream": "stdout / stderr", "log_search": "search",
     "log_next": "next match", "log_previous": "previous match", "log_chart": "metrics chart",
     "log_background": "keep following in the background", "log_switch": "next open log", "log_switch_back": "previous open log",
     # post-mortem

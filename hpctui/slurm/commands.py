@@ -47,6 +47,21 @@ def env_prefix(unset: Iterable[str] = (), **extra: str) -> str:
     return " ".join(parts)
 
 
+_ENV_PREFIX = re.compile(r"^env(?: -u [A-Za-z_]\w*)*(?: [A-Za-z_]\w*=\S+)* ")
+
+
+def split_env_prefix(command: str) -> tuple[str, str]:
+    """``(the env -u ... prefix of env_prefix with its space, the rest)``; ``("", command)`` without one."""
+    found = _ENV_PREFIX.match(command)
+    return (found.group(), command[found.end() :]) if found else ("", command)
+
+
+def without_env_prefix(command: str) -> str:
+    """The command after the ``env -u ...`` prefix of ``env_prefix``: what a narrow column shows
+    (``scancel --verbose 123``); the full command is shown where there is room."""
+    return split_env_prefix(command)[1]
+
+
 def validate_job_id(text: str, *, single: bool = False) -> str:
     """Return ``text`` stripped if it is a job id: ``123``, ``123_4``, ``123+1`` (het job
     component) or, unless ``single``, an array spec like ``123_[1-5,7%2]``.

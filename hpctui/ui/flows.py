@@ -29,10 +29,25 @@ async def run_action(app: App[Any], session: ClusterSession, verb: str, job_ids:
         app.notify(visible(str(exc)), title=verb, severity="error", timeout=ERROR_TIMEOUT_S, markup=False)
         return
     count = f"{len(plan.job_ids)} jobs" if len(plan.job_ids) > 1 else f"job {plan.job_ids[0]}"
-    if not await confirm(app, f"{verb.capitalize()} {count} on {session.cluster.name}?", plan.commands):
+    title = f"{verb.capitalize()} {count} on {session.cluster.name}?"
+    if not await confirm(app, title, plan.commands, summary=job_summary(session, plan.job_ids)):
         return
     outcomes = await session.actions.execute(plan)
     notify_outcomes(app, session.cluster.name, plan, outcomes)
+
+
+def job_summary(session: ClusterSession, job_ids: tuple[str, ...]) -> list[str]:
+    """One line per job as the queue last showed it: id, name, state (and why it waits)."""
+    jobs = {job.job_id: job for job in session.poller.latest.jobs}
+    lines = []
+    for job_id in job_ids:
+        job = jobs.get(job_id)
+        if job is None:
+            lines.append(f"{job_id}  (not in the queue any more)")
+        else:
+            waits = f" ({job.reason})" if job.state == "PENDING" and job.reason not in ("None", "") else ""
+            lines.append(f"{job_id}  {job.name}  {job.state}{waits}")
+    return lines
 
 
 def notify_outcomes(app: App[object], cluster: str, plan: Plan, outcomes: list[Outcome]) -> None:

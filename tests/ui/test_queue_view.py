@@ -168,3 +168,51 @@ async def test_marks_go_with_jobs_that_end_and_esc_clears_the_rest(make_app) -> 
         await pilot.press("escape")
         await pilot.pause()
         assert t.marked == set() and [r.job.job_id for r in t.targets()] == [t.cursor_row.job.job_id]
+
+
+async def test_a_long_confirmation_at_80x24_keeps_its_buttons_in_view_and_scrolls(make_app) -> None:
+    from textual.containers import VerticalScroll
+    from textual.widgets import Button
+
+    app = make_app()
+    app.workspace.session("alpha").poller.set(snapshot("alpha", big_jobs(40)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for _ in range(19):
+            await pilot.press("space")
+        await pilot.press("c")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog) and len(dialog.commands) == 19
+        for button in dialog.query(Button):
+            assert 0 <= button.region.y and button.region.bottom <= 24 and button.region.height > 0
+        commands = dialog.query_one("#commands", VerticalScroll)
+        assert commands.max_scroll_y > 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert commands.scroll_y > 0
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_bulk_confirmation_says_which_jobs_first_and_the_prefix_once(make_app) -> None:
+    from textual.widgets import Static
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "j", "j", "j", "space")  # 1001 (running) and 1003_[3-8] (pending)
+        await pilot.press("c")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        jobs = [str(w.render()) for w in dialog.query(".job").results(Static)]
+        assert jobs == ["1001  gpu2run  RUNNING", "1003_[3-8]  sweep  PENDING (Resources)"]
+        prefix = [str(w.render()) for w in dialog.query(".prefix").results(Static)]
+        shown = [str(w.render()) for w in dialog.query(".command").results(Static)]
+        assert len(prefix) == 1 and prefix[0].startswith("each command runs as: env -u SLURM_CLUSTERS")
+        assert shown == ["scancel --verbose 1001", "scancel --verbose '1003_[3-8]'"]
+        assert [
+            prefix[0].removeprefix("each command runs as: ").removesuffix("COMMAND") + s for s in shown
+        ] == dialog.commands
+        await pilot.press("n")

@@ -233,3 +233,27 @@ async def test_the_footer_shows_help_and_quit_at_80_columns(make_app) -> None:
             str(key.render()) for key in footer.query("FooterKey") if key.region.right <= 80 and key.region.width
         )
         assert "Help" in shown and "Quit" in shown
+
+
+async def test_audit_shows_the_command_itself_first_and_q_closes_sub_views(make_app) -> None:
+    from hpctui.ui.screens.audit import AuditScreen
+
+    app = make_app()
+    command = app.workspace.session("alpha").actions.plan("hold", ["1001"]).commands[0]
+    app.workspace.audit.append("alpha", command, True, "", 0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AuditScreen)
+        assert str(app.screen.query_one(DataTable).get_row_at(0)[4]) == "scontrol hold 1001"
+        assert command in str(app.screen.query_one("#entry", Static).render())  # the full command below
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.is_running
+        app.workspace.session("alpha").details["1001"] = details_1001()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, JobDetailsScreen)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.is_running

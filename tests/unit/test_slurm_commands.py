@@ -231,3 +231,11 @@ def test_env_prefix_unsets_every_format_variable():
         assert f"-u {name} " in prefix
     assert prefix.endswith("SLURM_TIME_FORMAT=standard")
     assert "-u SACCT_FORMAT" in commands.sacct_command() and "-u SINFO_FORMAT" in commands.sinfo_command()
+
+
+def test_without_env_prefix_leaves_the_command_itself():
+    from hpctui.slurm.commands import cancel_command, hold_command, without_env_prefix
+
+    assert without_env_prefix(cancel_command(["1001"])) == "scancel --verbose 1001"
+    assert without_env_prefix(hold_command(["1001", "1002"])) == "scontrol hold 1001,1002"
+    assert without_env_prefix("sbatch x.sh") == "sbatch x.sh"

@@ -14,6 +14,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Static
 
+from hpctui.slurm.commands import split_env_prefix
+from hpctui.visible import visible
+
 
 class ConfirmDialog(ModalScreen[bool]):
     DEFAULT_CSS = """
@@ -23,30 +26,42 @@ class ConfirmDialog(ModalScreen[bool]):
         border: thick $warning; background: $surface; padding: 1 2;
     }
     ConfirmDialog #title { text-style: bold; margin-bottom: 1; }
-    ConfirmDialog #commands { height: auto; max-height: 20; background: $boost; padding: 0 1; }
+    ConfirmDialog #commands { height: auto; max-height: 50vh; background: $boost; padding: 0 1; }
     ConfirmDialog .command { width: 1fr; }
+    ConfirmDialog .prefix { color: $text-muted; margin-top: 1; }
     ConfirmDialog #notes { margin-top: 1; color: $text-muted; }
-    ConfirmDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmDialog Horizontal { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmDialog Button { margin-left: 2; }
     """
     BINDINGS = [
         Binding("y", "answer(True)", "Yes, run", id="confirm_yes"),
         Binding("n", "answer(False)", "No", id="confirm_no"),
         Binding("escape", "answer(False)", "Cancel", show=False, id="back"),
+        Binding("down,j", "scroll_commands(1)", "Down", show=False, id="down"),
+        Binding("up,k", "scroll_commands(-1)", "Up", show=False, id="up"),
+        Binding("pagedown", "scroll_commands(10)", "Page down", show=False, id="page_down"),
+        Binding("pageup", "scroll_commands(-10)", "Page up", show=False, id="page_up"),
     ]
 
-    def __init__(self, title: str, commands: list[str], notes: str = "") -> None:
+    def __init__(self, title: str, commands: list[str], notes: str = "", summary: list[str] | None = None) -> None:
+        """``summary``: one line per job (id, name, state) shown before the exact commands."""
         super().__init__()
         self.title_text = title
         self.commands = list(commands)
         self.notes = notes
+        self.summary = list(summary or [])
 
     def compose(self) -> ComposeResult:
+        prefix = shared_prefix(self.commands)
         with Vertical():
             yield Static(Text(self.title_text), id="title")
             with VerticalScroll(id="commands"):
+                for line in self.summary:
+                    yield Static(Text(visible(line)), classes="job")
+                if prefix:
+                    yield Static(Text(f"each command runs as: {prefix}COMMAND", style="italic"), classes="prefix")
                 for command in self.commands:
-                    yield Static(Text(command, no_wrap=False), classes="command")
+                    yield Static(Text(command[len(prefix) :], no_wrap=False), classes="command")
             if self.notes:
                 yield Static(Text(self.notes), id="notes")
             with Horizontal():
@@ -60,12 +75,25 @@ class ConfirmDialog(ModalScreen[bool]):
         event.stop()
         self.action_answer(event.button.id == "yes")
 
+    def action_scroll_commands(self, lines: int) -> None:
+        """The buttons keep the focus (No by default); the keys scroll the commands above them."""
+        commands = self.query_one("#commands", VerticalScroll)
+        commands.scroll_to(y=commands.scroll_y + lines, animate=False)
+
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
 
 
-async def confirm(app: App[Any], title: str, commands: list[str], notes: str = "") -> bool:
+def shared_prefix(commands: list[str]) -> str:
+    """The ``env -u ...`` prefix every command has (shown once, not per job), or ""."""
+    prefixes = {split_env_prefix(command)[0] for command in commands}
+    return prefixes.pop() if len(prefixes) == 1 and len(commands) > 1 else ""
+
+
+async def confirm(
+    app: App[Any], title: str, commands: list[str], notes: str = "", summary: list[str] | None = None
+) -> bool:
     """Show the dialog and wait for the answer. Must run in a worker: key bindings run on the
     app's own loop, so awaiting the answer there would block the very key that answers."""
-    dialog: Screen[Any] = ConfirmDialog(title, commands, notes)
+    dialog: Screen[Any] = ConfirmDialog(title, commands, notes, summary)
     return bool(await app.push_screen_wait(dialog))

@@ -14,11 +14,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from hpctui.services.audit import AuditEntry, AuditLog
+from hpctui.slurm.commands import without_env_prefix
+from hpctui.ui.table_keys import TABLE_KEYS, TableKeys
 from hpctui.ui.themes import variable_style
 from hpctui.visible import visible
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(TableKeys, Screen[None]):
     DEFAULT_CSS = """
     AuditScreen #audit-path { padding: 0 1; color: $text-muted; }
     AuditScreen DataTable { height: 1fr; }
@@ -26,6 +28,8 @@ class AuditScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("q", "app.pop_screen", "Close", show=False, id="close_view"),
+        *TABLE_KEYS,
         Binding("r", "reload", "Reload", id="refresh"),
     ]
 
@@ -44,7 +48,7 @@ class AuditScreen(Screen[None]):
         table.add_column("Command")
         yield table
         yield Static(id="entry")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -76,5 +80,5 @@ def _cells(entry: AuditEntry, variables: Mapping[str, str]) -> list[Text]:
         Text(entry.cluster),
         Text(entry.status, style=style),
         Text(visible(entry.result.replace("\n", " | ")), style=style),
-        Text(visible(entry.command)),
+        Text(visible(without_env_prefix(entry.command))),
     ]

@@ -80,6 +80,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
+        Binding("q", "back", "Close", show=False, id="close_view"),
         Binding("r", "refresh", "Reload", id="refresh"),
         Binding("m", "checkpoint", "Checkpoint", id="checkpoint"),
         *JOB_ACTION_BINDINGS,
@@ -116,7 +117,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
         yield Static(f"checkpoint: m reads {CHECKPOINT_PATH} in the job's WorkDir", id="checkpoint", markup=False)
         with VerticalScroll():
             yield Static("asking scontrol show job …", id="loading")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.action_refresh()

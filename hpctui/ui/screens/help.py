@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from hpctui.ui.table_keys import TABLE_KEYS, TableKeys
+
 
 def where(node: object) -> str:
     """``JobTable`` -> ``job table``."""
@@ -40,7 +42,7 @@ def help_rows(
     return rows
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TableKeys, ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical {
@@ -53,10 +55,7 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close help", id="close_help"),
-        Binding("j", "table('cursor_down')", "Down", show=False, id="down"),
-        Binding("k", "table('cursor_up')", "Up", show=False, id="up"),
-        Binding("g", "table('scroll_top')", "Top", show=False, id="first"),
-        Binding("G", "table('scroll_bottom')", "Bottom", show=False, id="last"),
+        *TABLE_KEYS,
     ]
 
     def __init__(self, bindings: dict[str, ActiveBinding], view: str) -> None:
@@ -74,7 +73,3 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 "Remap a key in the config file: keymap: {BINDING_ID: KEYS}.  esc closes.", id="help-note", markup=False
             )
-
-    async def action_table(self, action: str) -> None:
-        """j k g G move in the list as in every other list of hpctui."""
-        await self.query_one(DataTable).run_action(action)

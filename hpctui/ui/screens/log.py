@@ -76,7 +76,7 @@ class LogScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Close", id="back"),
-        Binding("q", "back", "Close", show=False, id="close_log"),  # as in less: q leaves the log, not the app
+        Binding("q", "back", "Close", show=False, id="close_view"),  # as in less: q leaves the log, not the app
         Binding("e", "toggle_stream", "stdout/stderr", id="log_toggle_stream"),
         Binding("slash", "search", "Search", id="log_search"),
         Binding("n", "find(True)", "Next", show=False, id="log_next"),
@@ -126,7 +126,7 @@ class LogScreen(Screen[None]):
         yield Static(id="log-hint", markup=False)
         yield Input(placeholder="search (smart case); enter: find, esc: cancel", id="log-search")
         yield MetricsChart(id="log-chart")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         existing = self._already_open()

@@ -21,6 +21,7 @@ from hpctui.slurm.units import slurm_size
 from hpctui.ssh.types import LinkError
 from hpctui.ui.flows import when_connected
 from hpctui.ui.job_actions import JobActions
+from hpctui.ui.table_keys import TABLE_KEYS, TableKeys
 from hpctui.ui.themes import state_style
 from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
@@ -37,7 +38,7 @@ COLUMNS = tuple(WIDTHS)
 DEFAULT_DAYS = 7
 
 
-class PostMortemScreen(Screen[None]):
+class PostMortemScreen(TableKeys, Screen[None]):
     DEFAULT_CSS = """
     PostMortemScreen #title { height: 1; padding: 0 1; text-style: bold; background: $panel; }
     PostMortemScreen DataTable { height: 1fr; }
@@ -45,6 +46,8 @@ class PostMortemScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("q", "app.pop_screen", "Close", show=False, id="close_view"),
+        *TABLE_KEYS,
         Binding("enter", "toggle_steps", "Steps", id="details"),
         Binding("r", "reload", "Reload", id="refresh"),
         Binding("l", "log('stdout')", "Log", id="log"),
@@ -72,7 +75,7 @@ class PostMortemScreen(Screen[None]):
             table.add_column(name, width=width, key=name)
         yield table
         yield Static(id="advice")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._title("loading …")

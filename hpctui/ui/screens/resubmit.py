@@ -44,6 +44,7 @@ class ResubmitScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("q", "app.pop_screen", "Close", show=False, id="close_view"),
         Binding("ctrl+s", "submit", "Submit…", priority=True, id="submit"),
         Binding("ctrl+t", "apply_suggestion", "Apply suggestion", priority=True, id="apply_suggestion"),
     ]
@@ -78,7 +79,7 @@ class ResubmitScreen(Screen[None]):
             yield Static(id="problem")
             yield Button("Submit… (ctrl+s)", id="submit", variant="warning", disabled=True)
             yield Static(id="result")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.run_worker(self._load(), name=f"resubmit {self.job_id}", exit_on_error=False)

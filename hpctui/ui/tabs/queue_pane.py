@@ -161,10 +161,12 @@ class QueuePane(JobActions, TabPane):
 
     def reconnect(self, sessions: list[ClusterSession]) -> None:
         """Connect again now (leaving FAILED, or cutting a backoff short) where the link is down."""
-        for session in sessions:
-            if session.link.status.state in RETRYABLE:
-                run_guarded(self, session.link.reconnect(), f"reconnect {session.name}")
-                self.notify(f"connecting to {session.name}", timeout=3, markup=False)
+        down = [session for session in sessions if session.link.status.state in RETRYABLE]
+        for session in down:
+            run_guarded(self, session.link.reconnect(), f"reconnect {session.name}")
+            self.notify(f"connecting to {session.name}", timeout=3, markup=False)
+        if not down:
+            self.notify("nothing to reconnect: the link is up or connecting (r refreshes)", timeout=3, markup=False)
 
     @on(StatusLine.RetryRequested)
     def retry_from_status_line(self, message: StatusLine.RetryRequested) -> None:

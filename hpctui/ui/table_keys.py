@@ -1,0 +1,27 @@
+"""j k g G in the screens built on one DataTable (help, post-mortem, audit), as in every list of
+hpctui: the screen forwards them to its table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+TABLE_KEYS = [
+    Binding("j", "table('cursor_down')", "Down", show=False, id="down"),
+    Binding("k", "table('cursor_up')", "Up", show=False, id="up"),
+    Binding("g", "table('scroll_top')", "Top", show=False, id="first"),
+    Binding("G", "table('scroll_bottom')", "Bottom", show=False, id="last"),
+]
+
+
+class TableKeys:
+    """Mixin for a Screen whose list is its one DataTable."""
+
+    async def action_table(self, action: str) -> None:
+        screen = cast("DOMNode", self)
+        await screen.query_one(DataTable).run_action(action)
