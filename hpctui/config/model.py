@@ -50,8 +50,15 @@ class GpuPartition:
 
 @dataclass(frozen=True)
 class Refresh:
+    """Poll intervals. The idle pace (squeue every 60 s, sinfo every 120 s: 3 slurmctld RPCs a
+    minute) applies to clusters nobody looks at: another tab, the terminal unfocused, or no key
+    for ``idle_after_s``."""
+
     queue_s: float = 15.0
     gpus_s: float = 60.0
+    idle_queue_s: float = 60.0
+    idle_gpus_s: float = 120.0
+    idle_after_s: float = 300.0
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,13 @@ def _alias_or_host(values: dict[str, Any]) -> str | None:
     return "ssh needs 'alias' (a Host of your ssh config) or 'host'"
 
 
-REFRESH_FIELDS = {"queue_s": SECONDS, "gpus_s": SECONDS}
+REFRESH_FIELDS = {
+    "queue_s": SECONDS,
+    "gpus_s": SECONDS,
+    "idle_queue_s": SECONDS,
+    "idle_gpus_s": SECONDS,
+    "idle_after_s": SECONDS,
+}
 
 SSH = Schema(
     {

@@ -62,10 +62,30 @@ class Poller:
         self._task: asyncio.Task[None] | None = None
         self.latest = Snapshot(cluster=cluster.name)
         self.polls = 0
+        self._watched = True  # someone looks at this cluster (the CLI always does)
 
     @property
     def interval_s(self) -> float:
-        return self._cluster.refresh.queue_s * self._stretch
+        return self._pace()[0] * self._stretch
+
+    @property
+    def watched(self) -> bool:
+        return self._watched
+
+    def set_watched(self, watched: bool) -> None:
+        """Full rate while someone looks at this cluster, the idle pace otherwise; looking
+        again polls at once (the data may be a minute old)."""
+        if watched != self._watched:
+            self._watched = watched
+            if watched:
+                self.refresh_now()
+
+    def _pace(self) -> tuple[float, float]:
+        """(queue, nodes) intervals: the configured ones, or the idle pace when nobody looks."""
+        refresh = self._cluster.refresh
+        if self._watched:
+            return refresh.queue_s, refresh.gpus_s
+        return max(refresh.queue_s, refresh.idle_queue_s), max(refresh.gpus_s, refresh.idle_gpus_s)
 
     def subscribe(self, callback: Callable[[Snapshot], None]) -> Callable[[], None]:
         self._subscribers.append(callback)
@@ -182,11 +202,11 @@ class Poller:
         failed = snapshot.error is not None or self._busy
         self._stretch = min(self._stretch * 2, MAX_STRETCH) if failed or took > SLOW_POLL_S else 1
         now = self._clock()
-        refresh = self._cluster.refresh
+        queue_s, gpus_s = self._pace()
         # Nodes ride along with a queue poll: never a separate round trip just for sinfo.
-        self._next_queue = now + min(refresh.queue_s, refresh.gpus_s) * self._stretch
+        self._next_queue = now + min(queue_s, gpus_s) * self._stretch
         if with_nodes and reached:  # sinfo answered (data or error): again at the nodes' pace
-            self._next_nodes = now + refresh.gpus_s * self._stretch
+            self._next_nodes = now + gpus_s * self._stretch
         elif with_nodes:  # the poll never came back: nodes with the next one
             self._next_nodes = self._next_queue
 

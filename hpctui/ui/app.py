@@ -14,13 +14,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, Tabs
 
 from hpctui.config.model import Config
+from hpctui.services.attention import Attention
 from hpctui.ui.commands import ActionCommands, ClusterCommands, JobCommands, ShowTab
 from hpctui.ui.job_actions import JobActions
 from hpctui.ui.screens.help import HelpScreen, where
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 KEEP_FINISHED_S = 600.0  # how long vanished jobs stay in the "recently finished" group
 ERROR_TIMEOUT_S = 15.0
+ATTENTION_TICK_S = 30.0  # how often the keyboard's idleness is looked at
 log = logging.getLogger(__name__)
 
 
@@ -77,8 +80,20 @@ class MainScreen(Screen[None]):
         if pane is not None:
             pane.query_one(JobTable).focus()
 
+    class Looking(Message):
+        """These clusters are on screen now: their tab, or all of them on the Overview."""
+
+        def __init__(self, clusters: list[str]) -> None:
+            super().__init__()
+            self.clusters = clusters
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._focus_table()
+        pane = self.tabs.active_pane
+        if isinstance(pane, ClusterTab):
+            self.post_message(self.Looking([pane.session.name]))
+        else:
+            self.post_message(self.Looking(list(self.workspace.sessions)))
 
     def _pane_ids(self) -> list[str]:
         return [pane.id or "" for pane in self.tabs.query(QueuePane)]
@@ -129,6 +144,8 @@ class HpcApp(App[None]):
         self.workspace = workspace
         self.clock = clock  # what "now" is for data ages and countdowns (fixed in snapshot tests)
         self.shown = asyncio.Event()  # set once the first frame is on screen (prompts wait for it)
+        pollers = {name: session.poller for name, session in workspace.sessions.items()}
+        self.attention = Attention(pollers, config.refresh.idle_after_s)
         self.errors: list[str] = []  # what failed in the background, as the user was told
         for theme in build_themes():
             self.register_theme(theme)
@@ -148,6 +165,24 @@ class HpcApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keymap))
+        self.set_interval(ATTENTION_TICK_S, self.attention.tick)
+
+    # ----- who is looking: full rate for the clusters on screen, the idle pace otherwise ----
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.attention.input()
+        await super().on_event(event)
+
+    def on_app_focus(self) -> None:
+        self.attention.focus(True)
+
+    def on_app_blur(self) -> None:
+        self.attention.focus(False)
+
+    @on(MainScreen.Looking)
+    def look_at(self, message: MainScreen.Looking) -> None:
+        self.attention.look_at(message.clusters)
 
     def on_ready(self) -> None:
         # Everything built so far lives as long as the app: moving it out of the collector's

@@ -69,9 +69,15 @@ class FakePoller(Publisher):
         self.latest = snapshot
         self.interval_s = interval_s
         self.refresh_requests = 0
+        self.watched = True
 
     def refresh_now(self, nodes: bool = False) -> None:
         self.refresh_requests += 1
+
+    def set_watched(self, watched: bool) -> None:
+        if watched and not self.watched:
+            self.refresh_now()
+        self.watched = watched
 
     def set(self, snapshot: Snapshot) -> None:
         self.latest = snapshot

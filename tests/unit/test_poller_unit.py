@@ -162,3 +162,18 @@ async def test_a_refresh_asked_for_during_a_poll_runs_right_after_it():
         assert len(link.commands) == 2 and "sinfo" in link.commands[1]
     finally:
         await poller.stop()
+
+
+async def test_a_cluster_nobody_looks_at_polls_at_the_idle_pace_and_at_once_when_looked_at_again():
+    clock = Clock()
+    poller = Poller(FakeLink(answer_with(SINFO)), cluster(queue_s=15, gpus_s=60), clock=clock)
+    await poller.poll_once()
+    assert poller._next_queue == clock.now + 15 and poller.interval_s == 15
+    poller.set_watched(False)
+    await poller.poll_once()
+    assert poller._next_queue == clock.now + 60 and poller.interval_s == 60  # squeue: 2 RPCs a minute
+    clock.now = poller._next_nodes
+    await poller.poll_once()  # with sinfo (2 RPCs) at most every 120 s: 3 RPCs a minute in all
+    assert poller._next_nodes == clock.now + 120
+    poller.set_watched(True)
+    assert poller._next_queue == 0.0  # looked at again: poll at once
