@@ -104,6 +104,28 @@ class Actions:
             self.after()
 
 
+# What the user should know before confirming, by verb and by the state of the jobs it touches.
+_ADVICE = {
+    ("hold", "RUNNING"): "{n} of these jobs run already: a hold only keeps a pending job from starting; "
+    "a running job goes on.",
+    ("release", "RUNNING"): "{n} of these jobs run already: release only lets a held, pending job start.",
+    ("requeue", "RUNNING"): "A requeued job starts again from the beginning (or from its checkpoint, when its "
+    "script auto-resumes), after Slurm's requeue delay; its output file is truncated unless it was submitted "
+    "with --open-mode=append.",
+    ("requeue", "PENDING"): "{n} of these jobs are pending: Slurm refuses to requeue a job that has not started.",
+}
+
+
+def advice(verb: str, states: list[str]) -> str:
+    """Plain words on what ``verb`` will (not) do to jobs in ``states``, for the confirm dialog."""
+    lines = []
+    for state in dict.fromkeys(states):
+        text = _ADVICE.get((verb, state))
+        if text:
+            lines.append(text.format(n=states.count(state)))
+    return " ".join(lines)
+
+
 def plan_action(verb: str, job_ids: list[str] | tuple[str, ...]) -> Plan:
     """Validated, de-duplicated ids and one command per job. Raises UserError."""
     if verb not in BUILDERS:

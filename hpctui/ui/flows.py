@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hpctui.errors import UserError
-from hpctui.services.actions import Outcome, Plan, audit_warnings
+from hpctui.services.actions import Outcome, Plan, advice, audit_warnings
 from hpctui.ssh.types import LinkError
 from hpctui.ui.dialogs.confirm import confirm
 from hpctui.visible import visible
@@ -30,7 +30,9 @@ async def run_action(app: App[Any], session: ClusterSession, verb: str, job_ids:
         return
     count = f"{len(plan.job_ids)} jobs" if len(plan.job_ids) > 1 else f"job {plan.job_ids[0]}"
     title = f"{verb.capitalize()} {count} on {session.cluster.name}?"
-    if not await confirm(app, title, plan.commands, summary=job_summary(session, plan.job_ids)):
+    jobs = {job.job_id: job for job in session.poller.latest.jobs}
+    notes = advice(verb, [jobs[job_id].state for job_id in plan.job_ids if job_id in jobs])
+    if not await confirm(app, title, plan.commands, notes, summary=job_summary(session, plan.job_ids)):
         return
     outcomes = await session.actions.execute(plan)
     notify_outcomes(app, session.cluster.name, plan, outcomes)

@@ -216,3 +216,16 @@ async def test_a_bulk_confirmation_says_which_jobs_first_and_the_prefix_once(mak
             prefix[0].removeprefix("each command runs as: ").removesuffix("COMMAND") + s for s in shown
         ] == dialog.commands
         await pilot.press("n")
+
+
+async def test_holding_a_running_job_says_a_hold_only_matters_while_pending(make_app) -> None:
+    from textual.widgets import Static
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("H")  # the cursor is on 1001, RUNNING
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        notes = str(app.screen.query_one("#notes", Static).render())
+        assert "1 of these jobs run already: a hold only keeps a pending job from starting" in notes
+        await pilot.press("n")

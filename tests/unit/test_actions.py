@@ -53,3 +53,12 @@ def test_success() -> None:
     assert outcome_of(Result("scontrol hold 1", 0, "", "")).ok
     verbose = outcome_of(Result("scancel -v 1026", 0, "", "scancel: Terminating job 1026\n"))
     assert (verbose.ok, verbose.message) == (True, "scancel: Terminating job 1026")
+
+
+def test_advice_says_what_an_action_will_not_do():
+    from hpctui.services.actions import advice
+
+    assert advice("hold", ["RUNNING", "PENDING", "RUNNING"]).startswith("2 of these jobs run already: a hold only")
+    assert advice("hold", ["PENDING"]) == ""
+    assert "starts again from the beginning" in advice("requeue", ["RUNNING"])
+    assert advice("cancel", ["RUNNING"]) == ""

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -17,7 +17,9 @@ from hpctui.ui.table_keys import TABLE_KEYS, TableKeys
 
 
 def where(node: object) -> str:
-    """``JobTable`` -> ``job table``."""
+    """``JobTable`` -> ``job table``; the app's own keys work everywhere."""
+    if isinstance(node, App):
+        return "everywhere"
     return re.sub(r"(?<!^)(?=[A-Z])", " ", type(node).__name__).lower()
 
 
