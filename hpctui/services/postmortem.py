@@ -28,6 +28,17 @@ ADVICE: dict[str, str] = {
 }
 
 
+# States that mean the job went wrong (a cancellation is usually the user's own choice).
+FAILURE_STATES = frozenset({"FAILED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "PREEMPTED"})
+
+
+def tally(rows: list[PostMortemRow]) -> str:
+    """``21 jobs: 4 failed, 5 cancelled``: failures apart from cancellations."""
+    failed = sum(1 for row in rows if row.record.state in FAILURE_STATES)
+    cancelled = sum(1 for row in rows if row.record.state == "CANCELLED")
+    return f"{len(rows)} jobs: {failed} failed, {cancelled} cancelled"
+
+
 @dataclass(frozen=True)
 class PostMortemRow:
     record: AccountingRecord

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from hpctui.format import duration
-from hpctui.services.postmortem import PostMortem, PostMortemRow, merge
+from hpctui.services.postmortem import PostMortem, PostMortemRow, merge, tally
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import AccountingStep, Snapshot
 from hpctui.slurm.units import slurm_size
@@ -104,8 +104,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
             return
         self.rows = {row.job_id: row for row in rows}
         self._render_rows()
-        failed = sum(1 for row in rows if row.advice)
-        self._title(f"{len(rows)} jobs, {failed} failed")
+        self._title(tally(rows))
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         """Jobs the controller has and accounting not yet: shown as "from squeue"."""
@@ -117,7 +116,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def _wanted(self) -> list[tuple[str, list[Text]]]:
         wanted: list[tuple[str, list[Text]]] = []
-        for job_id, row in self.rows.items():
+        for job_id, row in reversed(self.rows.items()):  # newest first
             if self.failures_only and not row.advice:
                 continue
             wanted.append((job_id, job_cells(row, job_id in self.expanded, self.app.theme_variables)))
@@ -189,7 +188,8 @@ class PostMortemScreen(TableKeys, Screen[None]):
     def action_failures_only(self) -> None:
         self.failures_only = not self.failures_only
         self._render_rows()
-        self._title(f"{len(self.rows)} jobs")
+        shown = sum(1 for row in self.rows.values() if row.advice) if self.failures_only else len(self.rows)
+        self._title(tally(list(self.rows.values())) + ("" if shown else " · no failures to show"))
 
     def action_days(self, delta: int) -> None:
         self.days = max(1, self.days + delta)

@@ -1,0 +1,40 @@
+"""The post-mortem on a captured sacct answer: newest first, failures counted apart from the
+user's own cancellations, j k g G move, q closes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from hpctui.slurm.commands import sacct_command
+from hpctui.ssh.types import Result
+from hpctui.ui.app import MainScreen
+from hpctui.ui.screens.postmortem import PostMortemScreen
+
+SACCT = (Path(__file__).parents[1] / "fixtures" / "slurm" / "sacct.txt").read_text()
+
+
+async def test_newest_first_failures_apart_from_cancellations_and_list_keys(make_app) -> None:
+    app = make_app()
+    command = sacct_command(None, days=7)
+    app.workspace.session("alpha").link.answers[command] = Result(command, 0, SACCT, "")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, PostMortemScreen)
+        title = str(screen.query_one("#title", Static).render())
+        assert "4 failed, 5 cancelled" in title  # 3 FAILED and a TIMEOUT; cancellations apart
+        table = screen.query_one(DataTable)
+        assert str(table.get_row_at(0)[0]).strip("▸▾ ") != "1000"  # the oldest is not on top
+        assert str(table.get_row_at(table.row_count - 1)[0]).strip("▸▾ ") == "1000"
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
