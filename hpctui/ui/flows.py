@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from hpctui.errors import UserError
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from hpctui.services.cluster import ClusterSession
+    from hpctui.slurm.models import Job
 
 ERROR_TIMEOUT_S = 15.0
 
@@ -30,17 +32,16 @@ async def run_action(app: App[Any], session: ClusterSession, verb: str, job_ids:
         return
     count = f"{len(plan.job_ids)} jobs" if len(plan.job_ids) > 1 else f"job {plan.job_ids[0]}"
     title = f"{verb.capitalize()} {count} on {session.cluster.name}?"
-    jobs = {job.job_id: job for job in session.poller.latest.jobs}
+    jobs = {job.job_id: job for job in session.poller.latest.jobs}  # as the queue last showed them
     notes = advice(verb, [jobs[job_id].state for job_id in plan.job_ids if job_id in jobs])
-    if not await confirm(app, title, plan.commands, notes, summary=job_summary(session, plan.job_ids)):
+    if not await confirm(app, title, plan.commands, notes, summary=job_summary(jobs, plan.job_ids)):
         return
     outcomes = await session.actions.execute(plan)
     notify_outcomes(app, session.cluster.name, plan, outcomes)
 
 
-def job_summary(session: ClusterSession, job_ids: tuple[str, ...]) -> list[str]:
+def job_summary(jobs: Mapping[str, Job], job_ids: tuple[str, ...]) -> list[str]:
     """One line per job as the queue last showed it: id, name, state (and why it waits)."""
-    jobs = {job.job_id: job for job in session.poller.latest.jobs}
     lines = []
     for job_id in job_ids:
         job = jobs.get(job_id)
