@@ -15,14 +15,17 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hpctui.cmd.common import terminal_prompter
 from hpctui.cmd.config import checked
 from hpctui.config.draft import ClusterDraft, render_draft
 from hpctui.config.load import default_config_path
 from hpctui.errors import UserError
-from hpctui.ssh.hosts import SshHost, default_ssh_config, list_hosts, resolve_host
 from hpctui.visible import visible
+
+if TYPE_CHECKING:  # asyncssh (under hpctui.ssh) is slow to import and `--help` must be quick
+    from hpctui.ssh.hosts import SshHost
 
 _SEPARATORS = re.compile(r"[\s,]+")
 
@@ -42,10 +45,13 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--yes needs --hosts: which ssh Hosts to add")
     output = Path(args.output).expanduser() if args.output else default_config_path()
     _check_may_write(output, args)
-    ssh_config = Path(args.ssh_config).expanduser() if args.ssh_config else default_ssh_config()
+    from hpctui.services.onboarding import survey
+    from hpctui.ssh.hosts import default_ssh_config
+
+    # Absolute: the config written names it, and hpctui may run from another directory.
+    ssh_config = Path(args.ssh_config).expanduser().absolute() if args.ssh_config else default_ssh_config()
     hosts = _chosen_hosts(args.hosts, ssh_config, explicit=args.ssh_config is not None)
     print(f"connecting to {', '.join(host.alias for host in hosts)} ...", flush=True)
-    from hpctui.services.onboarding import survey  # asyncssh is slow to import: only now
 
     drafts = asyncio.run(survey(hosts, ssh_config, terminal_prompter()))
     for draft in drafts:
@@ -74,6 +80,8 @@ def _ask(question: str) -> str:
 
 
 def _chosen_hosts(names: str | None, ssh_config: Path, *, explicit: bool) -> list[SshHost]:
+    from hpctui.ssh.hosts import list_hosts
+
     known = list_hosts(ssh_config) if explicit or ssh_config.is_file() else []
     if names:
         return [_host(name, known, ssh_config) for name in _words(names)]
@@ -88,6 +96,8 @@ def _words(text: str) -> list[str]:
 
 def _host(name: str, known: list[SshHost], ssh_config: Path) -> SshHost:
     """A Host of the config, or any name ssh would take (resolved through the config's patterns)."""
+    from hpctui.ssh.hosts import SshHost, resolve_host
+
     for host in known:
         if host.alias == name:
             return host
@@ -140,6 +150,7 @@ def summary(draft: ClusterDraft) -> str:
 
 def _write(output: Path, text: str) -> None:
     """All or nothing: a half-written config is worse than none."""
+    temporary = None
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
@@ -147,4 +158,6 @@ def _write(output: Path, text: str) -> None:
             file.write(text)
         os.replace(temporary, output)
     except OSError as exc:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         raise UserError(f"cannot write {output}: {exc.strerror or exc}") from None

@@ -80,3 +80,18 @@ def test_bad_input_is_one_line(argv, message, capsys, tmp_path):
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not (tmp_path / "c.yaml").exists()
+
+
+def test_relative_ssh_config_is_written_absolute(ssh_config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    output = tmp_path / "config.yaml"
+    assert main(["init", "--ssh-config", "ssh_config", "--hosts", "dead", "--yes", "--output", str(output)]) == 1
+    assert load_config(output).cluster("dead").ssh.ssh_config == str(ssh_config)
+
+
+def test_unwritable_output_is_one_line_and_leaves_nothing(ssh_config, tmp_path, capsys):
+    (tmp_path / "afile").write_text("")
+    output = tmp_path / "afile" / "config.yaml"
+    assert main(["init", "--ssh-config", str(ssh_config), "--hosts", "dead", "--yes", "--output", str(output)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {output}: " in err and err.count("\n") == 1
