@@ -12,6 +12,7 @@ from hpctui.cmd.init import parse_choice, summary
 from hpctui.config.draft import ClusterDraft, cluster_name, render_draft
 from hpctui.config.load import parse_config
 from hpctui.errors import UserError
+from hpctui.services.onboarding import discover
 from hpctui.slurm.errors import SlurmError
 from hpctui.slurm.gpus import vram_of
 from hpctui.slurm.inventory import (
@@ -28,6 +29,7 @@ from hpctui.slurm.inventory import (
 )
 from hpctui.slurm.parse import parse_sinfo
 from hpctui.ssh.hosts import SshHost, list_hosts, resolve_host
+from hpctui.ssh.types import Result
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slurm"
 
@@ -216,3 +218,49 @@ def test_summary_lines():
         "alpha: gpu (2 nodes, 16 mi250x); accounts: lab"
     )
     assert summary(_draft(problem="Connection refused\x1b")) == "beta: FAILED: Connection refused␛"
+
+
+# ---- discovery over a link ----------------------------------------------------------------------
+
+
+class FakeLink:
+    """Answers each command by a phrase it holds ("sinfo", "show partition" ...), as the cluster would."""
+
+    def __init__(self, answers: dict[str, Result]) -> None:
+        self.answers = answers
+
+    async def run(self, command: str) -> Result:
+        (answer,) = [result for phrase, result in self.answers.items() if phrase in command]
+        return answer
+
+
+def _ok(stdout: str) -> Result:
+    return Result("", 0, stdout, "")
+
+
+async def test_discover_without_accounting_still_finds_partitions():
+    link = FakeLink(
+        {
+            "sinfo": _ok((FIXTURES / "beta_sinfo.txt").read_text()),
+            "show partition": _ok(SCONTROL_PARTITIONS),
+            "show config": _ok("AuthType = auth/munge\nClusterName = beta\n"),
+            "sacctmgr": Result("", 1, "", "sacctmgr: error: Problem talking to the database: Connection refused\n"),
+        }
+    )
+    inventory = await discover(link)
+    assert [p.name for p in inventory.partitions] == ["normal", "accel", "empty"]
+    assert inventory.slurm_name == "beta" and inventory.accounts == ()
+    assert inventory.notes == ("accounts: sacctmgr: error: Problem talking to the database: Connection refused",)
+
+
+async def test_discover_raises_when_sinfo_fails():
+    link = FakeLink(
+        {
+            "sinfo": Result("", 1, "", "slurm_load_partitions: Unable to contact slurm controller (connect failure)\n"),
+            "show partition": _ok(""),
+            "show config": _ok(""),
+            "sacctmgr": _ok(""),
+        }
+    )
+    with pytest.raises(SlurmError, match="Unable to contact slurm controller"):
+        await discover(link)
