@@ -100,6 +100,7 @@ def _cluster_lines(draft: ClusterDraft) -> list[str]:
             _line("      ssh_config: " + _scalar(draft.ssh_config), "the ssh config read (default ~/.ssh/config)")
         )
     lines += _partition_lines(draft)
+    lines += _rules_lines(draft.partitions)
     lines += [
         _line("    # project_dir: /path/on/cluster", "remote working copy (`hpctui sync`, logs)"),
         _line("    # log_dir: logs", "job logs, relative to project_dir unless absolute"),
@@ -183,6 +184,17 @@ def _gpu_lines(facts: PartitionFacts) -> list[str]:
 def _count(gpu: GpuCount) -> str:
     """``8 per node, 16 in all`` (``up to 4 per node`` when nodes differ)."""
     return f"{'' if gpu.even else 'up to '}{gpu.per_node} per node, {gpu.total} in all"
+
+
+def _rules_lines(partitions: tuple[PartitionFacts, ...]) -> list[str]:
+    """What Slurm's answers tell `hpctui lint` about the cluster: AMD GPUs mean ROCm."""
+    amd = sorted({gpu.type for facts in partitions for gpu in facts.gpus if (vram := vram_of(gpu.type)) and vram.amd})
+    if not amd:
+        return []
+    return [
+        _line("    rules:", "what `hpctui lint` checks job scripts against"),
+        _line("      rocm: true", f"AMD GPUs ({', '.join(amd)}): ROCm, not CUDA"),
+    ]
 
 
 def _account_lines(accounts: tuple[str, ...]) -> list[str]:

@@ -34,6 +34,11 @@ class Vram:
     sure: bool  # False: the model comes in other sizes too (``sizes``) and the name does not say
     sizes: tuple[float, ...] = ()
 
+    @property
+    def amd(self) -> bool:
+        """An AMD Instinct GPU: jobs use ROCm, not CUDA."""
+        return self.model.startswith("mi")
+
 
 def vram_of(gpu_type: str) -> Vram | None:
     """Memory per GPU of a GRES type name; None for a model not in ``KNOWN_GPUS``."""

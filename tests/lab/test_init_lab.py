@@ -60,6 +60,7 @@ def test_init_writes_what_sinfo_says_and_status_works(lab, tmp_path):
             assert partition.cores_per_node == min(truth["cores"])
             assert partition.mem_gb_per_node == pytest.approx(min(truth["memory"]) / 1024, abs=0.1)
     assert {p.name: p.vram_gb for p in config.cluster("alpha").partitions} == {"gpu": 64, "cpu": None}
+    assert config.cluster("alpha").rules.rocm and not config.cluster("beta").rules.rocm
     account = lab.ssh("alpha", "sacctmgr -n -P show assoc user=$USER format=account").stdout.split()[0]
     assert f"#   SBATCH_ACCOUNT: {account}" in output.read_text()
 

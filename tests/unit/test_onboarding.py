@@ -206,10 +206,19 @@ def test_remote_text_cannot_break_the_yaml():
     assert [p.name for p in config.cluster("beta").partitions] == ["yes"]  # a string, not True
     assert config.cluster("beta").partitions[0].vram_gb is None
     assert "Slurm names no GPU model: set the memory per GPU" in text
+    assert not config.cluster("beta").rules.rocm
     assert "left out 'a b'" in text
     assert config.cluster("c2").partitions == ()
     assert "\x1b" not in text and "injected" in text
     assert yaml.safe_load(text)["clusters"][1] == {"name": "c2", "ssh": {"alias": "beta"}}
+
+
+def test_amd_gpus_mean_rocm():
+    facts = PartitionFacts("gpu", 2, (GpuCount("mi250x", 8, 16),))
+    text = render_draft([_draft(partitions=(facts,))], "cfg")
+    assert parse_config(text).cluster("beta").rules.rocm
+    assert "# AMD GPUs (mi250x): ROCm, not CUDA" in text
+    assert "rocm" not in render_draft([_draft(partitions=(PartitionFacts("a", 1, (GpuCount("a100", 4, 4),)),))], "c")
 
 
 def test_summary_lines():
