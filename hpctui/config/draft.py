@@ -118,14 +118,17 @@ def _partition_lines(draft: ClusterDraft) -> list[str]:
             _line("    # partitions:"),
             _line("    #   - {name: gpu, gpu_type: a100, vram_gb: 40, cores_per_node: 64, mem_gb_per_node: 512}"),
         ]
-    if not draft.partitions:
-        return [_line("    ", "Slurm listed no partitions here.")]
-    lines = [_line("    partitions:", "the GPU board shows these; `hpctui choose` picks among them")]
-    for facts in draft.partitions:
-        if PARTITION_NAME.fullmatch(facts.name):
-            lines += _one_partition(facts)
-        else:
-            lines.append(_line("      ", f"left out {visible(facts.name)!r}: not a name hpctui passes to Slurm"))
+    usable = [facts for facts in draft.partitions if PARTITION_NAME.fullmatch(facts.name)]
+    lines = [
+        _line("    ", f"left out partition {visible(facts.name)!r}: not a name hpctui passes to Slurm")
+        for facts in draft.partitions
+        if facts not in usable
+    ]
+    if not usable:
+        return [*lines, _line("    ", "Slurm listed no partitions hpctui can use here.")]
+    lines.append(_line("    partitions:", "the GPU board shows these; `hpctui choose` picks among them"))
+    for facts in usable:
+        lines += _one_partition(facts)
     return lines
 
 

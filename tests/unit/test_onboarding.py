@@ -207,7 +207,9 @@ def test_remote_text_cannot_break_the_yaml():
     assert config.cluster("beta").partitions[0].vram_gb is None
     assert "Slurm names no GPU model: set the memory per GPU" in text
     assert not config.cluster("beta").rules.rocm
-    assert "left out 'a b'" in text
+    assert "left out partition 'a b'" in text
+    only_bad = parse_config(render_draft([_draft(partitions=(bad_name,))], "cfg"))
+    assert only_bad.cluster("beta").partitions == ()
     assert config.cluster("c2").partitions == ()
     assert "\x1b" not in text and "injected" in text
     assert yaml.safe_load(text)["clusters"][1] == {"name": "c2", "ssh": {"alias": "beta"}}
