@@ -35,7 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ssh-config", metavar="PATH", help="ssh config to read (default: ~/.ssh/config)")
     parser.add_argument("--hosts", metavar="A,B", help="the ssh Hosts to add, comma-separated (no prompt)")
     parser.add_argument("--output", metavar="PATH", help="where to write (default: where hpctui looks first)")
-    parser.add_argument("--yes", action="store_true", help="ask nothing: needs --hosts; an existing file needs --force")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="no questions from init (needs --hosts; an existing file needs --force); "
+        "unknown host keys and one-time codes are still asked on the terminal",
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing config without asking")
     parser.set_defaults(func=run)
 
