@@ -156,22 +156,30 @@ def _job(record: str, cluster: str) -> Job:
     shared, mark, own = record.partition(GROUP_END)
     if not mark:
         raise SlurmParseError(f"no group end in the row: {record[:120]!r}")
-    values = _shared(shared, cluster).copy()
     fields = own.split(DELIMITER, _OWN_WIDTH - 1)
     if len(fields) != _OWN_WIDTH:
         raise SlurmParseError(f"expected {_OWN_WIDTH} fields after the group end: {own[:120]!r}")
     # Same order as SQUEUE_OWN_FIELDS (the name last, and free to hold the delimiter).
     job_id, unique_id, array_job, task, nodelist, used, submit, start, stdout, stderr, work_dir, name = fields
-    if not is_number(unique_id):
+    if not (unique_id.isdigit() and unique_id.isascii()):
         raise SlurmParseError(f"JobID: expected a whole number, got {unique_id[:60]!r}")
     if job_id != unique_id and not _JOB_ID.fullmatch(job_id):
         raise SlurmParseError(f"not a job id: {job_id[:60]!r}")
-    in_array = task != "N/A"
-    task_id = task if in_array else None
-    array_job_id = array_job if in_array else None
-    nodelist = "" if nodelist == "(null)" else nodelist
-    user = cast(str, values["user"])
-    values["stdout"], values["stderr"] = _files(stdout, stderr, nodelist, unique_id, array_job_id, task_id, name, user)
+    values = _shared(shared, cluster).copy()
+    if task == "N/A":
+        array_job_id = task_id = None
+    else:
+        array_job_id, task_id = array_job, task
+    if nodelist == "(null)":
+        nodelist = ""
+    if "%" in stdout or "%" in stderr or "\\" in stdout or "\\" in stderr:  # patterns to expand
+        user = cast(str, values["user"])
+        values["stdout"], values["stderr"] = _files(
+            stdout, stderr, nodelist, unique_id, array_job_id, task_id, name, user
+        )
+    else:
+        values["stdout"] = None if stdout in NULLS else stdout
+        values["stderr"] = None if stderr in NULLS else stderr
     values["job_id"] = job_id
     values["array_job_id"] = array_job_id
     values["array_task_id"] = task_id
