@@ -8,14 +8,18 @@ from typing import Any
 
 from hpctui.config.keymap import unknown_binding_id
 from hpctui.config.model import (
+    DESKTOP_CHANNELS,
+    NOTICE_EVENTS,
     Cluster,
     Config,
     GpuPartition,
     MetricPattern,
+    Notifications,
     Purge,
     Refresh,
     Rules,
     SshTarget,
+    quiet_span,
 )
 from hpctui.config.schema import (
     BOOLEAN,
@@ -34,6 +38,7 @@ from hpctui.config.schema import (
     positive,
     seq_of,
     show,
+    suggest,
     text,
     text_pairs,
     valid_regex,
@@ -169,6 +174,41 @@ METRIC = Schema(
 )
 
 
+def quiet_hours(value: str) -> str | None:
+    span = quiet_span(value)
+    if span is None:
+        return f"{show(value)} is not a time range; expected HH:MM-HH:MM, e.g. 22:00-07:00"
+    return f"{show(value)} is empty: start and end are the same" if span[0] == span[1] else None
+
+
+def _choice(*choices: str) -> Field:
+    return Field(text, checks=(one_of(*choices),))
+
+
+NOTIFICATIONS = Schema(
+    {
+        "events": Field(seq_of(_choice(*NOTICE_EVENTS).validate)),
+        "clusters": Field(seq_of(Field(text, checks=(matches(CLUSTER_NAME),)).validate)),
+        "jobs": TEXT_LIST,
+        "quiet_hours": Field(text, checks=(quiet_hours,)),
+        "desktop": Field(seq_of(_choice(*DESKTOP_CHANNELS).validate)),
+        "silent_min": SECONDS,
+        "plateau_min": SECONDS,
+    },
+    build=Notifications,
+)
+
+
+def _notified_clusters_known(values: dict[str, Any]) -> str | None:
+    """notifications.clusters may only name configured clusters (a typo would silence them)."""
+    known = [cluster["name"] for cluster in values.get("clusters", ())]
+    notifications = values.get("notifications")
+    unknown = [name for name in (notifications.clusters if notifications else ()) if name not in known]
+    if unknown:
+        return f"notifications.clusters: unknown cluster {show(unknown[0])}; {suggest(unknown[0], known)}"
+    return None
+
+
 def build_config(clusters: tuple[dict[str, Any], ...], refresh: Refresh = Refresh(), **rest: Any) -> Config:
     """Build the Config once the global refresh is known, so clusters can inherit it."""
     built = tuple(
@@ -186,8 +226,10 @@ CONFIG = Schema(
         "log_lines": COUNT,
         "log_ring": COUNT,
         "clusters": Field(seq_of(mapping(CLUSTER), unique="name", needs_one="cluster"), required=True),
+        "notifications": Field(mapping(NOTIFICATIONS)),
     },
     build=build_config,
+    checks=(_notified_clusters_known,),
 )
 
 validate_config = mapping(CONFIG)
