@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "choose": "choose",
     "purge-check": "purge",
     "audit": "audit",
+    "watch": "watch",
 }
 _VALUE_OPTIONS = ("--config", "--theme")
 
