@@ -1,0 +1,68 @@
+"""Notifications in the TUI: a job ending shows a toast and lands in the notifications view
+(``N``), newest first; ``enter`` there opens the job's details; remote text stays inert."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import ui_fakes
+from textual.widgets import DataTable
+
+from hpctui.config.model import Notifications
+from hpctui.slurm.models import Snapshot
+from hpctui.ui.screens.details import JobDetailsScreen
+from hpctui.ui.screens.notifications import NotificationsScreen
+
+
+def publish(space, cluster: str, *jobs, at: float) -> None:
+    space.session(cluster).poller.set(ui_fakes.snapshot(cluster, jobs, at=at))
+
+
+async def test_a_job_that_ends_is_a_toast_and_a_row_and_enter_opens_its_details(make_app):
+    space = ui_fakes.workspace()
+    app = make_app(space)
+    async with app.run_test(size=(120, 30)) as pilot:
+        train = ui_fakes.job("5001", name="train\x1b[2Jx")
+        evaluate = ui_fakes.job("5002", name="eval")
+        publish(space, "alpha", train, evaluate, at=ui_fakes.NOW)
+        publish(space, "alpha", replace(train, state="FAILED"), evaluate, at=ui_fakes.NOW + 15)
+        publish(
+            space, "alpha", replace(train, state="FAILED"), replace(evaluate, state="COMPLETED"), at=ui_fakes.NOW + 30
+        )
+        publish(space, "alpha", at=ui_fakes.NOW + 45)  # both leave the queue: said already, no sacct
+        await pilot.pause()
+        toasts = [n.message for n in app._notifications]
+        assert toasts == ["alpha 5001 (train␛[2Jx): FAILED", "alpha 5002 (eval): completed"]
+        assert space.session("alpha").link.answers == {}
+
+        await pilot.press("N")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, NotificationsScreen)
+        table = screen.query_one(DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)][1:5] for i in range(table.row_count)]
+        assert rows == [["alpha", "5002", "completed", "eval"], ["alpha", "5001", "FAILED", "train␛[2Jx"]]
+
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, JobDetailsScreen) and app.screen.job_id == "5001"
+
+
+async def test_a_stale_cluster_is_no_baseline_and_the_rules_filter(make_app):
+    rules = Notifications(events=("started", "failed"), jobs=("train*",))
+    space = ui_fakes.workspace(notifications=rules)
+    app = make_app(space)
+    async with app.run_test(size=(120, 30)) as pilot:
+        train, other = ui_fakes.job("6001", name="train-a"), ui_fakes.job("6002", name="other")
+        space.session("alpha").poller.set(Snapshot("alpha", error="connecting"))  # nothing known yet
+        publish(space, "alpha", train, other, at=ui_fakes.NOW)  # the first look: no "started"
+        publish(space, "alpha", replace(train, state="FAILED"), replace(other, state="FAILED"), at=ui_fakes.NOW + 15)
+        await pilot.pause()
+        assert [(r.notice.job_id, r.notice.event) for r in app.notices.history] == [("6001", "failed")]
+        await pilot.press("N")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, NotificationsScreen)
+        assert "Notifying started, failed on every cluster named train*" in str(
+            screen.query_one("#notices-rules").render()
+        )
