@@ -85,15 +85,14 @@ def channels(
     which: Callable[[str], str | None] = shutil.which,
 ) -> tuple[str, ...]:
     """What to send through: "osc9", "osc777", "notify-send", "bell". ``terminal``: escapes
-    can be written to the user's terminal. "auto" picks what this terminal and desktop show,
-    else the bell; "osc" alone sends both escapes unless the terminal is known."""
+    can be written to the user's terminal. "auto" picks ONE: the escape this terminal shows,
+    else notify-send on a desktop, else the bell; "osc" sends both escapes to an unknown
+    terminal."""
     chosen: list[str] = []
     escapes = terminal_escapes(env) if terminal else ()
     can_notify_send = which("notify-send") is not None and has_desktop(env)
-    if "auto" in wanted:
-        chosen += [*escapes, *(["notify-send"] if can_notify_send else [])]
-        if not chosen and terminal:
-            chosen.append("bell")
+    if "auto" in wanted:  # one of them: a terminal's notification and notify-send's would double
+        chosen += escapes or (["notify-send"] if can_notify_send else ["bell"] if terminal else [])
     if "osc" in wanted and terminal:
         chosen += escapes or ("osc9", "osc777")
     if "notify-send" in wanted and which("notify-send") is not None:

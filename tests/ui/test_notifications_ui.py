@@ -6,12 +6,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import ui_fakes
+from tail_helpers import link, served, server  # noqa: F401 (fixtures)
+from test_log import Logs, open_log, until
 from textual.widgets import DataTable
 
 from hpctui.config.model import Notifications
+from hpctui.services.loghints import RULES
 from hpctui.slurm.models import Snapshot
 from hpctui.ui.screens.details import JobDetailsScreen
 from hpctui.ui.screens.notifications import NotificationsScreen
+
+RULE_HINTS = {kind: hint for kind, _, _, hint in RULES}
 
 
 def publish(space, cluster: str, *jobs, at: float) -> None:
@@ -66,3 +71,18 @@ async def test_a_stale_cluster_is_no_baseline_and_the_rules_filter(make_app):
         assert "Notifying started, failed on every cluster named train*" in str(
             screen.query_one("#notices-rules").render()
         )
+
+
+async def test_what_an_open_log_shows_becomes_notices(tmp_path, link) -> None:
+    logs = Logs(tmp_path, link)
+    logs.stdout.write_text("step 1 loss=0.9\nstep 2 loss=nan\nRuntimeError: CUDA out of memory. Tried to allocate\n")
+    async with logs.app.run_test(size=(120, 30)) as pilot:
+        screen = await open_log(pilot, logs)
+        await until(pilot, lambda: screen.parser.errors and screen.parser.alerts)
+        logs.app.notices.scan_logs()
+        logs.app.notices.scan_logs()  # said once
+        found = [(r.notice.job_id, r.notice.event, r.notice.detail) for r in logs.app.notices.history]
+        assert found == [
+            ("1001", "log_error", "cuda_oom: " + RULE_HINTS["cuda_oom"]),
+            ("1001", "nan", "loss is nan at line 2"),
+        ]
