@@ -72,9 +72,7 @@ class NoticeCenter:
             return
         self.history.insert(0, Received(notice, self._clock()))
         del self.history[MAX_HISTORY:]
-        self._app.notify(
-            visible(notice.text), title=visible(notice.title), severity=severity(notice), timeout=TOAST_S, markup=False
-        )
+        self._app.notify(visible(notice.text), severity=severity(notice), timeout=TOAST_S, markup=False)
         if self.desktop is not None:
             self.desktop.send(notice)
 

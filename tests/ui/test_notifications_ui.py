@@ -51,6 +51,7 @@ async def test_a_job_that_ends_is_a_toast_and_a_row_and_enter_opens_its_details(
         await pilot.press("down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, JobDetailsScreen) and app.screen.job_id == "5001"
+    assert space.session("alpha").poller.callbacks == []  # the app's feed left with it
 
 
 async def test_a_stale_cluster_is_no_baseline_and_the_rules_filter(make_app):
