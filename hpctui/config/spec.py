@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpctui.config.keymap import unknown_binding_id
 from hpctui.config.model import (
@@ -26,6 +26,7 @@ from hpctui.config.schema import (
     INTEGER,
     NUMBER,
     Field,
+    Invalid,
     Schema,
     between,
     captures,
@@ -44,6 +45,10 @@ from hpctui.config.schema import (
     valid_regex,
 )
 from hpctui.slurm.commands import PARTITION_NAME
+
+if TYPE_CHECKING:
+    import yaml
+    from yaml.nodes import Node
 
 THEMES = ("hpctui-dark", "hpctui-light", "hpctui-contrast")
 CLUSTER_NAME = r"[A-Za-z0-9_-]+"
@@ -181,6 +186,20 @@ def quiet_hours(value: str) -> str | None:
     return f"{show(value)} is empty: start and end are the same" if span[0] == span[1] else None
 
 
+class Located(str):
+    """A string of the config that remembers where it was written, for a check that needs
+    another section (``notifications.clusters`` against ``clusters``)."""
+
+    mark: yaml.Mark
+    where: str
+
+
+def located(node: Node, where: str) -> Located:
+    value = Located(text(node, where))
+    value.mark, value.where = node.start_mark, where
+    return value
+
+
 def _choice(*choices: str) -> Field:
     return Field(text, checks=(one_of(*choices),))
 
@@ -188,33 +207,39 @@ def _choice(*choices: str) -> Field:
 NOTIFICATIONS = Schema(
     {
         "events": Field(seq_of(_choice(*NOTICE_EVENTS).validate)),
-        "clusters": Field(seq_of(Field(text, checks=(matches(CLUSTER_NAME),)).validate)),
+        "clusters": Field(seq_of(Field(located, checks=(matches(CLUSTER_NAME),)).validate)),
         "jobs": TEXT_LIST,
         "quiet_hours": Field(text, checks=(quiet_hours,)),
         "desktop": Field(seq_of(_choice(*DESKTOP_CHANNELS).validate)),
         "silent_min": SECONDS,
         "plateau_min": SECONDS,
     },
-    build=Notifications,
-)
+)  # left as a dict until the clusters are checked against it (see build_config)
 
 
 def _notified_clusters_known(values: dict[str, Any]) -> str | None:
     """notifications.clusters may only name configured clusters (a typo would silence them)."""
     known = [cluster["name"] for cluster in values.get("clusters", ())]
-    notifications = values.get("notifications")
-    unknown = [name for name in (notifications.clusters if notifications else ()) if name not in known]
-    if unknown:
-        return f"notifications.clusters: unknown cluster {show(unknown[0])}; {suggest(unknown[0], known)}"
+    for name in values.get("notifications", {}).get("clusters", ()):
+        if name not in known:
+            raise Invalid(name.mark, f"{name.where}: unknown cluster {show(str(name))}; {suggest(name, known)}")
     return None
 
 
-def build_config(clusters: tuple[dict[str, Any], ...], refresh: Refresh = Refresh(), **rest: Any) -> Config:
+def build_config(
+    clusters: tuple[dict[str, Any], ...],
+    refresh: Refresh = Refresh(),
+    notifications: dict[str, Any] | None = None,
+    **rest: Any,
+) -> Config:
     """Build the Config once the global refresh is known, so clusters can inherit it."""
     built = tuple(
         Cluster(**{**cluster, "refresh": replace(refresh, **cluster.get("refresh", {}))}) for cluster in clusters
     )
-    return Config(clusters=built, refresh=refresh, **rest)
+    given: dict[str, Any] = {
+        key: tuple(map(str, value)) if key == "clusters" else value for key, value in (notifications or {}).items()
+    }
+    return Config(clusters=built, refresh=refresh, notifications=Notifications(**given), **rest)
 
 
 CONFIG = Schema(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from hpctui.config.load import ConfigError, parse_config
 from hpctui.config.model import DEFAULT_NOTICE_EVENTS
+from hpctui.config.render import render_config
 
 BASE = "clusters:\n  - name: alpha\n    ssh: {host: a.example}\n"
 
@@ -19,6 +21,13 @@ def test_defaults_and_values() -> None:
     assert (rules.events, rules.clusters, rules.jobs) == (("failed", "timeout"), ("alpha",), ("train-*",))
     assert (rules.quiet_hours, rules.desktop, rules.silent_min) == ("22:00-07:00", ("osc", "bell"), 10.0)
     assert parse_config(BASE + "notifications:\n  desktop: []\n").notifications.desktop == ()
+    assert type(rules.clusters[0]) is str  # plain, so that `config check` can print it
+
+
+def test_config_check_prints_the_section_as_it_was_written() -> None:
+    config = parse_config(BASE + "notifications:\n  clusters: [alpha]\n  quiet_hours: 22:00-07:00\n")
+    printed = yaml.safe_load(render_config(config))["notifications"]
+    assert (printed["clusters"], printed["quiet_hours"]) == (["alpha"], "22:00-07:00")
 
 
 @pytest.mark.parametrize(
@@ -50,7 +59,7 @@ def test_defaults_and_values() -> None:
         ),
         (
             "notifications:\n  clusters: [alpah]\n",
-            "cfg.yaml:1:1: notifications.clusters: unknown cluster 'alpah'; did you mean 'alpha'?",
+            "cfg.yaml:5:14: notifications.clusters[0]: unknown cluster 'alpah'; did you mean 'alpha'?",
         ),
     ],
 )
