@@ -77,6 +77,21 @@ async def test_a_job_that_ends_gives_exactly_one_notice(lab):
         await watched.good_polls(3)
     wanted = [n for n in watched.about(job_id) if wants(Notifications(), n)]
     assert [(n.event, n.job_name) for n in wanted] == [("completed", "notice-once")]
+    assert watched.feed.sacct_runs == 0  # squeue showed the end: accounting was not asked
+
+
+async def test_a_requeued_job_is_announced_once(lab):
+    job_id = submit(lab, "alpha", "-p cpu -J notice-requeue --requeue --wrap 'sleep 120'")
+    try:
+        await until(lambda: lab.ssh("alpha", f"squeue -h -j {job_id} -o %T").stdout.strip() == "RUNNING", 60)
+        async with Watched(lab, "alpha") as watched:  # its first look sees the job running
+            answer = lab.ssh("alpha", f"scontrol requeue {job_id}")
+            assert answer.returncode == 0, answer.stderr
+            await until(lambda: watched.about(job_id), 60)
+            await watched.good_polls(3)
+        assert [n.event for n in watched.about(job_id)] == ["requeued"]
+    finally:
+        lab.ssh("alpha", f"scancel {job_id}")
 
 
 async def test_a_failing_job_is_announced_as_failed(lab):
@@ -98,8 +113,8 @@ async def drill(lab, daemon: str, broken) -> list[Notice]:
     running = submit(lab, "alpha", "-p cpu -J drill-run --wrap 'sleep 300'")
     held = submit(lab, "alpha", "-p cpu -H -J drill-held --wrap 'sleep 300'")
     try:
+        await until(lambda: lab.ssh("alpha", f"squeue -h -j {running} -o %T").stdout.strip() == "RUNNING", 60)
         async with Watched(lab, "alpha") as watched:
-            await until(lambda: lab.ssh("alpha", f"squeue -h -j {running} -o %T").stdout.strip() == "RUNNING", 60)
             await watched.good_polls(2)
             lab_ctl(lab, "stop", daemon, "alpha")
             try:
