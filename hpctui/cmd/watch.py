@@ -21,15 +21,16 @@ from hpctui.cmd.common import add_config_option, pick_clusters, terminal_prompte
 from hpctui.config.load import load_config
 from hpctui.config.model import Config
 from hpctui.errors import UserError
+from hpctui.services.desktop import Desktop
+from hpctui.services.notices import Notice, NoticeEngine, digest, wants
 from hpctui.slurm.commands import validate_job_id
+from hpctui.slurm.models import ENDED_STATES, Snapshot
 from hpctui.visible import visible
 
 STARTING = ("connecting", "authenticating")  # the link's first states: not worth a line
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
-    from hpctui.services.notices import Notice
-    from hpctui.slurm.models import Snapshot
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,9 +79,7 @@ class Watch:
         self.done = asyncio.Event()
 
     async def run(self, clusters: list) -> int:
-        from hpctui.services.desktop import Desktop
         from hpctui.services.notice_feed import NoticeFeed
-        from hpctui.services.notices import NoticeEngine
 
         rules = self.config.notifications
         engine = NoticeEngine(rules.silent_min * 60, rules.plateau_min * 60)
@@ -124,19 +123,25 @@ class Watch:
             what = f"not answering ({snapshot.error})" if snapshot.error else "answering again"
             print(visible(f"hpctui watch: {snapshot.cluster}: {what}"), file=sys.stderr, flush=True)
 
-    def tell(self, notice: Notice) -> None:
-        from hpctui.services.notices import wants
-
-        job = (notice.cluster, notice.job_id)
-        named = job in self.targets
-        if (not self.targets or named) and wants(self.config.notifications, notice, named=named):
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    def tell(self, notices: list[Notice]) -> None:
+        """A line each for those the rules (and the named jobs) ask for, the desktop told
+        (several at once: one summary); the ends of watched jobs recorded."""
+        shown = [notice for notice in notices if self._wanted(notice)]
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        for notice in shown:
             print(visible(f"{stamp} {notice.text}"), file=self.out, flush=True)
-            self.desktop.send(notice)
-        if notice.ended and job in self.pending:
-            self.pending.discard(job)
-            self.outcomes[job] = notice.event
-            self._check_done()
+        for summary in digest(shown):
+            self.desktop.send(summary.title, summary.text)
+        for notice in notices:
+            job = (notice.cluster, notice.job_id)
+            if notice.ended and job in self.pending:
+                self.pending.discard(job)
+                self.outcomes[job] = notice.event
+        self._check_done()
+
+    def _wanted(self, notice: Notice) -> bool:
+        named = (notice.cluster, notice.job_id) in self.targets
+        return (not self.targets or named) and wants(self.config.notifications, notice, named=named)
 
     def _check_done(self) -> None:
         everyone_looked = bool(self.targets) or len(self.looked) == self.cluster_count
@@ -146,8 +151,6 @@ class Watch:
 
 def _unfinished(snapshot: Snapshot) -> list[str]:
     """The jobs of the queue that will still end (an array's pending remainder never does)."""
-    from hpctui.slurm.models import ENDED_STATES
-
     return [job.job_id for job in snapshot.jobs if job.state not in ENDED_STATES and "[" not in job.job_id]
 
 

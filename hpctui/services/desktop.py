@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from hpctui.config.model import Notifications
-from hpctui.services.notices import Notice, in_quiet_hours
+from hpctui.services.notices import in_quiet_hours
 from hpctui.visible import visible
 
 log = logging.getLogger(__name__)
@@ -121,27 +121,20 @@ class Desktop:
         self._local_minute = local_minute or _local_minute
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def send(self, notice: Notice) -> bool:
-        """Notify through every channel; False when quiet hours (or no channel) kept it silent."""
+    def send(self, title: str, text: str) -> bool:
+        """Notify through every channel; False when quiet hours (or no channel) kept it silent.
+        ``title`` and ``text`` may hold remote text: every channel sanitises them."""
         if not self.channels or in_quiet_hours(self._rules.quiet_hours, self._local_minute()):
             return False
         for channel in self.channels:
             if channel == "notify-send":
-                self._spawn(notice)
+                self._spawn(f"hpctui: {title}", text)
             elif self._write is not None:
-                self._write(self._escape(channel, notice))
+                self._write(_escape(channel, f"hpctui: {title}", text))
         return True
 
-    @staticmethod
-    def _escape(channel: str, notice: Notice) -> str:
-        if channel == "osc9":
-            return osc9(notice.text)
-        if channel == "osc777":
-            return osc777(f"hpctui: {notice.title}", notice.text)
-        return BELL
-
-    def _spawn(self, notice: Notice) -> None:
-        task = asyncio.get_running_loop().create_task(notify_send(f"hpctui: {notice.title}", notice.text))
+    def _spawn(self, title: str, text: str) -> None:
+        task = asyncio.get_running_loop().create_task(notify_send(title, text))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -173,6 +166,14 @@ async def notify_send(title: str, body: str) -> None:
         return
     if process.returncode:
         log.warning("notify-send exited %s: %s", process.returncode, error.decode(errors="replace").strip())
+
+
+def _escape(channel: str, title: str, text: str) -> str:
+    if channel == "osc9":
+        return osc9(text)
+    if channel == "osc777":
+        return osc777(title, text)
+    return BELL
 
 
 def _local_minute() -> int:

@@ -32,11 +32,15 @@ class NoticeFeed:
     """Call ``start()`` on the event loop; ``stop()`` unsubscribes and ends the sacct tasks."""
 
     def __init__(
-        self, sessions: Mapping[str, ClusterSession], engine: NoticeEngine, on_notice: Callable[[Notice], None]
+        self,
+        sessions: Mapping[str, ClusterSession],
+        engine: NoticeEngine,
+        on_notices: Callable[[list[Notice]], None],
     ) -> None:
+        """``on_notices`` gets the notices of one snapshot (or one sacct answer) together."""
         self._sessions = sessions
         self.engine = engine
-        self._on_notice = on_notice
+        self._on_notices = on_notices
         self._unsubscribe: list[Callable[[], None]] = []
         self._confirming: dict[str, asyncio.Task[None]] = {}
         self.sacct_runs = 0
@@ -83,5 +87,6 @@ class NoticeFeed:
         return parse_sacct(result.stdout, session.name, [])
 
     def _tell(self, notices: Iterable[Notice]) -> None:
-        for notice in notices:
-            self._on_notice(notice)
+        batch = list(notices)
+        if batch:
+            self._on_notices(batch)

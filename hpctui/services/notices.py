@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hpctui.config.model import Notifications, quiet_span
@@ -271,6 +271,35 @@ def _ending(record: AccountingRecord) -> str:
 
 def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)} min"
+
+
+MAX_SEPARATE = 3  # more notices at once than this make one summary on the desktop and in a toast
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one notification says: one notice, or a summary of several that came at once."""
+
+    title: str
+    text: str
+    notices: tuple[Notice, ...]
+
+
+def digest(notices: Sequence[Notice], limit: int = MAX_SEPARATE) -> list[Digest]:
+    """One notification per notice, or ONE for all when more than ``limit`` came together (a
+    100-task array ending is one notification, not a hundred)."""
+    if len(notices) <= limit:
+        return [Digest(n.title, n.text, (n,)) for n in notices]
+    by_cluster: dict[str, dict[str, int]] = {}
+    for notice in notices:
+        events = by_cluster.setdefault(notice.cluster, {})
+        title = TITLES.get(notice.event, notice.event)
+        events[title] = events.get(title, 0) + 1
+    text = "; ".join(
+        f"{cluster}: " + ", ".join(f"{count} {title}" for title, count in events.items())
+        for cluster, events in by_cluster.items()
+    )
+    return [Digest(f"{len(notices)} job events", text, tuple(notices))]
 
 
 # ---------------------------------------------------------------- the user's rules

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ from hpctui.config.model import Notifications
 from hpctui.services.desktop import Desktop
 from hpctui.services.metrics import MetricParser
 from hpctui.services.notice_feed import NoticeFeed
-from hpctui.services.notices import ENDED, LogSignals, Notice, NoticeEngine, wants
+from hpctui.services.notices import ENDED, LogSignals, Notice, NoticeEngine, digest, wants
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
@@ -41,6 +41,11 @@ def severity(notice: Notice) -> SeverityLevel:
     if notice.event in BAD:
         return "error"
     return "warning" if notice.event in WORRYING else "information"
+
+
+def worst(notices: Iterable[Notice]) -> SeverityLevel:
+    levels = {severity(notice) for notice in notices}
+    return next((level for level in ("error", "warning") if level in levels), "information")
 
 
 class NoticeCenter:
@@ -67,14 +72,18 @@ class NoticeCenter:
         if self.desktop is not None:
             await self.desktop.close()
 
-    def receive(self, notice: Notice) -> None:
-        if not wants(self.rules, notice):
-            return
-        self.history.insert(0, Received(notice, self._clock()))
+    def receive(self, notices: list[Notice]) -> None:
+        """Notices that came together: each in the history, few as toasts of their own, many
+        as one summary (on the desktop too)."""
+        wanted = [notice for notice in notices if wants(self.rules, notice)]
+        now = self._clock()
+        self.history[:0] = [Received(notice, now) for notice in wanted]  # a batch in its own order
         del self.history[MAX_HISTORY:]
-        self._app.notify(visible(notice.text), severity=severity(notice), timeout=TOAST_S, markup=False)
-        if self.desktop is not None:
-            self.desktop.send(notice)
+        for shown in digest(wanted):
+            level = worst(shown.notices)
+            self._app.notify(visible(shown.text), severity=level, timeout=TOAST_S, markup=False)
+            if self.desktop is not None:
+                self.desktop.send(shown.title, shown.text)
 
     def scan_logs(self) -> None:
         """What the open logs show (their parsers and tails), as notices."""
@@ -82,8 +91,7 @@ class NoticeCenter:
         if log_module is None:  # no log was ever opened
             return
         for screen in log_module.open_logs(self._app):
-            for notice in self.engine.observe_log(self._signals(screen)):
-                self.receive(notice)
+            self.receive(self.engine.observe_log(self._signals(screen)))
 
     def _signals(self, screen: LogScreen) -> LogSignals:
         snapshot = screen.session.poller.latest

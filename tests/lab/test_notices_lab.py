@@ -49,7 +49,7 @@ class Watched:
     def __init__(self, lab, cluster: str) -> None:
         self.session = ClusterSession(replace(lab.config.cluster(cluster), refresh=FAST))
         self.notices: list[Notice] = []
-        self.feed = NoticeFeed({cluster: self.session}, NoticeEngine(), self.notices.append)
+        self.feed = NoticeFeed({cluster: self.session}, NoticeEngine(), self.notices.extend)
 
     async def __aenter__(self) -> Watched:
         await self.session.start()

@@ -84,6 +84,18 @@ async def test_what_an_open_log_shows_becomes_notices(tmp_path, link) -> None:
         logs.app.notices.scan_logs()  # said once
         found = [(r.notice.job_id, r.notice.event, r.notice.detail) for r in logs.app.notices.history]
         assert found == [
-            ("1001", "log_error", "cuda_oom: " + RULE_HINTS["cuda_oom"]),
             ("1001", "nan", "loss is nan at line 2"),
+            ("1001", "log_error", "cuda_oom: " + RULE_HINTS["cuda_oom"]),
         ]
+
+
+async def test_an_array_ending_at_once_is_one_toast_and_every_task_in_the_view(make_app):
+    space = ui_fakes.workspace()
+    app = make_app(space)
+    async with app.run_test(size=(120, 30)) as pilot:
+        tasks = [ui_fakes.job(f"700_{i}", name="sweep") for i in range(5)]
+        publish(space, "alpha", *tasks, at=ui_fakes.NOW)
+        publish(space, "alpha", *(replace(t, state="COMPLETED") for t in tasks), at=ui_fakes.NOW + 15)
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["alpha: 5 completed"]
+        assert [r.notice.job_id for r in app.notices.history] == [f"700_{i}" for i in range(5)]

@@ -54,7 +54,7 @@ def test_send_writes_the_escapes_outside_quiet_hours_only() -> None:
         rules, written.append, env={"TERM_PROGRAM": "ghostty"}, which=NO_SEND, local_minute=lambda: minute[0]
     )
     notice = Notice("alpha", "7", "failed", "train")
-    assert desktop.send(notice) is False and written == []
+    assert desktop.send(notice.title, notice.text) is False and written == []
     minute[0] = 9 * 60
-    assert desktop.send(notice) is True
+    assert desktop.send(notice.title, notice.text) is True
     assert written == ["\x1b]9;hpctui: alpha 7 (train): FAILED\x07"]

@@ -57,7 +57,7 @@ def setup() -> tuple[NoticeFeed, Link, Poller, list[Notice]]:
     link, poller = Link(), Poller()
     session = SimpleNamespace(name="alpha", cluster=SimpleNamespace(queue_user=None), link=link, poller=poller)
     notices: list[Notice] = []
-    feed = NoticeFeed({"alpha": session}, NoticeEngine(), notices.append)  # type: ignore[dict-item]
+    feed = NoticeFeed({"alpha": session}, NoticeEngine(), notices.extend)  # type: ignore[dict-item]
     feed.start()
     return feed, link, poller, notices
 

@@ -14,6 +14,7 @@ from hpctui.services.notices import (
     LogSignals,
     Notice,
     NoticeEngine,
+    digest,
     in_quiet_hours,
     wants,
 )
@@ -247,3 +248,12 @@ def test_the_rules_filter_events_clusters_and_job_names() -> None:
 )
 def test_quiet_hours(quiet: str | None, minute: int, expected: bool) -> None:
     assert in_quiet_hours(quiet, minute) is expected
+
+
+def test_many_notices_at_once_are_one_summary() -> None:
+    few = [Notice("alpha", str(i), "completed", "t") for i in range(3)]
+    assert [d.text for d in digest(few)] == [n.text for n in few]
+    many = [*few, Notice("alpha", "9", "failed"), Notice("beta", "1", "timeout")]
+    [summary] = digest(many)
+    assert summary.title == "5 job events" and summary.notices == tuple(many)
+    assert summary.text == "alpha: 3 completed, 1 FAILED; beta: 1 TIMEOUT"
