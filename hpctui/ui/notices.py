@@ -61,10 +61,13 @@ class NoticeCenter:
         self.history: list[Received] = []  # newest first
         self.engine = NoticeEngine(rules.silent_min * 60, rules.plateau_min * 60)
         self.feed = NoticeFeed(workspace.sessions, self.engine, self.receive)
-        # A headless app (tests) has no terminal and no desktop of its own.
-        self.desktop = None if app.is_headless else Desktop(rules, self._write_terminal)
+        self.desktop: Desktop | None = None
 
     def start(self) -> None:
+        """On mount, once the app has its driver: a headless app (tests) has no terminal and
+        no desktop of its own."""
+        if not self._app.is_headless:
+            self.desktop = Desktop(self.rules, self._write_terminal)
         self.feed.start()
 
     async def stop(self) -> None:
