@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "purge-check": "purge",
     "audit": "audit",
     "init": "init",
+    "watch": "watch",
 }
 _VALUE_OPTIONS = ("--config", "--theme")
 
