@@ -11,8 +11,9 @@ each reading between two marker lines::
 
 A step costs 3 slurmctld RPCs (allocation lookup, step create, step complete) whatever it
 runs, so one step samples many times instead of one step per sample. It can never outlive its
-client: the loop stops by itself after ``samples`` readings, and ``timeout`` (remote side)
-ends srun, which ends the step, after ``life_s``; closing the channel signals ``timeout`` too.
+client: the loop stops by itself after ``samples`` readings, ``timeout`` (remote side) ends
+srun, which ends the step, after ``life_s``, and the channel closing (the client closed it, or
+its connection is gone) ends srun at once.
 """
 
 from __future__ import annotations
@@ -60,8 +61,15 @@ def gpu_step_command(job_id: str, tool_line: str, *, every_s: int, life_s: int) 
         f'i=$((i + 1)); [ "$i" -lt {samples} ] && sleep {every_s}; done'
     )
     srun = ["srun", f"--jobid={job}", "--overlap", "-N1", "-n1", "--quiet", f"--job-name={STEP_NAME}", "sh", "-c", loop]
-    limit = f"timeout -k {KILL_AFTER_S} {life_s}"
-    return f"exec {env_prefix()} {limit} {' '.join(shlex.quote(part) for part in srun)} 2>&1"
+    step = f"{env_prefix()} timeout -k {KILL_AFTER_S} {life_s} {' '.join(shlex.quote(part) for part in srun)}"
+    # srun lives on when its client vanishes (it ignores the broken pipe): a watcher reads the
+    # channel's stdin (fd 3; background jobs get /dev/null) and stops the step at its EOF; the
+    # signal of a channel closed by the client (asyncssh's terminate) stops it too.
+    return (
+        f"exec 3<&0; {step} </dev/null 2>&1 & p=$!; trap 'kill $p 2>/dev/null' TERM HUP INT; "
+        "{ cat <&3 >/dev/null 2>&1; kill $p; } 2>/dev/null & w=$!; "
+        "wait $p; kill $w 2>/dev/null"
+    )
 
 
 @dataclass(frozen=True)
