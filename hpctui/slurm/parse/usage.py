@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from hpctui.slurm.errors import SlurmParseError
-from hpctui.slurm.parse.fields import NULLS, parse_duration, parse_size
+from hpctui.slurm.parse.fields import NULLS, is_number, parse_duration, parse_size
 
 # The sstat fields, in this order (``-P``: "|" between them; no value holds a "|").
 SSTAT_FIELDS = ("JobID", "AveCPU", "MaxRSS", "TRESUsageInAve", "TRESUsageInMax")
@@ -60,7 +60,7 @@ def parse_cpu_time(value: str) -> float | None:
     if value in NULLS:
         return None
     whole, dot, fraction = value.partition(".")
-    if dot and not fraction.isdigit():
+    if dot and not is_number(fraction):
         raise SlurmParseError(f"not a CPU time: {value!r}")
     seconds = parse_duration(whole if ":" in whole else f"0:{whole}")
     if seconds is None:
@@ -134,7 +134,7 @@ def parse_nvidia_csv(text: str) -> tuple[GpuUse, ...]:
         if not line.strip():
             continue
         parts = [part.strip() for part in line.split(",")]
-        if len(parts) < 5 or not parts[0].isdigit():
+        if len(parts) < 5 or not is_number(parts[0]):
             raise SlurmParseError(f"nvidia-smi: not a GPU line: {line[:120]!r}")
         index, *name, util, used, total = parts
         gpus.append(
