@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from hpctui.config.model import Cluster
-from hpctui.slurm.errors import SlurmProblem, check_errors
+from hpctui.slurm.errors import SlurmError, SlurmProblem, check_errors
 from hpctui.slurm.livecmd import GpuFrames, ToolFrame, gpu_step_command, gpu_tool_line, sstat_command
 from hpctui.slurm.parse.usage import GpuUse, JobUsage, parse_nvidia_csv, parse_rocm_json, parse_sstat
 from hpctui.ssh.link import ClusterLink
@@ -148,7 +148,7 @@ def usage_warnings(live: LiveUse, now: float, requested_mem: int | None) -> list
 
 class LiveSampler:
     """Samples one job while started: sstat every ``sstat_every_s``, GPUs every ``live_s``
-    (when ``gpus`` and the cluster has a GPU tool). ``on_change`` is called after each reading
+    (when ``gpus`` and the cluster has a GPU tool, once sstat has seen a running step). ``on_change`` is called after each reading
     or problem, on the event loop."""
 
     def __init__(
@@ -171,6 +171,7 @@ class LiveSampler:
         self.on_change = on_change
         self.clock = clock
         self._tasks: list[asyncio.Task[None]] = []
+        self._steps_run = asyncio.Event()
 
     @property
     def running(self) -> bool:
@@ -207,17 +208,23 @@ class LiveSampler:
         try:
             result = await self.link.run(sstat_command(self.job_id), timeout=SSTAT_TIMEOUT_S)
             check_errors(result.stderr)
+            if not result.ok:
+                said = next(iter(result.stderr.strip().splitlines()), "no message")
+                raise SlurmError(f"exited with status {result.exit_status}: {said}")
             usage = parse_sstat(result.stdout)
         except (LinkError, SlurmProblem) as error:
             self.live.usage_error = f"sstat: {error}"
         else:
             self.live.add_usage(self.clock(), usage)
+            if usage.steps:
+                self._steps_run.set()
         self._changed()
 
     # ---- GPUs ------------------------------------------------------------------------------
 
     async def _gpu_loop(self) -> None:
         """One step after the other while each ends by its own time limit; a problem stops it."""
+        await self._steps_run.wait()  # sstat saw the job's steps: the job runs and Slurm answers
         lock = _STEP_LOCKS.setdefault(self.link, asyncio.Lock())
         while True:
             async with lock:

@@ -173,3 +173,13 @@ async def test_a_failing_tool_stops_the_gpu_readings_with_its_message() -> None:
     )
     await settle(lambda: link.closed_steps == 1)
     await sampler.stop()
+
+
+async def test_no_gpu_step_before_sstat_sees_a_running_step() -> None:
+    link = LiveLink([nvidia(1)], sstat="")  # the job has no step running (yet, or any more)
+    sampler = LiveSampler(link, cluster(), "1", gpus=True)  # type: ignore[arg-type]
+    sampler.start()
+    await settle(lambda: bool(sampler.live.usage))
+    await asyncio.sleep(0.05)
+    assert link.most_steps == 0 and not sampler.live.gpus
+    await sampler.stop()

@@ -119,8 +119,9 @@ class LiveUsePanel(Static):
         self.sampler: LiveSampler | None = None
 
     def on_mount(self) -> None:
+        self._on_top_since: float | None = None
         self.set_interval(WATCH_S, self._watch)
-        self.call_later(self._watch)
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
     async def on_unmount(self) -> None:
         await self._stop()
@@ -128,11 +129,21 @@ class LiveUsePanel(Static):
     def _job(self) -> Job | None:
         return next((job for job in self.session.poller.latest.jobs if job.job_id == self.job_id), None)
 
+    async def _screen_changed(self, _screen: object) -> None:
+        await self._watch()
+
     async def _watch(self) -> None:
-        """Sample while the screen is on top and the job runs; stop otherwise."""
+        """Sample once the screen has been on top for WATCH_S (flipping through screens costs
+        the controller nothing) while the job runs; stop as soon as either ends."""
         job = self._job()
-        wanted = job is not None and job.state == "RUNNING" and self.screen.is_current
-        if wanted and self.sampler is None and job is not None:
+        if job is None or job.state != "RUNNING" or not self.screen.is_current:
+            self._on_top_since = None
+            await self._stop()
+            return
+        now = time.monotonic()
+        if self._on_top_since is None:
+            self._on_top_since = now
+        if self.sampler is None and now - self._on_top_since >= WATCH_S:
             self.sampler = LiveSampler(
                 self.session.link,
                 self.session.cluster,
@@ -142,8 +153,6 @@ class LiveUsePanel(Static):
                 clock=self.clock,
             )
             self.sampler.start()
-        elif not wanted:
-            await self._stop()
 
     async def _stop(self) -> None:
         sampler, self.sampler = self.sampler, None
