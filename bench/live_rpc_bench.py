@@ -24,8 +24,9 @@ PARTITIONS = {"alpha": "gpu", "beta": "accel"}
 
 
 def rpcs(cluster: str) -> dict[str, int]:
-    """Every RPC type counted since the last reset, but sdiag's own."""
-    found = re.findall(r"^\s+(REQUEST_\w+|MESSAGE_\w+)\s+\(\s*\d+\)\s+count:(\d+)", sdiag(cluster), re.M)
+    """Every request counted since the last reset, but sdiag's own (the slurmd's MESSAGE_* are
+    not a client's)."""
+    found = re.findall(r"^\s+(REQUEST_\w+)\s+\(\s*\d+\)\s+count:(\d+)", sdiag(cluster), re.M)
     return {name: int(count) for name, count in found if name != "REQUEST_STATS_INFO"}
 
 

@@ -5,7 +5,7 @@ Over the session's ONE link: ``sstat`` (a command channel) for CPU and memory, a
 job's allocation (see ``hpctui.slurm.livecmd``). At most one such step runs per cluster at a
 time: a second sampler on the same link waits for the first to stop.
 
-Controller cost: a step costs 3 RPCs whatever it runs, and sstat 3 per call; with a new step
+Controller cost: a step costs 3-4 RPCs whatever it runs, and sstat 3 per call; with a new step
 every ``STEP_LIFE_S`` and sstat every ``sstat_every_s`` the view stays within
 ``RPC_BUDGET_PER_MIN`` (bench/live_rpc_bench.py measures it).
 
@@ -36,7 +36,9 @@ T = TypeVar("T")
 
 RPC_BUDGET_PER_MIN = 4.0
 SSTAT_RPCS = 3  # REQUEST_FED_INFO, REQUEST_JOB_STEP_INFO, REQUEST_JOB_ALLOCATION_INFO (22.05)
-STEP_RPCS = 3  # REQUEST_HET_JOB_ALLOC_INFO, REQUEST_JOB_STEP_CREATE, REQUEST_STEP_COMPLETE
+# REQUEST_HET_JOB_ALLOC_INFO, REQUEST_JOB_STEP_CREATE, REQUEST_STEP_COMPLETE, and
+# REQUEST_CANCEL_JOB_STEP when the screen closes before the step's end
+STEP_RPCS = 4
 STEP_LIFE_S = 600  # a GPU step ends by itself after this; the sampler starts the next one
 STEP_START_S = 30.0  # the local deadline of a reading: the interval plus this (srun starting)
 SSTAT_TIMEOUT_S = 20.0

@@ -9,8 +9,8 @@ each reading between two marker lines::
     <what the tool printed, stderr included>
     @hpctui-gpu-end <the tool's exit status>
 
-A step costs 3 slurmctld RPCs (allocation lookup, step create, step complete) whatever it
-runs, so one step samples many times instead of one step per sample. It can never outlive its
+A step costs 3 slurmctld RPCs (allocation lookup, step create, step complete; a 4th, step
+cancel, when it is stopped early) whatever it runs, so one step samples many times instead of one step per sample. It can never outlive its
 client: the loop stops by itself after ``samples`` readings, ``timeout`` (remote side) ends
 srun, which ends the step, after ``life_s``, and the channel closing (the client closed it, or
 its connection is gone) ends srun at once.

@@ -23,7 +23,7 @@ async def test_details_shows_live_bars_and_stops_sampling_on_close(make_app) -> 
         screen = app.screen
         assert isinstance(screen, JobDetailsScreen)
         panel = screen.query_one(LiveUsePanel)
-        for _ in range(100):
+        for _ in range(500):  # it starts after a second on top, then reads
             await pilot.pause(0.02)
             if "95%" in str(panel.render()):
                 break
