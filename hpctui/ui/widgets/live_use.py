@@ -55,7 +55,7 @@ def cpu_memory_line(live: LiveUse, cpus: int | None, memory: int | None) -> list
     cores = live.cpu_cores()
     parts: list[Part] = [("CPU ", "$text-muted")]
     if cores is None:
-        parts.append("— (at the second sstat)")
+        parts.append("— until the next sstat")
     else:
         parts += [bar(cores / cpus) + " " if cpus else "", f"{cores:.1f}" + (f" of {cpus} CPUs" if cpus else " CPUs")]
     rss = live.rss
