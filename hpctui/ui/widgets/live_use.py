@@ -57,7 +57,10 @@ def cpu_memory_line(live: LiveUse, cpus: int | None, memory: int | None) -> list
     if cores is None:
         parts.append("— until the next sstat")
     else:
-        parts += [bar(cores / cpus) + " " if cpus else "", f"{cores:.1f}" + (f" of {cpus} CPUs" if cpus else " CPUs")]
+        parts += [
+            bar(cores / cpus) + " " if cpus else "",
+            f"{cores:.1f}" + (f" of {cpus} CPU{'s' * (cpus != 1)}" if cpus else " CPUs"),
+        ]
     rss = live.rss
     parts.append(("   memory ", "$text-muted"))
     if rss is None:
