@@ -60,6 +60,7 @@ class Refresh:
     idle_queue_s: float = 60.0
     idle_gpus_s: float = 120.0
     idle_after_s: float = 300.0
+    live_s: float = 15.0  # live use of a running job (details and log screens): GPU reading interval
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class Cluster:
     purge: Purge = field(default_factory=Purge)
     good_for: tuple[str, ...] = ()  # free-text strengths, shown by `choose`
     checkpoint_cmd: str | None = None  # None: the built-in torch one-liner
+    gpu_tool: str | None = None  # "nvidia", "rocm" or "none"; None: rocm when rules.rocm, else nvidia
+    gpu_tool_command: str | None = None  # the tool's program (trusted text); None: nvidia-smi / rocm-smi
     line: int = 0  # line of the cluster's entry in the config file
 
 

@@ -68,6 +68,10 @@ def remote_path(value: str) -> str | None:
     return None
 
 
+def one_line(value: str) -> str | None:
+    return f"{show(value)}: a command cannot hold a line break" if "\n" in value or "\r" in value else None
+
+
 def absolute(value: str) -> str | None:
     return None if value.startswith("/") else f"{show(value)} must be an absolute path"
 
@@ -98,6 +102,7 @@ REFRESH_FIELDS = {
     "idle_queue_s": SECONDS,
     "idle_gpus_s": SECONDS,
     "idle_after_s": SECONDS,
+    "live_s": Field(NUMBER, checks=(between(10, 30),)),
 }
 
 SSH = Schema(
@@ -169,6 +174,8 @@ CLUSTER = Schema(
         "purge": Field(mapping(PURGE)),
         "good_for": TEXT_LIST,
         "checkpoint_cmd": TEXT,
+        "gpu_tool": Field(text, checks=(one_of("nvidia", "rocm", "none"),)),
+        "gpu_tool_command": Field(text, checks=(non_empty, one_line)),
     },
     line_key="line",
 )

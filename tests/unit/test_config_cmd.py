@@ -75,6 +75,7 @@ def test_config_check_prints_each_cluster_block(capsys, argv):
     printed = yaml.safe_load(out)
     assert [c["name"] for c in printed["clusters"]] == ["lumi", "saga", "betzy"]
     inherited = {"queue_s": 15.0, "gpus_s": 60.0, "idle_queue_s": 60.0, "idle_gpus_s": 120.0, "idle_after_s": 300.0}
+    inherited["live_s"] = 15.0  # the live-use interval (config.example.yaml sets the default)
     assert printed["clusters"][1]["refresh"] == inherited
     assert printed["clusters"][0]["rules"]["required_env"] == {"PYTORCH_HIP_ALLOC_CONF": "expandable_segments:True"}
     assert out.rstrip().endswith("is valid (3 clusters)")

@@ -25,6 +25,7 @@ from hpctui.slurm.models import Job
 from hpctui.ssh.types import LinkError
 from hpctui.ui.columns import elapsed_limit, where
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
+from hpctui.ui.widgets.live_use import LiveUsePanel
 from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
@@ -115,6 +116,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
         yield Static(id="error", markup=False)
         yield Static(id="lineage", markup=False)
         yield Static(f"checkpoint: m reads {CHECKPOINT_PATH} in the job's WorkDir", id="checkpoint", markup=False)
+        yield LiveUsePanel(self.session, self.job_id, id="live-use")
         with VerticalScroll():
             yield Static("asking scontrol show job …", id="loading")
         yield Footer(compact=True)

@@ -27,6 +27,7 @@ from hpctui.services.logtail import LineRing, LogTail
 from hpctui.services.metrics import MetricParser, is_stalled
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.ssh.types import LinkError
+from hpctui.ui.widgets.live_use import LiveUsePanel
 from hpctui.ui.widgets.log_view import LogView
 from hpctui.ui.widgets.metrics_chart import MetricsChart
 from hpctui.ui.workers import run_guarded
@@ -122,6 +123,7 @@ class LogScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="log-title", markup=False)
         yield Static(id="log-status", markup=False)
+        yield LiveUsePanel(self.session, self.job_id, id="live-use")
         yield LogView(LineRing(1), id="log-view")
         yield Static(id="log-hint", markup=False)
         yield Input(placeholder="search (smart case); enter: find, esc: cancel", id="log-search")

@@ -1,0 +1,58 @@
+"""The live-use panel in the job details screen: bars and sparklines from the sampler's
+readings (real parsers on a fake link), and no GPU step left once the screen closes."""
+
+from __future__ import annotations
+
+import ui_fakes
+from live_fakes import LiveLink, nvidia
+from ui_fakes import details_1001
+
+from hpctui.services.live_use import LiveUse
+from hpctui.slurm.parse.usage import GpuUse, JobUsage, StepUsage
+from hpctui.ui.screens.details import JobDetailsScreen
+from hpctui.ui.widgets.live_use import LiveUsePanel, panel_content
+
+SIZE = (160, 40)
+
+
+async def test_details_shows_live_bars_and_stops_sampling_on_close(make_app) -> None:
+    app = make_app()
+    alpha = app.workspace.session("alpha")
+    alpha.details["1001"] = details_1001()
+    link = LiveLink([nvidia(40, 90), nvidia(45, 95)])
+    alpha.link.run, alpha.link.stream = link.run, link.stream  # the sampler's commands go to the fake step
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # job 1001: running, 2 GPUs, mem=1G
+        screen = app.screen
+        assert isinstance(screen, JobDetailsScreen)
+        panel = screen.query_one(LiveUsePanel)
+        for _ in range(500):  # it starts after a second on top, then reads
+            await pilot.pause(0.02)
+            if "95%" in str(panel.render()):
+                break
+        text = str(panel.render()).splitlines()
+        assert panel.has_class("-shown") and panel.display
+        assert text[1] == "CPU — until the next sstat   memory ██░░░░░░░░ 212M of 1.0G (21%)"
+        assert text[2] == "GPU 0 NVIDIA A100-SXM4-40GB  ████░░░░░░  45% ▄▄   memory ░░░░░░░░░░ 1000M of 40.0G"
+        assert text[3] == "GPU 1 NVIDIA A100-SXM4-40GB  ██████████  95% ██   memory ░░░░░░░░░░ 1000M of 40.0G"
+        assert link.open_steps == 1 and panel.sampler is not None and panel.sampler.running
+        sampler = panel.sampler
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, JobDetailsScreen)
+        assert (link.open_steps, link.closed_steps, sampler.running) == (0, 1, False)
+
+
+def test_the_panel_shows_the_warnings_and_problems() -> None:
+    live = LiveUse()
+    for i in range(21):  # 5 minutes of an idle GPU 0
+        live.add_gpus(15.0 * i, (GpuUse(0, "A100", 2.0, 1 << 30, 40 << 30),))
+    live.add_usage(300.0, JobUsage((StepUsage("1001.batch", 10.0, int(0.95 * (1 << 30))),)))
+    live.gpu_error = "GPU step: alpha: connection lost"
+    lines = panel_content(live, ui_fakes.job("1001"), 300.0, 15, 60).plain.splitlines()
+    assert lines[-3:] == [
+        "⚠ GPU 0 under 10% for 5 min: is the job using the GPU?",
+        "⚠ memory at 95% of the request: near the out-of-memory kill",
+        "GPU step: alpha: connection lost",
+    ]
+    assert lines[1] == "CPU — until the next sstat   memory █████████░ 973M of 1.0G (95%)"
