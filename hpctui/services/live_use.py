@@ -5,9 +5,12 @@ Over the session's ONE link: ``sstat`` (a command channel) for CPU and memory, a
 job's allocation (see ``hpctui.slurm.livecmd``). At most one such step runs per cluster at a
 time: a second sampler on the same link waits for the first to stop.
 
-Controller cost: a step costs 3-4 RPCs whatever it runs, and sstat 3 per call; with a new step
-every ``STEP_LIFE_S`` and sstat every ``sstat_every_s`` the view stays within
-``RPC_BUDGET_PER_MIN`` (bench/live_rpc_bench.py measures it).
+Controller cost: a step costs 3 RPCs whatever it runs (2 to start, 1 to complete; a cancel
+when the view closes first), and sstat 3 per call; with a new step every ``STEP_LIFE_S`` and
+sstat every ``sstat_every_s`` the view averages under ``RPC_BUDGET_PER_MIN``, and an
+``RpcWindow`` holds back what would put more than that in any 60 s: the GPU step starts first
+(the readings a user opens the view for), sstat follows a minute later
+(bench/live_rpc_bench.py measures it).
 
 Owner: whoever calls ``start()`` calls ``stop()`` (the UI's live-use panel, on mount and unmount).
 """
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from hpctui.config.model import Cluster
+from hpctui.services.rpc_window import RpcWindow
 from hpctui.slurm.errors import SlurmError, SlurmProblem, check_errors
 from hpctui.slurm.livecmd import GpuFrames, ToolFrame, gpu_step_command, gpu_tool_line, sstat_command
 from hpctui.slurm.parse.usage import GpuUse, JobUsage, parse_nvidia_csv, parse_rocm_json, parse_sstat
@@ -34,11 +38,12 @@ from hpctui.ssh.types import LinkError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-RPC_BUDGET_PER_MIN = 4.0
+RPC_BUDGET_PER_MIN = 4
 SSTAT_RPCS = 3  # REQUEST_FED_INFO, REQUEST_JOB_STEP_INFO, REQUEST_JOB_ALLOCATION_INFO (22.05)
-# REQUEST_HET_JOB_ALLOC_INFO, REQUEST_JOB_STEP_CREATE, REQUEST_STEP_COMPLETE, and
-# REQUEST_CANCEL_JOB_STEP when the screen closes before the step's end
-STEP_RPCS = 4
+STEP_START_RPCS = 2  # REQUEST_HET_JOB_ALLOC_INFO, REQUEST_JOB_STEP_CREATE
+STEP_END_RPCS = 1  # REQUEST_STEP_COMPLETE (or REQUEST_CANCEL_JOB_STEP when the view closes first)
+STEP_RPCS = STEP_START_RPCS + STEP_END_RPCS
+ROOM_CHECK_S = 2.0  # how often work held back by the RPC window looks again
 STEP_LIFE_S = 600  # a GPU step ends by itself after this; the sampler starts the next one
 STEP_START_S = 30.0  # the local deadline of a reading: the interval plus this (srun starting)
 SSTAT_TIMEOUT_S = 20.0
@@ -149,9 +154,9 @@ def usage_warnings(live: LiveUse, now: float, requested_mem: int | None) -> list
 
 
 class LiveSampler:
-    """Samples one job while started: sstat every ``sstat_every_s``, GPUs every ``live_s``
-    (when ``gpus`` and the cluster has a GPU tool, once sstat has seen a running step). ``on_change`` is called after each reading
-    or problem, on the event loop."""
+    """Samples one job while started: GPUs every ``live_s`` (when ``gpus`` and the cluster has
+    a GPU tool), sstat every ``sstat_every_s`` once the GPU step began, both within the RPC
+    window. ``on_change`` is called after each reading or problem, on the event loop."""
 
     def __init__(
         self,
@@ -162,6 +167,7 @@ class LiveSampler:
         gpus: bool,
         on_change: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
+        rpcs: RpcWindow | None = None,
     ) -> None:
         self.link = link
         self.job_id = job_id
@@ -172,8 +178,11 @@ class LiveSampler:
         self.live = LiveUse()
         self.on_change = on_change
         self.clock = clock
+        self.rpcs = rpcs or RpcWindow(RPC_BUDGET_PER_MIN)
         self._tasks: list[asyncio.Task[None]] = []
-        self._steps_run = asyncio.Event()
+        self._gpu_step_began = asyncio.Event()  # or there is none to wait for
+        if self.tool_line is None:
+            self._gpu_step_began.set()
 
     @property
     def running(self) -> bool:
@@ -201,8 +210,16 @@ class LiveSampler:
 
     # ---- sstat -----------------------------------------------------------------------------
 
+    async def _room(self, cost: int) -> None:
+        """Wait until ``cost`` RPCs fit in the window, and spend them."""
+        while not self.rpcs.fits(cost):
+            await asyncio.sleep(ROOM_CHECK_S)
+        self.rpcs.spend(cost)
+
     async def _usage_loop(self) -> None:
+        await self._gpu_step_began.wait()
         while True:
+            await self._room(SSTAT_RPCS)
             await self.read_usage()
             await asyncio.sleep(self.sstat_every_s)
 
@@ -218,22 +235,28 @@ class LiveSampler:
             self.live.usage_error = f"sstat: {error}"
         else:
             self.live.add_usage(self.clock(), usage)
-            if usage.steps:
-                self._steps_run.set()
         self._changed()
 
     # ---- GPUs ------------------------------------------------------------------------------
 
     async def _gpu_loop(self) -> None:
         """One step after the other while each ends by its own time limit; a problem stops it."""
-        await self._steps_run.wait()  # sstat saw the job's steps: the job runs and Slurm answers
         lock = _STEP_LOCKS.setdefault(self.link, asyncio.Lock())
-        while True:
-            async with lock:
-                again = await self._gpu_step()
-            self._changed()
-            if not again:
-                return
+        try:
+            while True:
+                async with lock:
+                    await self._room(STEP_START_RPCS)
+                    self.rpcs.spend(STEP_END_RPCS, at=self.rpcs.clock() + STEP_LIFE_S)
+                    self._gpu_step_began.set()
+                    again = await self._gpu_step()
+                    if not again:  # it ended early: its completion is now, not as planned
+                        self.rpcs.cancel_planned()
+                        self.rpcs.spend(STEP_END_RPCS)
+                self._changed()
+                if not again:
+                    return
+        finally:
+            self._gpu_step_began.set()  # sstat goes on without GPU readings
 
     async def _gpu_step(self) -> bool:
         """Run one GPU step to its end; True when it ended as planned (start the next one)."""

@@ -57,6 +57,7 @@ async def test_gpu_numbers_move_sstat_has_memory_and_no_step_is_left(lab, tmp_pa
 
             await eventually(two_readings, 90, "no two GPU readings")
             assert sampler.live.gpu_error is None
+            await sampler.read_usage()  # its own turn comes a minute after the step's start
             assert live_steps(jobs, job)  # the step runs inside the job's allocation
             await sampler.stop()
             live = sampler.live

@@ -21,6 +21,7 @@ from hpctui.services.live_use import (
     sstat_every_s,
     usage_warnings,
 )
+from hpctui.services.rpc_window import RpcWindow
 from hpctui.slurm.parse.usage import GpuUse, JobUsage, StepUsage
 
 GIB = 1 << 30
@@ -137,7 +138,7 @@ async def settle(condition, rounds: int = 200) -> None:
 
 async def test_sampler_reads_sstat_and_gpus_and_closes_the_step_on_stop() -> None:
     link = LiveLink([nvidia(40, 90), nvidia(45, 95)])
-    sampler = LiveSampler(link, cluster(), "17000", gpus=True, clock=iter(range(100)).__next__)  # type: ignore[arg-type]
+    sampler = LiveSampler(link, cluster(), "17000", gpus=True, clock=iter(range(100)).__next__, rpcs=RpcWindow(99))  # type: ignore[arg-type]
     sampler.start()
     await settle(lambda: len(sampler.live.gpus) == 2 and bool(sampler.live.usage))
     assert sampler.live.gpu_series(1) == [90, 95]
@@ -149,8 +150,8 @@ async def test_sampler_reads_sstat_and_gpus_and_closes_the_step_on_stop() -> Non
 
 async def test_one_gpu_step_per_cluster_at_a_time() -> None:
     link = LiveLink([nvidia(1)])
-    first = LiveSampler(link, cluster(), "1", gpus=True)  # type: ignore[arg-type]
-    second = LiveSampler(link, cluster(), "2", gpus=True)  # type: ignore[arg-type]
+    first = LiveSampler(link, cluster(), "1", gpus=True, rpcs=RpcWindow(99))  # type: ignore[arg-type]
+    second = LiveSampler(link, cluster(), "2", gpus=True, rpcs=RpcWindow(99))  # type: ignore[arg-type]
     first.start()
     second.start()
     await settle(lambda: bool(first.live.gpus) or bool(second.live.gpus))
@@ -175,11 +176,17 @@ async def test_a_failing_tool_stops_the_gpu_readings_with_its_message() -> None:
     await sampler.stop()
 
 
-async def test_no_gpu_step_before_sstat_sees_a_running_step() -> None:
-    link = LiveLink([nvidia(1)], sstat="")  # the job has no step running (yet, or any more)
-    sampler = LiveSampler(link, cluster(), "1", gpus=True)  # type: ignore[arg-type]
+async def test_the_gpu_step_starts_first_and_sstat_waits_for_room_in_the_minute() -> None:
+    now = [0.0]
+    link = LiveLink([nvidia(1), nvidia(2)])
+    sampler = LiveSampler(link, cluster(), "1", gpus=True, rpcs=RpcWindow(RPC_BUDGET_PER_MIN, lambda: now[0]))  # type: ignore[arg-type]
     sampler.start()
-    await settle(lambda: bool(sampler.live.usage))
+    await settle(lambda: bool(sampler.live.gpus))
     await asyncio.sleep(0.05)
-    assert link.most_steps == 0 and not sampler.live.gpus
+    assert not sampler.live.usage and not any(
+        "sstat" in c for c in link.commands
+    )  # 2 for the step + 3 would be 5 this minute
+    now[0] = 60.5
+    await settle(lambda: bool(sampler.live.usage), rounds=400)
+    assert sum("sstat" in c for c in link.commands) == 1
     await sampler.stop()
