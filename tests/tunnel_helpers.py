@@ -1,0 +1,71 @@
+"""A real HTTP server inside a lab job, for the tunnel tests (lab and UI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shlex
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from hpctui.ssh.link import ClusterLink
+from hpctui.ssh.types import LinkError
+
+
+@dataclass(frozen=True)
+class HttpJob:
+    job_id: str
+    port: int
+    body: str  # what GET /hello.txt answers
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the lab's nodes are this machine)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def http_job(lab, cluster: str, token: str) -> Iterator[HttpJob]:
+    """``python3 -m http.server`` in a batch job serving ``hello.txt``; cancelled afterwards."""
+    port = free_port()
+    body = f"hello from the job {token}\n"
+    script = (
+        f"d=$(mktemp -d) && printf %s {shlex.quote(body)} > $d/hello.txt && cd $d && "
+        f"sbatch --parsable -p cpu -t 10 -J tunnel-{token} -o /dev/null "
+        f"--wrap {shlex.quote(f'exec python3 -m http.server {port} --bind 127.0.0.1')}"
+    )
+    answer = lab.ssh(cluster, script)
+    assert answer.returncode == 0, answer.stderr
+    job_id = answer.stdout.strip().split(";")[0]
+    try:
+        yield HttpJob(job_id, port, body)
+    finally:
+        lab.ssh(cluster, f"scancel {job_id}")
+
+
+async def wait_serving(link: ClusterLink, job: HttpJob, timeout: float = 60) -> None:
+    """Until the job runs and its server accepts connections (seen from the login node)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            await link.check_reachable("127.0.0.1", job.port)
+            return
+        except LinkError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def http_get(url: str) -> str:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy: loopback
+
+    def get() -> str:
+        with opener.open(url, timeout=30) as response:
+            return response.read().decode()
+
+    return await asyncio.to_thread(get)
