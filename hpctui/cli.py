@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "choose": "choose",
     "purge-check": "purge",
     "audit": "audit",
+    "forward": "forward",
+    "shell": "shell",
 }
 _VALUE_OPTIONS = ("--config", "--theme")
 

@@ -69,3 +69,21 @@ async def http_get(url: str) -> str:
             return response.read().decode()
 
     return await asyncio.to_thread(get)
+
+
+def wait_running(lab, cluster: str, job_id: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while lab.ssh(cluster, f"squeue -h -j {job_id} -o %T").stdout.strip() != "RUNNING":
+        assert time.monotonic() < deadline, f"job {job_id} did not start"
+        time.sleep(0.5)
+
+
+def wait_listening(port: int, timeout: float = 60) -> None:
+    """Until something accepts on 127.0.0.1:``port`` (a lab node's server is on this machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        assert time.monotonic() < deadline, f"nothing listens on {port}"
+        time.sleep(0.2)

@@ -13,6 +13,7 @@ import time
 
 import pytest
 from test_link_connections import ssh_port
+from tunnel_helpers import wait_running
 
 from hpctui.errors import UserError
 from hpctui.services.shell import LocalTerminal, job_shell, run_in_terminal
@@ -35,10 +36,7 @@ async def link(lab):
 @pytest.fixture
 def running_job(lab):
     job_id = lab.ssh("alpha", "sbatch --parsable -p cpu -t 5 -o /dev/null --wrap 'sleep 300'").stdout.strip()
-    deadline = time.monotonic() + 60
-    while lab.ssh("alpha", f"squeue -h -j {job_id} -o %T").stdout.strip() != "RUNNING":
-        assert time.monotonic() < deadline, f"job {job_id} did not start"
-        time.sleep(0.5)
+    wait_running(lab, "alpha", job_id)
     yield job_id
     lab.ssh("alpha", f"scancel {job_id}")
 
