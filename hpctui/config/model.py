@@ -116,6 +116,7 @@ class Config:
     refresh: Refresh = field(default_factory=Refresh)
     log_lines: int = 1000
     log_ring: int = 100_000
+    tunnel_ports: tuple[int, ...] = (6006, 8888)  # offered for tunnels into jobs: TensorBoard, Jupyter
     source: Path | None = None
 
     def cluster(self, name: str) -> Cluster:
