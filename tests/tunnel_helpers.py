@@ -87,3 +87,19 @@ def wait_listening(port: int, timeout: float = 60) -> None:
                 return
         assert time.monotonic() < deadline, f"nothing listens on {port}"
         time.sleep(0.2)
+
+
+def port_is_free(port: int) -> bool:
+    """Nothing listens there and a server can listen there again (SO_REUSEADDR, as every server
+    sets: the connections just carried leave TIME_WAIT entries on the port)."""
+    with socket.socket() as client:
+        if client.connect_ex(("127.0.0.1", port)) == 0:
+            return False
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            probe.listen()
+        except OSError:
+            return False
+        return True

@@ -27,7 +27,7 @@ JOB_ACTION_BINDINGS = [
     Binding("p", "postmortem", "Post-mortem", show=False, id="postmortem"),
     Binding("F", "forward", "Forward a port", show=False, id="forward"),
     Binding("x", "shell", "Shell in job", show=False, id="shell"),
-    Binding("A", "allocate", "salloc", show=False, id="allocate"),
+    Binding("A", "allocate", "Shell in a new allocation", show=False, id="allocate"),
 ]
 
 

@@ -13,8 +13,7 @@ import uuid
 
 import pytest
 from test_link_connections import ssh_port
-from test_tunnels_lab import port_is_free
-from tunnel_helpers import http_get, http_job, wait_listening, wait_running
+from tunnel_helpers import http_get, http_job, port_is_free, wait_listening, wait_running
 
 from hpctui.ssh.netstat import server_connections
 

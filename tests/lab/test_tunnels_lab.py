@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from test_link_connections import ssh_port
-from tunnel_helpers import http_get, http_job, wait_serving
+from tunnel_helpers import http_get, http_job, port_is_free, wait_serving
 
 from hpctui.errors import UserError
 from hpctui.services.cluster import ClusterSession
@@ -26,22 +26,6 @@ async def session(lab):
     await opened.link.wait_connected(30)
     yield opened
     await opened.close()
-
-
-def port_is_free(port: int) -> bool:
-    """Nothing listens there and a server can listen there again (SO_REUSEADDR, as every server
-    sets: the connections just carried leave TIME_WAIT entries on the port)."""
-    with socket.socket() as client:
-        if client.connect_ex(("127.0.0.1", port)) == 0:
-            return False
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-            probe.listen()
-        except OSError:
-            return False
-        return True
 
 
 async def test_http_get_through_a_tunnel_on_the_one_connection_and_close_frees_the_port(lab, session):

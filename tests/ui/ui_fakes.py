@@ -42,6 +42,7 @@ class FakeLink(Publisher):
     def __init__(self, status: LinkStatus) -> None:
         super().__init__()
         self.status = status
+        self.name = status.cluster
         self.answers: dict[str, Result] = {}
 
     async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
