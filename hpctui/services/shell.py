@@ -17,12 +17,13 @@ import tty
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import asyncssh
+
 from hpctui.services.jobnode import running_node
 from hpctui.slurm.interactive import job_shell_command
+from hpctui.ssh.types import LinkError
 
 if TYPE_CHECKING:
-    import asyncssh
-
     from hpctui.ssh.link import ClusterLink
 
 CHUNK = 65536
@@ -74,11 +75,16 @@ async def run_in_terminal(link: ClusterLink, command: str, terminal: LocalTermin
     """Run ``command`` on a remote pty wired to ``terminal`` until it ends; its exit status."""
     async with link.terminal(command, terminal.term_type, terminal.size()) as process:
         with terminal.raw(), _keys_to(process, terminal), _resizes_to(process, terminal):
-            while data := await process.stdout.read(CHUNK):
-                terminal.write(data)
+            try:
+                while data := await process.stdout.read(CHUNK):
+                    terminal.write(data)
+            except (OSError, asyncssh.Error) as exc:
+                raise LinkError(f"{link.name}: the shell's channel failed: {exc}") from exc
         await process.wait_closed()
         status = process.exit_status
-    return -1 if status is None else status
+    if status is None:  # no exit status: the connection went away under the shell
+        raise LinkError(f"{link.name}: the connection closed before the shell ended")
+    return status
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from hpctui.services.shell import LocalTerminal, job_shell, run_in_terminal
 from hpctui.slurm.interactive import salloc_command
 from hpctui.ssh.link import ClusterLink
 from hpctui.ssh.netstat import server_connections
+from hpctui.ssh.types import LinkError
 
 pytestmark = pytest.mark.lab
 
@@ -94,6 +95,18 @@ async def test_a_shell_in_the_job_runs_typed_commands_in_it(lab, link, running_j
     assert f"JOB={running_job} NODE=a3" in shown.decode(errors="replace")
     assert status == 3
     assert server_connections(ssh_port(lab, "alpha"), os.getpid()) == 1
+
+
+async def test_a_connection_lost_under_the_shell_is_an_error_and_the_terminal_is_restored(lab, link, running_job):
+    with terminal_pair() as (keyboard, terminal, shown):
+        cooked = termios.tcgetattr(terminal.input_fd)
+        task = asyncio.create_task(job_shell(link, running_job, terminal))
+        async with asyncio.timeout(90):
+            await type_at_prompt(keyboard, shown, b"")
+            await link.reconnect()
+            with pytest.raises(LinkError, match="alpha: the connection closed before the shell ended"):
+                await task
+        assert termios.tcgetattr(terminal.input_fd) == cooked
 
 
 async def test_the_window_size_reaches_the_remote_pty_and_follows_a_resize(lab, link, running_job):
