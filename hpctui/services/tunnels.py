@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from hpctui.errors import UserError
 from hpctui.services.jobnode import node_addr, running_node
 from hpctui.slurm.commands import validate_job_id
+from hpctui.ssh.link import PortUnavailable
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus
 
 if TYPE_CHECKING:
@@ -33,9 +34,6 @@ if TYPE_CHECKING:
     from hpctui.ssh.link import ClusterLink
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORTS = (6006, 8888)  # TensorBoard, Jupyter
-
 
 class TunnelState(enum.Enum):
     OPEN = "open"
@@ -95,6 +93,7 @@ class TunnelManager:
         self.tunnels: list[Tunnel] = []
         self._subscribers: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._relisten = asyncio.Lock()  # one pass at a time, even across quick reconnects
         self._unsubscribe_link = link.subscribe(self._link_changed)
 
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
@@ -126,7 +125,7 @@ class TunnelManager:
         tunnel = Tunnel(self.link.name, target, remote_port, remote_port if local_port is None else local_port)
         try:
             await self._listen(tunnel)
-        except LinkError:
+        except PortUnavailable:
             if local_port is not None:
                 raise
             tunnel.local_port = 0  # the job's own port number is taken here: any free one
@@ -198,14 +197,18 @@ class TunnelManager:
             self._changed()
 
     async def _listen_again(self) -> None:
-        """After a reconnect: the same local port again, or BROKEN saying why."""
-        for tunnel in [t for t in self.tunnels if t.state is TunnelState.WAITING]:
-            try:
-                await self._listen(tunnel)
-            except LinkError as exc:
-                tunnel.state, tunnel.problem = TunnelState.BROKEN, str(exc)
-                log.warning("%s: tunnel %s broken: %s", self.link.name, tunnel.url, exc)
-        self._changed()
+        """After a reconnect: the same local port again, or BROKEN when it is taken (a tunnel
+        whose connection dropped again meanwhile stays WAITING for the next one)."""
+        async with self._relisten:
+            for tunnel in [t for t in self.tunnels if t.state is TunnelState.WAITING]:
+                try:
+                    await self._listen(tunnel)
+                except PortUnavailable as exc:
+                    tunnel.state, tunnel.problem = TunnelState.BROKEN, str(exc)
+                    log.warning("%s: tunnel %s broken: %s", self.link.name, tunnel.url, exc)
+                except LinkError:
+                    pass
+            self._changed()
 
 
 async def _stop(tunnel: Tunnel) -> None:

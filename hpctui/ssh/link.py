@@ -50,6 +50,10 @@ CLOSE_WAIT_S = 5.0
 STABLE_AFTER_S = 60.0  # a connection that lived this long resets the backoff
 
 
+class PortUnavailable(LinkError):
+    """A local port cannot be listened on (taken, or not ours to take)."""
+
+
 class ClusterLink:
     """The ONE SSH connection of one cluster, and everything that runs over it.
 
@@ -378,12 +382,13 @@ class ClusterLink:
     ) -> asyncssh.SSHListener:
         """Listen on 127.0.0.1:``local_port`` (0: any free port) and carry each accepted TCP
         connection to ``dest_host:dest_port`` as seen from the login node, over the one
-        connection. The listener dies with the connection; ``LinkError`` when the port is taken."""
+        connection. The listener dies with the connection; ``PortUnavailable`` when the port is
+        taken, ``LinkError`` when the connection is down."""
         conn, client = self._live()
         try:
             return await conn.forward_local_port("127.0.0.1", local_port, dest_host, dest_port, accept)
         except OSError as exc:
-            raise LinkError(f"{self.name}: cannot listen on 127.0.0.1:{local_port}: {exc.strerror or exc}") from exc
+            raise PortUnavailable(f"{self.name}: cannot listen on 127.0.0.1:{local_port}: {exc.strerror or exc}") from exc
         except asyncssh.Error as exc:
             raise self._lost(client, "port forwarding", exc) from exc
 
