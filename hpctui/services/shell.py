@@ -75,16 +75,20 @@ async def run_in_terminal(link: ClusterLink, command: str, terminal: LocalTermin
     """Run ``command`` on a remote pty wired to ``terminal`` until it ends; its exit status."""
     async with link.terminal(command, terminal.term_type, terminal.size()) as process:
         with terminal.raw(), _keys_to(process, terminal), _resizes_to(process, terminal):
-            try:
-                while data := await process.stdout.read(CHUNK):
-                    terminal.write(data)
-            except (OSError, asyncssh.Error) as exc:
-                raise LinkError(f"{link.name}: the shell's channel failed: {exc}") from exc
+            while data := await _read(link, process):
+                terminal.write(data)
         await process.wait_closed()
         status = process.exit_status
     if status is None:  # no exit status: the connection went away under the shell
         raise LinkError(f"{link.name}: the connection closed before the shell ended")
     return status
+
+
+async def _read(link: ClusterLink, process: asyncssh.SSHClientProcess[Any]) -> bytes:
+    try:
+        return bytes(await process.stdout.read(CHUNK))
+    except (OSError, asyncssh.Error) as exc:
+        raise LinkError(f"{link.name}: the shell's channel failed: {exc}") from exc
 
 
 @contextlib.contextmanager

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 class TunnelState(enum.Enum):
     OPEN = "open"
     WAITING = "waiting for the connection"

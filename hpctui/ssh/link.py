@@ -384,18 +384,20 @@ class ClusterLink:
         connection to ``dest_host:dest_port`` as seen from the login node, over the one
         connection. The listener dies with the connection; ``PortUnavailable`` when the port is
         taken, ``LinkError`` when the connection is down."""
-        conn, client = self._live()
+        conn, _client = self._live()
         try:
             return await conn.forward_local_port("127.0.0.1", local_port, dest_host, dest_port, accept)
         except OSError as exc:
-            raise PortUnavailable(f"{self.name}: cannot listen on 127.0.0.1:{local_port}: {exc.strerror or exc}") from exc
+            raise PortUnavailable(
+                f"{self.name}: cannot listen on 127.0.0.1:{local_port}: {exc.strerror or exc}"
+            ) from exc
         except asyncssh.Error as exc:
-            raise self._lost(client, "port forwarding", exc) from exc
+            raise LinkError(f"{self.name}: port forwarding refused: {exc}") from exc
 
     async def check_reachable(self, host: str, port: int) -> None:
         """Open and close one TCP connection to ``host:port`` from the login node, as a tunnel
         does for each connection; ``LinkError`` saying why when it cannot."""
-        conn, client = self._live()
+        conn, _client = self._live()
         try:
             async with asyncio.timeout(self.cluster.ssh.command_timeout_s):
                 _reader, writer = await conn.open_connection(host, port)
@@ -404,7 +406,7 @@ class ClusterLink:
         except TimeoutError:
             raise LinkError(f"{self.name}: {host}:{port}: no answer") from None
         except (OSError, asyncssh.Error) as exc:
-            raise self._lost(client, f"a connection to {host}:{port}", exc) from exc
+            raise LinkError(f"{self.name}: {host}:{port}: {exc}") from exc
         writer.close()
 
     def _live(self) -> tuple[asyncssh.SSHClientConnection, LinkClient]:
