@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "audit": "audit",
     "init": "init",
     "watch": "watch",
+    "forward": "forward",
+    "shell": "shell",
 }
 _VALUE_OPTIONS = ("--config", "--theme")
 

@@ -40,6 +40,10 @@ BINDING_IDS: dict[str, str] = {
     # dialogs
     "confirm_yes": "yes, run", "confirm_no": "no", "close_help": "close help",
     "reject_host_key": "reject the host key", "abort_prompt": "abort the prompt",
+    # inside a job: tunnels, shells, allocations
+    "forward": "forward a local port to the job (tunnel)", "shell": "a shell in the job",
+    "allocate": "a shell in a new allocation (salloc)", "tunnels": "the tunnels",
+    "tunnel_test": "test the tunnel", "tunnel_close": "close the tunnel",
 }  # fmt: skip
 
 

@@ -165,6 +165,7 @@ class Config:
     log_lines: int = 1000
     log_ring: int = 100_000
     notifications: Notifications = field(default_factory=Notifications)
+    tunnel_ports: tuple[int, ...] = (6006, 8888)  # offered for tunnels into jobs: TensorBoard, Jupyter
     source: Path | None = None
 
     def cluster(self, name: str) -> Cluster:

@@ -88,6 +88,7 @@ COUNT = Field(INTEGER, checks=(positive,))
 SECONDS = Field(NUMBER, checks=(positive,))
 SIZE = Field(NUMBER, checks=(positive,))
 ENV = Field(text_pairs(matches(ENV_NAME)))
+PORT = Field(INTEGER, checks=(between(1, 65535),))
 
 
 def _alias_or_host(values: dict[str, Any]) -> str | None:
@@ -257,6 +258,7 @@ CONFIG = Schema(
         "metrics": Field(seq_of(mapping(METRIC), unique="name")),
         "log_lines": COUNT,
         "log_ring": COUNT,
+        "tunnel_ports": Field(seq_of(PORT.validate)),
         "clusters": Field(seq_of(mapping(CLUSTER), unique="name", needs_one="cluster"), required=True),
         "notifications": Field(mapping(NOTIFICATIONS)),
     },

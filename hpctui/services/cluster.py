@@ -16,6 +16,7 @@ from hpctui.services.audit import AuditLog
 from hpctui.services.jobinfo import JobDetails, fetch_job_details
 from hpctui.services.poller import Poller
 from hpctui.services.purge_watch import PurgeWatch, has_purge_policy
+from hpctui.services.tunnels import TunnelManager
 from hpctui.ssh.link import ClusterLink
 from hpctui.ssh.types import Prompter
 
@@ -33,6 +34,7 @@ class ClusterSession:
         self.audit = audit or AuditLog()
         self.actions = Actions(self.link, cluster.name, self.audit, after=self.poller.refresh_now)
         self.purge_watch = PurgeWatch(self.link, cluster) if has_purge_policy(cluster) else None
+        self.tunnels = TunnelManager(self.link)
 
     async def start(self) -> None:
         await self.link.start()
@@ -44,6 +46,7 @@ class ClusterSession:
         if self.purge_watch is not None:
             await self.purge_watch.stop()
         await self.poller.stop()
+        await self.tunnels.close_all()
         await self.link.close()
 
     async def job_details(self, job_id: str) -> JobDetails:

@@ -50,6 +50,10 @@ CLOSE_WAIT_S = 5.0
 STABLE_AFTER_S = 60.0  # a connection that lived this long resets the backoff
 
 
+class PortUnavailable(LinkError):
+    """A local port cannot be listened on (taken, or not ours to take)."""
+
+
 class ClusterLink:
     """The ONE SSH connection of one cluster, and everything that runs over it.
 
@@ -358,6 +362,52 @@ class ClusterLink:
                 raise self._lost(client, command, exc) from exc
             await asyncio.sleep(wait)
             wait = min(wait * 2, OPEN_RETRY_MAX_S)
+
+    @contextlib.asynccontextmanager
+    async def terminal(
+        self, command: str, term_type: str, term_size: tuple[int, int]
+    ) -> AsyncIterator[asyncssh.SSHClientProcess[Any]]:
+        """``command`` on a pseudo-terminal (``srun --pty``, ``salloc``), binary, stderr merged
+        into stdout as a terminal would; a channel of the stream budget, closed on leaving."""
+        options = {"term_type": term_type, "term_size": term_size, "request_pty": "force", "stderr": asyncssh.STDOUT}
+        async with self._channel(command, **options) as (process, _client):
+            yield process
+
+    # ---- tunnels ------------------------------------------------------------------------
+    # A tunnel's TCP connections are direct-tcpip channels: OpenSSH's MaxSessions counts
+    # sessions only (see lab-notes), so they take nothing from the budget of commands.
+
+    async def forward_local_port(
+        self, local_port: int, dest_host: str, dest_port: int, accept: Callable[[str, int], bool] | None = None
+    ) -> asyncssh.SSHListener:
+        """Listen on 127.0.0.1:``local_port`` (0: any free port) and carry each accepted TCP
+        connection to ``dest_host:dest_port`` as seen from the login node, over the one
+        connection. The listener dies with the connection; ``PortUnavailable`` when the port is
+        taken, ``LinkError`` when the connection is down."""
+        conn, _client = self._live()
+        try:
+            return await conn.forward_local_port("127.0.0.1", local_port, dest_host, dest_port, accept)
+        except OSError as exc:
+            raise PortUnavailable(
+                f"{self.name}: cannot listen on 127.0.0.1:{local_port}: {exc.strerror or exc}"
+            ) from exc
+        except asyncssh.Error as exc:
+            raise LinkError(f"{self.name}: port forwarding refused: {exc}") from exc
+
+    async def check_reachable(self, host: str, port: int) -> None:
+        """Open and close one TCP connection to ``host:port`` from the login node, as a tunnel
+        does for each connection; ``LinkError`` saying why when it cannot."""
+        conn, _client = self._live()
+        try:
+            async with asyncio.timeout(self.cluster.ssh.command_timeout_s):
+                _reader, writer = await conn.open_connection(host, port)
+        except asyncssh.ChannelOpenError as exc:
+            raise LinkError(f"{self.name}: {host}:{port}: {exc.reason}") from exc
+        except TimeoutError:
+            raise LinkError(f"{self.name}: {host}:{port}: no answer") from None
+        except (OSError, asyncssh.Error) as exc:
+            raise LinkError(f"{self.name}: {host}:{port}: {exc}") from exc
+        writer.close()
 
     def _live(self) -> tuple[asyncssh.SSHClientConnection, LinkClient]:
         conn, client = self._conn, self._client

@@ -139,6 +139,7 @@ class HpcApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("a", "audit", "Audit log", show=False, id="audit"),
         Binding("N", "notifications", "Notifications", show=False, id="notifications"),
+        Binding("T", "tunnels", "Tunnels", show=False, id="tunnels"),
     ]
 
     def __init__(self, config: Config, workspace: Workspace, *, clock: Callable[[], float] = time.time) -> None:
@@ -249,6 +250,31 @@ class HpcApp(App[None]):
         from hpctui.ui.screens.postmortem import PostMortemScreen
 
         self.push_screen(PostMortemScreen(message.session))
+
+    @on(JobActions.ForwardRequested)
+    def open_tunnel(self, message: JobActions.ForwardRequested) -> None:
+        from hpctui.ui.inside import open_tunnel
+
+        work = open_tunnel(self, message.session, message.job_id, self.config.tunnel_ports)
+        run_guarded(self, work, "tunnel", group="inside")
+
+    @on(JobActions.ShellRequested)
+    def open_job_shell(self, message: JobActions.ShellRequested) -> None:
+        from hpctui.ui.inside import job_shell
+
+        run_guarded(self, job_shell(self, message.session, message.job_id), "shell", group="inside")
+
+    @on(JobActions.AllocationRequested)
+    def open_allocation_shell(self, message: JobActions.AllocationRequested) -> None:
+        from hpctui.ui.inside import allocation_shell
+
+        run_guarded(self, allocation_shell(self, message.session), "salloc", group="inside")
+
+    def action_tunnels(self) -> None:
+        from hpctui.ui.screens.tunnels import TunnelsScreen
+
+        if not isinstance(self.screen, TunnelsScreen):
+            self.push_screen(TunnelsScreen({name: s.tunnels for name, s in self.workspace.sessions.items()}))
 
     @on(ShowTab)
     def show_tab(self, message: ShowTab) -> None:

@@ -25,6 +25,9 @@ JOB_ACTION_BINDINGS = [
     Binding("l", "log('stdout')", "Log", id="log"),
     Binding("e", "log('stderr')", "Stderr", show=False, id="log_stderr"),
     Binding("p", "postmortem", "Post-mortem", show=False, id="postmortem"),
+    Binding("F", "forward", "Forward a port", show=False, id="forward"),
+    Binding("x", "shell", "Shell in job", show=False, id="shell"),
+    Binding("A", "allocate", "Shell in a new allocation", show=False, id="allocate"),
 ]
 
 
@@ -51,6 +54,26 @@ class JobActions:
             self.session, self.job_id = session, job_id
 
     class PostMortemRequested(Message):
+        def __init__(self, session: ClusterSession) -> None:
+            super().__init__()
+            self.session = session
+
+    class InsideRequested(Message):
+        """Something inside one (running) job: its subclasses say what."""
+
+        def __init__(self, session: ClusterSession, job_id: str) -> None:
+            super().__init__()
+            self.session, self.job_id = session, job_id
+
+    class ForwardRequested(InsideRequested):
+        """Forward a local port to a port of the job."""
+
+    class ShellRequested(InsideRequested):
+        """A shell inside the job, in the user's terminal."""
+
+    class AllocationRequested(Message):
+        """A new interactive allocation (salloc) on the session's cluster."""
+
         def __init__(self, session: ClusterSession) -> None:
             super().__init__()
             self.session = session
@@ -95,3 +118,15 @@ class JobActions:
     def action_postmortem(self) -> None:
         if (session := self.job_session()) is not None:
             self.post_message(self.PostMortemRequested(session))
+
+    def action_forward(self) -> None:
+        if (first := self._first_job()) is not None:
+            self.post_message(self.ForwardRequested(*first))
+
+    def action_shell(self) -> None:
+        if (first := self._first_job()) is not None:
+            self.post_message(self.ShellRequested(*first))
+
+    def action_allocate(self) -> None:
+        if (session := self.job_session()) is not None:
+            self.post_message(self.AllocationRequested(session))

@@ -14,6 +14,7 @@ from hpctui.config.model import Cluster, Config, GpuPartition, Purge, Refresh, S
 from hpctui.services.actions import Actions
 from hpctui.services.audit import AuditLog
 from hpctui.services.purge_watch import PurgeWatch, has_purge_policy
+from hpctui.services.tunnels import TunnelManager
 from hpctui.slurm.models import Gres, Job, Node, PartitionGpus, Snapshot
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus, Result
 from hpctui.toolkit.purge import purge_command, threshold_days
@@ -41,6 +42,7 @@ class FakeLink(Publisher):
     def __init__(self, status: LinkStatus) -> None:
         super().__init__()
         self.status = status
+        self.name = status.cluster
         self.answers: dict[str, Result] = {}
 
     async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
@@ -96,6 +98,7 @@ class FakeSession:
         self.actions = Actions(self.link, cluster.name, audit, after=self.poller.refresh_now)  # type: ignore[arg-type]
         self.details: dict[str, Any] = {}  # job id -> JobDetails or the exception to raise
         self.purge_watch = PurgeWatch(self.link, cluster) if has_purge_policy(cluster) else None  # type: ignore[arg-type]
+        self.tunnels = TunnelManager(self.link)  # type: ignore[arg-type]
 
     async def job_details(self, job_id: str) -> Any:
         """What the test put in ``details``; Slurm's answer for a job it does not know otherwise."""
