@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hpctui.config.model import Cluster
@@ -40,7 +40,7 @@ from hpctui.slurm.submit import (
 )
 from hpctui.slurm.submitline import Facts, SubmitLine, parse_submit_line
 from hpctui.ssh.types import LinkError, Result
-from hpctui.toolkit.lint import Finding, lint_text
+from hpctui.toolkit.lint import Finding, lint_submission
 
 UNKNOWN_JOB = "Invalid job id specified"  # the controller's words for a job it no longer holds
 # slurmdbd learns of a new job seconds after the controller (about 4 s for a held job in the lab)
@@ -192,7 +192,7 @@ class Resubmitter:
             copy_command = (
                 batch_script_to_file_command(job_id, saved_copy) if known else scripts.save_copy_command(saved_copy)
             )
-        return ResubmitDraft(
+        draft = ResubmitDraft(
             cluster=self.cluster.name,
             job_id=job_id,
             name=fields.get("JobName", ""),
@@ -209,13 +209,12 @@ class Resubmitter:
             stages=scripts.detect_stages(found.text),
             auto_resume=auto,
             checkpoint_exists=await self._exists(auto.resolved) if auto and auto.resolved else None,
-            findings=lint_text(
-                found.text, found.path or f"{job_id}.sbatch", self.cluster.rules, cluster=self.cluster.name
-            ),
+            findings=[],
             suggested=_suggest(last_state, options),
             notes=notes,
             unrecovered=unrecovered,
         )
+        return replace(draft, findings=self.lint(draft, ResubmitChoice()))
 
     async def _accounting_record(self, job_id: str, notes: list[str]) -> dict[str, str] | None:
         """The job's accounting record; {} when accounting has none, None when sacct failed."""
@@ -331,6 +330,16 @@ class Resubmitter:
     async def _probe(self, candidates: list[str]) -> tuple[str, str] | None:
         result = await self._run(scripts.script_probe_command(candidates))
         return scripts.parse_script_probe(result.stdout, candidates)
+
+    def lint(self, draft: ResubmitDraft, choice: ResubmitChoice) -> list[Finding]:
+        """The findings on what ``choice`` submits: the script with the command's options
+        (they win over its ``#SBATCH`` lines), where the job's directory and the script's exist.
+        UserError on a bad value, as ``commands``."""
+        known = tuple(posixpath.dirname(p) for p in (draft.script_path,) if p)
+        return lint_submission(
+            draft.script, draft.script_path or f"{draft.job_id}.sbatch", self._edited(draft, choice).as_options(),
+            self.cluster.rules, cluster=self.cluster.name, work_dir=draft.work_dir, existing_dirs=known,
+        )  # fmt: skip
 
     def commands(self, draft: ResubmitDraft, choice: ResubmitChoice) -> list[str]:
         """The exact commands for ``choice`` (validated; UserError on a bad value)."""
