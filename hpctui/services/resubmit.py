@@ -28,6 +28,7 @@ from hpctui.slurm.commands import (
 )
 from hpctui.slurm.directives import read_directives
 from hpctui.slurm.errors import SlurmProblem, check_errors, error_lines
+from hpctui.slurm.models import ENDED_STATES
 from hpctui.slurm.parse import parse_sbatch, parse_scontrol_job
 from hpctui.slurm.submit import (
     Export,
@@ -78,6 +79,14 @@ class ResubmitDraft:
     suggested: ResubmitChoice  # more time after TIMEOUT, more memory after OUT_OF_MEMORY
     notes: list[str] = field(default_factory=list)
     unrecovered: list[str] = field(default_factory=list)  # what the job had that may not be repeated
+    current_state: str | None = None  # the controller's JobState now (RUNNING, PENDING, ...), if it still knows
+
+    @property
+    def second_run(self) -> str | None:
+        """The warning when the job still runs or waits: resubmitting starts it a second time."""
+        if self.current_state is None or self.current_state in ENDED_STATES or self.current_state == "COMPLETING":
+            return None
+        return f"job {self.job_id} {self.name!r} is still {self.current_state}: this starts a second run"
 
     @property
     def submit_path(self) -> str:
@@ -213,6 +222,7 @@ class Resubmitter:
             suggested=_suggest(last_state, options),
             notes=notes,
             unrecovered=unrecovered,
+            current_state=(fields.get("JobState") or None) if known else None,
         )
         return replace(draft, findings=self.lint(draft, ResubmitChoice()))
 
