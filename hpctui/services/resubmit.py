@@ -314,7 +314,7 @@ class Resubmitter:
         job_id, stored, unrecovered = job.job_id, job.kept, job.unrecovered
         typed = _typed(job.record, Facts(job.fields.get("JobName")), unrecovered)
         work_dir = job.fields.get("WorkDir", "")
-        candidates = _typed_candidates(typed, work_dir) if typed is not None else []
+        candidates = typed_candidates(typed, work_dir) if typed is not None else []
         found = await self._probe(candidates) if candidates else None
         if found is not None and typed is not None:
             path, text = found
@@ -438,7 +438,7 @@ def _ambiguity(typed: SubmitLine | None) -> list[str]:
     return [said] if said else []
 
 
-def _typed_candidates(typed: SubmitLine, work_dir: str) -> list[str]:
+def typed_candidates(typed: SubmitLine, work_dir: str) -> list[str]:
     """Script paths the readings of the SubmitLine name, each split of each reading, in order."""
     found = [c for reading in typed.readings for c in _reading_candidates(reading.operands, work_dir)]
     return list(dict.fromkeys(found))
