@@ -20,7 +20,7 @@ from hpctui.slurm.formats import DELIMITER
 from hpctui.slurm.hostlist import first_host
 
 # SubmitLine last: it is free text and may hold the delimiter.
-LOG_FIELDS = ("JobID", "JobIDRaw", "JobName", "User", "WorkDir", "State", "Start", "NodeList", "SubmitLine")
+LOG_FIELDS = ("JobID", "JobIDRaw", "JobName", "User", "WorkDir", "State", "NodeList", "SubmitLine")
 NO_ARRAY_INDEX = "4294967294"  # what %a gives in a job that is not an array task (NO_VAL)
 _PATTERN = re.compile(r"%(\d*)([%AaJjNnstux])")
 
@@ -35,7 +35,7 @@ class LogRecord:
     user: str
     work_dir: str
     state: str  # first word: CANCELLED, not "CANCELLED by 1000"
-    started: bool  # Start is a time: the job ran (a job cancelled while pending has "None")
+    started: bool  # it was given nodes (a job cancelled while pending has Start=End, and no nodes)
     node: str  # the first node it ran on, "" when it never ran
     submit_line: str
 
@@ -64,10 +64,9 @@ def parse_log_record(text: str) -> LogRecord | None:
     rows = [row for row in rows if len(row) == width]
     if not rows:
         return None
-    job_id, raw_id, name, user, work_dir, state, start, nodes, submit_line = rows[-1]
-    started = start not in ("", "None", "Unknown")
-    node = first_host(nodes) if started and nodes not in ("", "None assigned") else ""
-    return LogRecord(job_id, raw_id, name, user, work_dir, state.split(" ")[0], started, node, submit_line)
+    job_id, raw_id, name, user, work_dir, state, nodes, submit_line = rows[-1]
+    node = first_host(nodes) if nodes not in ("", "None assigned") else ""
+    return LogRecord(job_id, raw_id, name, user, work_dir, state.split(" ")[0], bool(node), node, submit_line)
 
 
 def default_output(record: LogRecord) -> str:

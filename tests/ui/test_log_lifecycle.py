@@ -71,7 +71,7 @@ async def test_the_post_mortem_l_finds_a_forgotten_jobs_log_from_accounting(app_
     session.details["4242"] = FORGOTTEN
     session.link.records["4242"] = {
         "JobID": "4242", "JobIDRaw": "4242", "JobName": "train", "User": "hpcuser", "WorkDir": str(tmp_path),
-        "State": "FAILED", "Start": "2026-11-30T01:00:00", "NodeList": "a1",
+        "State": "FAILED", "NodeList": "a1",
         "SubmitLine": "sbatch -o logs/%x_%j.out train.sbatch",
     }  # fmt: skip
     async with app.run_test(size=SIZE) as pilot:
@@ -119,7 +119,12 @@ async def test_a_job_gone_from_the_queue_is_asked_to_accounting(app_and_session,
     app, session = app_and_session
     missing = tmp_path / "never.out"
     session.details["1005"] = JobDetails("alpha", "1005", {"StdOut": str(missing), "JobState": "PENDING"})
-    session.link.records["1005"] = {"JobID": "1005", "JobIDRaw": "1005", "State": "CANCELLED by 1000", "Start": "None"}
+    session.link.records["1005"] = {
+        "JobID": "1005",
+        "JobIDRaw": "1005",
+        "State": "CANCELLED by 1000",
+        "NodeList": "None assigned",
+    }
     async with app.run_test(size=SIZE) as pilot:
         app.post_message(JobActions.LogRequested(session, "1005", "stdout"))
         await until(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.tail is not None)

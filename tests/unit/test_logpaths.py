@@ -37,8 +37,8 @@ def test_the_last_record_is_read_and_a_job_that_never_ran_says_so() -> None:
     def row(**values: str) -> str:
         return DELIMITER.join(values.get(name, "") for name in LOG_FIELDS)
 
-    requeued = row(JobID="9", JobIDRaw="9", State="REQUEUED", Start="2026-11-30T01:00:00", NodeList="a[1-2]")
-    last = row(JobID="9", JobIDRaw="9", State="CANCELLED by 1000", Start="None", NodeList="None assigned",
+    requeued = row(JobID="9", JobIDRaw="9", State="REQUEUED", NodeList="a[1-2]")
+    last = row(JobID="9", JobIDRaw="9", State="CANCELLED by 1000", NodeList="None assigned",
                SubmitLine=f"sbatch --wrap 'echo {DELIMITER}'")  # fmt: skip
     record = parse_log_record(f"{requeued}\n{last}\n")
     assert record is not None and (record.state, record.started, record.node) == ("CANCELLED", False, "")
