@@ -151,6 +151,9 @@ class TargetCommands(CommandList):
             seen.add(binding.id)
             if isinstance(active.node, JobActions):
                 holder = active.node
+                only = _only_job(holder)
+                if only is not None and binding.id in VERBS and not _applies(binding.id, only):
+                    continue  # cancel or hold an ended job: Slurm refuses
             target = self._target_text(active.node, binding.id)
             yield (
                 f"{JOB_KEYS[binding.id]} {target}".strip(),
@@ -165,7 +168,7 @@ class TargetCommands(CommandList):
             return ""
         ids = [(session, job_id) for session, job_ids in targets for job_id in job_ids]
         if binding_id not in VERBS or len(ids) == 1:
-            return describe_job(*ids[0])
+            return describe_job(*ids[0], node.cursor_job())
         clusters = ", ".join(f"{session.name}: {' '.join(job_ids)}" for session, job_ids in targets)
         return f"the {len(ids)} marked jobs ({clusters})"
 
@@ -178,16 +181,24 @@ class TargetCommands(CommandList):
             return
         for verb in (verb for verb in VERBS if _applies(verb, job)):
             yield (
-                f"{JOB_KEYS[verb]} {describe_job(session, job.job_id)} (under the cursor)",
+                f"{JOB_KEYS[verb]} {describe_job(session, job.job_id, job)} (under the cursor)",
                 self.post(JobActions.ActionRequested(session, verb, [job.job_id])),
                 "the cursor's job only, not the marked ones",
             )
 
 
-def describe_job(session: ClusterSession, job_id: str) -> str:
-    """``job 1001 train (alpha)``, the name as the queue last showed it."""
-    name = next((job.name for job in session.poller.latest.jobs if job.job_id == job_id), "")
+def describe_job(session: ClusterSession, job_id: str, shown: Job | None = None) -> str:
+    """``job 1001 train (alpha)``, the name as the view (``shown``) or the queue last showed it."""
+    jobs = (shown,) if shown is not None and shown.job_id == job_id else session.poller.latest.jobs
+    name = next((job.name for job in jobs if job.job_id == job_id), "")
     return visible(f"job {job_id} {name} ({session.name})".replace("  ", " "))
+
+
+def _only_job(holder: JobActions) -> Job | None:
+    """The one job the keys act on, when it is the cursor's (None: marked jobs, or none)."""
+    targets = [job_id for _, job_ids in holder.job_targets() for job_id in job_ids]
+    job = holder.cursor_job()
+    return job if job is not None and targets == [job.job_id] else None
 
 
 class JobCommands(Provider):

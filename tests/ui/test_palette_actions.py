@@ -81,3 +81,12 @@ async def test_the_job_details_screen_offers_its_job_keys(make_app) -> None:
         await _run_palette(pilot, "release job 1001")
         assert isinstance(app.screen, ConfirmDialog)
         assert app.screen.commands == app.workspace.session("alpha").actions.plan("release", ["1001"]).commands
+
+
+async def test_an_ended_job_under_the_cursor_is_not_offered_to_cancel(make_app) -> None:
+    ended = ui_fakes.job("1001", name="done", state="CANCELLED", time_used_s=0)
+    app = make_app(ui_fakes.workspace(ui_fakes.snapshot("alpha", (ended,))))
+    async with app.run_test(size=SIZE):
+        texts = await _texts(TargetCommands(app.screen), "")
+        assert "Details of job 1001 done (alpha)" in texts
+        assert not [text for text in texts if text.startswith(("Cancel", "Hold", "Release"))]
