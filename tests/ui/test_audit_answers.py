@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from hpctui.services.audit import AuditLog
 
@@ -26,6 +26,8 @@ async def test_each_row_says_the_action_verb_first_and_what_happened(make_app) -
         assert isinstance(app.screen, AuditScreen)
         table = app.screen.query_one(DataTable)
         rows = [[str(cell) for cell in table.get_row_at(n)[1:3]] for n in range(table.row_count)]
+        entry = str(app.screen.query_one("#entry", Static).render())  # the newest, under the cursor
+        assert entry.split("\n")[0].endswith(f"  requeue 1004 (alpha): refused: {refused}")
     assert rows == [
         ["hold 1001 (alpha)", "held"],
         ["release 1001 (alpha)", "released"],

@@ -65,10 +65,11 @@ class AuditScreen(TableKeys, Screen[None]):
         if event.row_key is None or event.row_key.value is None:  # an empty log: nothing highlighted
             return
         entry = self.entries[int(event.row_key.value)]
+        said = entry.result if entry.result.strip() != "done" else ""  # Slurm's own words, when it said any
         text = Content.assemble(
-            (f"{entry.when}  {entry.action}  {entry.status}\n", "bold"),
+            (visible(f"{entry.when}  {entry.action}: {entry.answer}\n"), "bold"),
             f"$ {visible(entry.command)}\n",
-            (visible(entry.result, newlines=True), "" if entry.ok else "$text-error"),
+            (visible(said, newlines=True), "" if entry.ok else "$text-error"),
         )
         self.query_one("#entry", Static).update(text)
 
