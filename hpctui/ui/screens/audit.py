@@ -67,7 +67,7 @@ class AuditScreen(TableKeys, Screen[None]):
         entry = self.entries[int(event.row_key.value)]
         said = entry.result if entry.result.strip() != "done" else ""  # Slurm's own words, when it said any
         text = Content.assemble(
-            (visible(f"{entry.when}  {entry.action}: {entry.answer}\n"), "bold"),
+            (visible(f"{entry.when}  {entry.action}: {entry.answer}") + "\n", "bold"),
             f"$ {visible(entry.command)}\n",
             (visible(said, newlines=True), "" if entry.ok else "$text-error"),
         )
