@@ -153,3 +153,20 @@ async def test_a_waiting_array_task_is_followed_at_its_path_once_it_starts(app_a
         view = screen.query_one(LogView)
         await until(pilot, lambda: view.ring.total == 1)
         assert screen.error is None
+
+
+async def test_a_job_that_ran_without_its_log_stops_the_wait_too(app_and_session, tmp_path: Path) -> None:
+    app, session = app_and_session
+    missing = tmp_path / "nodir" / "run.out"
+    session.details["1005"] = JobDetails("alpha", "1005", {"StdOut": str(missing), "JobState": "RUNNING"})
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(JobActions.LogRequested(session, "1005", "stdout"))
+        await until(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.tail is not None)
+        screen = app.screen
+        await until(pilot, lambda: screen.tail.file_size == -1)
+        session.poller.set(ui_fakes.snapshot("alpha", (ui_fakes.job("1005", state="FAILED", time_used_s=3),)))
+        await until(pilot, lambda: screen.error is not None)
+        assert (
+            screen.error
+            == f"job 1005 ended (FAILED): {missing} does not exist (removed, or never written). Stopped waiting."
+        )

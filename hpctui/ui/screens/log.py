@@ -262,8 +262,11 @@ class LogScreen(Screen[None]):
             self._stop_waiting(tail, record.state, record.started)
 
     def _stop_waiting(self, tail: LogTail, state: str, started: bool) -> None:
-        how = "without ever running" if not started else "and its log was never written"
-        self.error = f"job {self.job_id} ended ({state}) {how}: {tail.path} does not exist. Stopped waiting."
+        if started:
+            what = f"job {self.job_id} ended ({state}): {tail.path} does not exist (removed, or never written)"
+        else:
+            what = f"job {self.job_id} ended ({state}) without ever running: {tail.path} does not exist"
+        self.error = f"{what}. Stopped waiting."
         run_guarded(self, tail.close(), "log")
 
     # ---- periodic refresh ------------------------------------------------------------------
