@@ -162,6 +162,18 @@ class TargetCommands(CommandList):
             )
         if holder is not None:
             yield from self._cursor_alone(holder)
+        elif (shown := _screen_job(self.screen)) is not None:
+            yield from self._screen_job_actions(*shown)
+
+    def _screen_job_actions(self, session: ClusterSession, job_id: str) -> Iterator[Command]:
+        """A view of one job without the job keys (its log, its resubmission): the actions on it."""
+        job = next((job for job in session.poller.latest.jobs if job.job_id == job_id), None)
+        for verb in (verb for verb in VERBS if job is None or _applies(verb, job)):
+            yield (
+                f"{JOB_KEYS[verb]} {describe_job(session, job_id)}",
+                self.post(JobActions.ActionRequested(session, verb, [job_id])),
+                "the job of this view",
+            )
 
     def _target_text(self, node: DOMNode, binding_id: str) -> str:
         if not isinstance(node, JobActions) or not (targets := node.job_targets()):
@@ -192,6 +204,12 @@ def describe_job(session: ClusterSession, job_id: str, shown: Job | None = None)
     jobs = (shown,) if shown is not None and shown.job_id == job_id else session.poller.latest.jobs
     name = next((job.name for job in jobs if job.job_id == job_id), "")
     return visible(f"job {job_id} {name} ({session.name})".replace("  ", " "))
+
+
+def _screen_job(screen: object) -> tuple[ClusterSession, str] | None:
+    """The cluster and job a view shows (a log, a resubmission: ``session`` and ``job_id``)."""
+    session, job_id = getattr(screen, "session", None), getattr(screen, "job_id", None)
+    return (session, job_id) if session is not None and isinstance(job_id, str) else None
 
 
 def _only_job(holder: JobActions) -> Job | None:

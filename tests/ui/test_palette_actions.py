@@ -90,3 +90,15 @@ async def test_an_ended_job_under_the_cursor_is_not_offered_to_cancel(make_app) 
         texts = await _texts(TargetCommands(app.screen), "")
         assert "Details of job 1001 done (alpha)" in texts
         assert not [text for text in texts if text.startswith(("Cancel", "Hold", "Release"))]
+
+
+async def test_a_log_view_offers_the_actions_on_its_job(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")  # job 1001's log (its file cannot be read here: the view stays)
+        await pilot.pause()
+        assert isinstance(app.screen, LogScreen)
+        assert "Cancel job 1001 gpu2run (alpha)" in await _texts(TargetCommands(app.screen), "")
+        await _run_palette(pilot, "cancel job 1001")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.commands == app.workspace.session("alpha").actions.plan("cancel", ["1001"]).commands
