@@ -113,7 +113,7 @@ def keymap_conflict(keymap: Mapping[str, str]) -> tuple[str, str] | None:
                         "everywhere" if others[0] in EVERYWHERE and others[0] not in defaults else f"in the {view} view"
                     )
                     return binding_id, (
-                        f"{binding_id}: key {key!r} is already {others[0]!r}'s key {where}: "
+                        f"{binding_id}: key {key!r} is already bound to {others[0]!r} {where}: "
                         f"one key, one binding (give {others[0]!r} another key too, or pick a free one)"
                     )
     return None

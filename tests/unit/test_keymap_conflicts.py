@@ -15,7 +15,7 @@ def test_a_key_given_to_two_bindings_of_one_view_is_refused_at_its_position() ->
     text = f"keymap:\n  hold: x\n  cancel: r\n{CLUSTERS}"
     with pytest.raises(ConfigError) as error:
         parse_config(text, "cfg.yaml")
-    assert str(error.value).startswith("cfg.yaml:3:11: keymap: cancel: key 'r' is already 'refresh''s key in the ")
+    assert str(error.value).startswith("cfg.yaml:3:11: keymap: cancel: key 'r' is already bound to 'refresh' in the ")
     assert "'refresh'" in str(error.value) and "cancel" in str(error.value)
 
 
@@ -27,13 +27,13 @@ def test_swapping_two_keys_and_rebinding_the_one_in_the_way_are_fine() -> None:
 
 def test_an_app_key_taken_in_a_view_is_refused() -> None:
     with pytest.raises(
-        ConfigError, match=r"^cfg.yaml:2:9: keymap: help: key 'h' is already 'left''s key in the log view"
+        ConfigError, match=r"^cfg.yaml:2:9: keymap: help: key 'h' is already bound to 'left' in the log view"
     ):
         parse_config(f"keymap:\n  help: h\n{CLUSTERS}", "cfg.yaml")
 
 
 def test_two_entries_on_one_key_are_refused() -> None:
-    with pytest.raises(ConfigError, match=r"^cfg.yaml:2:9: keymap: hold: key 'x' is already 'release''s key"):
+    with pytest.raises(ConfigError, match=r"^cfg.yaml:2:9: keymap: hold: key 'x' is already bound to 'release'"):
         parse_config(f"keymap:\n  hold: x\n  release: y,x\n{CLUSTERS}", "cfg.yaml")
 
 
