@@ -32,12 +32,16 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"cannot read the audit log {log.path}: {exc.strerror or exc}") from exc
     if args.last is not None:
         entries = entries[-args.last :] if args.last > 0 else []
-    if not entries and not args.json:
-        print(f"no commands recorded yet (audit log: {log.path})", file=sys.stderr)
+    if not entries:
+        which = f" on {args.cluster}" if args.cluster else ""
+        # on stderr with --json, so the output stays JSON lines only
+        print(f"no actions recorded yet{which} (log: {log.path})", file=sys.stderr if args.json else sys.stdout)
     for entry in entries:
         if args.json:
             print(json.dumps(asdict(entry), ensure_ascii=False))
         else:
-            print(visible(f"{entry.when}  {entry.cluster}  {entry.status:<11}  {entry.command}"))
-            print(visible(f"    {entry.result}".replace("\n", "\n    "), newlines=True))
+            print(visible(f"{entry.when}  {entry.action}: {entry.answer}"))
+            print(visible(f"    $ {entry.command}"))
+            if not entry.ok and "\n" in entry.result.strip():
+                print(visible(f"    {entry.result.strip()}".replace("\n", "\n    "), newlines=True))
     return 0

@@ -8,6 +8,11 @@ bindings of several views when they mean the same thing to the user (``back``, `
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
+
+from yaml.nodes import MappingNode, Node
+
+from hpctui.config.schema import entries, fail, text_pairs
 
 BINDING_IDS: dict[str, str] = {
     # everywhere
@@ -54,3 +59,86 @@ def unknown_binding_id(binding_id: str) -> str | None:
     close = difflib.get_close_matches(binding_id, BINDING_IDS, n=1)
     hint = f"did you mean {close[0]!r}?" if close else "the help (?) lists every binding id"
     return f"unknown binding id {binding_id!r}; {hint}"
+
+
+# The default keys of every view, by binding id: what a keymap entry may collide with. The
+# bindings of the app itself (``EVERYWHERE``) are active in every view. A test checks these
+# tables against the UI's bindings both ways.
+EVERYWHERE = {"help": "question_mark", "quit": "q", "audit": "a", "notifications": "N", "tunnels": "T"}
+_TABLE = {"down": "j", "up": "k", "first": "g", "last": "G"}
+_CLOSE = {"back": "escape", "close_view": "q"}
+_JOB = {
+    "cancel": "c", "requeue": "R", "hold": "H", "release": "U", "resubmit": "s", "log": "l",
+    "log_stderr": "e", "postmortem": "p", "forward": "F", "shell": "x", "allocate": "A",
+}  # fmt: skip
+VIEW_KEYS: dict[str, dict[str, str]] = {
+    "queue": {
+        "next_tab": "],tab", "previous_tab": "[,shift+tab", **{f"tab_{n}": str(n) for n in range(1, 10)},
+        "overview": "0", "details": "enter", "filter": "slash", "back": "escape", "refresh": "r",
+        "reconnect": "ctrl+r", **_JOB, "down": "j,down", "up": "k,up", "page_down": "pagedown",
+        "page_up": "pageup", "first": "home,g", "last": "end,G", "select": "space", "sort": "o", "sort_reverse": "O",
+    },
+    "job details": {**_CLOSE, "refresh": "r", "checkpoint": "m", **_JOB},
+    "log": {
+        **_CLOSE, "log_toggle_stream": "e", "log_search": "slash", "log_next": "n", "log_previous": "N",
+        "log_chart": "m", "log_background": "b", "log_switch": "tab", "log_switch_back": "shift+tab",
+        "up": "up,k", "down": "down,j", "left": "left,h", "right": "right,l", "page_up": "pageup",
+        "page_down": "pagedown,space", "first": "home,g", "log_follow": "end,G",
+    },
+    "post-mortem": {
+        **_CLOSE, **_TABLE, "details": "enter", "refresh": "r", "log": "l", "log_stderr": "e", "resubmit": "s",
+        "days_more": "plus", "days_fewer": "minus", "failures_only": "f",
+    },
+    "audit": {**_CLOSE, **_TABLE, "refresh": "r"},
+    "resubmit": {**_CLOSE, "submit": "ctrl+s", "apply_suggestion": "ctrl+t"},
+    "help": {"close_help": "escape,q,question_mark", **_TABLE},
+    "confirm": {
+        "confirm_yes": "y", "confirm_no": "n", "back": "escape", "down": "down,j", "up": "up,k",
+        "page_down": "pagedown", "page_up": "pageup",
+    },
+    "notifications": {**_CLOSE, **_TABLE, "details": "enter"},
+    "tunnels": {**_CLOSE, **_TABLE, "tunnel_test": "t", "tunnel_close": "d", "refresh": "r"},
+    "forward": {"back": "escape"},
+    "allocate": {"back": "escape"},
+    "host key": {"reject_host_key": "escape"},
+    "prompt": {"abort_prompt": "escape"},
+}  # fmt: skip
+
+
+def keymap_conflict(keymap: Mapping[str, str]) -> tuple[str, str] | None:
+    """The first keymap entry whose key another binding of the same view has as well: (its id,
+    what is wrong). Only a collision the keymap makes counts: the views' own keys override the
+    app's on purpose (``q`` closes a view, and quits only from the main screen)."""
+    for binding_id, keys in keymap.items():
+        for view, defaults in VIEW_KEYS.items():
+            scope = {**EVERYWHERE, **defaults}
+            if binding_id not in scope:
+                continue
+            effective = {other: _keys(keymap.get(other, default)) for other, default in scope.items()}
+            for key in _keys(keys):
+                others = [other for other, taken in effective.items() if other != binding_id and key in taken]
+                if others:
+                    where = (
+                        "everywhere" if others[0] in EVERYWHERE and others[0] not in defaults else f"in the {view} view"
+                    )
+                    return binding_id, (
+                        f"{binding_id}: key {key!r} is already bound to {others[0]!r} {where}: "
+                        f"one key, one binding (give {others[0]!r} another key too, or pick a free one)"
+                    )
+    return None
+
+
+def _keys(keys: str) -> set[str]:
+    return {key.strip() for key in keys.split(",") if key.strip()}
+
+
+def validate_keymap(node: Node, where: str) -> tuple[tuple[str, str], ...]:
+    """The config's ``keymap``: known binding ids, and no key given two bindings of one view
+    (the error sits at the value that collides)."""
+    pairs: tuple[tuple[str, str], ...] = text_pairs(unknown_binding_id)(node, where)
+    conflict = keymap_conflict(dict(pairs))
+    if conflict is not None and isinstance(node, MappingNode):
+        binding_id, what = conflict
+        value = next(value for key, value in entries(node, where) if key.value == binding_id)
+        fail(value, where, what)
+    return pairs

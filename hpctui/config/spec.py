@@ -6,7 +6,7 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from hpctui.config.keymap import unknown_binding_id
+from hpctui.config.keymap import validate_keymap
 from hpctui.config.model import (
     DESKTOP_CHANNELS,
     NOTICE_EVENTS,
@@ -254,7 +254,7 @@ CONFIG = Schema(
     {
         "theme": Field(text, checks=(one_of(*THEMES),)),
         "refresh": Field(mapping(Schema(REFRESH_FIELDS, build=Refresh))),
-        "keymap": Field(text_pairs(unknown_binding_id)),
+        "keymap": Field(validate_keymap),
         "metrics": Field(seq_of(mapping(METRIC), unique="name")),
         "log_lines": COUNT,
         "log_ring": COUNT,

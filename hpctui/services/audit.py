@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from hpctui.slurm.commands import without_env_prefix
+
+# What each kind of audited command did, said when it went through.
+_DONE = {"cancel": "cancelled", "requeue": "requeued", "hold": "held", "release": "released", "save script": "saved"}
 
 
 def state_dir() -> Path:
@@ -38,6 +44,25 @@ class AuditEntry:
     @property
     def when(self) -> str:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.time))
+
+    @property
+    def action(self) -> str:
+        """What the command was for, verb first: ``cancel 123 (alpha)``."""
+        verb, target = action_of(self.command)
+        return f"{verb} {target} ({self.cluster})".replace("  ", " ")
+
+    @property
+    def answer(self) -> str:
+        """What happened, per verb (``held``, ``submitted as job 124``), or the cluster's refusal
+        in its own words, or why nobody knows."""
+        if not self.ok:
+            first = self.result.strip().replace("\n", " | ")
+            return first if self.status == "unconfirmed" else f"refused: {first}"
+        verb = action_of(self.command)[0]
+        if verb == "submit":
+            job = self.result.strip().split(";")[0]
+            return f"submitted as job {job}" if job.isdigit() else "submitted"
+        return _DONE.get(verb, "done")
 
 
 class AuditLog:
@@ -96,3 +121,25 @@ def _entry(line: str, data: dict[str, Any] | None) -> AuditEntry:
         )
     except (AssertionError, ValueError, KeyError, TypeError):
         return AuditEntry(0.0, "?", "?", False, f"unreadable audit line: {line}")
+
+
+def action_of(command: str) -> tuple[str, str]:
+    """(verb, what it acts on) of an audited command: ``scancel --verbose 123`` -> (cancel, 123),
+    ``scontrol hold 123`` -> (hold, 123), ``... sbatch ... SCRIPT`` -> (submit, SCRIPT)."""
+    try:
+        words = shlex.split(without_env_prefix(command))
+    except ValueError:
+        return "run", command
+    for at, word in enumerate(words):
+        rest = [w for w in words[at + 1 :] if not w.startswith("-")]
+        if word == "scancel":
+            return "cancel", " ".join(rest)
+        if word == "scontrol" and rest[:1] in (["requeue"], ["hold"], ["release"]):
+            return rest[0], " ".join(rest[1:2])
+        if word == "scontrol" and rest[:1] == ["write"]:
+            return "save script", " ".join(rest[2:3])
+        if word == "sbatch":
+            return "submit", " ".join(rest[:1])
+        if word == "cat" and words[at + 1 : at + 2] == [">"]:
+            return "save script", " ".join(words[at + 2 : at + 3])
+    return "run", words[0] if words else ""

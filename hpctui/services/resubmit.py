@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import posixpath
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hpctui.config.model import Cluster
@@ -28,6 +28,7 @@ from hpctui.slurm.commands import (
 )
 from hpctui.slurm.directives import read_directives
 from hpctui.slurm.errors import SlurmProblem, check_errors, error_lines
+from hpctui.slurm.models import ENDED_STATES
 from hpctui.slurm.parse import parse_sbatch, parse_scontrol_job
 from hpctui.slurm.submit import (
     Export,
@@ -40,7 +41,7 @@ from hpctui.slurm.submit import (
 )
 from hpctui.slurm.submitline import Facts, SubmitLine, parse_submit_line
 from hpctui.ssh.types import LinkError, Result
-from hpctui.toolkit.lint import Finding, lint_text
+from hpctui.toolkit.lint import Finding, lint_submission
 
 UNKNOWN_JOB = "Invalid job id specified"  # the controller's words for a job it no longer holds
 # slurmdbd learns of a new job seconds after the controller (about 4 s for a held job in the lab)
@@ -78,6 +79,14 @@ class ResubmitDraft:
     suggested: ResubmitChoice  # more time after TIMEOUT, more memory after OUT_OF_MEMORY
     notes: list[str] = field(default_factory=list)
     unrecovered: list[str] = field(default_factory=list)  # what the job had that may not be repeated
+    current_state: str | None = None  # the controller's JobState now (RUNNING, PENDING, ...), if it still knows
+
+    @property
+    def second_run(self) -> str | None:
+        """The warning when the job still runs or waits: resubmitting starts it a second time."""
+        if self.current_state is None or self.current_state in ENDED_STATES or self.current_state == "COMPLETING":
+            return None
+        return f"job {self.job_id} {self.name!r} is still {self.current_state}: this starts a second run"
 
     @property
     def submit_path(self) -> str:
@@ -192,7 +201,7 @@ class Resubmitter:
             copy_command = (
                 batch_script_to_file_command(job_id, saved_copy) if known else scripts.save_copy_command(saved_copy)
             )
-        return ResubmitDraft(
+        draft = ResubmitDraft(
             cluster=self.cluster.name,
             job_id=job_id,
             name=fields.get("JobName", ""),
@@ -209,13 +218,13 @@ class Resubmitter:
             stages=scripts.detect_stages(found.text),
             auto_resume=auto,
             checkpoint_exists=await self._exists(auto.resolved) if auto and auto.resolved else None,
-            findings=lint_text(
-                found.text, found.path or f"{job_id}.sbatch", self.cluster.rules, cluster=self.cluster.name
-            ),
+            findings=[],
             suggested=_suggest(last_state, options),
             notes=notes,
             unrecovered=unrecovered,
+            current_state=(fields.get("JobState") or None) if known else None,
         )
+        return replace(draft, findings=self.lint(draft, ResubmitChoice()))
 
     async def _accounting_record(self, job_id: str, notes: list[str]) -> dict[str, str] | None:
         """The job's accounting record; {} when accounting has none, None when sacct failed."""
@@ -305,7 +314,7 @@ class Resubmitter:
         job_id, stored, unrecovered = job.job_id, job.kept, job.unrecovered
         typed = _typed(job.record, Facts(job.fields.get("JobName")), unrecovered)
         work_dir = job.fields.get("WorkDir", "")
-        candidates = _typed_candidates(typed, work_dir) if typed is not None else []
+        candidates = typed_candidates(typed, work_dir) if typed is not None else []
         found = await self._probe(candidates) if candidates else None
         if found is not None and typed is not None:
             path, text = found
@@ -331,6 +340,16 @@ class Resubmitter:
     async def _probe(self, candidates: list[str]) -> tuple[str, str] | None:
         result = await self._run(scripts.script_probe_command(candidates))
         return scripts.parse_script_probe(result.stdout, candidates)
+
+    def lint(self, draft: ResubmitDraft, choice: ResubmitChoice) -> list[Finding]:
+        """The findings on what ``choice`` submits: the script with the command's options
+        (they win over its ``#SBATCH`` lines), where the job's directory and the script's exist.
+        UserError on a bad value, as ``commands``."""
+        known = tuple(posixpath.dirname(p) for p in (draft.script_path,) if p)
+        return lint_submission(
+            draft.script, draft.script_path or f"{draft.job_id}.sbatch", self._edited(draft, choice).as_options(),
+            self.cluster.rules, cluster=self.cluster.name, work_dir=draft.work_dir, existing_dirs=known,
+        )  # fmt: skip
 
     def commands(self, draft: ResubmitDraft, choice: ResubmitChoice) -> list[str]:
         """The exact commands for ``choice`` (validated; UserError on a bad value)."""
@@ -419,7 +438,7 @@ def _ambiguity(typed: SubmitLine | None) -> list[str]:
     return [said] if said else []
 
 
-def _typed_candidates(typed: SubmitLine, work_dir: str) -> list[str]:
+def typed_candidates(typed: SubmitLine, work_dir: str) -> list[str]:
     """Script paths the readings of the SubmitLine name, each split of each reading, in order."""
     found = [c for reading in typed.readings for c in _reading_candidates(reading.operands, work_dir)]
     return list(dict.fromkeys(found))

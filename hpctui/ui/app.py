@@ -23,7 +23,7 @@ from textual.widgets import Footer, Header, TabbedContent, Tabs
 
 from hpctui.config.model import Config
 from hpctui.services.attention import Attention
-from hpctui.ui.commands import ActionCommands, ClusterCommands, JobCommands, ShowTab
+from hpctui.ui.commands import ActionCommands, ClusterCommands, JobCommands, ShowTab, TargetCommands
 from hpctui.ui.job_actions import JobActions
 from hpctui.ui.notices import LOG_SCAN_S, NoticeCenter
 from hpctui.ui.screens.help import HelpScreen, where
@@ -133,7 +133,7 @@ class HpcApp(App[None]):
 
     TITLE = "hpctui"
     CSS_PATH = stylesheets()
-    COMMANDS = App.COMMANDS | {ClusterCommands, JobCommands, ActionCommands}
+    COMMANDS = App.COMMANDS | {ClusterCommands, JobCommands, ActionCommands, TargetCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
 
 ERROR_TIMEOUT_S = 15.0
 
+# One confirmation at a time per app: marked jobs on two clusters ask twice, one after the other.
+_ASKING: weakref.WeakKeyDictionary[App[Any], asyncio.Lock] = weakref.WeakKeyDictionary()
+
 
 async def run_action(app: App[Any], session: ClusterSession, verb: str, job_ids: list[str]) -> None:
     """Cancel/requeue/hold/release ``job_ids`` on the session's cluster after the user confirms
@@ -32,10 +37,11 @@ async def run_action(app: App[Any], session: ClusterSession, verb: str, job_ids:
         return
     count = f"{len(plan.job_ids)} jobs" if len(plan.job_ids) > 1 else f"job {plan.job_ids[0]}"
     title = f"{verb.capitalize()} {count} on {session.cluster.name}?"
-    jobs = {job.job_id: job for job in session.poller.latest.jobs}  # as the queue last showed them
-    notes = advice(verb, [jobs[job_id].state for job_id in plan.job_ids if job_id in jobs])
-    if not await confirm(app, title, plan.commands, notes, summary=job_summary(jobs, plan.job_ids)):
-        return
+    async with _ASKING.setdefault(app, asyncio.Lock()):  # a second cluster's dialog waits for this answer
+        jobs = {job.job_id: job for job in session.poller.latest.jobs}  # as the queue last showed them
+        notes = advice(verb, [jobs[job_id].state for job_id in plan.job_ids if job_id in jobs])
+        if not await confirm(app, title, plan.commands, notes, summary=job_summary(jobs, plan.job_ids)):
+            return
     outcomes = await session.actions.execute(plan)
     notify_outcomes(app, session.cluster.name, plan, outcomes)
 

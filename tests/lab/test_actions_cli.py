@@ -29,7 +29,7 @@ def test_no_terminal_and_no_yes_runs_nothing(lab, tmp_path):
         assert answer.returncode == 2
         assert f"scancel --verbose {job}" in answer.stdout and "pass --yes" in answer.stderr
         assert jobs.squeue(job) == ["PENDING"]
-        assert hpctui(lab, tmp_path, "audit").stdout == ""
+        assert hpctui(lab, tmp_path, "audit").stdout.startswith("no actions recorded yet (log: ")
 
 
 def test_bad_job_id_is_refused_before_connecting(lab, tmp_path):

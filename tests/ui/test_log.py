@@ -242,13 +242,13 @@ async def test_background_logs_keep_following_and_tab_switches(logs: Logs, serve
 
 
 async def test_scontrol_failure_is_shown(logs: Logs) -> None:
-    logs.session.details["4242"] = SlurmError("slurm_load_jobs error: Invalid job id specified")
+    logs.session.details["4242"] = SlurmError("slurm_load_jobs error: Socket timed out on send/recv operation")
     async with logs.app.run_test(size=SIZE) as pilot:
         logs.app.post_message(JobActions.LogRequested(logs.session, "4242", "stdout"))
         await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and logs.app.screen.error is not None)
         await pilot.pause(0.6)  # the status line refreshes twice a second
         status = str(logs.app.screen.query_one("#log-status").render())
-        assert status == "scontrol show job 4242: slurm_load_jobs error: Invalid job id specified"
+        assert status == "scontrol show job 4242: slurm_load_jobs error: Socket timed out on send/recv operation"
 
 
 async def test_a_job_scontrol_forgot_opens_with_the_paths_squeue_showed(logs: Logs) -> None:

@@ -245,7 +245,7 @@ async def test_audit_shows_the_command_itself_first_and_q_closes_sub_views(make_
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, AuditScreen)
-        assert str(app.screen.query_one(DataTable).get_row_at(0)[4]) == "scontrol hold 1001"
+        assert str(app.screen.query_one(DataTable).get_row_at(0)[3]) == "scontrol hold 1001"
         assert command in str(app.screen.query_one("#entry", Static).render())  # the full command below
         await pilot.press("q")
         await pilot.pause()

@@ -42,4 +42,4 @@ def test_audit_on_an_empty_log_says_so(capsys):
 
     assert main(["audit"]) == 0
     out, err = capsys.readouterr()
-    assert out == "" and err.startswith("no commands recorded yet (audit log: ") and err.count("\n") == 1
+    assert err == "" and out.startswith("no actions recorded yet (log: ") and out.count("\n") == 1

@@ -70,12 +70,12 @@ def test_keymap_ids_are_checked_with_the_position_of_the_wrong_one() -> None:
 
     from hpctui.config.load import ConfigError, parse_config
 
-    text = "keymap:\n  cancel: x\n  cancle: y\nclusters:\n  - {name: a, ssh: {alias: a}}\n"
+    text = "keymap:\n  cancel: z\n  cancle: y\nclusters:\n  - {name: a, ssh: {alias: a}}\n"
     with pytest.raises(
         ConfigError, match=r"^cfg.yaml:3:3: keymap: unknown binding id 'cancle'; did you mean 'cancel'\?$"
     ):
         parse_config(text, "cfg.yaml")
-    assert parse_config(text.replace("cancle", "hold"), "cfg.yaml").keymap == (("cancel", "x"), ("hold", "y"))
+    assert parse_config(text.replace("cancle", "hold"), "cfg.yaml").keymap == (("cancel", "z"), ("hold", "y"))
 
 
 def test_no_module_imports_itself_through_others() -> None:

@@ -6,11 +6,11 @@ Python sources and ssh configs.
 with their why/fix and field-notes source, in ``docs/lint-rules.md``.
 """
 
-from hpctui.toolkit.lint.engine import Run, lint_document, lint_file, lint_paths, lint_text
+from hpctui.toolkit.lint.engine import Run, lint_document, lint_file, lint_paths, lint_submission, lint_text
 from hpctui.toolkit.lint.kinds import Kind
 from hpctui.toolkit.lint.registry import RULES, Finding, LintContext, Rule, Severity
 
 __all__ = [
     "RULES", "Finding", "Kind", "LintContext", "Rule", "Run", "Severity",
-    "lint_document", "lint_file", "lint_paths", "lint_text",
+    "lint_document", "lint_file", "lint_paths", "lint_submission", "lint_text",
 ]  # fmt: skip

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import shlex
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,13 +33,45 @@ def lint_document(doc: Document, ctx: LintContext) -> list[Finding]:
 
 
 def lint_text(text: str, path_hint: str, cluster_rules: Rules | None = None, *, cluster: str | None = None,
-              tree: Path | None = None) -> list[Finding]:  # fmt: skip
+              tree: Path | None = None, work_dir: str = "", existing_dirs: tuple[str, ...] = ()) -> list[Finding]:  # fmt: skip
     """Lint a script that is not (or not only) on disk, e.g. a batch script fetched from a cluster.
 
     The kind comes from ``path_hint`` and the text; anything unrecognised is read as a shell
-    script. ``tree`` is the local tree rsync excludes are checked against (None: not checked)."""
+    script. ``tree`` is the local tree rsync excludes are checked against (None: not checked).
+    ``work_dir`` is the directory the job runs in on the cluster (it exists, as do its parents),
+    ``existing_dirs`` other directories known to exist there."""
     kind = detect_kind(path_hint, text) or Kind.SHELL
-    return lint_document(Document(path_hint, text, kind), LintContext(cluster_rules, cluster, tree))
+    ctx = LintContext(cluster_rules, cluster, tree, work_dir, existing_dirs)
+    return lint_document(Document(path_hint, text, kind), ctx)
+
+
+def lint_submission(text: str, path_hint: str, options: Mapping[str, str | bool | None], cluster_rules: Rules | None = None,
+                    *, cluster: str | None = None, work_dir: str = "", existing_dirs: tuple[str, ...] = ()) -> list[Finding]:  # fmt: skip
+    """Lint what sbatch will run: the script with ``options`` (the sbatch command line's, which
+    win over its ``#SBATCH`` lines) read as directives after the script's own. Findings keep the
+    script's line numbers; one about a command-line option has line 0."""
+    kind = detect_kind(path_hint, text) or Kind.SHELL
+    lines = text.splitlines(keepends=True)
+    first = Document(path_hint, text, kind).script.first_command_line
+    at = len(lines) if first is None else first - 1
+    added = [_directive(name, value) for name, value in options.items() if value]
+    merged = "".join([*lines[:at], *added, *lines[at:]])
+    ctx = LintContext(cluster_rules, cluster, None, work_dir, existing_dirs)
+    findings = lint_document(Document(path_hint, merged, Kind.SBATCH if added else kind), ctx)
+    return [_moved_back(f, at, len(added)) for f in findings]
+
+
+def _directive(name: str, value: str | bool | None) -> str:
+    return f"#SBATCH --{name}\n" if value is True else f"#SBATCH --{name}={shlex.quote(str(value))}\n"
+
+
+def _moved_back(finding: Finding, at: int, added: int) -> Finding:
+    """A finding on the merged text, placed on the script (line 0: on an added directive)."""
+    if finding.line <= at:
+        return finding
+    return (
+        replace(finding, line=0, col=0) if finding.line <= at + added else replace(finding, line=finding.line - added)
+    )
 
 
 def lint_file(path: Path, ctx: LintContext) -> list[Finding] | None:

@@ -60,6 +60,10 @@ class LintContext:
     rules: Rules | None = None  # None: no cluster chosen; rules needing cluster facts are skipped
     cluster: str | None = None  # the cluster's name, for messages
     tree: Path | None = None  # local tree rsync excludes are checked against
+    # The job's directory on the cluster (relative log paths start there) and directories known to
+    # exist there (a log directory among them needs no mkdir); "" and () when linting local files.
+    work_dir: str = ""
+    existing_dirs: tuple[str, ...] = ()
 
     @property
     def where(self) -> str:

@@ -117,11 +117,23 @@ def _log_dir(doc: Document, ctx: LintContext) -> Iterator[Hit]:
         directory = _normal(posixpath.dirname(option.value or ""))
         if not directory or "%" in directory or "$" in directory or directory in reported:
             continue
+        if _known_to_exist(directory, ctx):
+            continue
         if not any(c == directory or c.startswith(directory + "/") or "$" in c for c in created):
             reported.add(directory)
             yield Hit(*_at(option, 1), f"log directory {directory}/ is never created: the job fails before it starts",
                       hint=f"`mkdir -p {directory}` before sbatch (Slurm opens the log before the script runs), "
                       f"and `mkdir -p {directory}` in the script")  # fmt: skip
+
+
+def _known_to_exist(directory: str, ctx: LintContext) -> bool:
+    """The job's directory, the directories known to exist on the cluster, and their parents
+    (a relative ``directory`` is taken from the job's directory, as Slurm does)."""
+    if not ctx.work_dir and not directory.startswith("/"):
+        return False
+    path = posixpath.normpath(posixpath.join(ctx.work_dir, directory))
+    known = (posixpath.normpath(d) for d in (ctx.work_dir, *ctx.existing_dirs) if d)
+    return any(k == path or k.startswith(path.rstrip("/") + "/") for k in known)
 
 
 def _created_dirs(doc: Document) -> list[str]:
@@ -137,10 +149,11 @@ def _created_dirs(doc: Document) -> list[str]:
 
 
 def _normal(path: str) -> str:
+    """``./logs/`` -> ``logs``; the job's own directory (``.``, ``./``) -> ""."""
     path = path.rstrip("/")
     while path.startswith("./"):
         path = path[2:]
-    return path
+    return "" if path == "." else path
 
 
 def _restart_facts(job: SlurmRequest) -> tuple[bool, str]:

@@ -1,5 +1,6 @@
 """The audit log: every state-changing command hpctui ran, oldest first, the cursor on the newest;
-the highlighted entry is shown in full below the table."""
+each row says what it did, verb first (``cancel 123 (alpha)``), and what happened (``held``, or
+Slurm's refusal); the highlighted entry is shown in full below the table."""
 
 from __future__ import annotations
 
@@ -42,9 +43,8 @@ class AuditScreen(TableKeys, Screen[None]):
         yield Static(Text(f"Audit log: {self.audit_log.path}"), id="audit-path")
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_column("When", width=19)
-        table.add_column("Cluster", width=10)
-        table.add_column("Result", width=11)
-        table.add_column("Answer", width=40)
+        table.add_column("Action", width=30)
+        table.add_column("Answer", width=36)
         table.add_column("Command")
         yield table
         yield Static(id="entry")
@@ -65,10 +65,11 @@ class AuditScreen(TableKeys, Screen[None]):
         if event.row_key is None or event.row_key.value is None:  # an empty log: nothing highlighted
             return
         entry = self.entries[int(event.row_key.value)]
+        said = entry.result if entry.result.strip() != "done" else ""  # Slurm's own words, when it said any
         text = Content.assemble(
-            (f"{entry.when}  {entry.cluster}  {entry.status}\n", "bold"),
+            (visible(f"{entry.when}  {entry.action}: {entry.answer}") + "\n", "bold"),
             f"$ {visible(entry.command)}\n",
-            (visible(entry.result, newlines=True), "" if entry.ok else "$text-error"),
+            (visible(said, newlines=True), "" if entry.ok else "$text-error"),
         )
         self.query_one("#entry", Static).update(text)
 
@@ -77,8 +78,7 @@ def _cells(entry: AuditEntry, variables: Mapping[str, str]) -> list[Text]:
     style = Style() if entry.ok else variable_style(variables, "error", bold=True)
     return [
         Text(entry.when),
-        Text(entry.cluster),
-        Text(entry.status, style=style),
-        Text(visible(entry.result.replace("\n", " | ")), style=style),
+        Text(visible(entry.action)),
+        Text(visible(entry.answer), style=style),
         Text(visible(without_env_prefix(entry.command))),
     ]

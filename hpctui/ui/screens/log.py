@@ -23,9 +23,11 @@ from textual.widgets import Footer, Input, Static
 from hpctui.config.model import Config, MetricPattern
 from hpctui.errors import UserError
 from hpctui.format import age
+from hpctui.services.logpath import forgotten, log_record, logs_from_accounting
 from hpctui.services.logtail import LineRing, LogTail
 from hpctui.services.metrics import MetricParser, is_stalled
 from hpctui.slurm.errors import SlurmProblem
+from hpctui.slurm.models import ENDED_STATES
 from hpctui.ssh.types import LinkError
 from hpctui.ui.widgets.live_use import LiveUsePanel
 from hpctui.ui.widgets.log_view import LogView
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from hpctui.slurm.models import Job
 
 STALLED_AFTER_S = 600.0
+ENDED_CHECK_S = 30.0  # while a missing log waits on a job gone from the queue: accounting this often
 TICK_S = 0.5  # status, hint bar and chart refresh at most this often
 OTHER = {"stdout": "stderr", "stderr": "stdout"}
 
@@ -115,6 +118,10 @@ class LogScreen(Screen[None]):
         self.error: str | None = None
         self._parsed_at = 0.0  # time.monotonic() of the last parse, to redraw the chart only then
         self._drawn_at = -1.0
+        self.source: str | None = None  # where the paths came from when not from the controller
+        self._resolved_pending = False  # the paths were resolved while the job waited: they may change
+        self._ended_checked_at: float | None = None  # time.monotonic() accounting was last asked
+        self._opened_at = clock()
 
     @property
     def key(self) -> str:
@@ -192,16 +199,82 @@ class LogScreen(Screen[None]):
         try:
             details = await self.session.job_details(self.job_id)
         except (LinkError, SlurmProblem, UserError) as error:
-            job = self.job or next((j for j in self.session.poller.latest.jobs if j.job_id == self.job_id), None)
-            if job is None:
-                self.error = f"scontrol show job {self.job_id}: {error}"
-                return None
-            return job.stdout, job.stderr  # as squeue reported them
+            job = self.job or self._queue_job()
+            if job is not None:
+                self._resolved_pending = job.state == "PENDING"
+                return job.stdout, job.stderr  # as squeue reported them
+            if forgotten(error):
+                return await self._files_from_accounting()
+            self.error = f"scontrol show job {self.job_id}: {error}"
+            return None
+        self._resolved_pending = details.state == "PENDING"
         return details.stdout, details.stderr
+
+    async def _files_from_accounting(self) -> tuple[str | None, str | None] | None:
+        """The controller has forgotten the job (MinJobAge): its paths rebuilt from accounting."""
+        try:
+            found = await logs_from_accounting(self.session.link, self.job_id)
+        except UserError as error:
+            self.error = f"the controller no longer knows job {self.job_id} and its log cannot be found: {error}"
+            return None
+        self.source = found.source
+        return found.stdout, found.stderr
+
+    def _queue_job(self) -> Job | None:
+        return next((j for j in self.session.poller.latest.jobs if j.job_id == self.job_id), None)
+
+    # ---- a log that does not exist yet -----------------------------------------------------
+
+    def _watch_missing_file(self) -> None:
+        """While the file does not exist: follow the new path once a waiting job starts (an array
+        task's path changes then), and stop waiting once the job ended without writing it."""
+        tail = self.tail
+        if tail is None or tail.file_size is None or tail.file_size >= 0 or self.error is not None:
+            return
+        job = self._queue_job()
+        if job is not None and job.state == "PENDING":
+            return
+        if job is not None and job.state not in ENDED_STATES and self._resolved_pending:
+            self._resolved_pending = False
+            self.files = None  # ask again: the job runs now
+            run_guarded(self, self._switch_tail(), "log", group="log-follow", exclusive=True)
+        elif job is not None and job.state in ENDED_STATES:
+            self._stop_waiting(tail, job.state, started=bool(job.time_used_s))
+        elif job is None and self._poll_after_open() and self._may_ask_accounting():
+            run_guarded(self, self._ended_by_accounting(tail), "log", group="log-ended", exclusive=True)
+
+    def _poll_after_open(self) -> bool:
+        """The queue was read after this log opened (a job submitted a moment ago may be missing before)."""
+        polled = self.session.poller.latest.jobs_at
+        return polled is not None and polled > self._opened_at
+
+    def _may_ask_accounting(self) -> bool:
+        now = time.monotonic()
+        if self._ended_checked_at is not None and now - self._ended_checked_at < ENDED_CHECK_S:
+            return False
+        self._ended_checked_at = now
+        return True
+
+    async def _ended_by_accounting(self, tail: LogTail) -> None:
+        try:
+            record = await log_record(self.session.link, self.job_id)
+        except UserError:
+            return  # not in accounting yet (it lags): asked again later
+        if record.state in ENDED_STATES and tail is self.tail:
+            self._stop_waiting(tail, record.state, record.started)
+
+    def _stop_waiting(self, tail: LogTail, state: str, started: bool) -> None:
+        if started:
+            what = f"job {self.job_id} ended ({state}): {tail.path} does not exist (removed, or never written)"
+        else:
+            what = f"job {self.job_id} ended ({state}) without ever running: {tail.path} does not exist"
+        self.error = f"{what}. Stopped waiting."
+        run_guarded(self, tail.close(), "log")
 
     # ---- periodic refresh ------------------------------------------------------------------
 
     def _tick(self) -> None:
+        self._watch_missing_file()
         self._show_status()
         self._show_hint()
         if self._parsed_at != self._drawn_at:
@@ -247,8 +320,10 @@ class LogScreen(Screen[None]):
         else:
             follow = "following end" if view.follow else "scrolled (G: follow)"
             changed = f"  ·  changed {age(time.time() - tail.changed_at)} ago" if tail.changed_at else ""
+            source = f"  ·  {self.source}" if self.source else ""
             text = Content(
                 f"{visible(tail.status)}  ·  {tail.lines.total:,} lines  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}"
+                f"{visible(source)}"
             )
         self.query_one("#log-status", Static).update(text)
 

@@ -1,5 +1,6 @@
-"""Resubmit a job: pick a stage, edit time / memory / partition, read the lint findings and the
-exact command, confirm, and see the new job id."""
+"""Resubmit a job: pick a stage, edit time / memory, choose the partition (among the cluster's,
+from the last sinfo poll), read the lint findings on what will run and the exact command, confirm,
+and see the new job id. A job that still runs or waits is said to get a second run."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Select, Static
 
 from hpctui.errors import UserError
 from hpctui.services.resubmit import ResubmitChoice, ResubmitDraft, Resubmitter
@@ -35,6 +36,8 @@ class ResubmitScreen(Screen[None]):
     ResubmitScreen #stage-set { height: auto; width: 100%; }
     ResubmitScreen #edits { width: 1fr; height: auto; padding-left: 2; }
     ResubmitScreen #edits Input { width: 30; }
+    ResubmitScreen #edits Select { width: 30; }
+    ResubmitScreen #warnings { color: $text-warning; text-style: bold; }
     ResubmitScreen #edits Horizontal { height: auto; }
     ResubmitScreen #edits Label { width: 12; padding-top: 1; }
     ResubmitScreen #commands { background: $boost; padding: 0 1; }
@@ -67,11 +70,15 @@ class ResubmitScreen(Screen[None]):
                     yield RadioSet(RadioButton("the script's default (plain resubmit)", value=True), id="stage-set")
                 with Vertical(id="edits"):
                     yield Static("Resources", classes="section")
-                    for name in ("time", "mem", "partition"):
+                    for name in ("time", "mem"):
                         with Horizontal():
                             yield Label(name.capitalize() if name != "mem" else "Memory", id=f"label-{name}")
                             yield Input(id=f"edit-{name}", disabled=True)
+                    with Horizontal():
+                        yield Label("Partition", id="label-partition")
+                        yield Select[str]([], id="edit-partition", disabled=True, allow_blank=True)
                     yield Static(id="suggestion")
+            yield Static(id="warnings")
             yield Static("Lint", classes="section")
             yield Static(id="lint")
             yield Static("Will run", classes="section")
@@ -112,14 +119,19 @@ class ResubmitScreen(Screen[None]):
         if draft.stages is not None:
             for stage in draft.stages.values:
                 stage_set.mount(RadioButton(f"stage {stage} ({draft.stages.variable}={stage})", name=str(stage)))
-        originals = {"time": draft.options.time, "mem": draft.options.memory, "partition": draft.options.partition}
+        originals = {"time": draft.options.time, "mem": draft.options.memory}
         for name, value in originals.items():
             field = self.query_one(f"#edit-{name}", Input)
             field.value = value or ""
             field.disabled = False
+        partition = self.query_one("#edit-partition", Select)
+        choices = partition_choices(self._polled_partitions(), draft.options.partition)
+        partition.set_options([(name, name) for name in choices])
+        if draft.options.partition:
+            partition.value = draft.options.partition
+        partition.disabled = False
         self.query_one("#label-mem", Label).update(_MEMORY_LABELS.get(draft.options.memory_kind, "Memory"))
         self.query_one("#suggestion", Static).update(Text(_suggestion_text(draft)))
-        self.query_one("#lint", Static).update(_lint_text(draft.findings))
         self.query_one("#submit", Button).disabled = False
         stage_set.focus()
         self._preview()
@@ -130,7 +142,9 @@ class ResubmitScreen(Screen[None]):
         pressed = self.query_one("#stage-set", RadioSet).pressed_button
         stage = int(pressed.name) if pressed is not None and pressed.name else None
         options = self.draft.options
-        values = {n: self.query_one(f"#edit-{n}", Input).value.strip() for n in ("time", "mem", "partition")}
+        values = {n: self.query_one(f"#edit-{n}", Input).value.strip() for n in ("time", "mem")}
+        chosen = self.query_one("#edit-partition", Select).value
+        values["partition"] = chosen if isinstance(chosen, str) else ""
         return ResubmitChoice(
             stage=stage,
             time=values["time"] if values["time"] != (options.time or "") else None,
@@ -140,20 +154,43 @@ class ResubmitScreen(Screen[None]):
 
     @on(Input.Changed)
     @on(RadioSet.Changed)
+    @on(Select.Changed)
     def _preview(self) -> None:
         if self.draft is None:
             return
         problem = self.query_one("#problem", Static)
+        choice = self.choice()
+        self.query_one("#warnings", Static).update(Text("\n".join(self.warnings(choice))))
         try:
-            commands = self.resubmitter.commands(self.draft, self.choice())
+            commands = self.resubmitter.commands(self.draft, choice)
+            findings = self.resubmitter.lint(self.draft, choice)
         except UserError as exc:
             problem.update(Text(str(exc)))
             self.query_one("#commands", Static).update("")
             self.query_one("#submit", Button).disabled = True
             return
         problem.update("")
+        self.query_one("#lint", Static).update(_lint_text(findings))
         self.query_one("#submit", Button).disabled = False
         self.query_one("#commands", Static).update(Text("\n".join(commands)))
+
+    def warnings(self, choice: ResubmitChoice) -> list[str]:
+        """What the user must know before submitting: a second run of a live job, a partition
+        the cluster's last sinfo poll did not show."""
+        assert self.draft is not None
+        found = [self.draft.second_run] if self.draft.second_run else []
+        polled = self._polled_partitions()
+        partition = choice.partition or self.draft.options.partition
+        if partition and polled and partition not in polled:
+            found.append(
+                f"partition {partition!r} is not among {self.session.cluster.name}'s partitions "
+                f"(last sinfo: {', '.join(polled)}): sbatch will likely refuse it"
+            )
+        return [f"⚠ {visible(line)}" for line in found]
+
+    def _polled_partitions(self) -> list[str]:
+        """The cluster's partitions as its last sinfo poll showed them ([] before any poll)."""
+        return sorted({node.partition for node in self.session.poller.latest.nodes})
 
     def action_apply_suggestion(self) -> None:
         if self.draft is None:
@@ -174,6 +211,7 @@ class ResubmitScreen(Screen[None]):
     async def _submit(self, draft: ResubmitDraft, choice: ResubmitChoice) -> None:
         commands = self.resubmitter.commands(draft, choice)
         notes = "The first command writes the script shown by Slurm to that file." if len(commands) > 1 else ""
+        notes = "\n".join([*self.warnings(choice), notes]).strip()
         if draft.unrecovered:
             notes = "\n".join([notes, "Not recovered:", *(f"- {item}" for item in draft.unrecovered)]).strip()
         if not await confirm(self.app, f"Resubmit job {draft.job_id} on {draft.cluster}?", commands, notes):
@@ -208,8 +246,14 @@ def _lint_text(findings: list[Finding]) -> Content:
         return Content.styled("no findings", "$text-success")
     parts: list[tuple[str, str] | str] = []
     for finding in findings:
-        parts.append((f"line {finding.line}: {finding.code} {finding.severity} ", "bold $text-warning"))
+        where = f"line {finding.line}" if finding.line else "sbatch command line"
+        parts.append((f"{where}: {finding.code} {finding.severity} ", "bold $text-warning"))
         parts.append(f"{finding.message}\n")
         if finding.hint:
             parts.append((f"    {finding.hint}\n", "$text-muted"))
     return Content.assemble(*parts)
+
+
+def partition_choices(polled: list[str], current: str | None) -> list[str]:
+    """The partitions to choose from: the polled ones, and the job's own even when not polled."""
+    return sorted({*polled, *([current] if current else [])})

@@ -1,0 +1,95 @@
+"""Where a job's stdout and stderr went, from accounting, for a job the controller has forgotten.
+
+sacct 22.05 has no StdOut/StdErr: the paths are rebuilt the way slurmd built them, from the
+``--output``/``--error`` the job was given (its SubmitLine first, then its script's ``#SBATCH``
+lines), Slurm's default ``slurm-%j.out`` (``slurm-%A_%a.out`` for an array task) otherwise, the
+filename pattern expanded with what accounting recorded, relative to the job's WorkDir.
+Pure: the command, its parser and the expansion.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass
+
+from hpctui.slurm.commands import SACCT_ENV, env_prefix, validate_job_id
+from hpctui.slurm.errors import check_errors
+from hpctui.slurm.formats import DELIMITER
+from hpctui.slurm.hostlist import first_host
+
+# SubmitLine last: it is free text and may hold the delimiter.
+LOG_FIELDS = ("JobID", "JobIDRaw", "JobName", "User", "WorkDir", "State", "NodeList", "SubmitLine")
+NO_ARRAY_INDEX = "4294967294"  # what %a gives in a job that is not an array task (NO_VAL)
+_PATTERN = re.compile(r"%(\d*)([%AaJjNnstux])")
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """What accounting recorded of a job, for its log paths."""
+
+    job_id: str  # as the user names it: 123 or 123_4
+    raw_id: str  # the job's own number (%j): an array task's differs from 123_4
+    name: str
+    user: str
+    work_dir: str
+    state: str  # first word: CANCELLED, not "CANCELLED by 1000"
+    started: bool  # it was given nodes (a job cancelled while pending has Start=End, and no nodes)
+    node: str  # the first node it ran on, "" when it never ran
+    submit_line: str
+
+    @property
+    def array_job(self) -> str:
+        return self.job_id.partition("_")[0]
+
+    @property
+    def array_index(self) -> str | None:
+        return self.job_id.partition("_")[2] or None
+
+
+def log_record_command(job_id: str) -> str:
+    job = shlex.quote(validate_job_id(job_id, single=True))
+    return (
+        f"{env_prefix(SACCT_ENV)} sacct --allocations --noheader --parsable2 "
+        f"--delimiter={shlex.quote(DELIMITER)} --format={','.join(LOG_FIELDS)} --jobs={job}"
+    )
+
+
+def parse_log_record(text: str) -> LogRecord | None:
+    """The job's last record (a requeued job has several); None when accounting has none."""
+    check_errors(text)
+    width = len(LOG_FIELDS)
+    rows = [line.split(DELIMITER, width - 1) for line in text.split("\n") if DELIMITER in line]
+    rows = [row for row in rows if len(row) == width]
+    if not rows:
+        return None
+    job_id, raw_id, name, user, work_dir, state, nodes, submit_line = rows[-1]
+    node = first_host(nodes) if nodes not in ("", "None assigned") else ""
+    return LogRecord(job_id, raw_id, name, user, work_dir, state.split(" ")[0], bool(node), node, submit_line)
+
+
+def default_output(record: LogRecord) -> str:
+    """sbatch's ``--output`` when none was given."""
+    return "slurm-%A_%a.out" if record.array_index is not None else "slurm-%j.out"
+
+
+def expand_log_pattern(pattern: str, record: LogRecord) -> str:
+    """A ``--output``/``--error`` filename pattern as slurmd expands it for the batch step, made
+    absolute from the job's WorkDir. A pattern with a backslash is taken literally, as Slurm does."""
+    if "\\" in pattern:
+        path = pattern.replace("\\", "")
+    else:
+        values = {
+            "%": "%", "A": record.array_job, "a": record.array_index or NO_ARRAY_INDEX, "j": record.raw_id,
+            "J": f"{record.raw_id}.batch", "s": "batch", "N": record.node, "n": "0", "t": "0",
+            "u": record.user, "x": record.name,
+        }  # fmt: skip
+
+        def expand(found: re.Match[str]) -> str:
+            width, letter = found.groups()
+            value = values[letter]
+            return value.zfill(int(width)) if width and value.isdigit() else value
+
+        path = _PATTERN.sub(expand, pattern)
+    return posixpath.normpath(posixpath.join(record.work_dir, path))

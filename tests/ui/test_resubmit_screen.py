@@ -1,0 +1,92 @@
+"""The resubmit screen: a job that still runs is said to get a second run (on screen and in the
+confirmation), the partition is chosen among the cluster's (the job's own kept), an unknown one
+is flagged, and the lint reads what will be submitted (the command's --time, not the script's)."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from textual.widgets import Select, Static
+
+from hpctui.slurm.accounting import ACCOUNTING_FIELDS
+from hpctui.ssh.types import Result
+from hpctui.ui.dialogs.confirm import ConfirmDialog
+from hpctui.ui.screens.resubmit import ResubmitScreen
+
+SCRIPT = "#!/bin/bash\n#SBATCH --requeue\n#SBATCH --output=/w/%x_%j.out\nif [ -f ckpt/latest.pt ]; then :; fi\n"
+
+
+def shown(partition: str) -> str:
+    return (
+        f"JobId=77 JobName=train.sh\n   JobState=RUNNING Reason=None\n   TimeLimit=01:00:00\n   Partition={partition}\n"
+        "   NumNodes=1 NumCPUs=1 NumTasks=1 CPUs/Task=1\n   MinMemoryNode=1G\n"
+        "   Command=/w/train.sh\n   WorkDir=/w\n   StdOut=/w/train.sh_77.out\n   StdErr=/w/train.sh_77.out\n"
+    )
+
+
+class ScriptedLink:
+    """Answers the resubmit's questions by a distinctive part of each command."""
+
+    def __init__(self, partition: str) -> None:
+        record = dict.fromkeys(ACCOUNTING_FIELDS, "")
+        record.update(
+            JobName="train.sh", Partition=partition, WorkDir="/w", State="RUNNING", SubmitLine="sbatch train.sh"
+        )
+        self.answers = {
+            "show job": shown(partition),
+            "write batch_script": SCRIPT,
+            "sacct --allocations": "\x1f".join(record.values()) + "\n",
+            "sacct --batch-script": "Batch Script for 77\n----\nNONE\n",
+        }
+
+    async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
+        if "/w/train.sh" in shlex.split(command):  # the script probe: the first candidate is the file
+            return Result(command, 0, f"1\n{SCRIPT}", "")
+        answer = next((text for key, text in self.answers.items() if key in command), None)
+        return Result(command, 0 if answer is not None else 1, answer or "", "")
+
+    async def wait_connected(self, timeout: float | None = None) -> None:
+        return None
+
+
+async def open_resubmit(app: Any, pilot: Any, partition: str) -> ResubmitScreen:
+    session = app.workspace.session("alpha")
+    session.link = ScriptedLink(partition)
+    screen = ResubmitScreen(session, "77")
+    await app.push_screen(screen)
+    for _ in range(20):
+        await pilot.pause(0.05)
+        if screen.draft is not None:
+            break
+    await pilot.pause()
+    return screen
+
+
+async def test_a_running_job_gets_a_second_run_warning_and_the_partition_is_a_choice(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_resubmit(app, pilot, "gpu")
+        warning = "job 77 'train.sh' is still RUNNING: this starts a second run"
+        assert warning in str(screen.query_one("#warnings", Static).render())
+        lint = str(screen.query_one("#lint", Static).render())
+        assert "HPC104" not in lint and "HPC103" not in lint  # --time=01:00:00 runs; /w is the WorkDir
+        partition = screen.query_one("#edit-partition", Select)
+        assert [value for _, value in partition._options if isinstance(value, str)] == ["cpu", "gpu"]
+        partition.value = "cpu"
+        await pilot.pause()
+        assert "--partition=cpu" in str(screen.query_one("#commands", Static).render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and warning in app.screen.notes
+
+
+async def test_a_partition_the_cluster_does_not_show_is_flagged_but_kept(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_resubmit(app, pilot, "gpu-old")
+        partition = screen.query_one("#edit-partition", Select)
+        assert partition.value == "gpu-old"
+        assert "partition 'gpu-old' is not among alpha's partitions (last sinfo: cpu, gpu)" in str(
+            screen.query_one("#warnings", Static).render()
+        )

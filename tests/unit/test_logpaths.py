@@ -1,0 +1,47 @@
+"""A forgotten job's log path rebuilt from accounting: Slurm's filename patterns."""
+
+from __future__ import annotations
+
+import pytest
+
+from hpctui.slurm.formats import DELIMITER
+from hpctui.slurm.logpaths import LOG_FIELDS, LogRecord, default_output, expand_log_pattern, parse_log_record
+
+JOB = LogRecord("123", "123", "train", "hpcuser", "/w/run", "COMPLETED", True, "a1", "sbatch job.sh")
+TASK = LogRecord("120_4", "127", "sweep", "hpcuser", "/w", "FAILED", True, "b2", "sbatch --array=1-8 s.sh")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "record", "path"),
+    [
+        ("logs/%x_%j.out", JOB, "/w/run/logs/train_123.out"),
+        ("/scratch/%u/%x-%A_%a.log", TASK, "/scratch/hpcuser/sweep-120_4.log"),
+        ("out_%j_%N.txt", TASK, "/w/out_127_b2.txt"),
+        ("%5j_%3a.out", TASK, "/w/00127_004.out"),
+        ("100%%_%j", JOB, "/w/run/100%_123"),
+        ("./../logs//%x.out", JOB, "/w/logs/train.out"),
+        ("lit\\%j.out", JOB, "/w/run/lit%j.out"),  # a backslash: no expansion at all, as in Slurm
+        ("%A_%a.out", JOB, "/w/run/123_4294967294.out"),  # not an array task: NO_VAL
+    ],
+)
+def test_patterns_expand_as_slurmd_does(pattern: str, record: LogRecord, path: str) -> None:
+    assert expand_log_pattern(pattern, record) == path
+
+
+def test_the_default_of_a_job_and_of_an_array_task() -> None:
+    assert expand_log_pattern(default_output(JOB), JOB) == "/w/run/slurm-123.out"
+    assert expand_log_pattern(default_output(TASK), TASK) == "/w/slurm-120_4.out"
+
+
+def test_the_last_record_is_read_and_a_job_that_never_ran_says_so() -> None:
+    def row(**values: str) -> str:
+        return DELIMITER.join(values.get(name, "") for name in LOG_FIELDS)
+
+    requeued = row(JobID="9", JobIDRaw="9", State="REQUEUED", NodeList="a[1-2]")
+    last = row(JobID="9", JobIDRaw="9", State="CANCELLED by 1000", NodeList="None assigned",
+               SubmitLine=f"sbatch --wrap 'echo {DELIMITER}'")  # fmt: skip
+    record = parse_log_record(f"{requeued}\n{last}\n")
+    assert record is not None and (record.state, record.started, record.node) == ("CANCELLED", False, "")
+    assert record.submit_line == f"sbatch --wrap 'echo {DELIMITER}'"
+    assert parse_log_record(requeued).node == "a1"
+    assert parse_log_record("") is None
