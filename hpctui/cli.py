@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "status": "status",
     **{verb: "actions" for verb in ("cancel", "requeue", "hold", "release", "resubmit")},
     "postmortem": "postmortem",
+    "efficiency": "efficiency",
     "lint": "lint",
     "sync": "sync",
     "transfer": "transfer",
