@@ -28,6 +28,7 @@ BINDING_IDS: dict[str, str] = {
     # job actions
     "cancel": "cancel", "requeue": "requeue", "hold": "hold", "release": "release", "resubmit": "resubmit",
     "log": "stdout log", "log_stderr": "stderr log", "postmortem": "post-mortem (sacct)", "checkpoint": "read the checkpoint",
+    "why_waiting": "priority, rank and fair-share of a pending job (sprio, sshare)",
     # the log view
     "log_follow": "follow the end", "close_view": "close a sub-view (q, as in less and k9s)", "log_toggle_stream": "stdout / stderr", "log_search": "search",
     "log_next": "next match", "log_previous": "previous match", "log_chart": "metrics chart",

@@ -151,6 +151,12 @@ def poll_command(user: str | None, partitions: Iterable[str] = (), with_nodes: b
     steps = [("squeue", squeue_command(user))]
     if with_nodes:
         steps.append(("sinfo", sinfo_command(partitions)))
+    return sections_command(steps)
+
+
+def sections_command(steps: list[tuple[str, str]]) -> str:
+    """Several commands in one SSH round trip, each output a section for ``split_poll``
+    (see ``poll_command``)."""
     script = ["exec 3>&1"]
     for name, command in steps:
         script.append(
