@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     **{verb: "actions" for verb in ("cancel", "requeue", "hold", "release", "resubmit")},
     "postmortem": "postmortem",
     "efficiency": "efficiency",
+    "allocation": "allocation",
     "lint": "lint",
     "sync": "sync",
     "transfer": "transfer",
