@@ -84,7 +84,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
         Binding("q", "back", "Close", show=False, id="close_view"),
         Binding("r", "refresh", "Reload", id="refresh"),
         Binding("m", "checkpoint", "Checkpoint", id="checkpoint"),
-        Binding("w", "why_waiting", "Why waiting", id="why_waiting"),
+        Binding("w", "why_waiting", "Why waiting", show=False, id="why_waiting"),
         *JOB_ACTION_BINDINGS,
     ]
 
