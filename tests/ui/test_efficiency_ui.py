@@ -36,7 +36,7 @@ async def test_the_panel_follows_the_cursor_and_resubmit_gets_the_advice(make_ap
         await pilot.pause()
         text = panel_text(screen)
         assert "CPU 37% of 2 · memory 309M of 1.0G (30%) · time 0:21 of 10:00 (4%)" in text
-        assert "asked 1.0G, used 309M at most: --mem=512M next time" in text
+        assert "\n  → asked 1.0G, used 309M at most: --mem=512M next time" in text and "␤" not in text
         table.move_cursor(row=table.get_row_index("16002_2"))
         await pilot.pause()
         text = panel_text(screen)

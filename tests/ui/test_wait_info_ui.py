@@ -39,12 +39,13 @@ async def test_a_pending_job_says_why_and_w_asks_sprio_once(make_app) -> None:
         text = str(info.render())
         assert info.display and text.startswith("Waiting  Resources: it is next, waiting for nodes")
         assert "expected start 05-30 09:00" in text and "w: priority" in text
+        assert "\n  → Nothing to do but wait" in text and "␤" not in text  # one thing a line
         assert command not in asked
         await pilot.press("w")
         await pilot.pause(0.2)
         text = str(info.render())
         assert "Priority 3021 (age 1, fairshare 2000, jobsize 21, partition 1000) · number 1 of 3" in text
-        assert "Fair-share 0.20 for hpcuser in lab" in text
+        assert "\n  Fair-share 0.20 for hpcuser in lab" in text
         assert asked.count(command) == 1
 
 

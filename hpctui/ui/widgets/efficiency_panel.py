@@ -50,6 +50,11 @@ def panel_content(entry: Efficiency | ArraySummary, current: Efficiency) -> Cont
         parts.append(entry.figures())
     for words in entry.advice:
         parts += ["\n", ("  → ", "$text-accent"), words]
-    return Content.assemble(
-        *[(visible(p[0]), p[1]) if isinstance(p, tuple) else visible(p, newlines=True) for p in parts]
-    )
+    return assemble_visible(parts)
+
+
+def assemble_visible(parts: list[tuple[str, str] | str]) -> Content:
+    """``Content.assemble`` of ``parts`` (text, or (text, style)) with control characters in the
+    text made visible; a part that is exactly a newline ends the line."""
+    shown = [p if p == "\n" else (visible(p[0]), p[1]) if isinstance(p, tuple) else visible(p) for p in parts]
+    return Content.assemble(*shown)

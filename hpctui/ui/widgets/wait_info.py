@@ -22,6 +22,7 @@ from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import Job, Snapshot
 from hpctui.slurm.reasons import explain
 from hpctui.ssh.types import LinkError
+from hpctui.ui.widgets.efficiency_panel import assemble_visible
 from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
@@ -55,10 +56,10 @@ def wait_content(job: Job, now: datetime, priority: str) -> Content:
     ]
     if reason.action:
         parts += ["\n", ("  → ", "$text-accent"), reason.action]
-    parts += ["\n", ("  ", ""), expected_start(job, now), "\n", (f"  {priority or ASK}", "$text-muted")]
-    return Content.assemble(
-        *[(visible(p[0], newlines=True), p[1]) if isinstance(p, tuple) else visible(p) for p in parts]
-    )
+    parts += ["\n", f"  {expected_start(job, now)}"]
+    for line in (priority or ASK).split("\n"):
+        parts += ["\n", (f"  {line}", "$text-muted")]
+    return assemble_visible(parts)
 
 
 class WaitInfo(Static):
@@ -109,7 +110,7 @@ class WaitInfo(Static):
 
         try:
             report = await fetch_priority(self.session.link, job.job_id, job.partition, self.session.cluster.queue_user)
-            self.priority = report.summary().replace("\n", "\n  ")
+            self.priority = report.summary()
         except (SlurmProblem, LinkError) as exc:
             self.priority = f"sprio: {exc}"
         self.refresh_text()
