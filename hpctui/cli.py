@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "status": "status",
     **{verb: "actions" for verb in ("cancel", "requeue", "hold", "release", "resubmit")},
     "postmortem": "postmortem",
+    "efficiency": "efficiency",
+    "allocation": "allocation",
     "lint": "lint",
     "sync": "sync",
     "transfer": "transfer",

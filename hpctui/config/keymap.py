@@ -34,6 +34,7 @@ BINDING_IDS: dict[str, str] = {
     # job actions
     "cancel": "cancel", "requeue": "requeue", "hold": "hold", "release": "release", "resubmit": "resubmit",
     "log": "stdout log", "log_stderr": "stderr log", "postmortem": "post-mortem (sacct)", "checkpoint": "read the checkpoint",
+    "why_waiting": "priority, rank and fair-share of a pending job (sprio, sshare)",
     # the log view
     "log_follow": "follow the end", "close_view": "close a sub-view (q, as in less and k9s)", "log_toggle_stream": "stdout / stderr", "log_search": "search",
     "log_next": "next match", "log_previous": "previous match", "log_chart": "metrics chart",
@@ -78,7 +79,7 @@ VIEW_KEYS: dict[str, dict[str, str]] = {
         "reconnect": "ctrl+r", **_JOB, "down": "j,down", "up": "k,up", "page_down": "pagedown",
         "page_up": "pageup", "first": "home,g", "last": "end,G", "select": "space", "sort": "o", "sort_reverse": "O",
     },
-    "job details": {**_CLOSE, "refresh": "r", "checkpoint": "m", **_JOB},
+    "job details": {**_CLOSE, "refresh": "r", "checkpoint": "m", "why_waiting": "w", **_JOB},
     "log": {
         **_CLOSE, "log_toggle_stream": "e", "log_search": "slash", "log_next": "n", "log_previous": "N",
         "log_chart": "m", "log_background": "b", "log_switch": "tab", "log_switch_back": "shift+tab",

@@ -86,6 +86,20 @@ class Purge:
 
 
 @dataclass(frozen=True)
+class Allocation:
+    """The project's used vs granted hours (the overview, ``hpctui allocation``); queried hourly."""
+
+    enabled: bool = True
+    account: str | None = None  # None: the user's default account (sacctmgr)
+    start: str | None = None  # YYYY-MM-DD; None: January 1st of this year
+    end: str | None = None  # YYYY-MM-DD; None: a year after the start
+    core_hours: float | None = None  # granted, when the account has no GrpTRESMins
+    gpu_hours: float | None = None
+    command: str | None = None  # the usage query, {account} {start} {end}; None: sreport
+    parser: str = "sreport"  # how its output is read (hpctui.slurm.allocation.PARSERS)
+
+
+@dataclass(frozen=True)
 class Cluster:
     name: str
     ssh: SshTarget
@@ -102,6 +116,7 @@ class Cluster:
     checkpoint_cmd: str | None = None  # None: the built-in torch one-liner
     gpu_tool: str | None = None  # "nvidia", "rocm" or "none"; None: rocm when rules.rocm, else nvidia
     gpu_tool_command: str | None = None  # the tool's program (trusted text); None: nvidia-smi / rocm-smi
+    allocation: Allocation = field(default_factory=Allocation)
     line: int = 0  # line of the cluster's entry in the config file
 
 

@@ -10,6 +10,7 @@ from hpctui.config.keymap import validate_keymap
 from hpctui.config.model import (
     DESKTOP_CHANNELS,
     NOTICE_EVENTS,
+    Allocation,
     Cluster,
     Config,
     GpuPartition,
@@ -44,6 +45,7 @@ from hpctui.config.schema import (
     text_pairs,
     valid_regex,
 )
+from hpctui.slurm.allocation import ACCOUNT_NAME, PARSERS, check_template
 from hpctui.slurm.commands import PARTITION_NAME
 
 if TYPE_CHECKING:
@@ -159,6 +161,34 @@ PURGE = Schema(
     build=Purge,
 )
 
+
+def iso_date(value: str) -> str | None:
+    """A calendar date as YYYY-MM-DD."""
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return f"{show(value)} is not a date written YYYY-MM-DD"
+    return None if len(value) == 10 else f"{show(value)} is not a date written YYYY-MM-DD"
+
+
+DATE = Field(text, checks=(iso_date,))
+HOURS = Field(NUMBER, checks=(positive,))
+ALLOCATION = Schema(
+    {
+        "enabled": FLAG,
+        "account": Field(text, checks=(matches(ACCOUNT_NAME.pattern),)),
+        "start": DATE,
+        "end": DATE,
+        "core_hours": HOURS,
+        "gpu_hours": HOURS,
+        "command": Field(text, checks=(non_empty, check_template)),
+        "parser": Field(text, checks=(one_of(*PARSERS),)),
+    },
+    build=Allocation,
+)
+
 # Left as a dict: its refresh overrides the global one field by field (see build_config).
 CLUSTER = Schema(
     {
@@ -177,6 +207,7 @@ CLUSTER = Schema(
         "checkpoint_cmd": TEXT,
         "gpu_tool": Field(text, checks=(one_of("nvidia", "rocm", "none"),)),
         "gpu_tool_command": Field(text, checks=(non_empty, one_line)),
+        "allocation": Field(mapping(ALLOCATION)),
     },
     line_key="line",
 )

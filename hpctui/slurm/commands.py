@@ -151,7 +151,13 @@ def poll_command(user: str | None, partitions: Iterable[str] = (), with_nodes: b
     steps = [("squeue", squeue_command(user))]
     if with_nodes:
         steps.append(("sinfo", sinfo_command(partitions)))
-    script = ["exec 3>&1"]
+    return sections_command(steps)
+
+
+def sections_command(steps: list[tuple[str, str]], setup: str = "") -> str:
+    """Several commands in one SSH round trip, each output a section for ``split_poll``
+    (see ``poll_command``); ``setup`` runs first (shell variables the steps use)."""
+    script = ["exec 3>&1", *([setup] if setup else [])]
     for name, command in steps:
         script.append(
             f"printf '\\036out {name}\\n'; e=$({command} 2>&1 >&3 3>&-); r=$?; "

@@ -73,6 +73,13 @@ SACCT_FIELDS = (
     "Start",
     "End",
     "WorkDir",
+    # For efficiency (slurm/efficiency.py), as seff and reportseff compute it:
+    "AllocCPUS",
+    "TotalCPU",  # user + system CPU time of all steps (on the job row)
+    "ReqMem",  # of the whole job since 21.08 (all nodes); "4000Mc"/"16Gn" before
+    "NNodes",
+    "AllocTRES",  # "billing=2,cpu=2,gres/gpu=2,mem=1G,node=1"
+    "TRESUsageInAve",  # per step; "gres/gpuutil=NN" where the site accounts GPU use
 )
 
 

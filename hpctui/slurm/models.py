@@ -151,6 +151,7 @@ class AccountingStep:
     max_vmsize_bytes: int | None
     state: str
     exit_code: str
+    tres_usage_in_ave: str = ""  # "cpu=00:00:09,gres/gpuutil=87,mem=1.2G,..." (raw TRES)
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,12 @@ class AccountingRecord:
     work_dir: str | None
     steps: tuple[AccountingStep, ...] = ()
     cluster: str = ""
+    # What efficiency needs (slurm/efficiency.py); None or "" when sacct left them empty.
+    alloc_cpus: int | None = None
+    total_cpu_s: float | None = None
+    req_mem: str = ""  # raw ReqMem: "2G" (whole job), or "4000Mc"/"16Gn" before 21.08
+    nnodes: int | None = None
+    alloc_tres: str = ""  # raw AllocTRES
 
     @property
     def max_rss_bytes(self) -> int | None:

@@ -243,7 +243,7 @@ class HpcApp(App[None]):
     def open_resubmit(self, message: JobActions.ResubmitRequested) -> None:
         from hpctui.ui.screens.resubmit import ResubmitScreen
 
-        self.push_screen(ResubmitScreen(message.session, message.job_id))
+        self.push_screen(ResubmitScreen(message.session, message.job_id, message.suggested, message.note))
 
     @on(JobActions.PostMortemRequested)
     def open_postmortem(self, message: JobActions.PostMortemRequested) -> None:

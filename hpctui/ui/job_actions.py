@@ -49,9 +49,14 @@ class JobActions:
             self.session, self.job_id, self.stream, self.job = session, job_id, stream, job
 
     class ResubmitRequested(Message):
-        def __init__(self, session: ClusterSession, job_id: str) -> None:
+        """``suggested`` sbatch values ("time", "mem") and why (``note``), from the job's efficiency."""
+
+        def __init__(
+            self, session: ClusterSession, job_id: str, suggested: dict[str, str] | None = None, note: str = ""
+        ) -> None:
             super().__init__()
             self.session, self.job_id = session, job_id
+            self.suggested, self.note = suggested or {}, note
 
     class PostMortemRequested(Message):
         def __init__(self, session: ClusterSession) -> None:

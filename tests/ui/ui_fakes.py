@@ -44,8 +44,10 @@ class FakeLink(Publisher):
         self.status = status
         self.name = status.cluster
         self.answers: dict[str, Result] = {}
+        self.commands: list[str] = []  # every command run, answered or not
 
     async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
+        self.commands.append(command)
         if command not in self.answers:
             raise LinkError(f"{self.status.cluster}: connection lost")
         return self.answers[command]
@@ -305,7 +307,22 @@ def workspace(
             audit,
         ),
     ]
+    answer_allocation(sessions[0])
     return FakeWorkspace(cfg, sessions, audit)
+
+
+def answer_allocation(session: FakeSession) -> None:
+    """The overview's allocation query of ``session``, asked at NOW: sreport/sacctmgr output
+    captured in the lab (100,000 core-h and 10,000 GPU-h granted, none used yet)."""
+    from datetime import datetime
+
+    from hpctui.services.allocation import period_of
+    from hpctui.slurm.allocation import allocation_command
+
+    now = datetime.fromtimestamp(NOW)
+    command = allocation_command(None, session.cluster.queue_user, period_of(session.cluster, now.date()).start, now)
+    text = (Path(__file__).parents[1] / "fixtures" / "slurm" / "allocation.txt").read_text()
+    session.link.answers[command] = Result(command, 0, text, "")
 
 
 def empty_workspace(**config: Any) -> FakeWorkspace:

@@ -9,7 +9,7 @@ from hpctui.slurm.units import slurm_size
 
 D = "\x1f"
 SACCT = "\n".join(
-    D.join(fields)
+    D.join((*fields, "", "", "", "", "", ""))  # the efficiency fields left empty
     for fields in (
         (
             "1001",

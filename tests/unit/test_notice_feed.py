@@ -11,14 +11,14 @@ from test_notices import job
 
 from hpctui.services.notice_feed import NoticeFeed
 from hpctui.services.notices import Notice, NoticeEngine
-from hpctui.slurm.formats import DELIMITER
+from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS
 from hpctui.slurm.models import Snapshot
 from hpctui.ssh.types import LinkError, LinkState, Result
 
 
 def sacct_row(job_id: str, state: str, exit_code: str = "0:0") -> str:
     fields = [job_id, "train", "cpu", "00:00:10", "01:00:00", "", "", state, exit_code, "", "", "/w"]
-    return DELIMITER.join(fields) + "\n"
+    return DELIMITER.join(fields + [""] * (len(SACCT_FIELDS) - len(fields))) + "\n"
 
 
 class Link:

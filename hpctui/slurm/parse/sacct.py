@@ -8,7 +8,24 @@ from dataclasses import replace
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.slurm.models import AccountingRecord, AccountingStep
-from hpctui.slurm.parse.fields import is_number, optional, parse_duration, parse_size, reject, rows
+from hpctui.slurm.parse.fields import is_number, optional, parse_duration, parse_int, parse_size, reject, rows
+
+_CORE = 12  # the fields before the efficiency ones (AllocCPUS onwards)
+
+
+def parse_cpu_time(value: str) -> float | None:
+    """Seconds of sacct's TotalCPU/UserCPU: ``MM:SS.mmm``, ``HH:MM:SS``, ``D-HH:MM:SS``."""
+    whole, dot, fraction = value.partition(".")
+    seconds = parse_duration(whole) if ":" in whole else None
+    if seconds is None or (dot and not is_number(fraction)):
+        if value in ("", "N/A"):
+            return None
+        raise SlurmParseError(f"not a CPU time: {value!r}")
+    return seconds + (float(f"0.{fraction}") if dot else 0.0)
+
+
+def _optional_int(value: str, what: str) -> int | None:
+    return None if value == "" else parse_int(value, what)
 
 
 def _step(fields: list[str]) -> AccountingStep:
@@ -21,11 +38,13 @@ def _step(fields: list[str]) -> AccountingStep:
         max_vmsize_bytes=parse_size(vmsize),
         state=state.partition(" ")[0],
         exit_code=exit_code,
+        tres_usage_in_ave=fields[-1],
     )
 
 
 def _record(fields: list[str], cluster: str) -> AccountingRecord:
-    job_id, name, partition, elapsed, limit, _rss, _vm, state, exit_code, start, end, work_dir = fields
+    job_id, name, partition, elapsed, limit, _rss, _vm, state, exit_code, start, end, work_dir = fields[:_CORE]
+    cpus, total_cpu, req_mem, nnodes, alloc_tres, _usage_ave = fields[_CORE:]
     if not is_number(job_id[:1]):
         raise SlurmParseError(f"not a job id in sacct output: {job_id!r}")
     return AccountingRecord(
@@ -41,6 +60,11 @@ def _record(fields: list[str], cluster: str) -> AccountingRecord:
         end=optional(end),
         work_dir=optional(work_dir),
         cluster=cluster,
+        alloc_cpus=_optional_int(cpus, "AllocCPUS"),
+        total_cpu_s=parse_cpu_time(total_cpu),
+        req_mem=req_mem,
+        nnodes=_optional_int(nnodes, "NNodes"),
+        alloc_tres=alloc_tres,
     )
 
 

@@ -26,6 +26,7 @@ from hpctui.ssh.types import LinkError
 from hpctui.ui.columns import elapsed_limit, where
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
 from hpctui.ui.widgets.live_use import LiveUsePanel
+from hpctui.ui.widgets.wait_info import WaitInfo
 from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
@@ -84,6 +85,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
         Binding("q", "back", "Close", show=False, id="close_view"),
         Binding("r", "refresh", "Reload", id="refresh"),
         Binding("m", "checkpoint", "Checkpoint", id="checkpoint"),
+        Binding("w", "why_waiting", "Why waiting", show=False, id="why_waiting"),
         *JOB_ACTION_BINDINGS,
     ]
 
@@ -115,6 +117,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
         yield Static(job_summary(self.job) if self.job else "", id="summary")
         yield Static(id="error", markup=False)
         yield Static(id="lineage", markup=False)
+        yield WaitInfo(self.session, self.job)
         yield Static(f"checkpoint: m reads {CHECKPOINT_PATH} in the job's WorkDir", id="checkpoint", markup=False)
         yield LiveUsePanel(self.session, self.job_id, id="live-use")
         with VerticalScroll():
@@ -149,6 +152,9 @@ class JobDetailsScreen(JobActions, Screen[None]):
         found = message.found
         line.update(visible(f"checkpoint: {found if isinstance(found, str) else found.summary()}", newlines=True))
         line.add_class("-failed" if isinstance(found, str) else "-ok")
+
+    def action_why_waiting(self) -> None:
+        self.query_one(WaitInfo).load_priority()
 
     def action_refresh(self) -> None:
         run_guarded(self, self._fetch(), "job details", exclusive=True, group="details")

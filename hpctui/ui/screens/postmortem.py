@@ -23,6 +23,7 @@ from hpctui.ui.flows import when_connected
 from hpctui.ui.job_actions import JobActions
 from hpctui.ui.table_keys import TABLE_KEYS, TableKeys
 from hpctui.ui.themes import state_style
+from hpctui.ui.widgets.efficiency_panel import EfficiencyPanel
 from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
@@ -75,6 +76,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
             table.add_column(name, width=width, key=name)
         yield table
         yield Static(id="advice")
+        yield EfficiencyPanel()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -149,6 +151,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def _show_advice(self) -> None:
         row = self._current()
+        self.query_one(EfficiencyPanel).show(row.record if row else None, (r.record for r in self.rows.values()))
         advice = self.query_one("#advice", Static)
         if row is None:
             advice.update("")
@@ -202,7 +205,8 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def action_resubmit(self) -> None:
         if (key := self._current_key()) is not None:
-            self.post_message(JobActions.ResubmitRequested(self.session, key))
+            panel = self.query_one(EfficiencyPanel)
+            self.post_message(JobActions.ResubmitRequested(self.session, key, panel.suggested, panel.note))
 
 
 def job_cells(row: PostMortemRow, expanded: bool, variables: Mapping[str, str]) -> list[Text]:

@@ -4,6 +4,7 @@ and see the new job id. A job that still runs or waits is said to get a second r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -52,12 +53,16 @@ class ResubmitScreen(Screen[None]):
         Binding("ctrl+t", "apply_suggestion", "Apply suggestion", priority=True, id="apply_suggestion"),
     ]
 
-    def __init__(self, session: ClusterSession, job_id: str) -> None:
+    def __init__(
+        self, session: ClusterSession, job_id: str, suggested: dict[str, str] | None = None, note: str = ""
+    ) -> None:
         super().__init__()
         self.session = session
         self.job_id = job_id
+        self.efficiency = (suggested or {}, note)  # the post-mortem's advice for this job
         self.resubmitter = Resubmitter(session.link, session.cluster, session.actions)
         self.draft: ResubmitDraft | None = None
+        self.suggestion = ""
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Resubmit job {self.job_id} on {self.session.cluster.name}"), id="title")
@@ -101,8 +106,9 @@ class ResubmitScreen(Screen[None]):
         except UserError as exc:
             info.update(Content.styled(visible(str(exc)), "$text-error"))
             return
-        self.draft = draft
-        self._show(draft)
+        self.draft = with_efficiency(draft, *self.efficiency)
+        self.suggestion = suggestion_text(draft, self.draft, self.efficiency[1])
+        self._show(self.draft)
 
     def _show(self, draft: ResubmitDraft) -> None:
         self.query_one("#title", Static).update(
@@ -131,7 +137,7 @@ class ResubmitScreen(Screen[None]):
             partition.value = draft.options.partition
         partition.disabled = False
         self.query_one("#label-mem", Label).update(_MEMORY_LABELS.get(draft.options.memory_kind, "Memory"))
-        self.query_one("#suggestion", Static).update(Text(_suggestion_text(draft)))
+        self.query_one("#suggestion", Static).update(Text(self.suggestion))
         self.query_one("#submit", Button).disabled = False
         stage_set.focus()
         self._preview()
@@ -239,6 +245,22 @@ def _suggestion_text(draft: ResubmitDraft) -> str:
     if suggested.mem:
         return f"{draft.last_state}: suggest --mem={suggested.mem} (x2); ctrl+t applies it"
     return ""
+
+
+def with_efficiency(draft: ResubmitDraft, suggested: dict[str, str], note: str) -> ResubmitDraft:
+    """The efficiency's values when the last state suggests none (a memory value only where the
+    job asked per node: it is a --mem figure)."""
+    if draft.suggested.time or draft.suggested.mem or not suggested:
+        return draft
+    mem = suggested.get("mem") if draft.options.memory_kind == "mem" else None
+    return replace(draft, suggested=ResubmitChoice(time=suggested.get("time"), mem=mem))
+
+
+def suggestion_text(own: ResubmitDraft, chosen: ResubmitDraft, note: str) -> str:
+    """The last state's suggestion, then the efficiency's advice (which ctrl+t applies when
+    the last state suggested nothing)."""
+    advice = f"efficiency: {note}" + ("; ctrl+t applies it" if chosen is not own else "") if note else ""
+    return "\n".join(line for line in (_suggestion_text(own), advice) if line)
 
 
 def _lint_text(findings: list[Finding]) -> Content:

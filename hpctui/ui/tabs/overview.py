@@ -16,6 +16,7 @@ from hpctui.ui.messages import LinkChanged, SnapshotArrived
 from hpctui.ui.queue_model import QueueModel
 from hpctui.ui.tabs.cluster import watched_partitions
 from hpctui.ui.tabs.queue_pane import PurgeChecked, QueuePane
+from hpctui.ui.widgets.allocation_lines import AllocationLines
 from hpctui.ui.widgets.job_table import JobTable
 from hpctui.ui.widgets.status_line import StatusLine
 from hpctui.ui.widgets.where_to_run import WhereToRun
@@ -48,6 +49,7 @@ class OverviewTab(QueuePane):
     def compose(self) -> ComposeResult:
         with Vertical(id="clusters"):
             yield from self.lines.values()
+        yield AllocationLines(self.sessions, self.clock)
         yield WhereToRun(self.workspace.config)
         yield Static("Jobs on all clusters", id="jobs-title")
         yield JobTable(self.model)

@@ -1,0 +1,124 @@
+"""`hpctui efficiency [CLUSTER] [JOBID...] [--days N] [--json]`: how well ended jobs used what
+they asked for (CPU, memory, time, GPU hours), one line per job or array, with advice in numbers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from hpctui.cmd.common import add_config_option, connected, pick_clusters
+from hpctui.config.load import load_config
+from hpctui.errors import UserError
+from hpctui.visible import visible
+
+if TYPE_CHECKING:
+    from hpctui.config.model import Cluster, Config
+    from hpctui.services.cluster import ClusterSession
+    from hpctui.slurm.efficiency import ArraySummary, Efficiency
+
+    Entry = Efficiency | ArraySummary
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("efficiency", help="CPU, memory, time and GPU use of your ended jobs, with advice")
+    add_config_option(parser)
+    parser.add_argument("targets", nargs="*", metavar="CLUSTER|JOBID", help="one cluster (default: all), job ids")
+    parser.add_argument("--days", type=int, default=7, metavar="N", help="how far back without job ids (default 7)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(func=run)
+
+
+def split_targets(config: Config, targets: list[str]) -> tuple[list[str] | None, list[str] | None]:
+    """(cluster names or None for all, job ids or None for the last days)."""
+    from hpctui.slurm.commands import validate_job_ids
+
+    names = {c.name for c in config.clusters}
+    clusters = [targets[0]] if targets and targets[0] in names else None
+    ids = targets[1:] if clusters else targets
+    return clusters, validate_job_ids(ids) if ids else None
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.days < 1:
+        raise UserError(f"--days must be at least 1, not {args.days}")
+    config = load_config(args.config)
+    names, job_ids = split_targets(config, args.targets)
+    clusters = pick_clusters(config, names)
+    results = asyncio.run(_collect(clusters, args.days, job_ids))
+    if args.json:
+        print(json.dumps({name: _as_json(entries) for name, entries in results.items()}, indent=2))
+    else:
+        print(visible("\n\n".join(_as_text(name, entries) for name, entries in results.items()), newlines=True))
+    return 0 if all(not isinstance(entries, str) for entries in results.values()) else 1
+
+
+async def _collect(clusters: list[Cluster], days: int, job_ids: list[str] | None) -> dict[str, list[Entry] | str]:
+    async with connected(clusters) as sessions:
+        found = await asyncio.gather(*(_one(s, days, job_ids) for s in sessions.values()))
+    return dict(zip(sessions, found, strict=True))
+
+
+async def _one(session: ClusterSession, days: int, job_ids: list[str] | None) -> list[Entry] | str:
+    """The cluster's jobs (only the ended ones unless named), or why there are none (one line)."""
+    from hpctui.services.postmortem import PostMortem
+    from hpctui.slurm.efficiency import summarise
+    from hpctui.slurm.errors import SlurmProblem
+    from hpctui.slurm.models import ENDED_STATES
+    from hpctui.ssh.types import LinkError
+
+    try:
+        postmortem = PostMortem(session.link, session.name, session.cluster.queue_user)
+        rows = await postmortem.fetch(days, job_ids=job_ids)
+    except (SlurmProblem, LinkError) as exc:
+        return str(exc)
+    return summarise(r.record for r in rows if job_ids or r.record.state in ENDED_STATES)
+
+
+def _as_json(entries: list[Entry] | str) -> dict[str, object]:
+    from hpctui.slurm.efficiency import Efficiency
+
+    if isinstance(entries, str):
+        return {"ok": False, "error": entries, "jobs": []}
+    return {
+        "ok": True,
+        "error": None,
+        "jobs": [_job_json(e) if isinstance(e, Efficiency) else _array_json(e) for e in entries],
+    }
+
+
+def _job_json(job: Efficiency) -> dict[str, object]:
+    figures = {"cpu_eff": job.cpu_eff, "mem_eff": job.mem_eff, "time_eff": job.time_eff, "gpu_hours": job.gpu_hours}
+    return {"kind": "job", **asdict(job), "advice": list(job.advice), **figures}
+
+
+def _array_json(array: ArraySummary) -> dict[str, object]:
+    return {
+        "kind": "array",
+        "array_id": array.array_id,
+        "name": array.name,
+        "states": array.states,
+        "gpu_hours": array.gpu_hours,
+        "suggested": array.suggested,
+        "advice": list(array.advice),
+        "worst": [task.job_id for task in array.worst()],
+        "tasks": [_job_json(task) for task in array.tasks],
+    }
+
+
+def _as_text(cluster: str, entries: list[Entry] | str) -> str:
+    from hpctui.slurm.efficiency import Efficiency
+
+    if isinstance(entries, str):
+        return f"{cluster}: FAILED: {entries}"
+    lines = [f"{cluster}: {len(entries)} jobs and arrays" if entries else f"{cluster}: no ended jobs"]
+    for entry in entries:
+        if isinstance(entry, Efficiency):
+            lines.append(f"  {entry.job_id}  {entry.name}  {entry.state}  {entry.figures()}")
+        else:
+            lines.append(f"  array {entry.array_id}  {entry.name}  {entry.figures()}")
+            lines += [f"      {t.job_id}  {t.state}  {t.figures()}" for t in entry.worst()]
+        lines += [f"      -> {words}" for words in entry.advice]
+    return "\n".join(lines)

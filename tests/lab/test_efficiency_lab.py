@@ -1,0 +1,52 @@
+"""`hpctui efficiency` end to end: real jobs, real sacct on slurmdbd, the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from test_actions_support import lab_jobs, wait_for
+
+pytestmark = pytest.mark.lab
+
+# Busy on one CPU of two, about 300 MB held, for a few seconds (the lab samples every 2 s).
+BURN = "python3 -c 'x = bytearray(300 << 20)\nimport time\nt = time.time()\nwhile time.time() - t < 8: pass'"
+
+
+def hpctui(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hpctui", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_efficiency_of_ended_jobs_and_an_array(lab):
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        burn = jobs.submit("-J", "eff-burn", "-p", "cpu", "-c", "2", "--mem=2G", "-t", "30", "--wrap", BURN, cwd=work)
+        array = jobs.submit("-J", "eff-array", "-p", "cpu", "-a", "1-3", "--mem=512M", "--wrap", "sleep 3", cwd=work)
+        wait_for("jobs to end in accounting", lambda: jobs.sacct_state(burn) == "COMPLETED", timeout=90, every=2)
+        wait_for("the array to end", lambda: jobs.sacct_state(f"{array}_3") == "COMPLETED", timeout=90, every=2)
+        answer = hpctui("efficiency", "alpha", burn, array, "--json", "--config", str(lab.config_path))
+    assert answer.returncode == 0, answer.stderr
+    entries = {e.get("job_id") or e["array_id"]: e for e in json.loads(answer.stdout)["alpha"]["jobs"]}
+    job = entries[burn]
+    assert (job["kind"], job["state"], job["cpus"], job["mem_per_node"]) == ("job", "COMPLETED", 2, 2 << 30)
+    assert 0.2 < job["cpu_eff"] <= 0.55  # one busy CPU of two, on a shared machine
+    assert 250 << 20 < job["max_rss"] < 400 << 20
+    assert job["suggested"]["mem"] in ("512M", "1G")
+    assert any(words.startswith("asked 2.0G, used ") for words in job["advice"])
+    assert job["suggested"]["time"] == "00:05:00"  # ran seconds of a 30 minute limit
+    summary = entries[array]
+    assert summary["kind"] == "array" and summary["states"] == {"COMPLETED": 3}
+    assert [t["job_id"] for t in summary["tasks"]] == [f"{array}_{i}" for i in (1, 2, 3)]
+    assert len(summary["worst"]) == 3
+
+
+def test_efficiency_text_and_a_bad_job_id(lab):
+    answer = hpctui("efficiency", "beta", "--days", "1", "--config", str(lab.config_path))
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.startswith("beta: ")
+    bad = hpctui("efficiency", "alpha", "12;rm", "--config", str(lab.config_path))
+    assert (
+        bad.returncode == 2 and bad.stderr.strip() == "hpctui: not a job id: '12;rm' (expected 123, 123_4 or 123_[1-5])"
+    )

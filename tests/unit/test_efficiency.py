@@ -1,0 +1,141 @@
+"""Efficiency of ended jobs (pure): the figures seff computes, from sacct output captured in the
+lab, and the advice in numbers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from hpctui.slurm.efficiency import (
+    ArraySummary,
+    Efficiency,
+    allocated_gpus,
+    efficiency,
+    gpu_utilisation,
+    memory_per_node,
+    nice_memory,
+    nice_time,
+    summarise,
+)
+from hpctui.slurm.errors import SlurmParseError
+from hpctui.slurm.models import AccountingRecord, AccountingStep
+from hpctui.slurm.parse import parse_sacct
+from hpctui.slurm.parse.sacct import parse_cpu_time
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "slurm" / "sacct_efficiency.txt"
+GIB = 1 << 30
+
+
+@pytest.fixture(scope="module")
+def records() -> dict[str, AccountingRecord]:
+    return {r.job_id: r for r in parse_sacct(FIXTURE.read_text(), "alpha")}
+
+
+def test_the_efficiency_fields_are_read_from_sacct(records):
+    cpu = records["16000"]
+    assert (cpu.alloc_cpus, cpu.total_cpu_s, cpu.req_mem, cpu.nnodes) == (2, 15.6, "1G", 1)
+    assert cpu.alloc_tres == "billing=2,cpu=2,mem=1G,node=1"
+    batch = cpu.steps[0]
+    assert batch.tres_usage_in_ave.startswith("cpu=00:00:15") and "mem=316756K" in batch.tres_usage_in_ave
+
+
+def test_cpu_memory_and_time_as_seff_computes_them(records):
+    job = efficiency(records["16000"])
+    assert job.cpu_eff == pytest.approx(15.6 / (21 * 2))
+    assert job.mem_per_node == GIB and job.max_rss == 316756 * 1024
+    assert job.mem_eff == pytest.approx(316756 * 1024 / GIB)
+    assert job.time_eff == pytest.approx(21 / 600)
+    assert job.figures() == "CPU 37% of 2 · memory 309M of 1.0G (30%) · time 0:21 of 10:00 (4%)"
+
+
+def test_memory_is_per_node_on_a_two_node_job(records):
+    two = records["16003"]
+    assert (two.req_mem, two.nnodes) == ("2G", 2)  # 22.05: ReqMem is the whole job's
+    assert memory_per_node(two) == GIB
+
+
+def test_old_req_mem_per_cpu_and_per_node():
+    record = AccountingRecord("1", "x", "p", 60, 600, "COMPLETED", "COMPLETED", "0:0", None, None, None)
+    assert memory_per_node(replace(record, req_mem="4000Mc", alloc_cpus=8, nnodes=2)) == 4000 * (1 << 20) * 4
+    assert memory_per_node(replace(record, req_mem="16Gn", nnodes=2)) == 16 * GIB
+    assert memory_per_node(replace(record, req_mem="")) is None
+
+
+def test_gpu_hours_from_alloc_tres_and_utilisation_from_the_steps(records):
+    job = efficiency(records["16001"])
+    assert job.gpus == 2 and job.gpu_hours == pytest.approx(12 * 2 / 3600)
+    assert job.gpu_util is None  # the lab's fake GPUs are not accounted (no NVML)
+    assert allocated_gpus("cpu=8,gres/gpu:a100=2,gres/gpu:v100=1,mem=8G") == 3
+    assert allocated_gpus("cpu=8,gres/gpu=4,gres/gpu:a100=4") == 4
+    step = AccountingStep("1.0", "python", 60, None, None, "COMPLETED", "0:0", "cpu=00:01:00,gres/gpuutil=23,mem=1G")
+    record = AccountingRecord("1", "x", "p", 60, 600, "COMPLETED", "COMPLETED", "0:0", None, None, None, steps=(step,))
+    assert gpu_utilisation(record) == 23.0
+
+
+def test_advice_in_numbers_for_memory_and_cpus(records):
+    job = efficiency(records["16000"])
+    assert job.suggested == {"mem": "512M"}
+    assert job.advice == (
+        "asked 1.0G, used 309M at most: --mem=512M next time",
+        "kept 0.7 of 2 CPUs busy on average: 1 would do",
+    )
+
+
+def run(**changes: object) -> Efficiency:
+    base = Efficiency("1", "x", "COMPLETED", 3600, 86400, 4, 4 * 3600 * 0.9, 64 * GIB, int(9.1 * GIB), 0, None)
+    figures = replace(base, **changes)  # type: ignore[arg-type]
+    record = AccountingRecord(
+        "1", "x", "p", figures.elapsed_s, figures.time_limit_s, figures.state, figures.state, "0:0", None, None, None,
+        steps=(AccountingStep("1.batch", "batch", 1, figures.max_rss, None, figures.state, "0:0"),),
+        alloc_cpus=figures.cpus, total_cpu_s=figures.cpu_s, req_mem=f"{(figures.mem_per_node or 0) >> 20}M", nnodes=1,
+    )  # fmt: skip
+    return efficiency(record)
+
+
+def test_the_briefs_example_and_time_advice():
+    job = run()
+    assert job.suggested == {"mem": "12G", "time": "01:30:00"}
+    assert job.advice[0] == "asked 64.0G, used 9.1G at most: --mem=12G next time"
+    assert job.advice[1].startswith("ran 1:00:00 of 1-00:00:00: --time=01:30:00 next time")
+
+
+def test_failures_ask_for_more_and_small_savings_are_not_advised():
+    assert run(state="OUT_OF_MEMORY", max_rss=64 * GIB).suggested["mem"] == "128G"
+    assert run(state="TIMEOUT", elapsed_s=86400).suggested["time"] == "1-12:00:00"
+    assert run(mem_per_node=12 * GIB, time_limit_s=5400).suggested == {}  # already about right
+    assert run(state="RUNNING").advice == ()  # a running job's peak is not known yet
+
+
+def test_nice_values():
+    assert [nice_memory(x) for x in (1, 300 << 20, 1.2 * GIB)] == ["256M", "512M", "2G"]
+    assert [nice_time(x) for x in (60, 3601, 2 * 86400)] == ["00:05:00", "01:15:00", "2-00:00:00"]
+
+
+def test_an_array_is_one_summary_with_its_worst_tasks(records):
+    entries = summarise(records.values())
+    arrays = [e for e in entries if isinstance(e, ArraySummary)]
+    assert [a.array_id for a in arrays] == ["16002"]
+    array = arrays[0]
+    assert [t.job_id for t in array.tasks] == ["16002_1", "16002_2", "16002_3", "16002_4"]
+    assert array.states == {"COMPLETED": 4}
+    assert len(array.worst()) == 3
+    assert array.figures().startswith("4 tasks (4 COMPLETED) · CPU 0% mean · memory 3.0M at most of 512M")
+    assert [e.job_id for e in entries if isinstance(e, Efficiency)] == ["16000", "16001", "16003", "16004"]
+
+
+def test_failed_tasks_come_first_among_the_worst():
+    records = [AccountingRecord(f"9_{i}", "a", "p", 60, 600, s, s, "0:0", None, None, None)
+               for i, s in enumerate(("COMPLETED", "FAILED", "COMPLETED"))]  # fmt: skip
+    (array,) = summarise(records)
+    assert isinstance(array, ArraySummary) and array.worst(1)[0].job_id == "9_1"
+
+
+def test_cpu_time_forms():
+    assert parse_cpu_time("00:15.600") == pytest.approx(15.6)
+    assert parse_cpu_time("01:02:03") == 3723
+    assert parse_cpu_time("1-00:00:01.5") == pytest.approx(86401.5)
+    assert parse_cpu_time("") is None
+    with pytest.raises(SlurmParseError):
+        parse_cpu_time("fast")
