@@ -2,8 +2,8 @@
 as root, beside the lab; the budget is 4 RPCs a minute while a details or log screen is open).
 
 Submits a small GPU job, runs the real LiveSampler on it for --seconds (default 5 minutes: a
-screen left open), and prints the RPCs of the first minute (a GPU step starts, sstat's first
-reading) and the average per minute over the whole run, by message type. Nothing else should
+screen left open; 660 s to see a GPU step replaced), and prints the RPCs of the first minute,
+the average per minute over the whole run, by message type, and the fullest 60 s window. Nothing else should
 use the lab's controller meanwhile (no TUI, no tests): sdiag counts every client.
 """
 
@@ -44,7 +44,18 @@ async def submit(session: ClusterSession) -> str:
     raise SystemExit(f"job {job} never ran")
 
 
-async def measure(session: ClusterSession, seconds: float) -> tuple[dict[str, int], dict[str, int]]:
+SAMPLE_S = 5.0  # how often the RPC count is read, for the fullest 60 s window
+
+
+def fullest_minute(totals: list[tuple[float, int]]) -> int:
+    """The most RPCs counted in any 60 s between two readings of ``totals`` (time, running count)."""
+    return max(
+        (later - earlier for t0, earlier in totals for t1, later in totals if 0 < t1 - t0 <= 60 + SAMPLE_S / 2),
+        default=0,
+    )
+
+
+async def measure(session: ClusterSession, seconds: float) -> tuple[dict[str, int], dict[str, int], int]:
     job = await submit(session)
     await asyncio.sleep(3)
     sampler = LiveSampler(session.link, session.cluster, job, gpus=True)
@@ -52,9 +63,14 @@ async def measure(session: ClusterSession, seconds: float) -> tuple[dict[str, in
         sdiag(session.name, "-r")
         started = time.monotonic()
         sampler.start()
-        await asyncio.sleep(60)
-        first_minute = rpcs(session.name)
-        await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
+        totals = [(0.0, 0)]
+        first_minute: dict[str, int] = {}
+        while (at := time.monotonic() - started) < seconds:
+            await asyncio.sleep(SAMPLE_S)
+            counts = rpcs(session.name)
+            totals.append((at + SAMPLE_S, sum(counts.values())))
+            if not first_minute and at + SAMPLE_S >= 60:
+                first_minute = counts
         await sampler.stop()
         await asyncio.sleep(2)  # the step's completion reaches the controller
         whole = rpcs(session.name)
@@ -62,7 +78,7 @@ async def measure(session: ClusterSession, seconds: float) -> tuple[dict[str, in
         await session.link.run(f"scancel {job}")
     if sampler.live.gpu_error or sampler.live.usage_error or not sampler.live.gpus:
         raise SystemExit(f"the sampler did not read: {sampler.live.gpu_error or sampler.live.usage_error}")
-    return first_minute, whole
+    return first_minute, whole, fullest_minute(totals)
 
 
 async def main() -> None:
@@ -75,7 +91,7 @@ async def main() -> None:
     await session.link.start()
     await session.link.wait_connected(30)
     try:
-        first_minute, whole = await measure(session, args.seconds)
+        first_minute, whole, fullest = await measure(session, args.seconds)
     finally:
         await session.link.close()
     refresh = session.cluster.refresh
@@ -86,6 +102,7 @@ async def main() -> None:
         f"{args.cluster}: over {args.seconds:.0f} s: {sum(whole.values()) / (args.seconds / 60):.1f} RPCs/min {whole}"
         f" (budget {RPC_BUDGET_PER_MIN:g}/min while open)"
     )
+    print(f"{args.cluster}: the fullest 60 s (read every {SAMPLE_S:g} s) held {fullest} RPCs")
 
 
 if __name__ == "__main__":
