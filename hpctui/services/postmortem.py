@@ -88,6 +88,24 @@ class PostMortem:
         return merge(parse_sacct(result.stdout, self.cluster_name, self.warnings), snapshot)
 
 
+def outcome_text(record: AccountingRecord) -> str:
+    """How a job ended in a few cells: ``FAILED 1:0``, ``TIMEOUT``, ``CANCELLED`` (the exit
+    code only where it tells something: not 0:0, and not a cancellation's signal)."""
+    if record.exit_code in ("", "0:0") or record.state == "CANCELLED":
+        return record.state
+    return f"{record.state} {record.exit_code}"
+
+
+async def final_states(link: Runner, cluster_name: str, job_ids: list[str]) -> dict[str, str]:
+    """``outcome_text`` of each of ``job_ids`` accounting knows (one sacct for all), by job id.
+    For jobs that just left the queue: squeue does not say how they ended, nor the exit code."""
+    result = await link.run(sacct_command(job_ids=job_ids))
+    check_errors(result.stderr)
+    if not result.ok:
+        raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
+    return {record.job_id: outcome_text(record) for record in parse_sacct(result.stdout, cluster_name, [])}
+
+
 def merge(records: list[AccountingRecord], snapshot: Snapshot | None) -> list[PostMortemRow]:
     rows = [PostMortemRow(r, "sacct") for r in records]
     if snapshot is None:

@@ -2,19 +2,79 @@
 
 The latest jobs of one or more clusters, filtered and sorted, then a group of jobs that
 recently vanished from squeue. Rows are keyed by ``(cluster, job_id)`` so the widget can
-keep its cursor on the same job across refreshes.
+keep its cursor on the same job across refreshes. The queued tasks of a job array are one
+row (an ``ArrayRow`` keyed by the array's id) with per-state counts, expanded to its tasks on
+request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import dataclasses
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import lru_cache
 from operator import attrgetter
 
 from hpctui.slurm.models import ENDED_STATES, Job
-from hpctui.ui.columns import Column, Row
+from hpctui.ui.columns import ArrayRow, Column, Row, state_text
 
 Key = tuple[str, str]
 _key = attrgetter("key")
+_id_key = attrgetter("id_key")
+
+# squeue's short state codes, in the order an array row lists its counts.
+SHORT_STATES: dict[str, str] = {
+    "RUNNING": "R", "COMPLETING": "CG", "CONFIGURING": "CF", "PENDING": "PD", "REQUEUED": "RQ",
+    "SUSPENDED": "S", "FAILED": "F", "TIMEOUT": "TO", "OUT_OF_MEMORY": "OOM", "NODE_FAIL": "NF",
+    "PREEMPTED": "PR", "BOOT_FAIL": "BF", "DEADLINE": "DL", "CANCELLED": "CA", "COMPLETED": "CD",
+}  # fmt: skip
+_STATE_ORDER = {state: i for i, state in enumerate(SHORT_STATES)}
+
+
+@lru_cache(maxsize=4096)
+def task_span(task_id: str) -> tuple[int, int, int]:
+    """(lowest, highest, how many) task ids of ``4`` or a pending rest like ``[5-64%4]``."""
+    numbers: list[int] = []
+    count = 0
+    for part in task_id.strip("[]").split("%")[0].split(","):
+        low, _, high = part.partition("-")
+        if not low.isdigit():
+            continue
+        top = int(high) if high.isdigit() else int(low)
+        numbers += [int(low), top]
+        count += top - int(low) + 1
+    return (min(numbers), max(numbers), count) if numbers else (0, 0, 0)
+
+
+def state_counts(counts: Counter[str]) -> str:
+    """``12 R · 40 PD · 2 F · 10 CD``: running first, the ended last."""
+    ordered = sorted(counts.items(), key=lambda item: (_STATE_ORDER.get(item[0], len(_STATE_ORDER)), item[0]))
+    return " · ".join(f"{n} {SHORT_STATES.get(state, state)}" for state, n in ordered)
+
+
+def array_job(tasks: Sequence[Row], finished: Sequence[Row]) -> Job:
+    """The job an array row shows: the first task's, with the array's id, its task range,
+    the state counts and where its tasks are (why they wait, else their nodes)."""
+    first = tasks[0].job
+    counts: Counter[str] = Counter()
+    low, high = 1 << 62, 0
+    for row in (*tasks, *finished):
+        task_low, task_high, n = task_span(row.job.array_task_id or "")
+        low, high = min(low, task_low), max(high, task_high)
+        counts[state_text(row).split()[0]] += n
+    waiting = next((t.job.reason for t in tasks if t.job.state == "PENDING"), "")
+    nodes = ",".join(dict.fromkeys(t.job.nodelist for t in tasks if t.job.nodelist))
+    return dataclasses.replace(
+        first,
+        job_id=first.array_job_id or first.job_id,
+        name=f"{first.name} [{low}-{high}]",
+        state=state_counts(counts),
+        reason=waiting or nodes,
+        nodelist="",
+        gpus=sum(t.job.gpus for t in tasks),
+        num_nodes=sum(t.job.num_nodes for t in tasks),
+        time_used_s=max((t.job.time_used_s or 0 for t in tasks), default=0),
+    )
 
 
 class QueueModel:
@@ -27,8 +87,12 @@ class QueueModel:
         self.rows: list[Row] = []
         self.n_active = 0
         self.index: dict[Key, int] = {}
+        self.expanded: set[Key] = set()  # arrays shown with their tasks under them
+        self.newly_finished: list[Row] = []  # the jobs the last update moved to the finished group
+        self.finished_counts: Counter[str] = Counter()  # the finished rows shown, by state
         self._active: dict[str, dict[str, Row]] = {}  # cluster -> job id -> row
         self._finished: dict[Key, Row] = {}
+        self._arrays: dict[Key, ArrayRow] = {}
 
     @property
     def sort_column(self) -> Column:
@@ -45,6 +109,7 @@ class QueueModel:
 
     def update(self, jobs_by_cluster: Mapping[str, Iterable[Job]], now: float) -> None:
         """Take clusters' latest jobs; those that vanished join the finished group."""
+        self.newly_finished = []
         for cluster, jobs in jobs_by_cluster.items():
             self._take(cluster, jobs, now)
         self.expire(now)
@@ -67,7 +132,7 @@ class QueueModel:
         # "123_[5-9]" shrinks as tasks start: its old id did not finish.
         for job_id in old.keys() - new.keys():
             if "[" not in job_id and (cluster, job_id) not in self._finished:
-                self._finished[(cluster, job_id)] = Row((cluster, job_id), old[job_id].job, finished_at=now)
+                self._add_finished(Row((cluster, job_id), old[job_id].job, finished_at=now))
         for key in [k for k in self._finished if k[0] == cluster and k[1] in new]:
             del self._finished[key]
         self._active[cluster] = new
@@ -77,9 +142,21 @@ class QueueModel:
         key = (cluster, job.job_id)
         row = self._finished.get(key)
         if row is None:
-            self._finished[key] = Row(key, job, finished_at=now)
+            self._add_finished(Row(key, job, finished_at=now))
         elif row.job is not job:
             row.job, row.haystack = job, None
+
+    def _add_finished(self, row: Row) -> None:
+        self._finished[row.key] = row
+        self.newly_finished.append(row)
+
+    def set_outcomes(self, cluster: str, outcomes: Mapping[str, str]) -> None:
+        """How finished jobs ended, as accounting says (``FAILED 1:0``), by job id."""
+        for job_id, outcome in outcomes.items():
+            row = self._finished.get((cluster, job_id))
+            if row is not None:
+                row.outcome, row.haystack = outcome, None
+        self.rebuild()
 
     def expire(self, now: float) -> bool:
         """Forget finished jobs older than ``keep_finished_s``; True when any went."""
@@ -92,8 +169,13 @@ class QueueModel:
         self.filter_text = text
         self.rebuild()
 
-    def cycle_sort(self) -> None:
-        self.sort_index = (self.sort_index + 1) % len(self.columns)
+    def cycle_sort(self, shown: Collection[int] | None = None) -> None:
+        """Sort by the next column of those ``shown`` (all when None)."""
+        for step in range(1, len(self.columns) + 1):
+            index = (self.sort_index + step) % len(self.columns)
+            if shown is None or index in shown:
+                break
+        self.sort_index = index
         self.sort_reverse = False
         self.rebuild()
 
@@ -101,18 +183,88 @@ class QueueModel:
         self.sort_reverse = not self.sort_reverse
         self.rebuild()
 
+    def toggle_expanded(self, key: Key) -> None:
+        """Show an array's tasks under its row, or fold them back."""
+        self.expanded ^= {key}
+        self.rebuild()
+
+    def array_of(self, row: Row) -> ArrayRow | None:
+        """The array row ``row`` is (or is a task of), if its array is grouped."""
+        if isinstance(row, ArrayRow):
+            return row
+        array_id = row.job.array_job_id
+        return self._arrays.get((row.cluster, array_id)) if array_id is not None else None
+
     def rebuild(self) -> None:
-        active = [row for rows in self._active.values() for row in rows.values()]
+        top = self._group([row for rows in self._active.values() for row in rows.values()])
         finished = list(self._finished.values())
         if self.filter_text:
             needle = self.filter_text.lower()
-            active = [r for r in active if needle in self._haystack(r)]
+            top = [r for r in top if self._matches(r, needle)]
             finished = [r for r in finished if needle in self._haystack(r)]
-        active.sort(key=self.sort_column.sort_key, reverse=self.sort_reverse)
+        top.sort(key=_id_key)  # ties of the sort column stay in job id order, either way
+        if self.sort_index:
+            top.sort(key=self.sort_column.sort_key, reverse=self.sort_reverse)
+        elif self.sort_reverse:
+            top.reverse()
+        active = self._with_expanded_tasks(top)
         finished.sort(key=lambda r: r.finished_at or 0.0, reverse=True)
         self.rows = active + finished
         self.n_active = len(active)
+        self.finished_counts = Counter(state_text(r).split()[0] for r in finished)
         self.index = dict(zip(map(_key, self.rows), range(len(self.rows)), strict=False))
+
+    def _group(self, active: list[Row]) -> list[Row]:
+        """The rows that are not array tasks, and one row per array of two or more queued
+        tasks (one task shows as itself)."""
+        tasks: dict[Key, list[Row]] = {}
+        top: list[Row] = []
+        for row in active:
+            array_id = row.job.array_job_id
+            if array_id is None:
+                top.append(row)
+            else:
+                tasks.setdefault((row.cluster, array_id), []).append(row)
+        finished: dict[Key, list[Row]] = {}
+        if tasks:
+            for row in self._finished.values():
+                if (array_id := row.job.array_job_id) is not None and (row.cluster, array_id) in tasks:
+                    finished.setdefault((row.cluster, array_id), []).append(row)
+        arrays: dict[Key, ArrayRow] = {}
+        for key, rows in tasks.items():
+            rows.sort(key=_id_key)
+            if len(rows) == 1 and "[" not in rows[0].key[1]:
+                top.append(rows[0])
+                continue
+            arrays[key] = self._array_row(key, rows, finished.get(key, []))
+        self._arrays = arrays
+        self.expanded &= arrays.keys()
+        return top + list(arrays.values())
+
+    def _array_row(self, key: Key, tasks: list[Row], finished: list[Row]) -> ArrayRow:
+        job = array_job(tasks, finished)
+        row = self._arrays.get(key)
+        if row is None:
+            return ArrayRow(key, job, tasks)
+        if row.job != job:
+            row.job, row.haystack = job, None
+        row.tasks = tasks
+        return row
+
+    def _with_expanded_tasks(self, top: list[Row]) -> list[Row]:
+        if not self.expanded:
+            return top
+        rows: list[Row] = []
+        for row in top:
+            rows.append(row)
+            if isinstance(row, ArrayRow) and row.key in self.expanded:
+                rows += row.tasks
+        return rows
+
+    def _matches(self, row: Row, needle: str) -> bool:
+        if needle in self._haystack(row):
+            return True
+        return isinstance(row, ArrayRow) and any(needle in self._haystack(task) for task in row.tasks)
 
     def _haystack(self, row: Row) -> str:
         if row.haystack is None:

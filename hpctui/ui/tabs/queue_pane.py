@@ -15,7 +15,11 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static, TabPane
 
+from hpctui.services.postmortem import final_states
+from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import Job, Snapshot
+from hpctui.ssh.types import LinkError
+from hpctui.ui.columns import ArrayRow, Row
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
 from hpctui.ui.messages import LinkChanged, SnapshotArrived
 from hpctui.ui.widgets.job_table import JobTable
@@ -110,6 +114,25 @@ class QueuePane(JobActions, TabPane):
         model = self.table.model
         self.table.apply(lambda: model.update(jobs, self.clock()))
         self.update_filter_note()
+        self._ask_how_they_ended(model.newly_finished)
+
+    def _ask_how_they_ended(self, rows: list[Row]) -> None:
+        """Jobs that just left the queue: one sacct per cluster says how they ended and with
+        which exit code (squeue does not); the rows show ``ENDED`` until it answers."""
+        by_cluster: dict[str, list[str]] = {}
+        for row in rows:
+            if "[" not in row.job.job_id:
+                by_cluster.setdefault(row.cluster, []).append(row.job.job_id)
+        for cluster, job_ids in by_cluster.items():
+            run_guarded(self, self._show_outcomes(cluster, job_ids), f"how jobs ended on {cluster}")
+
+    async def _show_outcomes(self, cluster: str, job_ids: list[str]) -> None:
+        try:
+            outcomes = await final_states(self.workspace.session(cluster).link, cluster, job_ids)
+        except (LinkError, SlurmProblem):
+            return  # no accounting (or no link) now: the rows keep what squeue showed
+        model = self.table.model
+        self.table.apply(lambda: model.set_outcomes(cluster, outcomes))
 
     @property
     def table(self) -> JobTable:
@@ -155,8 +178,12 @@ class QueuePane(JobActions, TabPane):
     # ----- actions ----------------------------------------------------------------------
 
     def action_details(self) -> None:
+        """enter: an array row folds or unfolds its tasks (as enter folds a post-mortem
+        job's steps); any other row shows the job's details."""
         row = self.table.cursor_row
-        if row is not None:
+        if isinstance(row, ArrayRow):
+            self.table.toggle_array()
+        elif row is not None:
             self.post_message(self.DetailsRequested(self.workspace.session(row.cluster), row.job))
 
     def reconnect(self, sessions: list[ClusterSession]) -> None:
