@@ -4,6 +4,9 @@ latest snapshot has and sacct has not yet are merged in (``source == "squeue"``)
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import shlex
 from dataclasses import dataclass
 
 from hpctui.services.actions import Runner
@@ -11,6 +14,7 @@ from hpctui.slurm.commands import sacct_command
 from hpctui.slurm.errors import SlurmError, check_errors
 from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
 from hpctui.slurm.parse import parse_sacct
+from hpctui.ssh.types import LinkError
 
 # One line each; the field notes' lessons where they apply.
 ADVICE: dict[str, str] = {
@@ -30,6 +34,32 @@ ADVICE: dict[str, str] = {
 
 # States that mean the job went wrong (a cancellation is usually the user's own choice).
 FAILURE_STATES = frozenset({"FAILED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "PREEMPTED"})
+
+
+def advice_head(advice: str) -> str:
+    """The advice's first words, for a table cell: ``Hit its time limit``."""
+    return advice.split(":")[0]
+
+
+# sacct's State of a cancelled job names who cancelled it by uid: "CANCELLED by 1001".
+_BY_UID = re.compile(r" by (\d+)$")
+
+
+def user_names_command(uids: list[str]) -> str:
+    """The passwd entries of ``uids`` (digits only): ``getent passwd 1001 0``."""
+    if not uids or not all(uid.isdigit() for uid in uids):
+        raise ValueError(f"not uids: {uids!r}")
+    return "getent passwd " + " ".join(map(shlex.quote, uids))
+
+
+def parse_passwd(text: str) -> dict[str, str]:
+    """uid -> user name of ``getent passwd`` lines (``name:x:uid:gid:...``)."""
+    names = {}
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) > 2 and fields[2].isdigit():
+            names[fields[2]] = fields[0]
+    return names
 
 
 def tally(rows: list[PostMortemRow]) -> str:
@@ -77,6 +107,7 @@ class PostMortem:
         self.cluster_name = cluster_name
         self.user = user
         self.warnings: list[str] = []  # sacct rows the last fetch skipped, described
+        self.user_names: dict[str, str] = {}  # uid -> name, asked once per uid (getent)
 
     async def fetch(self, days: int = 7, snapshot: Snapshot | None = None) -> list[PostMortemRow]:
         """Jobs of the last ``days`` days; raises SlurmError when sacct refuses (Slurm's words)."""
@@ -85,7 +116,29 @@ class PostMortem:
         if not result.ok:
             raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
         self.warnings = []
-        return merge(parse_sacct(result.stdout, self.cluster_name, self.warnings), snapshot)
+        records = await self.with_user_names(parse_sacct(result.stdout, self.cluster_name, self.warnings))
+        return merge(records, snapshot)
+
+    async def with_user_names(self, records: list[AccountingRecord]) -> list[AccountingRecord]:
+        """``CANCELLED by 1001`` as ``CANCELLED by hpcuser``: one ``getent passwd`` on the
+        cluster for the uids not seen before (a uid it does not know stays a number)."""
+        uids = {m.group(1) for r in records if (m := _BY_UID.search(r.state_detail))}
+        unknown = sorted(uids - self.user_names.keys())
+        if unknown:
+            try:
+                result = await self.link.run(user_names_command(unknown))
+            except LinkError:
+                return records
+            self.user_names.update(dict.fromkeys(unknown, ""))  # not known there: not asked again
+            self.user_names.update(parse_passwd(result.stdout))
+        return [self._named(record) for record in records] if uids else records
+
+    def _named(self, record: AccountingRecord) -> AccountingRecord:
+        match = _BY_UID.search(record.state_detail)
+        name = self.user_names.get(match.group(1)) if match else None
+        if match is None or name is None:
+            return record
+        return dataclasses.replace(record, state_detail=record.state_detail[: match.start()] + f" by {name}")
 
 
 def outcome_text(record: AccountingRecord) -> str:
