@@ -100,6 +100,11 @@ def state_text(row: Row) -> str:
     return row.job.state if row.job.state in ENDED_STATES else UNKNOWN_END
 
 
+def start_text(row: Row) -> str:
+    """When a pending job is expected to start (not once it left the queue)."""
+    return expected_start(row.job) if row.finished_at is None else ""
+
+
 def where_text(row: Row) -> str:
     """Reason or nodes; a finished job shows where it ran, never why it waited."""
     if row.finished_at is None:
@@ -171,7 +176,7 @@ JOB_COLUMNS: tuple[Column, ...] = (
     Column(
         "start",
         "Start (exp.)",
-        lambda r: expected_start(r.job),
+        start_text,
         lambda r: r.job.start_time or "",
         width=11,
         optional=True,

@@ -9,6 +9,7 @@ from hpctui.errors import UserError
 from hpctui.services.actions import Outcome, Plan, advice, audit_warnings
 from hpctui.ssh.types import LinkError
 from hpctui.ui.dialogs.confirm import confirm
+from hpctui.ui.queue_model import task_span
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
@@ -45,7 +46,11 @@ def job_summary(jobs: Mapping[str, Job], job_ids: tuple[str, ...]) -> list[str]:
     lines = []
     for job_id in job_ids:
         job = jobs.get(job_id)
-        if job is None:
+        tasks = [j for j in jobs.values() if j.array_job_id == job_id] if job is None else []
+        if tasks:  # an array row: the command names the array, and acts on all its tasks
+            count = sum(task_span(t.array_task_id or "")[2] for t in tasks)
+            lines.append(f"{job_id}  {tasks[0].name}  the whole array: {count} tasks queued")
+        elif job is None:
             lines.append(f"{job_id}  (not in the queue any more)")
         else:
             waits = f" ({job.reason})" if job.state == "PENDING" and job.reason not in ("None", "") else ""

@@ -245,9 +245,8 @@ class LogScreen(Screen[None]):
         else:
             follow = "following end" if view.follow else "scrolled (G: follow)"
             changed = f"  ·  changed {age(time.time() - tail.changed_at)} ago" if tail.changed_at else ""
-            text = Content(
-                f"{visible(tail.status)}  ·  {tail.lines.total:,} lines  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}"
-            )
+            status = "" if tail.status == "following" else f"{visible(tail.status)}  ·  "  # the view says it
+            text = Content(f"{status}{tail.lines.total:,} lines  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}")
         self.query_one("#log-status", Static).update(text)
 
     def _show_hint(self) -> None:

@@ -124,7 +124,7 @@ class QueuePane(JobActions, TabPane):
             if "[" not in row.job.job_id:
                 by_cluster.setdefault(row.cluster, []).append(row.job.job_id)
         for cluster, job_ids in by_cluster.items():
-            run_guarded(self, self._show_outcomes(cluster, job_ids), f"how jobs ended on {cluster}")
+            run_guarded(self, self._show_outcomes(cluster, sorted(job_ids)), f"how jobs ended on {cluster}")
 
     async def _show_outcomes(self, cluster: str, job_ids: list[str]) -> None:
         try:

@@ -1,7 +1,7 @@
 """A virtual job table on Textual's Line API.
 
-Only visible lines are rendered; each row's Strip is cached by (job key, finished, width,
-cursor, mark, expanded) and reused while the row still holds the same Job object.
+Only visible lines are rendered; each row's Strip is cached by (job key, finished, outcome,
+width, cursor, mark, expanded) and reused while the row still holds the same Job object.
 Line 0 is a sticky header; content lines are the model's rows with one separator line
 before the "recently finished" group. A refresh keeps the cursor on the same job and that
 job on the same screen row (``apply``). The gutter shows marks (●) and whether an array row
@@ -82,8 +82,8 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._measured: list[int] = []
         self._widths: list[int] = []
         self._widths_for = 0  # the table width ``_widths`` were laid out for
-        # (job key, finished, width, cursor, marked, expanded) -> (the Job drawn, its strip)
-        self._cache: dict[tuple[Key, bool, int, bool, bool, bool], tuple[Job, Strip]] = {}
+        # (job key, finished, outcome, width, cursor, marked, expanded) -> (the Job drawn, its strip)
+        self._cache: dict[tuple[Key, bool, str | None, int, bool, bool, bool], tuple[Job, Strip]] = {}
         self._base_style: Style | None = None
 
     # ----- data -------------------------------------------------------------------------
@@ -312,7 +312,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
             return self._separator_strip(width)
         row = self.model.rows[index]
         cursor, marked = index == self.cursor, row.key in self.marked
-        key = (row.key, row.finished_at is not None, width, cursor, marked, row.key in self.model.expanded)
+        key = (row.key, row.finished_at is not None, row.outcome, width, cursor, marked, row.key in self.model.expanded)
         cached = self._cache.get(key)
         if cached is not None and cached[0] is row.job:
             return cached[1]
