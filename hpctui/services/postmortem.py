@@ -37,8 +37,8 @@ FAILURE_STATES = frozenset({"FAILED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "
 
 
 def advice_head(advice: str) -> str:
-    """The advice's first words, for a table cell: ``Hit its time limit``."""
-    return advice.split(":")[0]
+    """The advice's first words, for a table cell: ``Hit its time limit``, ``Cancelled``."""
+    return re.sub(r"\s*\(.*?\)", "", advice.split(":")[0])
 
 
 # sacct's State of a cancelled job names who cancelled it by uid: "CANCELLED by 1001".

@@ -60,3 +60,11 @@ def test_uid_names_from_getent_and_only_digits_asked() -> None:
     with pytest.raises(ValueError):
         user_names_command(["1001; rm -rf ~"])
     assert parse_passwd("hpcuser:x:1001:1001::/home/hpcuser:/bin/bash\nbad\n") == {"1001": "hpcuser"}
+
+
+def test_advice_heads_are_short_enough_for_a_cell() -> None:
+    from hpctui.services.postmortem import ADVICE, advice_head
+
+    assert advice_head(ADVICE["CANCELLED"]) == "Cancelled"
+    assert advice_head(ADVICE["TIMEOUT"]) == "Hit its time limit"
+    assert all(len(advice_head(text)) <= 30 for text in ADVICE.values())
