@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,14 +77,16 @@ class Row:
 
 
 class ArrayRow(Row):
-    """One row for the queued tasks of a job array (``123``, what scancel takes for all of
-    them): its ``job`` is the first task's with the array's id, name, counts and totals."""
+    """One row for the tasks of a job array (``123``, what scancel takes for all of them):
+    its ``job`` is the first task's with the array's id, name, state counts and totals;
+    ``counts`` is how many tasks are in each state."""
 
-    __slots__ = ("tasks",)
+    __slots__ = ("tasks", "counts")
 
     def __init__(self, key: tuple[str, str], job: Job, tasks: list[Row]) -> None:
         super().__init__(key, job)
         self.tasks = tasks
+        self.counts: Counter[str] = Counter()
 
 
 # What a finished job's state says while accounting has not been asked: squeue lost it
@@ -92,8 +95,9 @@ UNKNOWN_END = "ENDED"
 
 
 def state_text(row: Row) -> str:
-    """The state as the table shows it: a finished job never shows a queued state."""
-    if row.finished_at is None:
+    """The state as the table shows it: a finished job never shows a queued state (an
+    array row shows its tasks' counts)."""
+    if row.finished_at is None or isinstance(row, ArrayRow):
         return row.job.state
     if row.outcome is not None:
         return row.outcome

@@ -52,28 +52,32 @@ def state_counts(counts: Counter[str]) -> str:
     return " · ".join(f"{n} {SHORT_STATES.get(state, state)}" for state, n in ordered)
 
 
-def array_job(tasks: Sequence[Row], finished: Sequence[Row]) -> Job:
-    """The job an array row shows: the first task's, with the array's id, its task range,
-    the state counts and where its tasks are (why they wait, else their nodes)."""
-    first = tasks[0].job
+def task_counts(tasks: Iterable[Row]) -> Counter[str]:
+    """How many tasks are in each state (a pending rest ``[5-64]`` counts as 60)."""
     counts: Counter[str] = Counter()
-    low, high = 1 << 62, 0
-    for row in (*tasks, *finished):
-        task_low, task_high, n = task_span(row.job.array_task_id or "")
-        low, high = min(low, task_low), max(high, task_high)
-        counts[state_text(row).split()[0]] += n
-    waiting = next((t.job.reason for t in tasks if t.job.state == "PENDING"), "")
-    nodes = ",".join(dict.fromkeys(t.job.nodelist for t in tasks if t.job.nodelist))
+    for row in tasks:
+        counts[state_text(row).split()[0]] += task_span(row.job.array_task_id or "")[2]
+    return counts
+
+
+def array_job(tasks: Sequence[Row], counts: Counter[str]) -> Job:
+    """The job an array row shows: the first task's, with the array's id, its task range,
+    the state counts and where its queued tasks are (why they wait, else their nodes)."""
+    first = tasks[0].job
+    spans = [task_span(row.job.array_task_id or "") for row in tasks]
+    queued = [row.job for row in tasks if row.finished_at is None]
+    waiting = next((job.reason for job in queued if job.state == "PENDING"), "")
+    nodes = ",".join(dict.fromkeys(job.nodelist for job in queued if job.nodelist))
     return dataclasses.replace(
         first,
         job_id=first.array_job_id or first.job_id,
-        name=f"{first.name} [{low}-{high}]",
+        name=f"{first.name} [{min(s[0] for s in spans)}-{max(s[1] for s in spans)}]",
         state=state_counts(counts),
         reason=waiting or nodes,
         nodelist="",
-        gpus=sum(t.job.gpus for t in tasks),
-        num_nodes=sum(t.job.num_nodes for t in tasks),
-        time_used_s=max((t.job.time_used_s or 0 for t in tasks), default=0),
+        gpus=sum(job.gpus for job in queued),
+        num_nodes=sum(job.num_nodes for job in queued),
+        time_used_s=max((job.time_used_s or 0 for job in queued), default=0),
     )
 
 
@@ -196,59 +200,67 @@ class QueueModel:
         return self._arrays.get((row.cluster, array_id)) if array_id is not None else None
 
     def rebuild(self) -> None:
-        top = self._group([row for rows in self._active.values() for row in rows.values()])
-        finished = list(self._finished.values())
+        top, finished = self._group()
         if self.filter_text:
             needle = self.filter_text.lower()
             top = [r for r in top if self._matches(r, needle)]
-            finished = [r for r in finished if needle in self._haystack(r)]
+            finished = [r for r in finished if self._matches(r, needle)]
         top.sort(key=_id_key)  # ties of the sort column stay in job id order, either way
         if self.sort_index:
             top.sort(key=self.sort_column.sort_key, reverse=self.sort_reverse)
         elif self.sort_reverse:
             top.reverse()
-        active = self._with_expanded_tasks(top)
         finished.sort(key=lambda r: r.finished_at or 0.0, reverse=True)
-        self.rows = active + finished
+        active = self._with_expanded_tasks(top)
+        self.rows = active + self._with_expanded_tasks(finished)
         self.n_active = len(active)
-        self.finished_counts = Counter(state_text(r).split()[0] for r in finished)
+        self.finished_counts = Counter()
+        for row in finished:
+            self.finished_counts.update(row.counts if isinstance(row, ArrayRow) else [state_text(row).split()[0]])
         self.index = dict(zip(map(_key, self.rows), range(len(self.rows)), strict=False))
 
-    def _group(self, active: list[Row]) -> list[Row]:
-        """The rows that are not array tasks, and one row per array of two or more queued
-        tasks (one task shows as itself)."""
-        tasks: dict[Key, list[Row]] = {}
+    def _group(self) -> tuple[list[Row], list[Row]]:
+        """The queued and the finished rows, each array of two or more tasks as one row
+        (one task shows as itself): with the queued rows while any task is queued (its
+        finished tasks are counted there), with the finished once none is."""
         top: list[Row] = []
-        for row in active:
-            array_id = row.job.array_job_id
-            if array_id is None:
-                top.append(row)
+        tasks: dict[Key, list[Row]] = {}
+        for cluster_rows in self._active.values():
+            for row in cluster_rows.values():
+                if (array_id := row.job.array_job_id) is None:
+                    top.append(row)
+                else:
+                    tasks.setdefault((row.cluster, array_id), []).append(row)
+        finished: list[Row] = []
+        ended: dict[Key, list[Row]] = {}
+        for row in self._finished.values():
+            if (array_id := row.job.array_job_id) is None:
+                finished.append(row)
             else:
-                tasks.setdefault((row.cluster, array_id), []).append(row)
-        finished: dict[Key, list[Row]] = {}
-        if tasks:
-            for row in self._finished.values():
-                if (array_id := row.job.array_job_id) is not None and (row.cluster, array_id) in tasks:
-                    finished.setdefault((row.cluster, array_id), []).append(row)
+                ended.setdefault((row.cluster, array_id), []).append(row)
         arrays: dict[Key, ArrayRow] = {}
-        for key, rows in tasks.items():
-            rows.sort(key=_id_key)
+        for key in tasks.keys() | ended.keys():
+            queued, done = tasks.get(key, []), ended.get(key, [])
+            rows = sorted(queued, key=_id_key) + sorted(done, key=_id_key)
             if len(rows) == 1 and "[" not in rows[0].key[1]:
-                top.append(rows[0])
+                (top if queued else finished).append(rows[0])
                 continue
-            arrays[key] = self._array_row(key, rows, finished.get(key, []))
+            finished_at = None if queued else max(row.finished_at or 0.0 for row in done)
+            arrays[key] = self._array_row(key, rows, finished_at)
+            (top if queued else finished).append(arrays[key])
         self._arrays = arrays
         self.expanded &= arrays.keys()
-        return top + list(arrays.values())
+        return top, finished
 
-    def _array_row(self, key: Key, tasks: list[Row], finished: list[Row]) -> ArrayRow:
-        job = array_job(tasks, finished)
+    def _array_row(self, key: Key, tasks: list[Row], finished_at: float | None) -> ArrayRow:
+        counts = task_counts(tasks)
+        job = array_job(tasks, counts)
         row = self._arrays.get(key)
         if row is None:
-            return ArrayRow(key, job, tasks)
-        if row.job != job:
+            row = ArrayRow(key, job, tasks)
+        elif row.job != job:
             row.job, row.haystack = job, None
-        row.tasks = tasks
+        row.tasks, row.counts, row.finished_at = tasks, counts, finished_at
         return row
 
     def _with_expanded_tasks(self, top: list[Row]) -> list[Row]:

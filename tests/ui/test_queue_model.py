@@ -101,3 +101,26 @@ def test_ended_jobs_squeue_still_lists_join_the_finished_group_with_their_final_
     assert model.rows[-1].job.state == "TIMEOUT" and model.rows[-1].finished_at == 5
     model.update({"alpha": jobs[1:]}, now=10)  # then it leaves squeue: it stays, unchanged
     assert model.rows[-1].job.state == "TIMEOUT" and model.rows[-1].finished_at == 5
+
+
+def test_an_array_is_one_row_with_its_tasks_counted_by_state_finished_ones_included() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    tasks = [job("60_1"), job("60_2"), pending("60_[3-10]")]
+    model.update({"alpha": tasks}, now=0)
+    model.update({"alpha": [dataclasses.replace(tasks[0], state="FAILED"), *tasks[1:]]}, now=1)
+    assert ids(model) == ["60"]  # the failed task is counted in the array's row, not listed apart
+    assert model.rows[0].job.state == "1 R · 8 PD · 1 F" and model.rows[0].job.name == "train [1-10]"
+    model.toggle_expanded(("alpha", "60"))
+    assert ids(model) == ["60", "60_2", "60_[3-10]", "60_1"]
+    assert model.n_active == 4 and model.rows[3].finished_at == 1
+
+
+def test_an_array_whose_tasks_all_ended_is_one_finished_row() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    model.update({"alpha": [job("61_1"), job("61_2"), job("7")]}, now=0)
+    model.update({"alpha": [job("7")]}, now=5)
+    assert ids(model) == ["7", "61"]
+    assert model.n_active == 1 and model.rows[1].finished_at == 5
+    assert model.finished_counts == {"ENDED": 2}
+    model.set_outcomes("alpha", {"61_1": "COMPLETED", "61_2": "FAILED 1:0"})
+    assert model.rows[1].job.state == "1 F · 1 CD" and model.finished_counts == {"COMPLETED": 1, "FAILED": 1}

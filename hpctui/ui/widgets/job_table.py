@@ -194,7 +194,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _is_active(self, key: Key) -> bool:
         """The job is still queued (not in the finished group, not filtered out)."""
         index = self.model.index.get(key)
-        return index is not None and index < self.model.n_active
+        return index is not None and index < self.model.n_active and self.model.rows[index].finished_at is None
 
     def action_toggle_mark(self) -> None:
         """Mark or unmark the job under the cursor (queued jobs only: an ended one takes no action)."""
@@ -368,6 +368,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _separator_strip(self, width: int) -> Strip:
         style = self.base_style + self.get_component_rich_style("job-table--separator", partial=True)
         minutes = int(self.model.keep_finished_s // 60)
-        counts = ", ".join(f"{n} {state.lower()}" for state, n in self.model.finished_counts.most_common())
-        text = f"── recently finished, last {minutes} min: {self.model.n_finished} ({counts}) "
+        finished = self.model.finished_counts  # jobs and array tasks
+        counts = ", ".join(f"{n} {state.lower()}" for state, n in finished.most_common())
+        text = f"── recently finished, last {minutes} min: {finished.total()} ({counts}) "
         return Strip([Segment(set_cell_size(text + "─" * width, width), style)])
