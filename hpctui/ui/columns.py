@@ -141,13 +141,23 @@ def _attr(name: str) -> Callable[[Row], str]:
     return attrgetter(f"job.{name}")  # C speed: these run over every row on each refresh
 
 
-def _elapsed_width(rows: Sequence[Row]) -> int:
+_time_used = attrgetter("job.time_used_s")
+_time_limit = attrgetter("job.time_limit_s")
+
+
+def _elapsed_width(rows: Sequence[Row], n_active: int) -> int:
     """Cells of the widest ``elapsed / limit`` without formatting every row: the longest
     durations are those of the largest values (and ∞ is one cell)."""
-    used = max((r.job.time_used_s or 0 for r in rows), default=0)
-    limits = [r.job.time_limit_s for r in rows]
-    longest_limit = max(len(duration(max((x for x in limits if x is not None), default=0))), 1)
-    return len(duration(used)) + 3 + longest_limit
+    used = max(filter(None, map(_time_used, rows)), default=0)
+    limit = max(filter(None, map(_time_limit, rows)), default=0)
+    return len(duration(used)) + 3 + len(duration(limit))
+
+
+def _state_width(rows: Sequence[Row], n_active: int) -> int:
+    """The widest state: a queued row's own (a raw attribute, read at C speed), a finished
+    row's as ``state_text`` says (there are few of those)."""
+    queued = max(map(len, map(_attr("state"), rows[:n_active])), default=0)
+    return max(queued, max(map(len, map(state_text, rows[n_active:])), default=0))
 
 
 JOB_COLUMNS: tuple[Column, ...] = (
@@ -164,7 +174,7 @@ JOB_COLUMNS: tuple[Column, ...] = (
     Column(
         "name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=32, min_width=10
     ),
-    Column("state", "State", state_text, state_text, measure=state_text, max_width=24),
+    Column("state", "State", state_text, state_text, max_width=24),
     Column("elapsed", "Elapsed / Limit", lambda r: elapsed_limit(r.job), lambda r: r.job.time_used_s or 0, width=9),
     Column("nodes", "Nodes", lambda r: str(r.job.num_nodes), _attr("num_nodes"), width=5, align_right=True),
     Column(
@@ -187,8 +197,8 @@ JOB_COLUMNS: tuple[Column, ...] = (
     ),
 )
 
-# Cells of a column that are sized by a function of all rows rather than by ``measure``.
-SIZERS: dict[str, Callable[[Sequence[Row]], int]] = {"elapsed": _elapsed_width}
+# Columns sized by a function of all rows and how many are queued, rather than by ``measure``.
+SIZERS: dict[str, Callable[[Sequence[Row], int], int]] = {"elapsed": _elapsed_width, "state": _state_width}
 
 # A narrow table takes these steps in turn until the columns fit: shrink a column to its
 # ``min_width``, or drop it (the least useful first, the name gives up cells late); the job

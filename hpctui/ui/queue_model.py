@@ -95,6 +95,7 @@ class QueueModel:
         self.newly_finished: list[Row] = []  # the jobs the last update moved to the finished group
         self.finished_counts: Counter[str] = Counter()  # the finished rows shown, by state
         self._active: dict[str, dict[str, Row]] = {}  # cluster -> job id -> row
+        self._tasks: dict[str, list[Row]] = {}  # cluster -> its rows of array tasks
         self._finished: dict[Key, Row] = {}
         self._arrays: dict[Key, ArrayRow] = {}
 
@@ -122,6 +123,7 @@ class QueueModel:
     def _take(self, cluster: str, jobs: Iterable[Job], now: float) -> None:
         old = self._active.get(cluster, {})
         new: dict[str, Row] = {}
+        tasks: list[Row] = []
         for job in jobs:
             job_id = job.job_id
             if job.state in ENDED_STATES:  # still listed by squeue, but with the finished
@@ -133,6 +135,8 @@ class QueueModel:
             elif row.job is not job:
                 row.job, row.haystack = job, None  # reused: 10,000 allocations fewer per poll
             new[job_id] = row
+            if job.array_job_id is not None:
+                tasks.append(row)
         # "123_[5-9]" shrinks as tasks start: its old id did not finish.
         for job_id in old.keys() - new.keys():
             if "[" not in job_id and (cluster, job_id) not in self._finished:
@@ -140,6 +144,7 @@ class QueueModel:
         for key in [k for k in self._finished if k[0] == cluster and k[1] in new]:
             del self._finished[key]
         self._active[cluster] = new
+        self._tasks[cluster] = tasks
 
     def _finish(self, cluster: str, job: Job, now: float) -> None:
         """An ended job squeue still lists: into the finished group, with its final state."""
@@ -214,9 +219,10 @@ class QueueModel:
         active = self._with_expanded_tasks(top)
         self.rows = active + self._with_expanded_tasks(finished)
         self.n_active = len(active)
-        self.finished_counts = Counter()
+        self.finished_counts = Counter(state_text(r).split()[0] for r in finished if not isinstance(r, ArrayRow))
         for row in finished:
-            self.finished_counts.update(row.counts if isinstance(row, ArrayRow) else [state_text(row).split()[0]])
+            if isinstance(row, ArrayRow):
+                self.finished_counts.update(row.counts)
         self.index = dict(zip(map(_key, self.rows), range(len(self.rows)), strict=False))
 
     def _group(self) -> tuple[list[Row], list[Row]]:
@@ -225,12 +231,14 @@ class QueueModel:
         finished tasks are counted there), with the finished once none is."""
         top: list[Row] = []
         tasks: dict[Key, list[Row]] = {}
-        for cluster_rows in self._active.values():
-            for row in cluster_rows.values():
-                if (array_id := row.job.array_job_id) is None:
-                    top.append(row)
-                else:
-                    tasks.setdefault((row.cluster, array_id), []).append(row)
+        for cluster, cluster_rows in self._active.items():
+            in_arrays = self._tasks.get(cluster, [])
+            for row in in_arrays:
+                tasks.setdefault((cluster, row.job.array_job_id or ""), []).append(row)
+            if in_arrays:  # (10,000 rows without arrays are taken at C speed)
+                top += [row for row in cluster_rows.values() if row.job.array_job_id is None]
+            else:
+                top += cluster_rows.values()
         finished: list[Row] = []
         ended: dict[Key, list[Row]] = {}
         for row in self._finished.values():

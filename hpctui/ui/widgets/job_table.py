@@ -263,7 +263,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
                 continue
             width = max(col.width, cell_len(col.title) + 2)
             if col.key in SIZERS and rows:
-                width = max(width, min(col.max_width, SIZERS[col.key](rows)))
+                width = max(width, min(col.max_width, SIZERS[col.key](rows, self.model.n_active)))
             elif col.measure is not None and rows:
                 width = max(width, min(col.max_width, max(map(len, map(col.measure, rows)))))
             measured.append(width)
