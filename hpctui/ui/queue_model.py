@@ -61,12 +61,13 @@ def task_counts(tasks: Iterable[Row]) -> Counter[str]:
 
 
 def array_job(tasks: Sequence[Row], counts: Counter[str]) -> Job:
-    """The job an array row shows: the first task's, with the array's id, its task range,
-    the state counts and where its queued tasks are (why they wait, else their nodes)."""
+    """The job an array row shows: the first task's (its nodes and GPUs are per task), with
+    the array's id, its task range, the state counts, the longest elapsed time and where its
+    queued tasks are (why they wait, else their nodes)."""
     first = tasks[0].job
     spans = [task_span(row.job.array_task_id or "") for row in tasks]
     queued = [row.job for row in tasks if row.finished_at is None]
-    waiting = next((job.reason for job in queued if job.state == "PENDING"), "")
+    waiting = next((job.reason for job in queued if job.state == "PENDING" and job.reason != "None"), "")
     nodes = ",".join(dict.fromkeys(job.nodelist for job in queued if job.nodelist))
     return dataclasses.replace(
         first,
@@ -75,8 +76,6 @@ def array_job(tasks: Sequence[Row], counts: Counter[str]) -> Job:
         state=state_counts(counts),
         reason=waiting or nodes,
         nodelist="",
-        gpus=sum(job.gpus for job in queued),
-        num_nodes=sum(job.num_nodes for job in queued),
         time_used_s=max((job.time_used_s or 0 for job in queued), default=0),
     )
 
@@ -89,7 +88,8 @@ class QueueModel:
         self.sort_index = 0
         self.sort_reverse = False
         self.rows: list[Row] = []
-        self.n_active = 0
+        self.n_active = 0  # rows (lines) of queued jobs
+        self.n_shown_jobs = 0  # queued jobs (array tasks one by one) the filter lets through
         self.index: dict[Key, int] = {}
         self.expanded: set[Key] = set()  # arrays shown with their tasks under them
         self.newly_finished: list[Row] = []  # the jobs the last update moved to the finished group
@@ -217,6 +217,9 @@ class QueueModel:
             top.reverse()
         finished.sort(key=lambda r: r.finished_at or 0.0, reverse=True)
         active = self._with_expanded_tasks(top)
+        self.n_shown_jobs = len(top) + sum(
+            sum(1 for task in row.tasks if task.finished_at is None) - 1 for row in top if isinstance(row, ArrayRow)
+        )
         self.rows = active + self._with_expanded_tasks(finished)
         self.n_active = len(active)
         self.finished_counts = Counter(state_text(r).split()[0] for r in finished if not isinstance(r, ArrayRow))

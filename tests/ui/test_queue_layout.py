@@ -114,6 +114,7 @@ async def test_filter_and_sort_keep_arrays_whole(make_app) -> None:
         t = app.screen.query_one(JobTable)
         await pilot.press("slash", *"sweep", "enter")
         assert [r.job.job_id for r in t.model.rows] == ["1003"]
+        assert "filter 'sweep': 3 of 11 jobs" in str(app.screen.query_one(StatusLine).render())  # its tasks
         await pilot.press("escape", "O")
         assert [r.job.job_id for r in t.model.rows][:2] == ["1200", "1006"]
 

@@ -221,7 +221,7 @@ class QueuePane(JobActions, TabPane):
     def update_filter_note(self) -> None:
         model = self.table.model
         text = model.filter_text
-        self.show_filter_note(f"filter {text!r}: {model.n_active} of {model.n_queued} jobs" if text else "")
+        self.show_filter_note(f"filter {text!r}: {model.n_shown_jobs} of {model.n_queued} jobs" if text else "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
