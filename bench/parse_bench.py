@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hpctui.slurm.formats import DELIMITER, SQUEUE_FIELDS
+from hpctui.slurm.formats import DELIMITER, GROUP_END, SQUEUE_OWN_FIELDS
 from hpctui.slurm.parse import SqueueParser, parse_sinfo, parse_squeue, summarise_partitions
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "slurm"
@@ -27,17 +27,18 @@ def fixture_rows(name: str) -> list[list[str]]:
 
 def squeue_text(count: int) -> str:
     """``count`` squeue rows cycling through the fixture's jobs, each with its own id."""
-    templates = fixture_rows("alpha_squeue.txt")
+    templates = [line.split(GROUP_END) for line in (FIXTURES / "alpha_squeue.txt").read_text().split("\n") if line]
     out = []
     for number in range(count):
-        fields = list(templates[number % len(templates)])
+        shared, own = templates[number % len(templates)]
+        fields = own.split(DELIMITER)
         job_id = str(2_000_000 + number)
         if fields[3] != "N/A":  # array task: keep the task id, give it a new array
             fields[0], fields[2] = f"{job_id}_{fields[3]}", job_id
         else:
             fields[0] = fields[2] = job_id
         fields[1] = job_id
-        out.append(DELIMITER.join(fields))
+        out.append(shared + GROUP_END + DELIMITER.join(fields))
     return "\n".join(out) + "\n"
 
 
@@ -56,11 +57,12 @@ def sinfo_text(count: int) -> str:
 def with_time_used_changed(text: str, every: int) -> str:
     """``text`` with the TimeUsed of every ``every``-th row changed, as a poll later shows."""
     lines = text.split("\n")
-    column = SQUEUE_FIELDS.index("TimeUsed")
+    column = SQUEUE_OWN_FIELDS.index("TimeUsed")
     for number in range(0, len(lines) - 1, every):
-        fields = lines[number].split(DELIMITER)
+        shared, own = lines[number].split(GROUP_END)
+        fields = own.split(DELIMITER)
         fields[column] = "9:59"
-        lines[number] = DELIMITER.join(fields)
+        lines[number] = shared + GROUP_END + DELIMITER.join(fields)
     return "\n".join(lines)
 
 

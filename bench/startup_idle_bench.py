@@ -5,7 +5,7 @@
   (tmux capture-pane, polled every 10 ms);
 - idle: then for --idle seconds (default 60) with no key pressed: CPU seconds used (utime+stime
   from /proc) and the RSS at the end (VmRSS).
-Goals (brief): first data <= 1 s, RSS < 80 MiB, CPU near zero when idle.
+Goals (brief): first data <= 0.5 s, RSS < 64 MiB, CPU near zero when idle.
 It submits one job to the first cluster so there is a row to see, and cancels it after.
 """
 
@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import hpctui
 
 LAB = Path(os.environ.get("HPCTUI_LAB_DIR", "/tmp/hpctui-lab"))
 SESSION = "hpctui-bench"
@@ -50,8 +52,8 @@ def rss_mib(pid: int) -> float:
     return int(match.group(1)) / 1024
 
 
-def has_data(screen: str) -> bool:
-    return "updated" in screen and re.search(r"^\s+1\d{3}", screen, re.M) is not None
+def has_data(screen: str, job_id: str) -> bool:
+    return "updated" in screen and re.search(rf"^\W*{job_id}\b", screen, re.M) is not None
 
 
 def submit(cluster: str) -> str:
@@ -69,6 +71,9 @@ def main() -> None:
     parser.add_argument("--config", default=str(LAB / "hpctui.yaml"))
     parser.add_argument("--idle", type=float, default=60.0)
     args = parser.parse_args()
+    # As installed from a wheel: bytecode compiled (this machine sets PYTHONDONTWRITEBYTECODE,
+    # which would have an editable checkout compile every module at every start).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(hpctui.__file__).parent)], check=True)
     job_id = submit("alpha")
     tmux("kill-session", "-t", SESSION)
     command = f"{sys.executable} -m hpctui --config {args.config}"
@@ -76,19 +81,22 @@ def main() -> None:
     tmux("new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48", command)
     try:
         pid = app_pid(int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip()))
-        while not has_data(tmux("capture-pane", "-p", "-t", SESSION)):
+        while not has_data(tmux("capture-pane", "-p", "-t", SESSION), job_id):
             if time.monotonic() - started > 30:
                 raise SystemExit("no data on screen after 30 s")
             time.sleep(0.01)
         first_data = time.monotonic() - started
-        print(f"first data on screen: {first_data * 1000:.0f} ms after spawning hpctui (goal <= 1000 ms)")
+        print(
+            f"first data on screen: {first_data * 1000:.0f} ms after spawning hpctui (goal <= 500 ms); "
+            f"CPU used by then {cpu_seconds(pid) * 1000:.0f} ms"
+        )
         print(f"RSS after first data: {rss_mib(pid):.1f} MiB")
         cpu_before = cpu_seconds(pid)
         time.sleep(args.idle)
         used = cpu_seconds(pid) - cpu_before
         print(
             f"idle {args.idle:.0f} s: CPU {used:.2f} s ({100 * used / args.idle:.2f} % of one core), "
-            f"RSS {rss_mib(pid):.1f} MiB (goal < 80 MiB)"
+            f"RSS {rss_mib(pid):.1f} MiB (goal < 64 MiB)"
         )
     finally:
         tmux("kill-session", "-t", SESSION)

@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "choose": "choose",
     "purge-check": "purge",
     "audit": "audit",
+    "init": "init",
+    "watch": "watch",
 }
 _VALUE_OPTIONS = ("--config", "--theme")
 

@@ -3,9 +3,10 @@
 Everything that can be wrong in the config or the arguments is raised as a one-line
 UserError here, before the app takes over the terminal.
 
-To get data on screen soon, the clusters start connecting (and polling) first, and Textual
-is imported in a thread meanwhile: the SSH handshakes and the first polls mostly wait on
-the network, the import mostly on the CPU.
+To get data on screen soon, the SSH layer is imported in a thread while the config is read,
+the clusters start connecting (and polling) first, and Textual is imported in a thread
+meanwhile: the SSH handshakes and the first polls mostly wait on the network, the import
+mostly on the CPU.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import dataclasses
 import importlib
+import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, TypeVar
 
@@ -28,6 +30,9 @@ T = TypeVar("T")
 
 
 def run(args: argparse.Namespace) -> int:
+    # asyncssh's import waits on subprocesses (ctypes' search for liboqs): let it wait while
+    # the config is read. The import lock makes the later `import` wait for this one.
+    threading.Thread(target=importlib.import_module, args=("hpctui.services.cluster",), daemon=True).start()
     from hpctui.config.load import load_config
     from hpctui.services.applog import start_file_log
     from hpctui.ui.themes import check_theme

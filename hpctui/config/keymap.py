@@ -14,6 +14,7 @@ BINDING_IDS: dict[str, str] = {
     "help": "help for the current view",
     "quit": "quit hpctui",
     "audit": "the audit log",
+    "notifications": "the notifications of this session",
     "back": "close the view or dialog, clear the filter",
     "refresh": "refresh now",
     # moving

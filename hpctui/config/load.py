@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -19,7 +20,8 @@ from hpctui.config.schema import Invalid
 from hpctui.config.spec import validate_config
 from hpctui.errors import UserError
 
-EXAMPLE = "config.example.yaml"
+EXAMPLE = "example.yaml"  # package data of hpctui.config: what `hpctui config example` prints
+WRITE_ONE = "run `hpctui init` to write one from your ssh config (`hpctui config example` shows every setting)"
 
 
 class ConfigError(UserError):
@@ -48,6 +50,16 @@ def config_candidates(explicit: str | Path | None = None) -> list[Candidate]:
     return found
 
 
+def default_config_path() -> Path:
+    """Where ``hpctui`` without ``--config`` looks first: where ``hpctui init`` writes."""
+    return config_candidates()[0].path
+
+
+def example_config() -> str:
+    """The documented example config shipped in the package."""
+    return resources.files("hpctui.config").joinpath(EXAMPLE).read_text(encoding="utf-8")
+
+
 def config_search_paths(explicit: str | Path | None = None) -> list[Path]:
     return [candidate.path for candidate in config_candidates(explicit)]
 
@@ -67,7 +79,7 @@ def find_config(explicit: str | Path | None = None) -> Path:
         if path.is_file():
             return path
     searched = ", ".join(str(path) for path in paths)
-    raise ConfigError(f"no config file found (searched: {searched}); copy {EXAMPLE} to {paths[-1]} and edit it")
+    raise ConfigError(f"no config file found (searched: {searched}); {WRITE_ONE}")
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -79,7 +91,7 @@ def _read(source: Path) -> str:
     try:
         data = source.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{source}: config file not found; start from {EXAMPLE}") from None
+        raise ConfigError(f"{source}: config file not found; `hpctui init --output {source}` writes one") from None
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read the config file: {exc.strerror or exc}") from None
     try:

@@ -5,6 +5,7 @@ Every class is frozen; loading lives in ``hpctui.config.load``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,50 @@ class MetricPattern:
     regex: str
 
 
+# Every event a notification can be about (hpctui.services.notices makes them).
+NOTICE_EVENTS = (
+    "started", "completed", "failed", "out_of_memory", "timeout", "node_fail", "preempted", "cancelled",
+    "requeued", "nan", "loss_plateau", "silent", "log_error",
+)  # fmt: skip
+DESKTOP_CHANNELS = ("auto", "osc", "notify-send", "bell")
+
+# Notified unless the config's notifications.events says otherwise: every ending but the user's
+# own cancellations, a requeue, and what the open logs show. A job starting is off.
+DEFAULT_NOTICE_EVENTS = (
+    "completed", "failed", "out_of_memory", "timeout", "node_fail", "preempted", "requeued",
+    "nan", "loss_plateau", "silent", "log_error",
+)  # fmt: skip
+
+
+QUIET_HOURS = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+
+
+def quiet_span(text: str) -> tuple[int, int] | None:
+    """``"22:00-07:00"`` as (start, end) minutes since midnight (it may span midnight), or
+    None when it is not such a range."""
+    found = QUIET_HOURS.fullmatch(text.strip())
+    if found is None:
+        return None
+    start_h, start_m, end_h, end_m = (int(part) for part in found.groups())
+    if max(start_h, end_h) > 23 or max(start_m, end_m) > 59:
+        return None
+    return start_h * 60 + start_m, end_h * 60 + end_m
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """Which job events reach the user, and how. ``quiet_hours`` ("22:00-07:00", local time):
+    no desktop notification or bell then (the history and the toasts still have them)."""
+
+    events: tuple[str, ...] = DEFAULT_NOTICE_EVENTS
+    clusters: tuple[str, ...] = ()  # empty: every cluster
+    jobs: tuple[str, ...] = ()  # job-name globs; empty: every job
+    quiet_hours: str | None = None
+    desktop: tuple[str, ...] = ("auto",)  # auto, osc, notify-send, bell; empty: none
+    silent_min: float = 30.0  # a running job's followed log without output this long
+    plateau_min: float = 60.0  # a followed log's best loss unchanged this long
+
+
 @dataclass(frozen=True)
 class Config:
     clusters: tuple[Cluster, ...]
@@ -116,6 +161,7 @@ class Config:
     refresh: Refresh = field(default_factory=Refresh)
     log_lines: int = 1000
     log_ring: int = 100_000
+    notifications: Notifications = field(default_factory=Notifications)
     source: Path | None = None
 
     def cluster(self, name: str) -> Cluster:

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpctui.config.keymap import unknown_binding_id
 from hpctui.config.model import (
+    DESKTOP_CHANNELS,
+    NOTICE_EVENTS,
     Cluster,
     Config,
     GpuPartition,
     MetricPattern,
+    Notifications,
     Purge,
     Refresh,
     Rules,
     SshTarget,
+    quiet_span,
 )
 from hpctui.config.schema import (
     BOOLEAN,
     INTEGER,
     NUMBER,
     Field,
+    Invalid,
     Schema,
     between,
     captures,
@@ -34,11 +39,16 @@ from hpctui.config.schema import (
     positive,
     seq_of,
     show,
+    suggest,
     text,
     text_pairs,
     valid_regex,
 )
 from hpctui.slurm.commands import PARTITION_NAME
+
+if TYPE_CHECKING:
+    import yaml
+    from yaml.nodes import Node
 
 THEMES = ("hpctui-dark", "hpctui-light", "hpctui-contrast")
 CLUSTER_NAME = r"[A-Za-z0-9_-]+"
@@ -169,12 +179,67 @@ METRIC = Schema(
 )
 
 
-def build_config(clusters: tuple[dict[str, Any], ...], refresh: Refresh = Refresh(), **rest: Any) -> Config:
+def quiet_hours(value: str) -> str | None:
+    span = quiet_span(value)
+    if span is None:
+        return f"{show(value)} is not a time range; expected HH:MM-HH:MM, e.g. 22:00-07:00"
+    return f"{show(value)} is empty: start and end are the same" if span[0] == span[1] else None
+
+
+class Located(str):
+    """A string of the config that remembers where it was written, for a check that needs
+    another section (``notifications.clusters`` against ``clusters``)."""
+
+    mark: yaml.Mark
+    where: str
+
+
+def located(node: Node, where: str) -> Located:
+    value = Located(text(node, where))
+    value.mark, value.where = node.start_mark, where
+    return value
+
+
+def _choice(*choices: str) -> Field:
+    return Field(text, checks=(one_of(*choices),))
+
+
+NOTIFICATIONS = Schema(
+    {
+        "events": Field(seq_of(_choice(*NOTICE_EVENTS).validate)),
+        "clusters": Field(seq_of(Field(located, checks=(matches(CLUSTER_NAME),)).validate)),
+        "jobs": TEXT_LIST,
+        "quiet_hours": Field(text, checks=(quiet_hours,)),
+        "desktop": Field(seq_of(_choice(*DESKTOP_CHANNELS).validate)),
+        "silent_min": SECONDS,
+        "plateau_min": SECONDS,
+    },
+)  # left as a dict until the clusters are checked against it (see build_config)
+
+
+def _notified_clusters_known(values: dict[str, Any]) -> str | None:
+    """notifications.clusters may only name configured clusters (a typo would silence them)."""
+    known = [cluster["name"] for cluster in values.get("clusters", ())]
+    for name in values.get("notifications", {}).get("clusters", ()):
+        if name not in known:
+            raise Invalid(name.mark, f"{name.where}: unknown cluster {show(str(name))}; {suggest(name, known)}")
+    return None
+
+
+def build_config(
+    clusters: tuple[dict[str, Any], ...],
+    refresh: Refresh = Refresh(),
+    notifications: dict[str, Any] | None = None,
+    **rest: Any,
+) -> Config:
     """Build the Config once the global refresh is known, so clusters can inherit it."""
     built = tuple(
         Cluster(**{**cluster, "refresh": replace(refresh, **cluster.get("refresh", {}))}) for cluster in clusters
     )
-    return Config(clusters=built, refresh=refresh, **rest)
+    given: dict[str, Any] = {
+        key: tuple(map(str, value)) if key == "clusters" else value for key, value in (notifications or {}).items()
+    }
+    return Config(clusters=built, refresh=refresh, notifications=Notifications(**given), **rest)
 
 
 CONFIG = Schema(
@@ -186,8 +251,10 @@ CONFIG = Schema(
         "log_lines": COUNT,
         "log_ring": COUNT,
         "clusters": Field(seq_of(mapping(CLUSTER), unique="name", needs_one="cluster"), required=True),
+        "notifications": Field(mapping(NOTIFICATIONS)),
     },
     build=build_config,
+    checks=(_notified_clusters_known,),
 )
 
 validate_config = mapping(CONFIG)

@@ -19,7 +19,7 @@ import shlex
 from collections.abc import Iterable
 
 from hpctui.errors import UserError
-from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS, SINFO_FIELDS, SQUEUE_FIELDS, long_format
+from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS, SINFO_FIELDS, long_format, squeue_format
 
 _ALWAYS_UNSET = ("SLURM_CLUSTERS", "SLURM_BITSTR_LEN")
 _ALWAYS_SET = (("SLURM_TIME_FORMAT", "standard"),)
@@ -97,7 +97,7 @@ def squeue_command(user: str | None) -> str:
     states the controller still holds (so a job that just failed shows as FAILED for a
     while, as long as MinJobAge keeps it, instead of vanishing)."""
     who = "--me" if user is None else f"--user={shlex.quote(user)}"
-    fmt = shlex.quote(long_format(SQUEUE_FIELDS))
+    fmt = shlex.quote(squeue_format())
     return f"{env_prefix(SQUEUE_ENV)} squeue --local --noheader --array --states=all {who} --Format={fmt}"
 
 

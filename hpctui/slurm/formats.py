@@ -12,17 +12,16 @@ DELIMITER = "\x1f"  # ASCII unit separator: never in paths or TRES strings (a jo
 ROW_END = DELIMITER + "\n"  # how every --Format row ends
 SECTION_MARK = "\x1e"  # ASCII record separator: starts each section of a combined poll
 
-SQUEUE_FIELDS = (
-    "JobArrayID",  # "123", or "123_4" for an array task (one row per task with -r)
-    "JobID",  # the numeric id, unique per array task: what %j expands to
-    "ArrayJobID",  # base job id of the array; the job id itself otherwise
-    "ArrayTaskID",  # "4", "[5-9%2]" for a pending remainder, "N/A" outside arrays
+GROUP_END = "\x1d"  # ASCII group separator: ends the shared group of squeue fields
+
+# squeue fields in two groups. The first holds what many of a user's jobs have in common (an
+# array's tasks, a sweep's jobs in one state) and never a path or a name, so it is cut off at
+# its GROUP_END and parsed once per distinct text; the second holds each job's own values.
+SQUEUE_SHARED_FIELDS = (
     "UserName",
     "Partition",
     "State",  # long form
     "Reason",
-    "NodeList",
-    "TimeUsed",
     "TimeLimit",
     "NumNodes",
     "NumTasks",
@@ -31,7 +30,15 @@ SQUEUE_FIELDS = (
     "tres-per-socket",  # "gres:gpu:1" for --gpus-per-socket=1
     "tres-per-task",  # "gres:gpu:2" (22.05), "gres/gpu=2" (later) for --gpus-per-task=2
     "Sockets",  # sockets per node asked for (--sockets-per-node), "*" when not given
-    "tres-alloc",  # allocated TRES if running, requested otherwise
+    "tres-alloc",  # allocated TRES if running, requested otherwise; ended by GROUP_END
+)
+SQUEUE_OWN_FIELDS = (
+    "JobArrayID",  # "123", or "123_4" for an array task (one row per task with -r)
+    "JobID",  # the numeric id, unique per array task: what %j expands to
+    "ArrayJobID",  # base job id of the array; the job id itself otherwise
+    "ArrayTaskID",  # "4", "[5-9%2]" for a pending remainder, "N/A" outside arrays
+    "NodeList",
+    "TimeUsed",
     "SubmitTime",
     "StartTime",  # expected start for pending jobs, "N/A" when unknown
     "STDOUT",  # the pattern as given: squeue 22.05 does not expand %j, %A, ...
@@ -39,6 +46,7 @@ SQUEUE_FIELDS = (
     "WorkDir",
     "Name",  # LAST: a name may hold the delimiter or a newline; the row's end finds it
 )
+SQUEUE_FIELDS = SQUEUE_SHARED_FIELDS + SQUEUE_OWN_FIELDS
 
 SINFO_FIELDS = (
     "NodeList",
@@ -71,3 +79,9 @@ SACCT_FIELDS = (
 def long_format(fields: tuple[str, ...]) -> str:
     """The ``--Format`` argument for ``fields``: unpadded, each ended by the delimiter."""
     return ",".join(f"{name}:{DELIMITER}" for name in fields)
+
+
+def squeue_format() -> str:
+    """The ``--Format`` argument of our squeue: the shared group ended by GROUP_END."""
+    shared = long_format(SQUEUE_SHARED_FIELDS)
+    return f"{shared[: -len(DELIMITER)]}{GROUP_END},{long_format(SQUEUE_OWN_FIELDS)}"

@@ -25,7 +25,9 @@ from hpctui.config.model import Config
 from hpctui.services.attention import Attention
 from hpctui.ui.commands import ActionCommands, ClusterCommands, JobCommands, ShowTab
 from hpctui.ui.job_actions import JobActions
+from hpctui.ui.notices import LOG_SCAN_S, NoticeCenter
 from hpctui.ui.screens.help import HelpScreen, where
+from hpctui.ui.screens.notifications import NotificationsScreen
 from hpctui.ui.tabs.cluster import ClusterTab
 from hpctui.ui.tabs.overview import OVERVIEW_ID, OverviewTab
 from hpctui.ui.tabs.queue_pane import QueuePane
@@ -136,6 +138,7 @@ class HpcApp(App[None]):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("a", "audit", "Audit log", show=False, id="audit"),
+        Binding("N", "notifications", "Notifications", show=False, id="notifications"),
     ]
 
     def __init__(self, config: Config, workspace: Workspace, *, clock: Callable[[], float] = time.time) -> None:
@@ -147,6 +150,7 @@ class HpcApp(App[None]):
         pollers = {name: session.poller for name, session in workspace.sessions.items()}
         self.attention = Attention(pollers, config.refresh.idle_after_s)
         self.errors: list[str] = []  # what failed in the background, as the user was told
+        self.notices = NoticeCenter(self, workspace, config.notifications, clock)
         for theme in build_themes():
             self.register_theme(theme)
         self.theme = config.theme
@@ -166,6 +170,11 @@ class HpcApp(App[None]):
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keymap))
         self.set_interval(ATTENTION_TICK_S, self.attention.tick)
+        self.notices.start()
+        self.set_interval(LOG_SCAN_S, self.notices.scan_logs)
+
+    async def on_unmount(self) -> None:
+        await self.notices.stop()
 
     # ----- who is looking: full rate for the clusters on screen, the idle pace otherwise ----
 
@@ -249,6 +258,19 @@ class HpcApp(App[None]):
         from hpctui.ui.screens.audit import AuditScreen
 
         self.push_screen(AuditScreen(self.workspace.audit))
+
+    def action_notifications(self) -> None:
+        if not isinstance(self.screen, NotificationsScreen):
+            self.push_screen(NotificationsScreen(self.notices.history, self.config.notifications))
+
+    @on(NotificationsScreen.JobRequested)
+    def open_notice_job(self, message: NotificationsScreen.JobRequested) -> None:
+        from hpctui.ui.screens.details import JobDetailsScreen
+
+        session = self.workspace.sessions.get(message.cluster)
+        if session is not None:
+            job = next((j for j in session.poller.latest.jobs if j.job_id == message.job_id), None)
+            self.push_screen(JobDetailsScreen(session, message.job_id, job))
 
     def action_help(self) -> None:
         screen = self.screen

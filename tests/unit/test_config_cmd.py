@@ -1,4 +1,4 @@
-"""`hpctui config check|path` and the config search order."""
+"""`hpctui config check|path|example` and the config search order."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import hpctui.config
 from hpctui.cli import main
 from hpctui.config.load import ConfigError, config_search_paths, load_config
 
@@ -49,7 +50,9 @@ def test_env_var_comes_before_xdg(tmp_path, monkeypatch):
 def test_explicit_path_comes_first_and_must_exist(tmp_path, monkeypatch):
     monkeypatch.setenv("HPCTUI_CONFIG", str(_config(tmp_path / "env.yaml", "fromenv")))
     assert load_config(_config(tmp_path / "mine.yaml", "mine")).clusters[0].name == "mine"
-    with pytest.raises(ConfigError, match=r"missing\.yaml: config file not found; start from config\.example\.yaml"):
+    with pytest.raises(
+        ConfigError, match=r"missing\.yaml: config file not found; `hpctui init --output .*missing\.yaml` writes one"
+    ):
         load_config(tmp_path / "missing.yaml")
 
 
@@ -60,7 +63,7 @@ def test_no_config_anywhere_names_the_searched_paths(tmp_path, monkeypatch, caps
     assert err.count("\n") == 1
     assert str(tmp_path / "nowhere.yaml") in err
     assert str(tmp_path / "xdg" / "hpctui" / "config.yaml") in err
-    assert "config.example.yaml" in err
+    assert "run `hpctui init` to write one" in err and "`hpctui config example`" in err
 
 
 @pytest.mark.parametrize("argv", [["config", "check", "--config", "{path}"], ["--config", "{path}", "config", "check"]])
@@ -94,3 +97,12 @@ def test_config_path_with_explicit_config(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"* {explicit}  (--config, missing)"
     assert lines[1].startswith(f"  {tmp_path / 'xdg'}")
+
+
+def test_example_ships_in_the_package_once(capsys):
+    """`hpctui config example` prints the packaged file; the repo-root file is a link to it, not a copy."""
+    packaged = Path(hpctui.config.__file__).parent / "example.yaml"
+    assert EXAMPLE.is_symlink() and EXAMPLE.resolve() == packaged.resolve()
+    assert main(["config", "example"]) == 0
+    assert capsys.readouterr().out == packaged.read_text()
+    assert load_config(packaged).clusters

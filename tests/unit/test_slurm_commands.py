@@ -9,11 +9,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from squeue_rows import squeue_row
 
 from hpctui.errors import UserError
 from hpctui.slurm import commands
 from hpctui.slurm.errors import SlurmError, check_section
-from hpctui.slurm.formats import SACCT_FIELDS, SINFO_FIELDS, SQUEUE_FIELDS
+from hpctui.slurm.formats import SACCT_FIELDS, SINFO_FIELDS, SQUEUE_FIELDS, SQUEUE_OWN_FIELDS, SQUEUE_SHARED_FIELDS
 from hpctui.slurm.parse import parse_sinfo, parse_squeue, split_poll
 
 US = "\x1f"
@@ -62,7 +63,11 @@ def test_squeue_command_arguments_and_clean_environment(shell):
     argv, env, _ = shell(commands.squeue_command(None))
     assert argv[0] == "squeue"
     assert {"--local", "--noheader", "--array", "--states=all", "--me"} <= set(argv)
-    assert "--Format=" + ",".join(name + ":" + US for name in SQUEUE_FIELDS) in argv
+    (fmt,) = [a.removeprefix("--Format=") for a in argv if a.startswith("--Format=")]
+    shared, own = fmt.split("\x1d,")
+    assert shared + "\x1d" == ",".join(name + ":" + US for name in SQUEUE_SHARED_FIELDS)[:-1] + "\x1d"
+    assert own == ",".join(name + ":" + US for name in SQUEUE_OWN_FIELDS)
+    assert SQUEUE_SHARED_FIELDS + SQUEUE_OWN_FIELDS == SQUEUE_FIELDS and "Name" == SQUEUE_FIELDS[-1]
     assert (env["SQUEUE_FORMAT"], env["SLURM_TIME_FORMAT"], env["SLURM_CLUSTERS"]) == ("unset", "standard", "unset")
 
 
@@ -187,9 +192,11 @@ def test_single_job_id():
         commands.validate_job_id("12_[4-5]", single=True)
 
 
-SQUEUE_ROW = "\x1f".join(["7", "7", "7", "N/A", "u", "p", "RUNNING", "None", "a1", "1:00", "2:00", "1", "1",
-                          "N/A", "gres:gpu:2", "N/A", "N/A", "*", "cpu=1,gres/gpu=2", "t", "t", "/o", "/e", "/w",
-                          "n"]) + "\x1f\\n"  # fmt: skip
+SQUEUE_ROW = squeue_row(
+    dict(zip(SQUEUE_FIELDS, ["u", "p", "RUNNING", "None", "2:00", "1", "1", "N/A", "gres:gpu:2", "N/A", "N/A", "*",
+                             "cpu=1,gres/gpu=2", "7", "7", "7", "N/A", "a1", "1:00", "t", "t", "/o", "/e", "/w", "n"],
+             strict=True))
+).replace("\n", "\\n")  # fmt: skip
 SINFO_ROW = "\x1f".join(["a1", "vm", "p", "mix", "gpu:x:8", "gpu:x:2(IDX:0-1)", "1/15/0/16", "8192"]) + "\x1f\\n"
 
 

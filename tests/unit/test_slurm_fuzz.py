@@ -10,6 +10,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from squeue_rows import squeue_row
 
 from hpctui.slurm.errors import SlurmProblem, check_errors, check_section
 from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS, SECTION_MARK, SINFO_FIELDS, SQUEUE_FIELDS
@@ -40,7 +41,28 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 # Text rich in the characters the formats care about.
 SPECIAL = st.sampled_from(
-    ["\x1f", "\x1e", "\n", ":", ",", "(", ")", "=", " ", "-", "%", "/", "*", ".", "²", "١", "\u2028", "\x85", "\r"]
+    [
+        "\x1f",
+        "\x1e",
+        "\x1d",
+        "\n",
+        ":",
+        ",",
+        "(",
+        ")",
+        "=",
+        " ",
+        "-",
+        "%",
+        "/",
+        "*",
+        ".",
+        "²",
+        "١",
+        "\u2028",
+        "\x85",
+        "\r",
+    ]
 )
 TEXT = st.lists(st.one_of(st.text(max_size=8), SPECIAL, st.sampled_from(["N/A", "(null)", "gpu", "err", "out"])),
                 max_size=40).map("".join)  # fmt: skip
@@ -55,6 +77,14 @@ def rows_of(width: int, trailing: bool):
         lambda f: DELIMITER.join(f) + (DELIMITER if trailing else "")
     )
     return st.lists(row, min_size=1, max_size=4).map("\n".join)
+
+
+def squeue_rows():
+    """Rows of arbitrary fields shaped as our squeue prints them (two groups)."""
+    row = st.lists(FIELD, min_size=len(SQUEUE_FIELDS), max_size=len(SQUEUE_FIELDS)).map(
+        lambda f: squeue_row(dict(zip(SQUEUE_FIELDS, f, strict=True)))
+    )
+    return st.lists(row, min_size=1, max_size=4).map("".join)
 
 
 def mutated(name: str, trailing: bool):
@@ -91,7 +121,7 @@ def _poll(text: str) -> None:
 
 
 @FUZZ
-@given(st.one_of(TEXT, rows_of(len(SQUEUE_FIELDS), True), mutated("alpha_squeue.txt", True)))
+@given(st.one_of(TEXT, squeue_rows(), mutated("alpha_squeue.txt", True)))
 def test_parse_squeue_fuzz(text):
     holds(_squeue, text)
 

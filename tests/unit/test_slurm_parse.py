@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from squeue_rows import squeue_row
 
 from hpctui.slurm.errors import SlurmError, SlurmParseError, check_errors, check_section, is_error_line
 from hpctui.slurm.hostlist import expand_hostlist, first_host
@@ -136,7 +137,14 @@ def _squeue_row(**changes: str) -> str:
         "start": "N/A", "out": "/w/%x-%j.out", "err": "", "workdir": "/w", "name": "n",
     }  # fmt: skip
     fields.update(changes)
-    return US.join(fields.values()) + US + "\n"
+    return squeue_row(dict(zip(CAPTURE_ORDER, fields.values(), strict=True)))
+
+
+# The order of _squeue_row's keys: the order the fixtures were first captured in.
+CAPTURE_ORDER = ("JobArrayID", "JobID", "ArrayJobID", "ArrayTaskID", "UserName", "Partition", "State", "Reason",
+                 "NodeList", "TimeUsed", "TimeLimit", "NumNodes", "NumTasks", "tres-per-job", "tres-per-node",
+                 "tres-per-socket", "tres-per-task", "Sockets", "tres-alloc", "SubmitTime", "StartTime", "STDOUT",
+                 "STDERR", "WorkDir", "Name")  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -91,3 +91,8 @@ def split_poll(text: str) -> dict[str, PollSection]:
         check_errors(text)
         raise SlurmParseError("no poll sections in output")
     return sections
+
+
+def parse_scontrol_oneliners(text: str) -> list[dict[str, str]]:
+    """One dict of ``Key=value`` pairs per record of ``scontrol --oneliner show ...`` output."""
+    return [dict(_pairs(line.strip())) for line in text.split("\n") if line.strip()]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import cast
 
 from hpctui.slurm.errors import SlurmParseError, check_errors
-from hpctui.slurm.formats import DELIMITER, ROW_END, SQUEUE_FIELDS
+from hpctui.slurm.formats import DELIMITER, GROUP_END, ROW_END, SQUEUE_OWN_FIELDS, SQUEUE_SHARED_FIELDS
 from hpctui.slurm.hostlist import first_host
 from hpctui.slurm.models import Job
 from hpctui.slurm.parse.fields import NULLS, gc_paused, is_number, parse_duration, parse_int, reject, reject_record
 from hpctui.slurm.parse.gres import job_gpus
 
 _JOB_ID = re.compile(r"\d+(?:_(?:\d+|\[[\d,%:-]+\]))?(?:\+\d+)?")
-_WIDTH = len(SQUEUE_FIELDS)
 _NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
 
 
@@ -77,7 +77,13 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
     squeue 22.05 prints StdOut/StdErr unexpanded (``logs/%x_%A_%a.out``). A pattern that
     contains a backslash is not expanded (backslashes are dropped), as in Slurm.
     """
-    values = (job_id, array_job_id or job_id, task_id or _NO_TASK, name, user, first_node)
+    return _expand(pattern, (job_id, array_job_id or job_id, task_id or _NO_TASK, name, user, first_node))
+
+
+def _expand(pattern: str, values: tuple[str, ...]) -> str:
+    """``pattern`` expanded with expand_filename's values, in its order."""
+    if "%" not in pattern and "\\" not in pattern:  # a plain path: many jobs' own log name
+        return pattern
     template = _pattern_template(pattern)
     if template is not None:
         return template.format(*values)
@@ -90,17 +96,25 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
     return "".join(out)
 
 
-def _files(stdout: str, stderr: str, *pattern_values: str | None) -> tuple[str | None, str | None]:
-    """Expanded stdout and stderr paths (usually one file: expanded once)."""
-    out = None if stdout in NULLS else expand_filename(stdout, *pattern_values)  # type: ignore[arg-type]
+@lru_cache(maxsize=1024)
+def _uses_node(pattern: str) -> bool:
+    return any(code == "N" for _, code, _ in _pattern_pieces(pattern))
+
+
+def _files(stdout: str, stderr: str, nodelist: str, job_id: str, array_job_id: str | None,
+           task_id: str | None, name: str, user: str) -> tuple[str | None, str | None]:  # fmt: skip
+    """Expanded stdout and stderr paths (usually one file: expanded once); the first node
+    is read from ``nodelist`` only when a pattern names it (%N)."""
+    node = first_host(nodelist) if _uses_node(stdout) or _uses_node(stderr) else ""
+    values = (job_id, array_job_id or job_id, task_id or _NO_TASK, name, user, node)
+    out = None if stdout in NULLS else _expand(stdout, values)
     if stderr == stdout:
         return out, out
-    return out, None if stderr in NULLS else expand_filename(stderr, *pattern_values)  # type: ignore[arg-type]
+    return out, None if stderr in NULLS else _expand(stderr, values)
 
 
 # Limits, pending times and GPU requests repeat across a user's jobs: cache what they parse to.
 _duration = lru_cache(maxsize=4096)(parse_duration)
-_gpus = lru_cache(maxsize=4096)(job_gpus)
 
 
 @lru_cache(maxsize=1024)
@@ -109,55 +123,79 @@ def _optional_int(text: str) -> int | None:
     return int(text) if is_number(text) and len(text) < 10 else None
 
 
-@lru_cache(maxsize=1024)
-def _node_count(text: str) -> int:
-    return parse_int(text, "NumNodes")
+_SHARED_WIDTH = len(SQUEUE_SHARED_FIELDS)
+_OWN_WIDTH = len(SQUEUE_OWN_FIELDS)
 
 
-def _job(fields: list[str], cluster: str) -> Job:
-    # Same order as SQUEUE_FIELDS (the name last, and free to hold the delimiter).
-    (job_id, unique_id, array_job, task, user, partition, state, reason, nodelist, used, limit,
-     nodes_text, tasks_text, per_job, per_node, per_socket, per_task, sockets, tres, submit, start,
-     stdout_pattern, stderr_pattern, work_dir, name) = fields  # fmt: skip
-    if not is_number(unique_id):
+@lru_cache(maxsize=4096)
+def _shared(text: str, cluster: str) -> dict[str, object]:
+    """The Job fields of a row's shared group (``SQUEUE_SHARED_FIELDS``), parsed once per
+    distinct text: a 100k-job queue has a few hundred. Each Job gets its own copy."""
+    fields = text.split(DELIMITER)
+    if len(fields) != _SHARED_WIDTH:
+        raise SlurmParseError(f"expected {_SHARED_WIDTH} fields before the group end: {text[:120]!r}")
+    (user, partition, state, reason, limit, nodes_text, tasks_text,
+     per_job, per_node, per_socket, per_task, sockets, tres) = fields  # fmt: skip
+    nodes = parse_int(nodes_text, "NumNodes")
+    tasks = _optional_int(tasks_text)
+    return {
+        "user": user,
+        "partition": partition,
+        "state": state,
+        "reason": reason,
+        "time_limit_s": _duration(limit),
+        "num_nodes": nodes,
+        "gpus": job_gpus(tres, per_job, per_node, per_socket, per_task, nodes, tasks, _optional_int(sockets)),
+        "tres": tres,
+        "cluster": cluster,
+        "num_tasks": tasks,
+    }
+
+
+def _job(record: str, cluster: str) -> Job:
+    shared, mark, own = record.partition(GROUP_END)
+    if not mark:
+        raise SlurmParseError(f"no group end in the row: {record[:120]!r}")
+    fields = own.split(DELIMITER, _OWN_WIDTH - 1)
+    if len(fields) != _OWN_WIDTH:
+        raise SlurmParseError(f"expected {_OWN_WIDTH} fields after the group end: {own[:120]!r}")
+    # Same order as SQUEUE_OWN_FIELDS (the name last, and free to hold the delimiter).
+    job_id, unique_id, array_job, task, nodelist, used, submit, start, stdout, stderr, work_dir, name = fields
+    if not (unique_id.isdigit() and unique_id.isascii()):
         raise SlurmParseError(f"JobID: expected a whole number, got {unique_id[:60]!r}")
     if job_id != unique_id and not _JOB_ID.fullmatch(job_id):
         raise SlurmParseError(f"not a job id: {job_id[:60]!r}")
-    in_array = task != "N/A"
-    task_id = task if in_array else None
-    array_job_id = array_job if in_array else None
-    nodes = _node_count(nodes_text)
-    tasks = _optional_int(tasks_text)
-    nodelist = "" if nodelist == "(null)" else nodelist
-    stdout, stderr = _files(
-        stdout_pattern, stderr_pattern, unique_id, array_job_id, task_id, name, user, first_host(nodelist)
-    )
-    return Job.from_fields(
-        {
-            "job_id": job_id,
-            "array_job_id": array_job_id,
-            "array_task_id": task_id,
-            "name": name,
-            "user": user,
-            "partition": partition,
-            "state": state,
-            "reason": reason,
-            "time_used_s": _duration(used),
-            "time_limit_s": _duration(limit),
-            "num_nodes": nodes,
-            "nodelist": nodelist,
-            "gpus": _gpus(tres, per_job, per_node, per_socket, per_task, nodes, tasks, _optional_int(sockets)),
-            "tres": tres,
-            "submit_time": None if submit in NULLS else submit,
-            "start_time": None if start in NULLS else start,
-            "stdout": stdout,
-            "stderr": stderr,
-            "work_dir": None if work_dir in NULLS else work_dir,
-            "cluster": cluster,
-            "unique_id": unique_id,
-            "num_tasks": tasks,
-        }
-    )
+    values = _shared(shared, cluster).copy()
+    if task == "N/A":
+        array_job_id = task_id = None
+    else:
+        array_job_id, task_id = array_job, task
+    if nodelist == "(null)":
+        nodelist = ""
+    if "%" in stdout or "%" in stderr or "\\" in stdout or "\\" in stderr:  # patterns to expand
+        user = cast(str, values["user"])
+        values["stdout"], values["stderr"] = _files(
+            stdout, stderr, nodelist, unique_id, array_job_id, task_id, name, user
+        )
+    else:
+        values["stdout"] = None if stdout in NULLS else stdout
+        values["stderr"] = None if stderr in NULLS else stderr
+    values["job_id"] = job_id
+    values["array_job_id"] = array_job_id
+    values["array_task_id"] = task_id
+    values["name"] = name
+    values["time_used_s"] = _duration(used)
+    values["nodelist"] = nodelist
+    values["submit_time"] = None if submit in NULLS else submit
+    values["start_time"] = None if start in NULLS else start
+    values["work_dir"] = None if work_dir in NULLS else work_dir
+    values["unique_id"] = unique_id
+    return Job.from_fields(values)
+
+
+def _row_id(record: str) -> str:
+    """What names a row in a warning: its job id, else its start."""
+    return record.partition(GROUP_END)[2].partition(DELIMITER)[0] or record[:60]
 
 
 def squeue_records(text: str, warnings: list[str] | None = None) -> list[str]:
@@ -170,13 +208,13 @@ def squeue_records(text: str, warnings: list[str] | None = None) -> list[str]:
     records: list[str] = []
     *chunks, tail = text.split(ROW_END)
     for chunk in chunks:
-        if chunk.count(DELIMITER) >= _WIDTH - 1:
+        if chunk.count(DELIMITER) >= _SHARED_WIDTH + _OWN_WIDTH - 2 and GROUP_END in chunk:
             records.append(chunk)
         elif records:  # the rest of a name that holds the delimiter and a newline
             records[-1] += ROW_END + chunk
         else:
             check_errors(chunk)
-            reject(SlurmParseError(f"expected {_WIDTH} fields: {chunk[:120]!r}"), warnings)
+            reject(SlurmParseError(f"expected {_SHARED_WIDTH + _OWN_WIDTH} fields: {chunk[:120]!r}"), warnings)
     if tail.strip():
         check_errors(tail)
         reject(SlurmParseError(f"squeue output ends inside a row: {tail[:120]!r}"), warnings)
@@ -204,11 +242,10 @@ class SqueueParser:
             for record in squeue_records(text, warnings):
                 job = last.get(record)
                 if job is None:
-                    fields = record.split(DELIMITER, _WIDTH - 1)
                     try:
-                        job = _job(fields, self.cluster)
+                        job = _job(record, self.cluster)
                     except SlurmParseError as exc:
-                        reject_record(fields, exc, warnings)
+                        reject_record([_row_id(record)], exc, warnings)
                         continue
                 current[record] = job
                 jobs.append(job)

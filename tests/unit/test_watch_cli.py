@@ -1,0 +1,92 @@
+"""`hpctui watch`: a wrong CLUSTER:JOBID is one clear line and exit 2, before any connection."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+from test_notices import job
+
+from hpctui.cli import main
+from hpctui.slurm.models import Snapshot
+from hpctui.ssh.types import LinkState
+
+CONFIG = "clusters:\n  - name: alpha\n    ssh: {host: a.example}\n"
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("alpha", "hpctui: not CLUSTER:JOBID: 'alpha' (e.g. alpha:123)"),
+        ("zeta:12", "hpctui: unknown cluster 'zeta' (configured: alpha)"),
+        ("alpha:12;rm", "hpctui: not a single job id: '12;rm' (expected 123, 123_4)"),
+        ("alpha:1_[1-3]", "hpctui: not a single job id: '1_[1-3]' (expected 123, 123_4)"),
+    ],
+)
+def test_a_wrong_target_is_one_line_and_exit_2(tmp_path, capsys, target: str, message: str) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    assert main(["--config", str(config), "watch", target, "--until-done"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [message] and captured.out == ""
+
+
+class FakeLink:
+    def __init__(self) -> None:
+        self.status = SimpleNamespace(state=LinkState.CONNECTED)
+        self.started = self.closed = False
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class FakePoller:
+    """Publishes one good snapshot (``jobs``) once started."""
+
+    def __init__(self, name: str, jobs: tuple) -> None:
+        self.name, self.jobs = name, jobs
+        self.callbacks: list = []
+        self.watched = True
+        self.running = False
+
+    def set_watched(self, watched: bool) -> None:
+        self.watched = watched
+
+    def subscribe(self, callback):
+        self.callbacks.append(callback)
+        return lambda: self.callbacks.remove(callback)
+
+    def start(self) -> None:
+        self.running = True
+        snapshot = Snapshot(self.name, jobs=self.jobs, jobs_at=1.0)
+        asyncio.get_running_loop().call_later(0.01, lambda: [c(snapshot) for c in list(self.callbacks)])
+
+    async def stop(self) -> None:
+        self.running = False
+
+
+def test_a_headless_watch_polls_at_the_idle_pace_and_ends_at_once_with_nothing_to_wait_for(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    sessions = []
+
+    def session(cluster, prompter=None):
+        jobs = (job("7", "COMPLETED"),)  # ended before the watch: nothing to wait for
+        made = SimpleNamespace(
+            name=cluster.name, cluster=cluster, link=FakeLink(), poller=FakePoller(cluster.name, jobs)
+        )
+        sessions.append(made)
+        return made
+
+    monkeypatch.setattr("hpctui.services.cluster.ClusterSession", session)
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG + "notifications: {desktop: []}\n")
+    assert main(["--config", str(config), "watch", "--until-done"]) == 0
+    [made] = sessions
+    assert made.poller.watched is False  # nobody looks at a headless watcher: the idle pace
+    assert not made.poller.running and made.link.started and made.link.closed
+    assert capsys.readouterr().out == ""
