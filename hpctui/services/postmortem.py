@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from hpctui.services.actions import Runner
 from hpctui.slurm.commands import sacct_command
 from hpctui.slurm.errors import SlurmError, check_errors
-from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
+from hpctui.slurm.models import ENDED_STATES, AccountingRecord, AccountingStep, Job, Snapshot
 from hpctui.slurm.parse import parse_sacct
 from hpctui.ssh.types import LinkError
 
@@ -150,13 +150,15 @@ def outcome_text(record: AccountingRecord) -> str:
 
 
 async def final_states(link: Runner, cluster_name: str, job_ids: list[str]) -> dict[str, str]:
-    """``outcome_text`` of each of ``job_ids`` accounting knows (one sacct for all), by job id.
-    For jobs that just left the queue: squeue does not say how they ended, nor the exit code."""
+    """``outcome_text`` of each of ``job_ids`` accounting knows ended (one sacct for all), by
+    job id. For jobs that left the queue: squeue does not say how they ended, nor the exit
+    code; accounting may not know the end yet (it lags): those are left out."""
     result = await link.run(sacct_command(job_ids=job_ids))
     check_errors(result.stderr)
     if not result.ok:
         raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
-    return {record.job_id: outcome_text(record) for record in parse_sacct(result.stdout, cluster_name, [])}
+    records = parse_sacct(result.stdout, cluster_name, [])
+    return {record.job_id: outcome_text(record) for record in records if record.state in ENDED_STATES}
 
 
 def merge(records: list[AccountingRecord], snapshot: Snapshot | None) -> list[PostMortemRow]:

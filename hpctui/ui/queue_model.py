@@ -29,6 +29,9 @@ SHORT_STATES: dict[str, str] = {
     "PREEMPTED": "PR", "BOOT_FAIL": "BF", "DEADLINE": "DL", "CANCELLED": "CA", "COMPLETED": "CD",
 }  # fmt: skip
 _STATE_ORDER = {state: i for i, state in enumerate(SHORT_STATES)}
+# End states squeue shows that accounting has nothing to add to (the exit code is 0:0, or
+# a cancellation's signal).
+SAID_ENOUGH = frozenset({"COMPLETED", "CANCELLED"})
 
 
 @lru_cache(maxsize=4096)
@@ -92,7 +95,6 @@ class QueueModel:
         self.n_shown_jobs = 0  # queued jobs (array tasks one by one) the filter lets through
         self.index: dict[Key, int] = {}
         self.expanded: set[Key] = set()  # arrays shown with their tasks under them
-        self.newly_finished: list[Row] = []  # the jobs the last update moved to the finished group
         self.finished_counts: Counter[str] = Counter()  # the finished rows shown, by state
         self._active: dict[str, dict[str, Row]] = {}  # cluster -> job id -> row
         self._tasks: dict[str, list[Row]] = {}  # cluster -> its rows of array tasks
@@ -114,7 +116,6 @@ class QueueModel:
 
     def update(self, jobs_by_cluster: Mapping[str, Iterable[Job]], now: float) -> None:
         """Take clusters' latest jobs; those that vanished join the finished group."""
-        self.newly_finished = []
         for cluster, jobs in jobs_by_cluster.items():
             self._take(cluster, jobs, now)
         self.expire(now)
@@ -157,10 +158,20 @@ class QueueModel:
 
     def _add_finished(self, row: Row) -> None:
         self._finished[row.key] = row
-        self.newly_finished.append(row)
+
+    def unexplained(self) -> list[Row]:
+        """Finished jobs whose end accounting could tell more of: those squeue lost before
+        it showed an end, and failures (for the exit code). Not a pending array rest (it
+        never ends: its tasks do)."""
+        return [
+            row
+            for row in self._finished.values()
+            if row.outcome is None and row.job.state not in SAID_ENOUGH and "[" not in row.key[1]
+        ]
 
     def set_outcomes(self, cluster: str, outcomes: Mapping[str, str]) -> None:
-        """How finished jobs ended, as accounting says (``FAILED 1:0``), by job id."""
+        """How finished jobs ended, as accounting says (``FAILED 1:0``), by job id: only
+        end states (accounting lags the controller: it may still say RUNNING)."""
         for job_id, outcome in outcomes.items():
             row = self._finished.get((cluster, job_id))
             if row is not None:

@@ -57,20 +57,41 @@ async def test_sort_ties_break_by_ascending_job_id_both_ways(make_app) -> None:
         assert [r.job.job_id for r in t.model.rows] == ["2001", "2003", "2005", "2000", "2002", "2004"]
 
 
+def sacct_row(job_id: str, state: str, exit_code: str) -> str:
+    return (
+        f"{job_id}\x1fheld\x1fgpu\x1f00:00:01\x1f01:00:00\x1f\x1f\x1f{state}\x1f{exit_code}\x1f\x1f\x1f/home/hpcuser\n"
+    )
+
+
 async def test_a_finished_job_shows_how_it_ended_not_why_it_waited(make_app) -> None:
     app = make_app()
     alpha = app.workspace.session("alpha")
     command = sacct_command(job_ids=["1004", "1005"])  # one sacct for the jobs that left
-    row = "1004\x1fheld\x1fgpu\x1f00:00:01\x1f01:00:00\x1f\x1f\x1fFAILED\x1f1:0\x1f\x1f\x1f/home/hpcuser\n"
-    alpha.link.answers[command] = Result(command, 0, row, "")
+    lagging = Result(command, 0, sacct_row("1004", "RUNNING", "0:0"), "")  # accounting lags the controller
+    alpha.link.answers[command] = lagging
     async with app.run_test(size=(160, 30)) as pilot:
         t = app.screen.query_one(JobTable)
-        alpha.poller.set(without(alpha.poller.latest, "1004", "1005"))  # they left the queue while pending
+        left = without(alpha.poller.latest, "1004", "1005")  # they left the queue while pending
+        alpha.poller.set(left)
         await pilot.pause(0.2)
         finished = [line(t, y) for y in range(t.model.n_active + 2, t.model.n_active + 4)]
-        ended = next(text for text in finished if "1005" in text)  # sacct does not know it (yet)
-        assert "ENDED" in ended and "Priority" not in ended and "05-30" not in ended
+        assert all("ENDED" in text for text in finished)
+        assert not any(reason in text for text in finished for reason in ("Priority", "JobHeldUser", "05-30"))
+        alpha.link.answers[command] = Result(command, 0, sacct_row("1004", "FAILED", "1:0"), "")
+        alpha.poller.set(dataclasses.replace(left, jobs_at=NOW))  # the next poll asks again
+        await pilot.pause(0.2)
+        finished = [line(t, y) for y in range(t.model.n_active + 2, t.model.n_active + 4)]
         assert "FAILED 1:0" in next(text for text in finished if "1004" in text)
+        assert "ENDED" in next(text for text in finished if "1005" in text)  # accounting does not know it
+
+
+async def test_jobs_squeue_shows_completed_or_cancelled_are_not_asked_about(make_app) -> None:
+    done = (dataclasses.replace(job("1100"), state="COMPLETED"), dataclasses.replace(job("1101"), state="CANCELLED"))
+    app = make_app(alpha_snapshot=snapshot("alpha", alpha_jobs() + done))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.pause()
+        t = app.screen.query_one(JobTable)
+        assert t.model.unexplained() == []
 
 
 async def test_the_status_line_counts_queued_jobs_and_fits_one_line_at_80(make_app) -> None:

@@ -6,6 +6,7 @@ here, the job action requests of ``JobActions``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,9 @@ def follow(pane: TabPane, session: ClusterSession, watch: PurgeWatch | None) -> 
     return unsubscribe
 
 
+ASK_ATTEMPTS = 3  # sacct rounds for a finished job's end (accounting lags by a second or two)
+
+
 class QueuePane(JobActions, TabPane):
     DEFAULT_CSS = """
     QueuePane { padding: 0; }
@@ -95,6 +99,8 @@ class QueuePane(JobActions, TabPane):
         self.clock = clock
         self._unsubscribe: list[Callable[[], None]] = []
         self._waiting: dict[str, Snapshot] = {}
+        self._asked: Counter[tuple[str, str]] = Counter()  # sacct rounds per finished job
+        self._asking: set[str] = set()  # clusters with a sacct under way
 
     def show_jobs(self, snapshot: Snapshot) -> None:
         """Put a snapshot's jobs in the table now, or when the tab is next shown: a hidden
@@ -114,23 +120,28 @@ class QueuePane(JobActions, TabPane):
         model = self.table.model
         self.table.apply(lambda: model.update(jobs, self.clock()))
         self.update_filter_note()
-        self._ask_how_they_ended(model.newly_finished)
+        self._ask_how_they_ended(model.unexplained())
 
     def _ask_how_they_ended(self, rows: list[Row]) -> None:
-        """Jobs that just left the queue: one sacct per cluster says how they ended and with
-        which exit code (squeue does not); the rows show ``ENDED`` until it answers."""
+        """Jobs that left the queue: one sacct per cluster says how they ended and with which
+        exit code (squeue does not); the rows show ``ENDED`` until it answers. Accounting
+        lags a little: a job is asked after up to ASK_ATTEMPTS polls, never twice at once."""
         by_cluster: dict[str, list[str]] = {}
         for row in rows:
-            if "[" not in row.job.job_id:
+            if self._asked[row.key] < ASK_ATTEMPTS and row.cluster not in self._asking:
+                self._asked[row.key] += 1
                 by_cluster.setdefault(row.cluster, []).append(row.job.job_id)
         for cluster, job_ids in by_cluster.items():
+            self._asking.add(cluster)
             run_guarded(self, self._show_outcomes(cluster, sorted(job_ids)), f"how jobs ended on {cluster}")
 
     async def _show_outcomes(self, cluster: str, job_ids: list[str]) -> None:
         try:
             outcomes = await final_states(self.workspace.session(cluster).link, cluster, job_ids)
         except (LinkError, SlurmProblem):
-            return  # no accounting (or no link) now: the rows keep what squeue showed
+            return  # no accounting (or no link) now: asked again after the next poll
+        finally:
+            self._asking.discard(cluster)
         model = self.table.model
         self.table.apply(lambda: model.set_outcomes(cluster, outcomes))
 
