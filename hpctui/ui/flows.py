@@ -49,7 +49,7 @@ def job_summary(jobs: Mapping[str, Job], job_ids: tuple[str, ...]) -> list[str]:
         tasks = [j for j in jobs.values() if j.array_job_id == job_id] if job is None else []
         if tasks:  # an array row: the command names the array, and acts on all its tasks
             count = sum(task_span(t.array_task_id or "")[2] for t in tasks)
-            lines.append(f"{job_id}  {tasks[0].name}  the whole array: {count} tasks queued")
+            lines.append(f"{job_id}  {tasks[0].name}  the whole array: {count} tasks in the queue")
         elif job is None:
             lines.append(f"{job_id}  (not in the queue any more)")
         else:

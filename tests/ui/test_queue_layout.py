@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from textual.widgets import Static
 from ui_fakes import NOW, alpha_jobs, details_1001, job, pending, snapshot, without
 
 from hpctui.slurm.commands import sacct_command
@@ -125,6 +126,8 @@ async def test_an_array_is_one_row_that_enter_unfolds_and_cancel_takes_whole(mak
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         assert app.screen.commands == app.workspace.session("alpha").actions.plan("cancel", ["1003"]).commands
+        summary = [str(w.render()) for w in app.screen.query(".job").results(Static)]
+        assert summary == ["1003  sweep  the whole array: 8 tasks in the queue"]
         await pilot.press("n")
 
 
