@@ -50,5 +50,6 @@ async def test_cancelled_by_a_name_the_whole_advice_and_the_state_at_any_width(m
 
 def test_narrow_tables_drop_the_least_useful_columns_first() -> None:
     assert list(fitted_widths(80)) == ["JobID", "JobName", "Elapsed", "State", "ExitCode"]
+    assert fitted_widths(80)["JobName"] == 16  # it takes back what the advice column left
     assert "MaxRSS" in fitted_widths(160) and "Advice" in fitted_widths(160)
     assert fitted_widths(240)["Advice"] > fitted_widths(160)["Advice"]

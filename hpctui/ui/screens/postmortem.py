@@ -62,8 +62,8 @@ def fitted_widths(total: int) -> dict[str, int]:
             if spare() >= 0:
                 break
         del widths[name]
-    if spare() < 0:
-        widths["JobName"] = max(NAME_MIN, widths["JobName"] + spare())
+    # the name takes back what a dropped column left (or gives up its last cells)
+    widths["JobName"] = max(NAME_MIN, min(WIDTHS["JobName"], widths["JobName"] + spare()))
     if "Advice" in widths:
         widths["Advice"] += max(0, min(spare(), ADVICE_MAX - ADVICE_MIN))
     return widths
