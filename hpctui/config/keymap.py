@@ -31,6 +31,7 @@ BINDING_IDS: dict[str, str] = {
     # the queue
     "details": "job details", "filter": "filter the jobs", "select": "mark a job",
     "sort": "sort by the next column", "sort_reverse": "reverse the sort", "reconnect": "connect again now",
+    "expand": "show an array's tasks (enter on an array row toggles)", "collapse": "fold an array's tasks into its row",
     # job actions
     "cancel": "cancel", "requeue": "requeue", "hold": "hold", "release": "release", "resubmit": "resubmit",
     "log": "stdout log", "log_stderr": "stderr log", "postmortem": "post-mortem (sacct)", "checkpoint": "read the checkpoint",

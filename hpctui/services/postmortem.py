@@ -4,13 +4,17 @@ latest snapshot has and sacct has not yet are merged in (``source == "squeue"``)
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import shlex
 from dataclasses import dataclass
 
 from hpctui.services.actions import Runner
 from hpctui.slurm.commands import sacct_command
 from hpctui.slurm.errors import SlurmError, check_errors
-from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
+from hpctui.slurm.models import ENDED_STATES, AccountingRecord, AccountingStep, Job, Snapshot
 from hpctui.slurm.parse import parse_sacct
+from hpctui.ssh.types import LinkError
 
 # One line each; the field notes' lessons where they apply.
 ADVICE: dict[str, str] = {
@@ -30,6 +34,32 @@ ADVICE: dict[str, str] = {
 
 # States that mean the job went wrong (a cancellation is usually the user's own choice).
 FAILURE_STATES = frozenset({"FAILED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "PREEMPTED"})
+
+
+def advice_head(advice: str) -> str:
+    """The advice's first words, for a table cell: ``Hit its time limit``, ``Cancelled``."""
+    return re.sub(r"\s*\(.*?\)", "", advice.split(":")[0])
+
+
+# sacct's State of a cancelled job names who cancelled it by uid: "CANCELLED by 1001".
+_BY_UID = re.compile(r" by (\d+)$")
+
+
+def user_names_command(uids: list[str]) -> str:
+    """The passwd entries of ``uids`` (digits only): ``getent passwd 1001 0``."""
+    if not uids or not all(uid.isdigit() for uid in uids):
+        raise ValueError(f"not uids: {uids!r}")
+    return "getent passwd " + " ".join(map(shlex.quote, uids))
+
+
+def parse_passwd(text: str) -> dict[str, str]:
+    """uid -> user name of ``getent passwd`` lines (``name:x:uid:gid:...``)."""
+    names = {}
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) > 2 and fields[2].isdigit():
+            names[fields[2]] = fields[0]
+    return names
 
 
 def tally(rows: list[PostMortemRow]) -> str:
@@ -77,6 +107,7 @@ class PostMortem:
         self.cluster_name = cluster_name
         self.user = user
         self.warnings: list[str] = []  # sacct rows the last fetch skipped, described
+        self.user_names: dict[str, str] = {}  # uid -> name, asked once per uid (getent)
 
     async def fetch(
         self, days: int = 7, snapshot: Snapshot | None = None, job_ids: list[str] | None = None
@@ -88,7 +119,49 @@ class PostMortem:
         if not result.ok:
             raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
         self.warnings = []
-        return merge(parse_sacct(result.stdout, self.cluster_name, self.warnings), snapshot)
+        records = await self.with_user_names(parse_sacct(result.stdout, self.cluster_name, self.warnings))
+        return merge(records, snapshot)
+
+    async def with_user_names(self, records: list[AccountingRecord]) -> list[AccountingRecord]:
+        """``CANCELLED by 1001`` as ``CANCELLED by hpcuser``: one ``getent passwd`` on the
+        cluster for the uids not seen before (a uid it does not know stays a number)."""
+        uids = {m.group(1) for r in records if (m := _BY_UID.search(r.state_detail))}
+        unknown = sorted(uids - self.user_names.keys())
+        if unknown:
+            try:
+                result = await self.link.run(user_names_command(unknown))
+            except LinkError:
+                return records
+            self.user_names.update(dict.fromkeys(unknown, ""))  # not known there: not asked again
+            self.user_names.update(parse_passwd(result.stdout))
+        return [self._named(record) for record in records] if uids else records
+
+    def _named(self, record: AccountingRecord) -> AccountingRecord:
+        match = _BY_UID.search(record.state_detail)
+        name = self.user_names.get(match.group(1)) if match else None
+        if match is None or name is None:
+            return record
+        return dataclasses.replace(record, state_detail=record.state_detail[: match.start()] + f" by {name}")
+
+
+def outcome_text(record: AccountingRecord) -> str:
+    """How a job ended in a few cells: ``FAILED 1:0``, ``TIMEOUT``, ``CANCELLED`` (the exit
+    code only where it tells something: not 0:0, and not a cancellation's signal)."""
+    if record.exit_code in ("", "0:0") or record.state == "CANCELLED":
+        return record.state
+    return f"{record.state} {record.exit_code}"
+
+
+async def final_states(link: Runner, cluster_name: str, job_ids: list[str]) -> dict[str, str]:
+    """``outcome_text`` of each of ``job_ids`` accounting knows ended (one sacct for all), by
+    job id. For jobs that left the queue: squeue does not say how they ended, nor the exit
+    code; accounting may not know the end yet (it lags): those are left out."""
+    result = await link.run(sacct_command(job_ids=job_ids))
+    check_errors(result.stderr)
+    if not result.ok:
+        raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
+    records = parse_sacct(result.stdout, cluster_name, [])
+    return {record.job_id: outcome_text(record) for record in records if record.state in ENDED_STATES}
 
 
 def merge(records: list[AccountingRecord], snapshot: Snapshot | None) -> list[PostMortemRow]:

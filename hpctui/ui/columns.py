@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -9,7 +10,7 @@ from operator import attrgetter
 from typing import Any
 
 from hpctui.format import duration, short_time
-from hpctui.slurm.models import Job
+from hpctui.slurm.models import ENDED_STATES, Job
 
 # Slurm state -> colour category (a component class of JobTable and a theme variable).
 STATE_CATEGORIES: dict[str, str] = {
@@ -60,9 +61,10 @@ def expected_start(job: Job) -> str:
 
 class Row:
     """One job as a table shows it, keyed by ``(cluster, job_id)``. ``finished_at`` is set
-    once it vanished from squeue; ``haystack`` (lower-cased cells) is built on first filter."""
+    once it vanished from squeue; ``haystack`` (lower-cased cells) is built on first filter.
+    ``outcome`` is how a finished job ended as accounting says (``FAILED 1:0``), once asked."""
 
-    __slots__ = ("key", "cluster", "id_key", "job", "finished_at", "haystack")
+    __slots__ = ("key", "cluster", "id_key", "job", "finished_at", "haystack", "outcome")
 
     def __init__(self, key: tuple[str, str], job: Job, finished_at: float | None = None) -> None:
         self.key = key
@@ -71,13 +73,56 @@ class Row:
         self.job = job
         self.finished_at = finished_at
         self.haystack: str | None = None
+        self.outcome: str | None = None
+
+
+class ArrayRow(Row):
+    """One row for the tasks of a job array (``123``, what scancel takes for all of them):
+    its ``job`` is the first task's with the array's id, name, state counts and totals;
+    ``counts`` is how many tasks are in each state."""
+
+    __slots__ = ("tasks", "counts")
+
+    def __init__(self, key: tuple[str, str], job: Job, tasks: list[Row]) -> None:
+        super().__init__(key, job)
+        self.tasks = tasks
+        self.counts: Counter[str] = Counter()
+
+
+# What a finished job's state says while accounting has not been asked: squeue lost it
+# before it printed an end state (MinJobAge), so its last state would mislead.
+UNKNOWN_END = "ENDED"
+
+
+def state_text(row: Row) -> str:
+    """The state as the table shows it: a finished job never shows a queued state (an
+    array row shows its tasks' counts)."""
+    if row.finished_at is None or isinstance(row, ArrayRow):
+        return row.job.state
+    if row.outcome is not None:
+        return row.outcome
+    return row.job.state if row.job.state in ENDED_STATES else UNKNOWN_END
+
+
+def start_text(row: Row) -> str:
+    """When a pending job is expected to start (not once it left the queue)."""
+    return expected_start(row.job) if row.finished_at is None else ""
+
+
+def where_text(row: Row) -> str:
+    """Reason or nodes; a finished job shows where it ran, never why it waited."""
+    if row.finished_at is None:
+        return where(row.job)
+    return row.job.nodelist
 
 
 @dataclass(frozen=True)
 class Column:
     """``measure`` (a cheap raw attribute) sizes the column from the data, capped at
-    ``max_width``; without it the column has ``width`` cells. ``flex`` takes the rest.
-    In a narrow table, columns give up cells down to ``min_width`` in ``SHRINK_ORDER``."""
+    ``max_width``; without it the column has ``width`` cells. ``flex`` columns grow up to
+    ``max_width`` when there is room. ``optional`` columns hide when no row has a value.
+    A narrow table shrinks columns down to ``min_width`` (None: never narrower than
+    measured) or drops them, in ``FIT_STEPS`` order (see ``layout``)."""
 
     key: str
     title: str
@@ -87,12 +132,32 @@ class Column:
     measure: Callable[[Row], str] | None = None
     max_width: int = 40
     flex: bool = False
-    min_width: int | None = None  # None: never narrower than measured
+    min_width: int | None = None
     align_right: bool = False
+    optional: bool = False
 
 
 def _attr(name: str) -> Callable[[Row], str]:
     return attrgetter(f"job.{name}")  # C speed: these run over every row on each refresh
+
+
+_time_used = attrgetter("job.time_used_s")
+_time_limit = attrgetter("job.time_limit_s")
+
+
+def _elapsed_width(rows: Sequence[Row], n_active: int) -> int:
+    """Cells of the widest ``elapsed / limit`` without formatting every row: the longest
+    durations are those of the largest values (and ∞ is one cell)."""
+    used = max(filter(None, map(_time_used, rows)), default=0)
+    limit = max(filter(None, map(_time_limit, rows)), default=0)
+    return len(duration(used)) + 3 + len(duration(limit))
+
+
+def _state_width(rows: Sequence[Row], n_active: int) -> int:
+    """The widest state: a queued row's own (a raw attribute, read at C speed), a finished
+    row's as ``state_text`` says (there are few of those)."""
+    queued = max(map(len, map(_attr("state"), rows[:n_active])), default=0)
+    return max(queued, max(map(len, map(state_text, rows[n_active:])), default=0))
 
 
 JOB_COLUMNS: tuple[Column, ...] = (
@@ -107,47 +172,76 @@ JOB_COLUMNS: tuple[Column, ...] = (
         min_width=5,
     ),
     Column(
-        "name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=24, min_width=8
+        "name", "Name", _attr("name"), lambda r: r.job.name.lower(), measure=_attr("name"), max_width=32, min_width=10
     ),
-    Column("state", "State", _attr("state"), _attr("state"), measure=_attr("state"), max_width=13),
-    Column(
-        "elapsed",
-        "Elapsed / Limit",
-        lambda r: elapsed_limit(r.job),
-        lambda r: r.job.time_used_s or 0,
-        width=21,
-        min_width=10,
-    ),
+    Column("state", "State", state_text, state_text, max_width=24),
+    Column("elapsed", "Elapsed / Limit", lambda r: elapsed_limit(r.job), lambda r: r.job.time_used_s or 0, width=9),
     Column("nodes", "Nodes", lambda r: str(r.job.num_nodes), _attr("num_nodes"), width=5, align_right=True),
-    Column("gpus", "GPUs", lambda r: str(r.job.gpus) if r.job.gpus else "", _attr("gpus"), width=4, align_right=True),
     Column(
-        "where", "Reason / NodeList", lambda r: where(r.job), lambda r: where(r.job), flex=True, width=16, min_width=8
+        "gpus",
+        "GPUs",
+        lambda r: str(r.job.gpus) if r.job.gpus else "",
+        _attr("gpus"),
+        width=4,
+        align_right=True,
+        optional=True,
     ),
+    Column("where", "Reason / NodeList", where_text, where_text, flex=True, width=16, max_width=40, min_width=8),
     Column(
         "start",
         "Start (exp.)",
-        lambda r: expected_start(r.job),
+        start_text,
         lambda r: r.job.start_time or "",
         width=11,
-        min_width=0,
+        optional=True,
     ),
 )
 
-SHRINK_ORDER = ("start", "where", "name", "partition", "elapsed")
+# Columns sized by a function of all rows and how many are queued, rather than by ``measure``.
+SIZERS: dict[str, Callable[[Sequence[Row], int], int]] = {"elapsed": _elapsed_width, "state": _state_width}
+
+# A narrow table takes these steps in turn until the columns fit: shrink a column to its
+# ``min_width``, or drop it (the least useful first, the name gives up cells late); the job
+# id and the state always stay.
+FIT_STEPS: tuple[tuple[str, str], ...] = (
+    ("shrink", "where"),
+    ("drop", "start"),
+    ("drop", "nodes"),
+    ("drop", "gpus"),
+    ("shrink", "partition"),
+    ("drop", "partition"),
+    ("shrink", "name"),
+    ("drop", "where"),
+    ("drop", "elapsed"),
+    ("drop", "cluster"),
+)
+SEPARATOR = 1  # a space after every column
 
 
-def shrink(columns: Sequence[Column], widths: list[int], spare: int) -> list[int]:
-    """Take ``-spare`` cells from the columns in ``SHRINK_ORDER``, none below its minimum."""
-    widths = list(widths)
+def layout(columns: Sequence[Column], measured: Sequence[int], total: int) -> list[int]:
+    """Widths of ``columns`` in a table of ``total`` cells; 0 hides a column (its measured
+    width is 0 when it has no values, or it did not fit). Flex columns take the room left,
+    up to their ``max_width``: the rest stays blank at the right rather than spreading the
+    columns across a wide terminal."""
+    widths = list(measured)
     position = {col.key: i for i, col in enumerate(columns)}
-    for key in SHRINK_ORDER:
+
+    def spare() -> int:
+        return total - sum(w + SEPARATOR for w in widths if w)
+
+    for step, key in FIT_STEPS:
+        if spare() >= 0:
+            break
         i = position.get(key)
-        minimum = columns[i].min_width if i is not None else None
-        if spare >= 0 or i is None or minimum is None:
+        if i is None or not widths[i]:
             continue
-        give = max(0, min(-spare, widths[i] - minimum))
-        widths[i] -= give
-        spare += give
+        if step == "drop":
+            widths[i] = 0
+        elif (minimum := columns[i].min_width) is not None:
+            widths[i] -= max(0, min(-spare(), widths[i] - minimum))
+    for i, col in enumerate(columns):
+        if col.flex and widths[i] and spare() > 0:
+            widths[i] += max(0, min(spare(), col.max_width - widths[i]))
     return widths
 
 

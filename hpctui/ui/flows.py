@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from hpctui.errors import UserError
 from hpctui.services.actions import Outcome, Plan, advice, audit_warnings
+from hpctui.slurm.models import ENDED_STATES
 from hpctui.ssh.types import LinkError
 from hpctui.ui.dialogs.confirm import confirm
+from hpctui.ui.queue_model import task_span
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
@@ -46,12 +48,21 @@ async def run_action(app: App[Any], session: ClusterSession, verb: str, job_ids:
     notify_outcomes(app, session.cluster.name, plan, outcomes)
 
 
+def array_tasks(jobs: Mapping[str, Job], array_id: str) -> list[Job]:
+    """The tasks of array ``array_id`` still in the queue."""
+    return [job for job in jobs.values() if job.array_job_id == array_id and job.state not in ENDED_STATES]
+
+
 def job_summary(jobs: Mapping[str, Job], job_ids: tuple[str, ...]) -> list[str]:
     """One line per job as the queue last showed it: id, name, state (and why it waits)."""
     lines = []
     for job_id in job_ids:
         job = jobs.get(job_id)
-        if job is None:
+        tasks = [] if job is not None else array_tasks(jobs, job_id)
+        if tasks:  # an array row: the command names the array, and acts on all its tasks
+            count = sum(task_span(t.array_task_id or "")[2] for t in tasks)
+            lines.append(f"{job_id}  {tasks[0].name}  the whole array: {count} tasks in the queue")
+        elif job is None:
             lines.append(f"{job_id}  (not in the queue any more)")
         else:
             waits = f" ({job.reason})" if job.state == "PENDING" and job.reason not in ("None", "") else ""

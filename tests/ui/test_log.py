@@ -116,7 +116,8 @@ async def test_scrolling_up_keeps_the_text_in_place_until_G(tmp_path, link, ring
         await pilot.pause()
         assert shown(view) == before  # the text under the user's eyes stays put
         assert view.ring.first == dropped and len(view.ring) == 400 - dropped
-        assert "scrolled" in str(screen.query_one("#log-status").render())
+        status = str(screen.query_one("#log-status").render())
+        assert "scrolled" in status and "following" not in status  # one state, not two
         await pilot.press("G")
         await pilot.pause()
         assert view.follow and shown(view)[-1] == "line 400"

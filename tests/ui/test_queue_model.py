@@ -14,6 +14,9 @@ def ids(model: QueueModel) -> list[str]:
     return [row.job.job_id for row in model.rows]
 
 
+ROWS = len(alpha_jobs()) - 2  # the array 1003's three rows (1003_1, 1003_2, 1003_[3-8]) are one
+
+
 def test_job_ids_sort_numerically_with_array_tasks_before_the_pending_rest() -> None:
     order = sorted(["1010", "999", "1003_[3-8]", "1003_10", "1003_2", "1003"], key=job_id_key)
     assert order == ["999", "1003", "1003_2", "1003_10", "1003_[3-8]", "1010"]
@@ -22,7 +25,7 @@ def test_job_ids_sort_numerically_with_array_tasks_before_the_pending_rest() -> 
 def test_default_order_is_by_job_id_and_o_cycles_columns() -> None:
     model = QueueModel(JOB_COLUMNS)
     model.update({"alpha": tuple(reversed(alpha_jobs()))}, now=0)
-    assert ids(model)[:3] == ["1001", "1002", "1003_1"]
+    assert ids(model)[:3] == ["1001", "1002", "1003"]  # the array 1003 is one row
     model.cycle_sort()  # partition: "cpu" first
     assert model.sort_column.key == "partition"
     assert ids(model)[0] == "1006"
@@ -38,7 +41,7 @@ def test_filter_matches_any_column_case_insensitively() -> None:
     model.set_filter("a[1-2]")  # the node list
     assert ids(model) == ["1002"]
     model.set_filter("")
-    assert len(model.rows) == len(alpha_jobs())
+    assert len(model.rows) == ROWS
 
 
 def test_vanished_jobs_go_to_the_finished_group_at_the_bottom_then_expire() -> None:
@@ -71,7 +74,8 @@ def test_the_pending_rest_of_an_array_shrinking_is_not_a_finished_job() -> None:
     model.update({"alpha": [pending("50_[1-4]")]}, now=0)
     model.update({"alpha": [job("50_1"), pending("50_[2-4]")]}, now=1)
     assert model.n_finished == 0
-    assert ids(model) == ["50_1", "50_[2-4]"]
+    model.toggle_expanded(("alpha", "50"))
+    assert ids(model) == ["50", "50_1", "50_[2-4]"]
 
 
 def test_overview_keys_rows_by_cluster_and_counts_every_cluster() -> None:
@@ -79,10 +83,10 @@ def test_overview_keys_rows_by_cluster_and_counts_every_cluster() -> None:
     model.update({"alpha": alpha_jobs(), "beta": beta_jobs()}, now=0)
     assert model.n_queued == len(alpha_jobs()) + len(beta_jobs())
     assert model.rows[0].key == ("alpha", "1001")
-    assert model.index[("beta", "5002")] == len(alpha_jobs()) + 1
+    assert model.index[("beta", "5002")] == ROWS + 1
     model.update({"beta": ()}, now=1)
     assert model.n_finished == len(beta_jobs())
-    assert model.n_active == len(alpha_jobs())
+    assert model.n_active == ROWS
 
 
 def test_ended_jobs_squeue_still_lists_join_the_finished_group_with_their_final_state() -> None:
@@ -92,8 +96,31 @@ def test_ended_jobs_squeue_still_lists_join_the_finished_group_with_their_final_
     first = jobs[0]
     ended = dataclasses.replace(first, state="TIMEOUT")
     model.update({"alpha": (ended, *jobs[1:])}, now=5)
-    assert model.n_active == len(jobs) - 1
+    assert model.n_active == ROWS - 1
     assert ids(model)[-1] == first.job_id
     assert model.rows[-1].job.state == "TIMEOUT" and model.rows[-1].finished_at == 5
     model.update({"alpha": jobs[1:]}, now=10)  # then it leaves squeue: it stays, unchanged
     assert model.rows[-1].job.state == "TIMEOUT" and model.rows[-1].finished_at == 5
+
+
+def test_an_array_is_one_row_with_its_tasks_counted_by_state_finished_ones_included() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    tasks = [job("60_1"), job("60_2"), pending("60_[3-10]")]
+    model.update({"alpha": tasks}, now=0)
+    model.update({"alpha": [dataclasses.replace(tasks[0], state="FAILED"), *tasks[1:]]}, now=1)
+    assert ids(model) == ["60"]  # the failed task is counted in the array's row, not listed apart
+    assert model.rows[0].job.state == "1 R · 8 PD · 1 F" and model.rows[0].job.name == "train [1-10]"
+    model.toggle_expanded(("alpha", "60"))
+    assert ids(model) == ["60", "60_2", "60_[3-10]", "60_1"]
+    assert model.n_active == 4 and model.rows[3].finished_at == 1
+
+
+def test_an_array_whose_tasks_all_ended_is_one_finished_row() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    model.update({"alpha": [job("61_1"), job("61_2"), job("7")]}, now=0)
+    model.update({"alpha": [job("7")]}, now=5)
+    assert ids(model) == ["7", "61"]
+    assert model.n_active == 1 and model.rows[1].finished_at == 5
+    assert model.finished_counts == {"ENDED": 2}
+    model.set_outcomes("alpha", {"61_1": "COMPLETED", "61_2": "FAILED 1:0"})
+    assert model.rows[1].job.state == "1 F · 1 CD" and model.finished_counts == {"COMPLETED": 1, "FAILED": 1}

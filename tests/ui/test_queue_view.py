@@ -88,7 +88,7 @@ async def test_filter_narrows_and_escape_clears(make_app) -> None:
         assert "filter 'jobheld': 1 of 8 jobs" in str(app.screen.query("StatusLine").first().render())
         await pilot.press("escape")
         await pilot.pause()
-        assert len(t.model.rows) == 8
+        assert len(t.model.rows) == 6  # the array 1003's three rows are one
         assert not t.model.filter_text
 
 
@@ -108,13 +108,13 @@ async def test_space_marks_rows_and_cancel_confirms_exactly_those(make_app) -> N
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         t = app.screen.query_one(JobTable)
-        await pilot.press("space", "j", "space")
-        assert [r.job.job_id for r in t.targets()] == ["1001", "1003_1"]
+        await pilot.press("space", "j", "space")  # 1001 and the whole array 1003
+        assert [r.job.job_id for r in t.targets()] == ["1001", "1003"]
         assert screen_line(t, 1).startswith("●")
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
-        expected = app.workspace.session("alpha").actions.plan("cancel", ["1001", "1003_1"]).commands
+        expected = app.workspace.session("alpha").actions.plan("cancel", ["1001", "1003"]).commands
         assert app.screen.commands == expected
         await pilot.press("n")
         await pilot.pause()
@@ -154,17 +154,17 @@ async def test_marks_go_with_jobs_that_end_and_esc_clears_the_rest(make_app) -> 
     alpha = app.workspace.session("alpha")
     async with app.run_test(size=SIZE) as pilot:
         t = app.screen.query_one(JobTable)
-        await pilot.press("space", "space", "space")  # 1001, 1002, 1003_1
-        assert [r.job.job_id for r in t.targets()] == ["1001", "1002", "1003_1"]
+        await pilot.press("space", "space", "space")  # 1001, 1002, the array 1003
+        assert [r.job.job_id for r in t.targets()] == ["1001", "1002", "1003"]
         alpha.poller.set(without(alpha.poller.latest, "1001", "1002"))  # cancelled: they left squeue
         await pilot.pause()
-        assert [r.job.job_id for r in t.targets()] == ["1003_1"]
+        assert [r.job.job_id for r in t.targets()] == ["1003"]
         finished = [
             screen_line(t, y) for y in range(12) if "1001 " in screen_line(t, y) or "1002 " in screen_line(t, y)
         ]
         assert t.model.n_finished == 2 and len(finished) == 2 and not any(line.startswith("●") for line in finished)
         await pilot.press("G", "space")  # a finished job cannot be marked
-        assert t.marked == {("alpha", "1003_1")}
+        assert t.marked == {("alpha", "1003")}
         await pilot.press("escape")
         await pilot.pause()
         assert t.marked == set() and [r.job.job_id for r in t.targets()] == [t.cursor_row.job.job_id]
@@ -201,7 +201,8 @@ async def test_a_bulk_confirmation_says_which_jobs_first_and_the_prefix_once(mak
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("space", "j", "j", "j", "space")  # 1001 (running) and 1003_[3-8] (pending)
+        # 1001 (running) and 1003_[3-8] (pending), in the array 1003 unfolded (right)
+        await pilot.press("space", "j", "right", "j", "j", "j", "space")
         await pilot.press("c")
         await pilot.pause()
         dialog = app.screen

@@ -8,6 +8,7 @@ so only when asked).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -22,6 +23,7 @@ from hpctui.errors import UserError
 from hpctui.services.checkpoint import CHECKPOINT_PATH, CheckpointInfo, read_checkpoint
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import Job
+from hpctui.slurm.parse.fields import parse_duration
 from hpctui.ssh.types import LinkError
 from hpctui.ui.columns import elapsed_limit, where
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
@@ -49,6 +51,15 @@ def job_summary(job: Job) -> Content:
         (job.state, "bold"),
         visible(f"  {where(job)}  ·  {elapsed_limit(job)}  ·  partition {job.partition}"),
     )
+
+
+def with_run_time(job: Job, details: JobDetails) -> Job:
+    """``job`` with scontrol's RunTime, so the header and the RunTime field say the same."""
+    try:
+        used = parse_duration(details.get("RunTime") or "")
+    except SlurmProblem:
+        return job
+    return job if used is None else dataclasses.replace(job, time_used_s=used)
 
 
 def lineage_text(cluster: str, job_id: str) -> str:
@@ -170,6 +181,9 @@ class JobDetailsScreen(JobActions, Screen[None]):
     async def on_job_details_screen_loaded(self, message: Loaded) -> None:
         self.query_one("#error", Static).remove_class("-shown")
         self.work_dir = message.details.work_dir or self.work_dir
+        if self.job is not None:
+            self.job = with_run_time(self.job, message.details)
+            self.query_one("#summary", Static).update(job_summary(self.job))
         body = self.query_one(VerticalScroll)
         await body.remove_children()
         groups = []

@@ -321,9 +321,9 @@ class LogScreen(Screen[None]):
             follow = "following end" if view.follow else "scrolled (G: follow)"
             changed = f"  ·  changed {age(time.time() - tail.changed_at)} ago" if tail.changed_at else ""
             source = f"  ·  {self.source}" if self.source else ""
+            status = "" if tail.status == "following" else f"{visible(tail.status)}  ·  "  # the view says it
             text = Content(
-                f"{visible(tail.status)}  ·  {tail.lines.total:,} lines  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}"
-                f"{visible(source)}"
+                f"{status}{tail.lines.total:,} lines  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}{visible(source)}"
             )
         self.query_one("#log-status", Static).update(text)
 

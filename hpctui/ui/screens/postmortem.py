@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from hpctui.format import duration
-from hpctui.services.postmortem import PostMortem, PostMortemRow, merge, tally
+from hpctui.services.postmortem import PostMortem, PostMortemRow, advice_head, merge, tally
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import AccountingStep, Snapshot
 from hpctui.slurm.units import slurm_size
@@ -30,13 +30,44 @@ from hpctui.visible import visible
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
 
-# Column -> width (None: as wide as its content). Names are cut so the figures stay in view.
-WIDTHS: dict[str, int | None] = {
+# Column -> width. Names are cut so the figures stay in view; the advice takes what is left.
+WIDTHS: dict[str, int] = {
     "JobID": 14, "JobName": 24, "Partition": 10, "Elapsed": 10, "Timelimit": 11, "MaxRSS": 8,
-    "MaxVMSize": 9, "State": 18, "ExitCode": 8, "Advice": None,
+    "MaxVMSize": 9, "State": 20, "ExitCode": 8, "Advice": 0,
 }  # fmt: skip
 COLUMNS = tuple(WIDTHS)
+# A narrow screen drops columns in this order (the job id, name and state always stay) and
+# cuts the name to NAME_MIN; the advice column needs ADVICE_MIN cells (the bar below says it all).
+DROP_ORDER = ("MaxVMSize", "Timelimit", "Partition", "MaxRSS", "Advice", "Elapsed", "ExitCode")
+NAME_MIN = 12
+ADVICE_MIN = 16
+ADVICE_MAX = 60
+CELL_PADDING = 2  # DataTable's cell padding, both sides
+SCROLLBAR = 2
 DEFAULT_DAYS = 7
+
+
+def fitted_widths(total: int) -> dict[str, int]:
+    """The columns shown in ``total`` cells and their widths, in ``COLUMNS`` order."""
+    widths = dict(WIDTHS)
+    widths["Advice"] = ADVICE_MIN
+
+    def spare() -> int:
+        return total - SCROLLBAR - sum(w + CELL_PADDING for w in widths.values())
+
+    for name in DROP_ORDER:
+        if spare() >= 0:
+            break
+        if name == "Advice" and widths["JobName"] > NAME_MIN:  # the name gives up cells first
+            widths["JobName"] -= min(-spare(), widths["JobName"] - NAME_MIN)
+            if spare() >= 0:
+                break
+        del widths[name]
+    # the name takes back what a dropped column left (or gives up its last cells)
+    widths["JobName"] = max(NAME_MIN, min(WIDTHS["JobName"], widths["JobName"] + spare()))
+    if "Advice" in widths:
+        widths["Advice"] += max(0, min(spare(), ADVICE_MAX - ADVICE_MIN))
+    return widths
 
 
 class PostMortemScreen(TableKeys, Screen[None]):
@@ -71,13 +102,22 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        for name, width in WIDTHS.items():
-            table.add_column(name, width=width, key=name)
-        yield table
+        yield DataTable(cursor_type="row", zebra_stripes=True)
         yield Static(id="advice")
         yield EfficiencyPanel()
         yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        """Lay the columns out for the new width; when that changes which are shown, the
+        table is built again (DataTable cannot hide a column)."""
+        widths = fitted_widths(self.size.width)
+        table: DataTable[Text] = self.query_one(DataTable)
+        if widths == {str(key.value): col.width for key, col in table.columns.items()}:
+            return
+        table.clear(columns=True)
+        for name, width in widths.items():
+            table.add_column(name, width=width, key=name)
+        self._render_rows()
 
     def on_mount(self) -> None:
         self._title("loading …")
@@ -128,14 +168,18 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def _render_rows(self) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
+        if not table.columns:
+            return  # laid out on the first resize
+        shown = [i for i, name in enumerate(COLUMNS) if name in table.columns]
         wanted = self._wanted()
         keys = {key for key, _ in wanted}
         for row_key in [k for k in table.rows if k.value not in keys]:
             table.remove_row(row_key)
-        for key, cells in wanted:
+        for key, all_cells in wanted:
+            cells = [all_cells[i] for i in shown]
             if key in table.rows:
-                for column, cell in zip(COLUMNS, cells, strict=True):
-                    table.update_cell(key, column, cell)
+                for i, cell in zip(shown, cells, strict=True):
+                    table.update_cell(key, COLUMNS[i], cell)
             else:
                 table.add_row(*cells, key=key)
         order = {key: index for index, (key, _) in enumerate(wanted)}
@@ -224,7 +268,7 @@ def job_cells(row: PostMortemRow, expanded: bool, variables: Mapping[str, str]) 
         Text(slurm_size(row.max_vmsize_bytes)),
         Text(visible(state), style=style),
         Text(record.exit_code, style=style if record.exit_code not in ("", "0:0") else ""),
-        Text(row.advice or "", style="italic"),
+        Text(advice_head(row.advice) if row.advice else "", style="italic"),
     ]
 
 

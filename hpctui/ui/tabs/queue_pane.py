@@ -6,6 +6,7 @@ here, the job action requests of ``JobActions``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,11 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static, TabPane
 
+from hpctui.services.postmortem import final_states
+from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import Job, Snapshot
+from hpctui.ssh.types import LinkError
+from hpctui.ui.columns import ArrayRow, Row
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
 from hpctui.ui.messages import LinkChanged, SnapshotArrived
 from hpctui.ui.widgets.job_table import JobTable
@@ -58,6 +63,9 @@ def follow(pane: TabPane, session: ClusterSession, watch: PurgeWatch | None) -> 
     return unsubscribe
 
 
+ASK_ATTEMPTS = 3  # sacct rounds for a finished job's end (accounting lags by a second or two)
+
+
 class QueuePane(JobActions, TabPane):
     DEFAULT_CSS = """
     QueuePane { padding: 0; }
@@ -91,6 +99,8 @@ class QueuePane(JobActions, TabPane):
         self.clock = clock
         self._unsubscribe: list[Callable[[], None]] = []
         self._waiting: dict[str, Snapshot] = {}
+        self._asked: Counter[tuple[str, str]] = Counter()  # sacct rounds per finished job
+        self._asking: set[str] = set()  # clusters with a sacct under way
 
     def show_jobs(self, snapshot: Snapshot) -> None:
         """Put a snapshot's jobs in the table now, or when the tab is next shown: a hidden
@@ -110,6 +120,30 @@ class QueuePane(JobActions, TabPane):
         model = self.table.model
         self.table.apply(lambda: model.update(jobs, self.clock()))
         self.update_filter_note()
+        self._ask_how_they_ended(model.unexplained())
+
+    def _ask_how_they_ended(self, rows: list[Row]) -> None:
+        """Jobs that left the queue: one sacct per cluster says how they ended and with which
+        exit code (squeue does not); the rows show ``ENDED`` until it answers. Accounting
+        lags a little: a job is asked after up to ASK_ATTEMPTS polls, never twice at once."""
+        by_cluster: dict[str, list[str]] = {}
+        for row in rows:
+            if self._asked[row.key] < ASK_ATTEMPTS and row.cluster not in self._asking:
+                self._asked[row.key] += 1
+                by_cluster.setdefault(row.cluster, []).append(row.job.job_id)
+        for cluster, job_ids in by_cluster.items():
+            self._asking.add(cluster)
+            run_guarded(self, self._show_outcomes(cluster, sorted(job_ids)), f"how jobs ended on {cluster}")
+
+    async def _show_outcomes(self, cluster: str, job_ids: list[str]) -> None:
+        try:
+            outcomes = await final_states(self.workspace.session(cluster).link, cluster, job_ids)
+        except (LinkError, SlurmProblem):
+            return  # no accounting (or no link) now: asked again after the next poll
+        finally:
+            self._asking.discard(cluster)
+        model = self.table.model
+        self.table.apply(lambda: model.set_outcomes(cluster, outcomes))
 
     @property
     def table(self) -> JobTable:
@@ -155,8 +189,12 @@ class QueuePane(JobActions, TabPane):
     # ----- actions ----------------------------------------------------------------------
 
     def action_details(self) -> None:
+        """enter: an array row folds or unfolds its tasks (as enter folds a post-mortem
+        job's steps); any other row shows the job's details."""
         row = self.table.cursor_row
-        if row is not None:
+        if isinstance(row, ArrayRow):
+            self.table.toggle_array()
+        elif row is not None:
             self.post_message(self.DetailsRequested(self.workspace.session(row.cluster), row.job))
 
     def reconnect(self, sessions: list[ClusterSession]) -> None:
@@ -194,7 +232,7 @@ class QueuePane(JobActions, TabPane):
     def update_filter_note(self) -> None:
         model = self.table.model
         text = model.filter_text
-        self.show_filter_note(f"filter {text!r}: {model.n_active} of {model.n_queued} jobs" if text else "")
+        self.show_filter_note(f"filter {text!r}: {model.n_shown_jobs} of {model.n_queued} jobs" if text else "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

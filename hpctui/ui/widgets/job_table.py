@@ -1,10 +1,11 @@
 """A virtual job table on Textual's Line API.
 
-Only visible lines are rendered; each row's Strip is cached by (job key, finished, width,
-cursor, mark) and reused while the row still holds the same Job object.
+Only visible lines are rendered; each row's Strip is cached by (job key, finished, outcome,
+width, cursor, mark, expanded) and reused while the row still holds the same Job object.
 Line 0 is a sticky header; content lines are the model's rows with one separator line
 before the "recently finished" group. A refresh keeps the cursor on the same job and that
-job on the same screen row (``apply``).
+job on the same screen row (``apply``). The gutter shows marks (●) and whether an array row
+is folded (▸) or shows its tasks (▾).
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from hpctui.slurm.models import Job
-from hpctui.ui.columns import Row, shrink, state_category
+from hpctui.ui.columns import SIZERS, ArrayRow, Row, layout, state_category
 from hpctui.ui.queue_model import Key, QueueModel
 from hpctui.visible import visible
 
-GUTTER = 2  # "● " marks a selected row
+GUTTER = 2  # "●" marks a selected row, "▸"/"▾" a folded/expanded array
 CACHE_LIMIT = 2000
 
 
@@ -68,6 +69,8 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("space", "toggle_mark", "Select", show=False, id="select"),
         Binding("o", "sort", "Sort", show=False, id="sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="sort_reverse"),
+        Binding("right", "expand", "Expand array", show=False, id="expand"),
+        Binding("left", "collapse", "Fold array", show=False, id="collapse"),
     ]
 
     def __init__(self, model: QueueModel, *, id: str | None = None, classes: str | None = None) -> None:
@@ -79,8 +82,8 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._measured: list[int] = []
         self._widths: list[int] = []
         self._widths_for = 0  # the table width ``_widths`` were laid out for
-        # (job key, finished, width, cursor, marked) -> (the Job drawn, its strip)
-        self._cache: dict[tuple[Key, bool, int, bool, bool], tuple[Job, Strip]] = {}
+        # (job key, finished, outcome, width, cursor, marked, expanded) -> (the Job drawn, its strip)
+        self._cache: dict[tuple[Key, bool, str | None, int, bool, bool, bool], tuple[Job, Strip]] = {}
         self._base_style: Style | None = None
 
     # ----- data -------------------------------------------------------------------------
@@ -91,13 +94,20 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         return rows[self.cursor] if 0 <= self.cursor < len(rows) else None
 
     def targets(self) -> list[Row]:
-        """The marked rows still queued, or else the row under the cursor."""
+        """The marked rows still queued, or else the row under the cursor. A marked array
+        stands for its tasks (one scancel of the array id), marked or not."""
         rows = self.model.rows
         marked = [rows[i] for key in self.marked if (i := self.model.index.get(key)) is not None]
         if marked:
+            arrays = {row.key for row in marked if isinstance(row, ArrayRow)}
+            marked = [row for row in marked if not self._in_marked_array(row, arrays)]
             return sorted(marked, key=lambda r: self.model.index[r.key])
         row = self.cursor_row
         return [row] if row is not None else []
+
+    def _in_marked_array(self, row: Row, arrays: set[Key]) -> bool:
+        array = self.model.array_of(row)
+        return array is not None and array is not row and array.key in arrays
 
     def apply(self, change: Callable[[], None]) -> None:
         """Run ``change`` on the model, then keep the cursor's job at its screen row.
@@ -184,7 +194,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _is_active(self, key: Key) -> bool:
         """The job is still queued (not in the finished group, not filtered out)."""
         index = self.model.index.get(key)
-        return index is not None and index < self.model.n_active
+        return index is not None and index < self.model.n_active and self.model.rows[index].finished_at is None
 
     def action_toggle_mark(self) -> None:
         """Mark or unmark the job under the cursor (queued jobs only: an ended one takes no action)."""
@@ -205,7 +215,31 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         return had
 
     def action_sort(self) -> None:
-        self.apply(self.model.cycle_sort)
+        """Sort by the next column on screen (hidden ones are skipped)."""
+        widths = self._column_widths(self.scrollable_content_region.width)
+        shown = {i for i, width in enumerate(widths) if width}
+        self.apply(lambda: self.model.cycle_sort(shown))
+
+    def toggle_array(self) -> bool:
+        """Fold or unfold the array under the cursor (or whose task it is); False when none."""
+        row = self.cursor_row
+        array = self.model.array_of(row) if row is not None else None
+        if array is None:
+            return False
+        self.cursor_key = array.key  # folding: the cursor goes to the array's row
+        self.apply(lambda: self.model.toggle_expanded(array.key))
+        return True
+
+    def action_expand(self) -> None:
+        row = self.cursor_row
+        if isinstance(row, ArrayRow) and row.key not in self.model.expanded:
+            self.toggle_array()
+
+    def action_collapse(self) -> None:
+        row = self.cursor_row
+        array = self.model.array_of(row) if row is not None else None
+        if array is not None and array.key in self.model.expanded:
+            self.toggle_array()
 
     def action_sort_reverse(self) -> None:
         self.apply(self.model.reverse_sort)
@@ -219,11 +253,18 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
     # ----- layout -----------------------------------------------------------------------
 
     def _measure(self) -> None:
+        """Each column's width for the rows: its values' (capped), never narrower than its
+        title and a sort arrow; 0 for an optional column no row has a value in."""
         rows = self.model.rows
         measured = []
         for col in self.model.columns:
+            if col.optional and not any(map(col.cell, rows)):
+                measured.append(0)
+                continue
             width = max(col.width, cell_len(col.title) + 2)
-            if col.measure is not None and rows:
+            if col.key in SIZERS and rows:
+                width = max(width, min(col.max_width, SIZERS[col.key](rows, self.model.n_active)))
+            elif col.measure is not None and rows:
                 width = max(width, min(col.max_width, max(map(len, map(col.measure, rows)))))
             measured.append(width)
         if measured != self._measured:
@@ -232,18 +273,12 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._cache.clear()
 
     def _column_widths(self, total: int) -> list[int]:
-        """Measured widths; the flex column takes what is left of ``total`` cells."""
+        """The measured widths fitted to ``total`` cells (0: the column is not shown)."""
         if not self._widths or self._widths_for != total:
             if not self._measured:
                 self._measure()
-            widths = list(self._measured)
-            spare = total - GUTTER - len(widths) - sum(widths)
-            columns = self.model.columns
-            for i, col in enumerate(columns):
-                if col.flex:
-                    widths[i] = max(widths[i], widths[i] + spare)
-            widths = shrink(columns, widths, total - GUTTER - len(widths) - sum(widths))
-            self._widths, self._widths_for = widths, total
+            self._widths = layout(self.model.columns, self._measured, total - GUTTER)
+            self._widths_for = total
         return self._widths
 
     def on_resize(self, event: events.Resize) -> None:
@@ -277,7 +312,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
             return self._separator_strip(width)
         row = self.model.rows[index]
         cursor, marked = index == self.cursor, row.key in self.marked
-        key = (row.key, row.finished_at is not None, width, cursor, marked)
+        key = (row.key, row.finished_at is not None, row.outcome, width, cursor, marked, row.key in self.model.expanded)
         cached = self._cache.get(key)
         if cached is not None and cached[0] is row.job:
             return cached[1]
@@ -299,29 +334,41 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _row_strip(self, row: Row, width: int, cursor: bool, marked: bool) -> Strip:
         style = self._row_style(row, cursor, marked)
-        segments = [Segment("● " if marked else "  ", style)]
+        segments = [Segment(("●" if marked else " ") + self._fold_mark(row), style)]
         for col, col_width in zip(self.model.columns, self._column_widths(width), strict=False):
+            if not col_width:
+                continue
             text = fit(visible(col.cell(row)), col_width, col.align_right) + " "
             cell_style = style
-            if col.key == "state" and row.finished_at is None:
+            if col.key == "state" and row.finished_at is None and not isinstance(row, ArrayRow):
                 category = state_category(row.job.state)
                 cell_style = style + self.get_component_rich_style(f"job-table--{category}", partial=True)
             segments.append(Segment(text, cell_style))
         return Strip(segments).adjust_cell_length(width, style)
+
+    def _fold_mark(self, row: Row) -> str:
+        if not isinstance(row, ArrayRow):
+            return " "
+        return "▾" if row.key in self.model.expanded else "▸"
 
     def _header_strip(self, width: int) -> Strip:
         style = self.base_style + self.get_component_rich_style("job-table--header", partial=True)
         model = self.model
         parts = ["  "]
         for i, (col, col_width) in enumerate(zip(model.columns, self._column_widths(width), strict=False)):
-            title = col.title
-            if i == model.sort_index:
-                title += " ▼" if model.sort_reverse else " ▲"
-            parts.append(fit(title, col_width, col.align_right) + " ")
+            if not col_width:
+                continue
+            if i == model.sort_index:  # the arrow stays whole: the title gives up cells first
+                arrow = " ▼" if model.sort_reverse else " ▲"
+                parts.append(fit(fit(col.title, col_width - 2).rstrip() + arrow, col_width, col.align_right) + " ")
+            else:
+                parts.append(fit(col.title, col_width, col.align_right) + " ")
         return Strip([Segment("".join(parts), style)]).adjust_cell_length(width, style)
 
     def _separator_strip(self, width: int) -> Strip:
         style = self.base_style + self.get_component_rich_style("job-table--separator", partial=True)
         minutes = int(self.model.keep_finished_s // 60)
-        text = f"── recently finished: {self.model.n_finished} (last {minutes} min) "
+        finished = self.model.finished_counts  # jobs and array tasks
+        counts = ", ".join(f"{n} {state.lower()}" for state, n in finished.most_common())
+        text = f"── recently finished, last {minutes} min: {finished.total()} ({counts}) "
         return Strip([Segment(set_cell_size(text + "─" * width, width), style)])

@@ -1,5 +1,7 @@
-"""One line per cluster: connection, jobs by state, free GPUs, data age, refresh interval and
-the purge warning.
+"""One line per cluster: connection, queued jobs by state, free GPUs, data age, refresh
+interval and the purge warning. The line never wraps: the least useful parts go first when
+the terminal is narrow (``fit_groups``). Jobs that ended are counted by the table's
+"recently finished" line, not here.
 
 Ages and retry countdowns tick: while the line is on screen it is rebuilt every second (every
 5 s once the data is over a minute old, never when nothing on it depends on the time), and
@@ -21,7 +23,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from hpctui.format import age
-from hpctui.slurm.models import Snapshot
+from hpctui.slurm.models import ENDED_STATES, Snapshot
 from hpctui.ssh.types import LinkState, LinkStatus
 from hpctui.ui.columns import state_category
 from hpctui.visible import visible
@@ -53,14 +55,12 @@ def link_parts(status: LinkStatus, now: float) -> list[Part]:
         parts.append((f": {visible(reason)}", style))
     if status.state is LinkState.BACKING_OFF and status.retry_at is not None:
         parts.append(f" (next try in {max(0, math.ceil(status.retry_at - now))} s)")
-    if status.state in RETRYABLE:
-        parts.append((" · ctrl+r or click: retry now", "$text-muted"))
     return parts
 
 
 def job_count_parts(counts: Counter[str]) -> list[Part]:
     if not counts:
-        return [("no jobs", "$text-muted")]
+        return [("no jobs queued", "$text-muted")]
     parts: list[Part] = []
     for state, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         if parts:
@@ -152,6 +152,9 @@ class StatusLine(Static):
             event.stop()
             self.post_message(self.RetryRequested(self.cluster))
 
+    def on_resize(self) -> None:
+        self.redraw()  # what fits on the line changed
+
     def on_hide(self) -> None:
         self._ticker.pause()
 
@@ -173,7 +176,8 @@ class StatusLine(Static):
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
         if snapshot.jobs is not getattr(self.snapshot, "jobs", None):
-            self.counts = Counter(map(attrgetter("state"), snapshot.jobs))
+            states = Counter(map(attrgetter("state"), snapshot.jobs))
+            self.counts = Counter({state: n for state, n in states.items() if state not in ENDED_STATES})
         self.snapshot = snapshot
         self._changed()
 
@@ -203,28 +207,57 @@ class StatusLine(Static):
         self.update(content, layout=not same)
 
     def line_content(self, now: float) -> Content:
-        groups: list[list[Part]] = []
+        """The line (cut to the widget's width), then the poll's error or warning, if any."""
+        width = self.content_region.width
+        groups: list[tuple[int, list[Part]]] = []  # (how much it matters, the parts)
         if self.show_name:
-            groups.append([(self.cluster, "bold")])
-        groups.append(link_parts(self.status, now))
+            groups.append((KEEP, [(self.cluster, "bold")]))
+        groups.append((KEEP, link_parts(self.status, now)))
+        if self.status.state in RETRYABLE:
+            groups.append((2, [("ctrl+r or click: retry now", "$text-muted")]))
         if self.snapshot is not None and self.snapshot.jobs_at is not None:
-            groups.append(job_count_parts(self.counts))
+            groups.append((6, job_count_parts(self.counts)))
             if self.watched:
-                groups.append(gpu_parts(self.snapshot, self.watched))
-        groups.append(age_parts(self.snapshot, now))
-        groups.append([f"every {self.interval_s:g} s"])
+                groups.append((4, gpu_parts(self.snapshot, self.watched)))
+        groups.append((5, age_parts(self.snapshot, now)))
+        groups.append((1, [f"every {self.interval_s:g} s"]))
         if self.purge:
-            groups.append(self.purge)
+            groups.append((3, self.purge))
         if self.note:
-            groups.append([(self.note, "$text-accent")])
+            groups.append((5, [(self.note, "$text-accent")]))
+        line = fit_groups([parts for _, parts in groups], [rank for rank, _ in groups], width)
+        # While the link is down the poller's error only repeats what the link part says.
+        problem: Part | None = None
+        if self.snapshot is not None and self.snapshot.error and self.status.state is LinkState.CONNECTED:
+            problem = ("⚠ " + visible(self.snapshot.error), "$text-error")
+        elif self.snapshot is not None and self.snapshot.warnings:
+            problem = ("⚠ " + visible(self.snapshot.warnings[0]), "$text-warning")
+        if problem is None:
+            return line
+        return Content("\n").join([line, Content.assemble(problem)])
+
+
+KEEP = 9  # a group that stays whatever the width (the cluster, its link)
+
+
+def fit_groups(groups: list[list[Part]], ranks: list[int], width: int) -> Content:
+    """The groups joined by separators on one line of ``width`` cells (any width when 0):
+    the groups that matter least go until it fits, then the rest is cut."""
+    kept = list(range(len(groups)))
+
+    def assemble() -> Content:
         parts: list[Part] = []
-        for group in groups:
+        for i in kept:
             if parts:
                 parts.append(SEP)
-            parts.extend(group)
-        # While the link is down the poller's error only repeats what the link part says.
-        if self.snapshot is not None and self.snapshot.error and self.status.state is LinkState.CONNECTED:
-            parts.append(("\n⚠ " + visible(self.snapshot.error), "$text-error"))
-        elif self.snapshot is not None and self.snapshot.warnings:
-            parts.append(("\n⚠ " + visible(self.snapshot.warnings[0]), "$text-warning"))
+            parts.extend(groups[i])
         return Content.assemble(*parts)
+
+    line = assemble()
+    while width > 0 and line.cell_length > width:
+        droppable = [i for i in kept if ranks[i] < KEEP]
+        if not droppable:
+            return line.truncate(width, ellipsis=True)
+        kept.remove(min(droppable, key=lambda i: (ranks[i], -i)))
+        line = assemble()
+    return line
