@@ -161,11 +161,15 @@ class NoticeEngine:
         first_look = state.states is None
         before = {**state.parked, **(state.states or {})}
         before.update({job_id: (u.state, u.name) for job_id, u in state.unconfirmed.items()})
-        notices = []
-        for job_id, (current, name) in now.items():
+        for job_id in (state.unconfirmed.keys() | state.parked.keys()) & now.keys():  # back in the queue
             state.unconfirmed.pop(job_id, None)
             state.parked.pop(job_id, None)
-            event = _transition(before.get(job_id, (None, ""))[0], current, first_look)
+        notices = []
+        for job_id, (current, name) in now.items():
+            last = before.get(job_id)
+            if last is not None and last[0] == current:
+                continue  # no change: most of a big queue, most polls
+            event = _transition(None if last is None else last[0], current, first_look)
             if event is not None:
                 notices.append(Notice(snapshot.cluster, job_id, event, name))
         for job_id, (last, name) in before.items():
