@@ -79,6 +79,7 @@ VIEW_KEYS: dict[str, dict[str, str]] = {
         "overview": "0", "details": "enter", "filter": "slash", "back": "escape", "refresh": "r",
         "reconnect": "ctrl+r", **_JOB, "down": "j,down", "up": "k,up", "page_down": "pagedown",
         "page_up": "pageup", "first": "home,g", "last": "end,G", "select": "space", "sort": "o", "sort_reverse": "O",
+        "expand": "right", "collapse": "left",
     },
     "job details": {**_CLOSE, "refresh": "r", "checkpoint": "m", "why_waiting": "w", **_JOB},
     "log": {

@@ -13,6 +13,7 @@ from types import TracebackType
 from hpctui.config.model import Cluster, Config
 from hpctui.services.actions import Actions
 from hpctui.services.audit import AuditLog
+from hpctui.services.endings import Endings
 from hpctui.services.jobinfo import JobDetails, fetch_job_details
 from hpctui.services.poller import Poller
 from hpctui.services.purge_watch import PurgeWatch, has_purge_policy
@@ -35,6 +36,7 @@ class ClusterSession:
         self.actions = Actions(self.link, cluster.name, self.audit, after=self.poller.refresh_now)
         self.purge_watch = PurgeWatch(self.link, cluster) if has_purge_policy(cluster) else None
         self.tunnels = TunnelManager(self.link)
+        self.endings = Endings(self.link, cluster.name, cluster.queue_user)
 
     async def start(self) -> None:
         await self.link.start()

@@ -2,8 +2,8 @@
 
 The feed is the engine's only I/O: it subscribes to each cluster's poller (no poll of its
 own), tells the engine whether the link is connected, and when jobs left the queue without an
-end the controller showed, runs ONE sacct for them (never two at once per cluster; what is
-still unconfirmed is asked again after the next poll). Owned by whoever shows the notices:
+end the controller showed, asks the session's ``Endings`` about them (one sacct shared with
+the tables; what is still unconfirmed is asked again after the next poll). Owned by whoever shows the notices:
 the TUI's app, or `hpctui watch`.
 """
 
@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING
 
 from hpctui.errors import UserError
 from hpctui.services.notices import Notice, NoticeEngine
-from hpctui.slurm.commands import sacct_command
-from hpctui.slurm.errors import SlurmError, SlurmProblem, check_errors
-from hpctui.slurm.models import AccountingRecord, Snapshot
-from hpctui.slurm.parse import parse_sacct
+from hpctui.slurm.errors import SlurmProblem
+from hpctui.slurm.models import Snapshot
 from hpctui.ssh.types import LinkError, LinkState
 
 if TYPE_CHECKING:
@@ -43,7 +41,6 @@ class NoticeFeed:
         self._on_notices = on_notices
         self._unsubscribe: list[Callable[[], None]] = []
         self._confirming: dict[str, asyncio.Task[None]] = {}
-        self.sacct_runs = 0
 
     def start(self) -> None:
         for session in self._sessions.values():
@@ -72,19 +69,11 @@ class NoticeFeed:
 
     async def _confirm(self, session: ClusterSession, job_ids: tuple[str, ...]) -> None:
         try:
-            records = await self._accounting(session, job_ids)
+            records = list((await session.endings.lookup(job_ids)).values())
         except (LinkError, SlurmProblem, UserError) as error:
             log.warning("%s: sacct for %s: %s (asked again after the next poll)", session.name, job_ids, error)
             return
         self._tell(self.engine.confirm(session.name, job_ids, records))
-
-    async def _accounting(self, session: ClusterSession, job_ids: Iterable[str]) -> list[AccountingRecord]:
-        self.sacct_runs += 1
-        result = await session.link.run(sacct_command(session.cluster.queue_user, job_ids=job_ids))
-        check_errors(result.stderr)
-        if not result.ok:
-            raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
-        return parse_sacct(result.stdout, session.name, [])
 
     def _tell(self, notices: Iterable[Notice]) -> None:
         batch = list(notices)

@@ -166,10 +166,10 @@ class NoticeEngine:
             state.parked.pop(job_id, None)
         notices = []
         for job_id, (current, name) in now.items():
-            last = before.get(job_id)
-            if last is not None and last[0] == current:
+            seen = before.get(job_id)
+            if seen is not None and seen[0] == current:
                 continue  # no change: most of a big queue, most polls
-            event = _transition(None if last is None else last[0], current, first_look)
+            event = _transition(None if seen is None else seen[0], current, first_look)
             if event is not None:
                 notices.append(Notice(snapshot.cluster, job_id, event, name))
         for job_id, (last, name) in before.items():

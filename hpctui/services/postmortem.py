@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hpctui.services.actions import Runner
@@ -152,16 +153,10 @@ def outcome_text(record: AccountingRecord) -> str:
     return f"{record.state} {record.exit_code}"
 
 
-async def final_states(link: Runner, cluster_name: str, job_ids: list[str]) -> dict[str, str]:
-    """``outcome_text`` of each of ``job_ids`` accounting knows ended (one sacct for all), by
-    job id. For jobs that left the queue: squeue does not say how they ended, nor the exit
-    code; accounting may not know the end yet (it lags): those are left out."""
-    result = await link.run(sacct_command(job_ids=job_ids))
-    check_errors(result.stderr)
-    if not result.ok:
-        raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
-    records = parse_sacct(result.stdout, cluster_name, [])
-    return {record.job_id: outcome_text(record) for record in records if record.state in ENDED_STATES}
+def final_outcomes(records: Mapping[str, AccountingRecord]) -> dict[str, str]:
+    """``outcome_text`` of the records that ended, by job id (accounting lags: a job that
+    left the queue may still be RUNNING there for a second or two)."""
+    return {job_id: outcome_text(record) for job_id, record in records.items() if record.state in ENDED_STATES}
 
 
 def merge(records: list[AccountingRecord], snapshot: Snapshot | None) -> list[PostMortemRow]:

@@ -77,7 +77,7 @@ async def test_a_job_that_ends_gives_exactly_one_notice(lab):
         await watched.good_polls(3)
     wanted = [n for n in watched.about(job_id) if wants(Notifications(), n)]
     assert [(n.event, n.job_name) for n in wanted] == [("completed", "notice-once")]
-    assert watched.feed.sacct_runs == 0  # squeue showed the end: accounting was not asked
+    assert watched.session.endings.sacct_runs == 0  # squeue showed the end: accounting was not asked
 
 
 async def test_a_requeued_job_is_announced_once(lab):

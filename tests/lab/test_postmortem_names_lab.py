@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from test_actions_support import lab_jobs, lab_session
 
-from hpctui.services.postmortem import PostMortem, final_states
+from hpctui.services.postmortem import PostMortem, final_outcomes
 
 pytestmark = pytest.mark.lab
 
@@ -27,7 +27,7 @@ async def test_cancelled_by_the_user_by_name_and_a_failure_with_its_exit_code(la
             outcomes: dict[str, str] = {}
             for _ in range(60):
                 rows = {r.job_id: r for r in await postmortem.fetch(days=1)}
-                outcomes = await final_states(session.link, "alpha", [cancelled, failed])
+                outcomes = final_outcomes(await session.endings.lookup([cancelled, failed]))
                 if cancelled in rows and rows[cancelled].record.state == "CANCELLED" and failed in outcomes:
                     break
                 await asyncio.sleep(1)

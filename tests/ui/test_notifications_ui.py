@@ -38,7 +38,8 @@ async def test_a_job_that_ends_is_a_toast_and_a_row_and_enter_opens_its_details(
         await pilot.pause()
         toasts = [n.message for n in app._notifications]
         assert toasts == ["alpha 5001 (train␛[2Jx): FAILED", "alpha 5002 (eval): completed"]
-        assert not any("sacct" in command for command in space.session("alpha").link.commands)
+        asked = [command for command in space.session("alpha").link.commands if "sacct" in command]
+        assert not any("5002" in command for command in asked)  # its end was seen: no accounting
         assert app.notices.desktop is None  # a headless app has no terminal nor desktop of its own
 
         await pilot.press("N")

@@ -40,15 +40,15 @@ async def test_hold_from_the_palette_confirms_like_the_key(make_app) -> None:
 async def test_marked_jobs_and_the_cursor_job_alone(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("space", "j", "space", "j")  # marks 1001 and 1003_1, cursor on 1003_[3-8]
+        await pilot.press("space", "j", "space", "j")  # marks 1001 and the array 1003, cursor on 1005
         texts = await _texts(TargetCommands(app.screen), "cancel")
-        assert "Cancel the 2 marked jobs (alpha: 1001 1003_1)" in texts
-        assert "Cancel job 1003_[3-8] sweep (alpha) (under the cursor)" in texts
+        assert "Cancel the 2 marked jobs (alpha: 1001 1003)" in texts
+        assert "Cancel job 1005 big-eval (alpha) (under the cursor)" in texts
         # a pending job cannot be requeued: not offered for the cursor's job
         assert not [t for t in await _texts(TargetCommands(app.screen), "requeue") if "under the cursor" in t]
         await _run_palette(pilot, "cancel under the cursor")
         assert isinstance(app.screen, ConfirmDialog)
-        assert app.screen.commands == app.workspace.session("alpha").actions.plan("cancel", ["1003_[3-8]"]).commands
+        assert app.screen.commands == app.workspace.session("alpha").actions.plan("cancel", ["1005"]).commands
 
 
 async def test_verb_searches_act_on_any_cluster_and_skip_ended_jobs(make_app) -> None:

@@ -9,6 +9,7 @@ from textual.widgets import Static
 from ui_fakes import NOW, alpha_jobs, details_1001, job, pending, snapshot, without
 
 from hpctui.slurm.commands import sacct_command
+from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.ssh.types import Result
 from hpctui.ui.dialogs.confirm import ConfirmDialog
 from hpctui.ui.screens.details import JobDetailsScreen
@@ -59,9 +60,8 @@ async def test_sort_ties_break_by_ascending_job_id_both_ways(make_app) -> None:
 
 
 def sacct_row(job_id: str, state: str, exit_code: str) -> str:
-    return (
-        f"{job_id}\x1fheld\x1fgpu\x1f00:00:01\x1f01:00:00\x1f\x1f\x1f{state}\x1f{exit_code}\x1f\x1f\x1f/home/hpcuser\n"
-    )
+    fields = [job_id, "held", "gpu", "00:00:01", "01:00:00", "", "", state, exit_code, "", "", "/home/hpcuser"]
+    return "\x1f".join(fields + [""] * (len(SACCT_FIELDS) - len(fields))) + "\n"
 
 
 async def test_a_finished_job_shows_how_it_ended_not_why_it_waited(make_app) -> None:

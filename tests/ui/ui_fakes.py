@@ -13,6 +13,7 @@ from typing import Any
 from hpctui.config.model import Cluster, Config, GpuPartition, Purge, Refresh, SshTarget
 from hpctui.services.actions import Actions
 from hpctui.services.audit import AuditLog
+from hpctui.services.endings import Endings
 from hpctui.services.purge_watch import PurgeWatch, has_purge_policy
 from hpctui.services.tunnels import TunnelManager
 from hpctui.slurm.models import Gres, Job, Node, PartitionGpus, Snapshot
@@ -101,6 +102,7 @@ class FakeSession:
         self.details: dict[str, Any] = {}  # job id -> JobDetails or the exception to raise
         self.purge_watch = PurgeWatch(self.link, cluster) if has_purge_policy(cluster) else None  # type: ignore[arg-type]
         self.tunnels = TunnelManager(self.link)  # type: ignore[arg-type]
+        self.endings = Endings(self.link, cluster.name, cluster.queue_user)  # type: ignore[arg-type]
 
     async def job_details(self, job_id: str) -> Any:
         """What the test put in ``details``; Slurm's answer for a job it does not know otherwise."""

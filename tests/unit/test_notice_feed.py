@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from test_notices import job
 
+from hpctui.services.endings import Endings
 from hpctui.services.notice_feed import NoticeFeed
 from hpctui.services.notices import Notice, NoticeEngine
 from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS
@@ -55,7 +56,10 @@ class Poller:
 
 def setup() -> tuple[NoticeFeed, Link, Poller, list[Notice]]:
     link, poller = Link(), Poller()
-    session = SimpleNamespace(name="alpha", cluster=SimpleNamespace(queue_user=None), link=link, poller=poller)
+    endings = Endings(link, "alpha")  # type: ignore[arg-type]
+    session = SimpleNamespace(
+        name="alpha", cluster=SimpleNamespace(queue_user=None), link=link, poller=poller, endings=endings
+    )
     notices: list[Notice] = []
     feed = NoticeFeed({"alpha": session}, NoticeEngine(), notices.extend)  # type: ignore[dict-item]
     feed.start()

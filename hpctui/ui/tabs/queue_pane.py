@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static, TabPane
 
-from hpctui.services.postmortem import final_states
+from hpctui.services.postmortem import final_outcomes
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import Job, Snapshot
 from hpctui.ssh.types import LinkError
@@ -137,13 +137,13 @@ class QueuePane(JobActions, TabPane):
 
     async def _show_outcomes(self, cluster: str, job_ids: list[str]) -> None:
         try:
-            outcomes = await final_states(self.workspace.session(cluster).link, cluster, job_ids)
+            records = await self.workspace.session(cluster).endings.lookup(job_ids)
         except (LinkError, SlurmProblem):
             return  # no accounting (or no link) now: asked again after the next poll
         finally:
             self._asking.discard(cluster)
         model = self.table.model
-        self.table.apply(lambda: model.set_outcomes(cluster, outcomes))
+        self.table.apply(lambda: model.set_outcomes(cluster, final_outcomes(records)))
 
     @property
     def table(self) -> JobTable:

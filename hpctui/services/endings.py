@@ -1,0 +1,55 @@
+"""How jobs that left the queue ended, from accounting, shared by everyone who asks.
+
+The cluster's tab and the Overview (for the exit code of a finished row) and the notices (to
+announce an end only once accounting says how) all want the same answer for the same jobs at
+the same moment. ``Endings`` runs ONE sacct at a time per cluster for whatever is not known yet,
+and keeps the records of ended jobs: an end never changes, so it is never asked again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from hpctui.services.actions import Runner
+from hpctui.slurm.commands import sacct_command
+from hpctui.slurm.errors import SlurmError, check_errors
+from hpctui.slurm.models import ENDED_STATES, AccountingRecord
+from hpctui.slurm.parse import parse_sacct
+
+KEEP = 10_000  # ended jobs remembered per cluster
+
+
+class Endings:
+    def __init__(self, link: Runner, cluster_name: str, user: str | None = None) -> None:
+        self.link = link
+        self.cluster_name = cluster_name
+        self.user = user
+        self.sacct_runs = 0
+        self._ended: OrderedDict[str, AccountingRecord] = OrderedDict()
+        self._one_at_a_time = asyncio.Lock()
+
+    async def lookup(self, job_ids: Iterable[str]) -> dict[str, AccountingRecord]:
+        """Accounting's record of each of ``job_ids`` it knows (ended or, as it lags, still
+        running), by job id. Raises LinkError or SlurmProblem when sacct cannot answer."""
+        wanted = list(dict.fromkeys(job_ids))
+        async with self._one_at_a_time:  # who waited here finds the ends the last sacct found
+            missing = [job_id for job_id in wanted if job_id not in self._ended]
+            fresh = await self._ask(missing) if missing else {}
+        found = {job_id: self._ended.get(job_id) or fresh.get(job_id) for job_id in wanted}
+        return {job_id: record for job_id, record in found.items() if record is not None}
+
+    async def _ask(self, job_ids: list[str]) -> dict[str, AccountingRecord]:
+        self.sacct_runs += 1
+        result = await self.link.run(sacct_command(self.user, job_ids=job_ids))
+        check_errors(result.stderr)
+        if not result.ok:
+            raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
+        records = {record.job_id: record for record in parse_sacct(result.stdout, self.cluster_name, [])}
+        for job_id, record in records.items():
+            if record.state in ENDED_STATES:
+                self._ended[job_id] = record
+        while len(self._ended) > KEEP:
+            self._ended.popitem(last=False)
+        return records
