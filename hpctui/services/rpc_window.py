@@ -13,6 +13,9 @@ import time
 from collections.abc import Callable
 
 WINDOW_S = 60.0
+# A cost is recorded when its command starts; its RPCs reach slurmctld a moment later (srun
+# starting takes a second or two): windows are measured this much wider to be sure.
+SLACK_S = 5.0
 
 
 class RpcWindow:
@@ -24,15 +27,16 @@ class RpcWindow:
     def fits(self, cost: int, at: float | None = None) -> bool:
         """Whether ``cost`` RPCs at ``at`` (now) keep every 60 s window within the budget."""
         at = self.clock() if at is None else at
-        nearby = [(t, c) for t, c in self._spent if at - WINDOW_S < t < at + WINDOW_S]
+        span = WINDOW_S + SLACK_S
+        nearby = [(t, c) for t, c in self._spent if at - span < t < at + span]
         # The fullest windows holding ``at`` end at ``at`` or at a planned cost after it.
         ends = {at} | {t for t, _ in nearby if t > at}
-        return all(cost + sum(c for t, c in nearby if end - WINDOW_S < t <= end) <= self.budget for end in ends)
+        return all(cost + sum(c for t, c in nearby if end - span < t <= end) <= self.budget for end in ends)
 
     def spend(self, cost: int, at: float | None = None) -> None:
         """Record ``cost`` RPCs at ``at`` (now; or later, for a planned one)."""
         at = self.clock() if at is None else at
-        self._spent = [(t, c) for t, c in self._spent if t > self.clock() - WINDOW_S]
+        self._spent = [(t, c) for t, c in self._spent if t > self.clock() - WINDOW_S - SLACK_S]
         self._spent.append((at, cost))
 
     def cancel_planned(self) -> None:

@@ -186,7 +186,7 @@ async def test_the_gpu_step_starts_first_and_sstat_waits_for_room_in_the_minute(
     assert not sampler.live.usage and not any(
         "sstat" in c for c in link.commands
     )  # 2 for the step + 3 would be 5 this minute
-    now[0] = 60.5
+    now[0] = 65.5
     await settle(lambda: bool(sampler.live.usage), rounds=400)
     assert sum("sstat" in c for c in link.commands) == 1
     await sampler.stop()

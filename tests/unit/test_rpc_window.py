@@ -21,9 +21,9 @@ def test_a_step_and_an_sstat_do_not_share_a_minute() -> None:
     window.spend(2)  # a step starts
     window.spend(1, at=600.0)  # and completes at its end of life
     assert not window.fits(3)
-    clock.now = 59.9
+    clock.now = 64.9  # 60 s and a margin for the step's RPCs to arrive after its start
     assert not window.fits(3)
-    clock.now = 60.1
+    clock.now = 65.1
     assert window.fits(3)
 
 
@@ -32,7 +32,7 @@ def test_a_cost_that_would_crowd_a_planned_one_waits() -> None:
     window = RpcWindow(4, clock)
     window.spend(1, at=100.0)  # a step's planned completion
     clock.now = 50.0
-    assert window.fits(3)  # 3 now + 1 at 100: 4 in the minute from 41 to 101
+    assert window.fits(3)  # 3 now + 1 at 100: 4 in the minute (with margin) from 36 to 101
     window.spend(3)
     clock.now = 90.0
     assert not window.fits(1)  # 3 at 50, 1 at 90 and 1 at 100 in the minute from 41 to 101
