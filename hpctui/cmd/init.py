@@ -3,8 +3,9 @@
 Lists the Host entries of the ssh config, lets the user pick (a numbered prompt, or ``--hosts``),
 connects to each the way hpctui always does (host keys and one-time codes asked on the
 terminal), asks Slurm for its partitions, GPUs, cores, memory and the user's accounts, writes
-the config and checks it as `hpctui config check` does. Exit 1 when a cluster could not be
-surveyed (its entry is written all the same, with a comment saying why).
+the config and checks it as `hpctui config check` does. Exit 1, and nothing written, when a
+cluster could not be surveyed: a config with a cluster nobody could reach would replace one that
+works.
 """
 
 from __future__ import annotations
@@ -61,10 +62,16 @@ def run(args: argparse.Namespace) -> int:
     drafts = asyncio.run(survey(hosts, ssh_config, terminal_prompter()))
     for draft in drafts:
         print(summary(draft))
+    failed = [draft.name for draft in drafts if draft.problem is not None]
+    if failed:  # a config with a cluster nobody could reach would replace one that works
+        kept = ",".join(draft.name for draft in drafts if draft.problem is None)
+        hint = f" (or leave it out: --hosts {kept})" if kept else ""
+        print(f"nothing written: {', '.join(failed)} could not be asked; fix that and run init again{hint}")
+        return 1
     _write(output, render_draft(drafts, str(ssh_config)))
     print(f"wrote {output}")
     print(checked(output))
-    return 0 if all(draft.problem is None for draft in drafts) else 1
+    return 0
 
 
 def _check_may_write(output: Path, args: argparse.Namespace) -> None:

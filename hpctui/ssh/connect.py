@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import socket
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -376,7 +377,10 @@ def _openssh_format(path: str) -> bool:
 
 
 def _describe(exc: BaseException) -> str:
-    """The reason in words: ``Connection refused``, not ``[Errno 111] Connect call failed (...)``."""
+    """The reason in words: ``Connection refused``, not ``[Errno 111] Connect call failed (...)``;
+    a name the resolver does not know: ``cannot resolve the host name: Name or service not known``."""
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve the host name: {exc.strerror or exc}"
     if isinstance(exc, OSError) and exc.errno:
         return os.strerror(exc.errno)
     return str(exc) or type(exc).__name__

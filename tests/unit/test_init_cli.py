@@ -20,33 +20,42 @@ def ssh_config(tmp_path):
     return path
 
 
-def test_unreachable_cluster_is_written_with_the_reason_and_exit_1(ssh_config, tmp_path, capsys):
+def test_an_unreachable_cluster_writes_nothing_and_exits_1(ssh_config, tmp_path, capsys):
     output = tmp_path / "out" / "config.yaml"
     argv = ["init", "--ssh-config", str(ssh_config), "--hosts", "dead", "--yes", "--output", str(output)]
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "dead: FAILED: Connection refused" in out
-    assert f"# OK: {output} is valid (1 clusters)" in out
-    text = output.read_text()
-    assert "`hpctui init` found no partitions: Connection refused." in text
-    cluster = load_config(output).cluster("dead")
-    assert cluster.ssh.alias == "dead" and cluster.ssh.ssh_config == str(ssh_config)
+    assert "nothing written: dead could not be asked" in out
+    assert not output.exists()
 
 
-def test_default_output_is_where_hpctui_looks(ssh_config, fresh_home):
-    assert main(["init", "--ssh-config", str(ssh_config), "--hosts", "dead", "--yes"]) == 1
-    assert load_config().source == fresh_home / ".config" / "hpctui" / "config.yaml"
+def test_default_output_is_where_hpctui_looks(ssh_config, fresh_home, capsys):
+    default = fresh_home / ".config" / "hpctui" / "config.yaml"
+    default.parent.mkdir(parents=True)
+    default.write_text("mine\n")
+    assert main(["init", "--ssh-config", str(ssh_config), "--hosts", "dead", "--yes"]) == 2
+    assert f"{default} exists; --force replaces it" in capsys.readouterr().err
 
 
-def test_existing_file_is_kept_without_force(ssh_config, tmp_path, capsys):
+def test_existing_file_is_kept_without_force_and_when_a_cluster_fails(ssh_config, tmp_path, capsys):
     output = tmp_path / "config.yaml"
     output.write_text("mine\n")
     argv = ["init", "--ssh-config", str(ssh_config), "--hosts", "dead", "--yes", "--output", str(output)]
     assert main(argv) == 2
     assert "exists; --force replaces it" in capsys.readouterr().err
     assert output.read_text() == "mine\n"
-    assert main([*argv, "--force"]) == 1
-    assert load_config(output).cluster("dead")
+    assert main([*argv, "--force"]) == 1  # a config that works is never replaced by a broken one
+    assert output.read_text() == "mine\n"
+
+
+def test_a_name_the_resolver_does_not_know_is_said_in_words():
+    import socket
+
+    from hpctui.ssh.connect import _describe
+
+    error = socket.gaierror(-2, "Name or service not known")
+    assert _describe(error) == "cannot resolve the host name: Name or service not known"
 
 
 def test_interactive_refusal_keeps_the_file(ssh_config, tmp_path, monkeypatch, capsys):
@@ -65,7 +74,7 @@ def test_interactive_pick_asks_again_after_a_bad_answer(ssh_config, tmp_path, mo
     out = capsys.readouterr().out
     assert " 1) dead   nobody@127.0.0.1:1" in out and " 2) dead2  127.0.0.1:1" in out
     assert "not a number from 1 to 2 nor a Host listed: '7'" in out
-    assert [c.name for c in load_config(output).clusters] == ["dead2"]
+    assert "dead2: FAILED: Connection refused" in out and "dead: FAILED" not in out
 
 
 @pytest.mark.parametrize(
@@ -82,14 +91,25 @@ def test_bad_input_is_one_line(argv, message, capsys, tmp_path):
     assert not (tmp_path / "c.yaml").exists()
 
 
-def test_relative_ssh_config_is_written_absolute(ssh_config, tmp_path, monkeypatch):
+@pytest.fixture
+def reachable(monkeypatch):
+    """Every host answers (with no partitions): for what init does after a good survey."""
+    from hpctui.config.draft import ClusterDraft
+
+    async def survey(hosts, ssh_config, prompter):
+        return [ClusterDraft(h.alias, h.alias, "somewhere", ssh_config=str(ssh_config)) for h in hosts]
+
+    monkeypatch.setattr("hpctui.services.onboarding.survey", survey)
+
+
+def test_relative_ssh_config_is_written_absolute(ssh_config, tmp_path, monkeypatch, reachable):
     monkeypatch.chdir(tmp_path)
     output = tmp_path / "config.yaml"
-    assert main(["init", "--ssh-config", "ssh_config", "--hosts", "dead", "--yes", "--output", str(output)]) == 1
+    assert main(["init", "--ssh-config", "ssh_config", "--hosts", "dead", "--yes", "--output", str(output)]) == 0
     assert load_config(output).cluster("dead").ssh.ssh_config == str(ssh_config)
 
 
-def test_unwritable_output_is_one_line_and_leaves_nothing(ssh_config, tmp_path, capsys):
+def test_unwritable_output_is_one_line_and_leaves_nothing(ssh_config, tmp_path, capsys, reachable):
     (tmp_path / "afile").write_text("")
     output = tmp_path / "afile" / "config.yaml"
     assert main(["init", "--ssh-config", str(ssh_config), "--hosts", "dead", "--yes", "--output", str(output)]) == 2
