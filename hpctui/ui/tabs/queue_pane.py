@@ -124,7 +124,8 @@ class QueuePane(JobActions, TabPane):
 
     def _ask_how_they_ended(self, rows: list[Row]) -> None:
         """Jobs that left the queue: one sacct per cluster says how they ended and with which
-        exit code (squeue does not); the rows show ``ENDED`` until it answers. Accounting
+        exit code (squeue does not); the rows show ``ENDED?`` until it answers (``ENDED`` while it
+        knows no end). Accounting
         lags a little: a job is asked after up to ASK_ATTEMPTS polls, never twice at once."""
         by_cluster: dict[str, list[str]] = {}
         for row in rows:
@@ -143,7 +144,7 @@ class QueuePane(JobActions, TabPane):
         finally:
             self._asking.discard(cluster)
         model = self.table.model
-        self.table.apply(lambda: model.set_outcomes(cluster, final_outcomes(records)))
+        self.table.apply(lambda: model.set_outcomes(cluster, job_ids, final_outcomes(records)))
 
     @property
     def table(self) -> JobTable:
