@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 from test_queue_layout import sacct_row
-from ui_fakes import NOW, alpha_jobs, job, pending, snapshot
+from ui_fakes import NOW, alpha_jobs, job, pending, snapshot, without
 
 from hpctui.slurm.commands import sacct_command
 from hpctui.ssh.types import Result
@@ -56,3 +56,20 @@ async def test_the_overview_and_the_tab_show_how_jobs_ended_never_how_they_waite
         await pilot.press("0")
         await pilot.pause(0.2)
         assert "CANCELLED" in line_of(finished_lines(app.screen.query_one("#overview JobTable", JobTable)), "3002")
+
+
+async def test_a_job_that_ended_while_the_link_was_down_is_asked_once_it_is_back(make_app) -> None:
+    app = make_app()
+    alpha = app.workspace.session("alpha")
+    async with app.run_test(size=(160, 40)) as pilot:
+        t = app.screen.query_one(JobTable)
+        gone = without(alpha.poller.latest, "1005")
+        for poll in range(1, 6):  # sacct fails: there is no link
+            alpha.poller.set(dataclasses.replace(gone, jobs_at=NOW + poll))
+            await pilot.pause(0.1)
+            assert "ENDED?" in line_of(finished_lines(t), "1005")
+        command = sacct_command(job_ids=["1005"])
+        alpha.link.answers[command] = Result(command, 0, sacct_row("1005", "CANCELLED by 1001", "0:0"), "")
+        alpha.poller.set(dataclasses.replace(gone, jobs_at=NOW + 10))
+        await pilot.pause(0.2)
+        assert "CANCELLED" in line_of(finished_lines(t), "1005")

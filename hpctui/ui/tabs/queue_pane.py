@@ -139,8 +139,11 @@ class QueuePane(JobActions, TabPane):
     async def _show_outcomes(self, cluster: str, job_ids: list[str]) -> None:
         try:
             records = await self.workspace.session(cluster).endings.lookup(job_ids)
-        except (LinkError, SlurmProblem):
-            return  # no accounting (or no link) now: asked again after the next poll
+        except LinkError:  # no link: not an attempt (the rows say ENDED? until it is back)
+            self._asked.subtract((cluster, job_id) for job_id in job_ids)
+            return
+        except SlurmProblem:
+            return  # no accounting now: asked again after the next poll
         finally:
             self._asking.discard(cluster)
         model = self.table.model
