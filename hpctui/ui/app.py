@@ -222,7 +222,7 @@ class HpcApp(App[None]):
     def open_details(self, message: QueuePane.DetailsRequested) -> None:
         from hpctui.ui.screens.details import JobDetailsScreen
 
-        self.push_screen(JobDetailsScreen(message.session, message.job.job_id, message.job))
+        self.push_screen(JobDetailsScreen(message.session, message.job.job_id, message.job, self.clock))
 
     @on(JobActions.ActionRequested)
     def run_job_action(self, message: JobActions.ActionRequested) -> None:
@@ -298,7 +298,7 @@ class HpcApp(App[None]):
         session = self.workspace.sessions.get(message.cluster)
         if session is not None:
             job = next((j for j in session.poller.latest.jobs if j.job_id == message.job_id), None)
-            self.push_screen(JobDetailsScreen(session, message.job_id, job))
+            self.push_screen(JobDetailsScreen(session, message.job_id, job, self.clock))
 
     def action_help(self) -> None:
         screen = self.screen

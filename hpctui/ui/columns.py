@@ -62,7 +62,8 @@ def expected_start(job: Job) -> str:
 class Row:
     """One job as a table shows it, keyed by ``(cluster, job_id)``. ``finished_at`` is set
     once it vanished from squeue; ``haystack`` (lower-cased cells) is built on first filter.
-    ``outcome`` is how a finished job ended as accounting says (``FAILED 1:0``), once asked."""
+    ``outcome`` is how a finished job ended (``FAILED 1:0``) once accounting answered
+    (``UNKNOWN_END`` when it knew no end yet), or as squeue showed its array's pending rest end."""
 
     __slots__ = ("key", "cluster", "id_key", "job", "finished_at", "haystack", "outcome")
 
@@ -89,9 +90,11 @@ class ArrayRow(Row):
         self.counts: Counter[str] = Counter()
 
 
-# What a finished job's state says while accounting has not been asked: squeue lost it
-# before it printed an end state (MinJobAge), so its last state would mislead.
+# What a finished job's state says when squeue lost it before it printed an end state
+# (MinJobAge), so its last state would mislead: accounting answered without an end yet, or
+# could not be asked yet (no link, no slurmdbd).
 UNKNOWN_END = "ENDED"
+UNASKED_END = "ENDED?"
 
 
 def state_text(row: Row) -> str:
@@ -101,7 +104,7 @@ def state_text(row: Row) -> str:
         return row.job.state
     if row.outcome is not None:
         return row.outcome
-    return row.job.state if row.job.state in ENDED_STATES else UNKNOWN_END
+    return row.job.state if row.job.state in ENDED_STATES else UNASKED_END
 
 
 def start_text(row: Row) -> str:

@@ -7,6 +7,8 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len, set_cell_size
+
 from hpctui.errors import UserError
 from hpctui.services.actions import Outcome, Plan, advice, audit_warnings
 from hpctui.slurm.models import ENDED_STATES
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from hpctui.slurm.models import Job
 
 ERROR_TIMEOUT_S = 15.0
+NAME_CELLS = 40  # a job name in a confirmation's summary is cut to this (its state stays in view)
 
 # One confirmation at a time per app: marked jobs on two clusters ask twice, one after the other.
 _ASKING: weakref.WeakKeyDictionary[App[Any], asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -61,13 +64,19 @@ def job_summary(jobs: Mapping[str, Job], job_ids: tuple[str, ...]) -> list[str]:
         tasks = [] if job is not None else array_tasks(jobs, job_id)
         if tasks:  # an array row: the command names the array, and acts on all its tasks
             count = sum(task_span(t.array_task_id or "")[2] for t in tasks)
-            lines.append(f"{job_id}  {tasks[0].name}  the whole array: {count} tasks in the queue")
+            lines.append(f"{job_id}  {short_name(tasks[0].name)}  the whole array: {count} tasks in the queue")
         elif job is None:
             lines.append(f"{job_id}  (not in the queue any more)")
         else:
             waits = f" ({job.reason})" if job.state == "PENDING" and job.reason not in ("None", "") else ""
-            lines.append(f"{job_id}  {job.name}  {job.state}{waits}")
+            lines.append(f"{job_id}  {short_name(job.name)}  {job.state}{waits}")
     return lines
+
+
+def short_name(name: str) -> str:
+    """A job name on one line of at most NAME_CELLS cells, "…" where it was cut."""
+    text = visible(name)
+    return text if cell_len(text) <= NAME_CELLS else set_cell_size(text, NAME_CELLS - 1) + "…"
 
 
 def notify_outcomes(app: App[object], cluster: str, plan: Plan, outcomes: list[Outcome]) -> None:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 from hpctui.slurm.models import ENDED_STATES, Job
-from hpctui.ui.columns import ArrayRow, Column, Row, state_text
+from hpctui.ui.columns import UNKNOWN_END, ArrayRow, Column, Row, state_text
 
 Key = tuple[str, str]
 _key = attrgetter("key")
@@ -166,16 +166,17 @@ class QueueModel:
         return [
             row
             for row in self._finished.values()
-            if row.outcome is None and row.job.state not in SAID_ENOUGH and "[" not in row.key[1]
+            if row.outcome in (None, UNKNOWN_END) and row.job.state not in SAID_ENOUGH and "[" not in row.key[1]
         ]
 
-    def set_outcomes(self, cluster: str, outcomes: Mapping[str, str]) -> None:
-        """How finished jobs ended, as accounting says (``FAILED 1:0``), by job id: only
-        end states (accounting lags the controller: it may still say RUNNING)."""
-        for job_id, outcome in outcomes.items():
+    def set_outcomes(self, cluster: str, asked: Iterable[str], outcomes: Mapping[str, str]) -> None:
+        """How the ``asked`` finished jobs ended, as accounting says (``FAILED 1:0``), by job
+        id: only end states (accounting lags the controller: it may still say RUNNING, then
+        the row says ``UNKNOWN_END`` until it is asked again)."""
+        for job_id in asked:
             row = self._finished.get((cluster, job_id))
-            if row is not None:
-                row.outcome, row.haystack = outcome, None
+            if row is not None and row.outcome in (None, UNKNOWN_END):
+                row.outcome, row.haystack = outcomes.get(job_id, UNKNOWN_END), None
         self.rebuild()
 
     def expire(self, now: float) -> bool:
@@ -256,10 +257,15 @@ class QueueModel:
         finished: list[Row] = []
         ended: dict[Key, list[Row]] = {}
         for row in self._finished.values():
-            if (array_id := row.job.array_job_id) is None:
-                finished.append(row)
-            else:
+            if (array_id := row.job.array_job_id) is not None:
                 ended.setdefault((row.cluster, array_id), []).append(row)
+        for row in self._finished.values():
+            if row.job.array_job_id is not None:
+                continue
+            if row.key in tasks or row.key in ended:
+                self._end_with_rest(row, ended.get(row.key, []))
+            else:
+                finished.append(row)
         arrays: dict[Key, ArrayRow] = {}
         for key in tasks.keys() | ended.keys():
             queued, done = tasks.get(key, []), ended.get(key, [])
@@ -273,6 +279,15 @@ class QueueModel:
         self._arrays = arrays
         self.expanded &= arrays.keys()
         return top, finished
+
+    @staticmethod
+    def _end_with_rest(rest: Row, done: list[Row]) -> None:
+        """squeue shows an array's pending rest that ended (cancelled while held) as ONE
+        record with the array's id and no task: its tasks that vanished without an end
+        take its state, and it is no row of its own (its key is the array row's)."""
+        for task in done:
+            if task.outcome in (None, UNKNOWN_END) and task.job.state not in ENDED_STATES:
+                task.outcome, task.haystack = rest.job.state, None
 
     def _array_row(self, key: Key, tasks: list[Row], finished_at: float | None) -> ArrayRow:
         counts = task_counts(tasks)

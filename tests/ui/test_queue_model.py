@@ -6,7 +6,7 @@ import dataclasses
 
 from ui_fakes import alpha_jobs, beta_jobs, job, pending
 
-from hpctui.ui.columns import JOB_COLUMNS, OVERVIEW_COLUMNS, job_id_key
+from hpctui.ui.columns import JOB_COLUMNS, OVERVIEW_COLUMNS, job_id_key, state_text
 from hpctui.ui.queue_model import QueueModel
 
 
@@ -121,6 +121,32 @@ def test_an_array_whose_tasks_all_ended_is_one_finished_row() -> None:
     model.update({"alpha": [job("7")]}, now=5)
     assert ids(model) == ["7", "61"]
     assert model.n_active == 1 and model.rows[1].finished_at == 5
-    assert model.finished_counts == {"ENDED": 2}
-    model.set_outcomes("alpha", {"61_1": "COMPLETED", "61_2": "FAILED 1:0"})
+    assert model.finished_counts == {"ENDED?": 2}
+    model.set_outcomes("alpha", ["61_1", "61_2"], {"61_1": "COMPLETED", "61_2": "FAILED 1:0"})
     assert model.rows[1].job.state == "1 F · 1 CD" and model.finished_counts == {"COMPLETED": 1, "FAILED": 1}
+
+
+def test_a_finished_row_says_whether_accounting_was_asked() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    model.update({"alpha": [job("8"), pending("9", reason="Dependency")]}, now=0)
+    model.update({"alpha": []}, now=5)
+    assert [state_text(row) for row in model.rows] == ["ENDED?", "ENDED?"]  # sacct not asked yet
+    model.set_outcomes("alpha", ["8", "9"], {"8": "COMPLETED"})  # accounting lags for 9
+    assert {row.job.job_id: state_text(row) for row in model.rows} == {"8": "COMPLETED", "9": "ENDED"}
+    assert [row.job.job_id for row in model.unexplained()] == ["9"]  # asked again
+
+
+def test_tasks_cancelled_while_held_take_the_end_squeue_shows_for_the_arrays_rest() -> None:
+    model = QueueModel(JOB_COLUMNS)
+    held = [pending(f"70_{n}", reason="JobHeldUser") for n in (1, 2, 3)]
+    model.update({"alpha": held}, now=0)
+    rest = dataclasses.replace(pending("70", reason="JobHeldUser"), state="CANCELLED")
+    model.update({"alpha": [rest, job("70_2")]}, now=5)  # 2 released, 1 and 3 cancelled
+    model.toggle_expanded(("alpha", "70"))
+    assert [(row.job.job_id, state_text(row)) for row in model.rows] == [
+        ("70", "1 R · 2 CA"),
+        ("70_2", "RUNNING"),
+        ("70_1", "CANCELLED"),
+        ("70_3", "CANCELLED"),
+    ]
+    assert model.n_finished == 0 and model.unexplained() == []

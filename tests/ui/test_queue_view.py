@@ -230,3 +230,18 @@ async def test_holding_a_running_job_says_a_hold_only_matters_while_pending(make
         notes = str(app.screen.query_one("#notes", Static).render())
         assert "1 of these jobs run already: a hold only keeps a pending job from starting" in notes
         await pilot.press("n")
+
+
+async def test_after_a_resize_the_cursors_row_stays_in_view(make_app) -> None:
+    app = make_app()
+    app.workspace.session("alpha").poller.set(snapshot("alpha", big_jobs(300)))
+    async with app.run_test(size=SIZE) as pilot:
+        t = app.screen.query_one(JobTable)
+        t.move_cursor(t.scrollable_content_region.height - 2)  # the last row on screen
+        await pilot.pause()
+        assert t.scroll_offset.y == 0
+        await pilot.resize_terminal(160, 20)
+        await pilot.pause()
+        screen_row = t.cursor + 1 - t.scroll_offset.y  # line 0 is the header
+        assert 1 <= screen_row < t.scrollable_content_region.height
+        assert t.cursor_key is not None and t.cursor_key[1] in screen_line(t, screen_row)

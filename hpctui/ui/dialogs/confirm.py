@@ -26,6 +26,8 @@ class ConfirmDialog(ModalScreen[bool]):
         border: thick $warning; background: $surface; padding: 1 2;
     }
     ConfirmDialog #title { text-style: bold; margin-bottom: 1; }
+    ConfirmDialog #jobs { height: auto; max-height: 4; margin-bottom: 1; }
+    ConfirmDialog .job { text-wrap: nowrap; text-overflow: ellipsis; }
     ConfirmDialog #commands { height: auto; max-height: 50vh; background: $boost; padding: 0 1; }
     ConfirmDialog .command { width: 1fr; }
     ConfirmDialog .prefix { color: $text-muted; margin-top: 1; }
@@ -44,7 +46,8 @@ class ConfirmDialog(ModalScreen[bool]):
     ]
 
     def __init__(self, title: str, commands: list[str], notes: str = "", summary: list[str] | None = None) -> None:
-        """``summary``: one line per job (id, name, state) shown before the exact commands."""
+        """``summary``: one line per job (id, name, state) shown before the exact commands
+        (each cut to one line, in a box of a few lines that scrolls apart from them)."""
         super().__init__()
         self.title_text = title
         self.commands = list(commands)
@@ -55,13 +58,15 @@ class ConfirmDialog(ModalScreen[bool]):
         prefix = shared_prefix(self.commands)
         with Vertical():
             yield Static(Text(self.title_text), id="title")
-            with VerticalScroll(id="commands"):
-                for line in self.summary:
-                    yield Static(Text(visible(line)), classes="job")
-                if prefix:
-                    yield Static(Text(f"each command runs as: {prefix}COMMAND", style="italic"), classes="prefix")
+            if self.summary:  # scrolls on its own: the commands below always show
+                with VerticalScroll(id="jobs"):
+                    for line in self.summary:
+                        yield Static(Text(visible(line), no_wrap=True, overflow="ellipsis"), classes="job")
+            with VerticalScroll(id="commands"):  # the commands first, their shared prefix after
                 for command in self.commands:
                     yield Static(Text(command[len(prefix) :], no_wrap=False), classes="command")
+                if prefix:
+                    yield Static(Text(f"each command runs as: {prefix}COMMAND", style="italic"), classes="prefix")
             if self.notes:
                 yield Static(Text(self.notes), id="notes")
             with Horizontal():

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
     from hpctui.services.jobinfo import JobDetails
 
 
+TICK_S = 1.0  # the header's elapsed time ticks on between reloads
+
+
 def group_content(fields: list[tuple[str, str]]) -> Content:
     width = max((len(key) for key, _ in fields), default=0)
     parts: list[tuple[str, str] | str] = []
@@ -54,12 +59,13 @@ def job_summary(job: Job) -> Content:
 
 
 def with_run_time(job: Job, details: JobDetails) -> Job:
-    """``job`` with scontrol's RunTime, so the header and the RunTime field say the same."""
+    """``job`` with scontrol's RunTime and JobState, so the header and the fields say the same."""
     try:
         used = parse_duration(details.get("RunTime") or "")
     except SlurmProblem:
-        return job
-    return job if used is None else dataclasses.replace(job, time_used_s=used)
+        used = None
+    state = (details.get("JobState") or job.state).split()[0]
+    return dataclasses.replace(job, state=state, time_used_s=job.time_used_s if used is None else used)
 
 
 def lineage_text(cluster: str, job_id: str) -> str:
@@ -115,12 +121,16 @@ class JobDetailsScreen(JobActions, Screen[None]):
             super().__init__()
             self.found = found
 
-    def __init__(self, session: ClusterSession, job_id: str, job: Job | None = None) -> None:
+    def __init__(
+        self, session: ClusterSession, job_id: str, job: Job | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
         super().__init__()
         self.session = session
         self.job_id = job_id
         self.job = job
+        self.clock = clock
         self.work_dir = job.work_dir if job else None  # scontrol's WorkDir replaces it when loaded
+        self._job_at = clock()  # when ``job``'s elapsed time was read (squeue's, then RunTime)
 
     def compose(self) -> ComposeResult:
         name = f" · {visible(self.job.name)}" if self.job else ""
@@ -137,6 +147,16 @@ class JobDetailsScreen(JobActions, Screen[None]):
 
     def on_mount(self) -> None:
         self.action_refresh()
+        self.set_interval(TICK_S, self.show_summary)
+
+    def show_summary(self) -> None:
+        """The header, a running job's elapsed time counted on from when it was read."""
+        if self.job is None:
+            return
+        job = self.job
+        if job.state == "RUNNING" and job.time_used_s is not None:
+            job = dataclasses.replace(job, time_used_s=job.time_used_s + int(self.clock() - self._job_at))
+        self.query_one("#summary", Static).update(job_summary(job))
 
     def on_screen_resume(self) -> None:
         """Shown, or back from a screen opened here (a resubmit adds to the lineage)."""
@@ -182,8 +202,8 @@ class JobDetailsScreen(JobActions, Screen[None]):
         self.query_one("#error", Static).remove_class("-shown")
         self.work_dir = message.details.work_dir or self.work_dir
         if self.job is not None:
-            self.job = with_run_time(self.job, message.details)
-            self.query_one("#summary", Static).update(job_summary(self.job))
+            self.job, self._job_at = with_run_time(self.job, message.details), self.clock()
+            self.show_summary()
         body = self.query_one(VerticalScroll)
         await body.remove_children()
         groups = []

@@ -124,7 +124,8 @@ class QueuePane(JobActions, TabPane):
 
     def _ask_how_they_ended(self, rows: list[Row]) -> None:
         """Jobs that left the queue: one sacct per cluster says how they ended and with which
-        exit code (squeue does not); the rows show ``ENDED`` until it answers. Accounting
+        exit code (squeue does not); the rows show ``ENDED?`` until it answers (``ENDED`` while it
+        knows no end). Accounting
         lags a little: a job is asked after up to ASK_ATTEMPTS polls, never twice at once."""
         by_cluster: dict[str, list[str]] = {}
         for row in rows:
@@ -138,12 +139,15 @@ class QueuePane(JobActions, TabPane):
     async def _show_outcomes(self, cluster: str, job_ids: list[str]) -> None:
         try:
             records = await self.workspace.session(cluster).endings.lookup(job_ids)
-        except (LinkError, SlurmProblem):
-            return  # no accounting (or no link) now: asked again after the next poll
+        except LinkError:  # no link: not an attempt (the rows say ENDED? until it is back)
+            self._asked.subtract((cluster, job_id) for job_id in job_ids)
+            return
+        except SlurmProblem:
+            return  # no accounting now: asked again after the next poll
         finally:
             self._asking.discard(cluster)
         model = self.table.model
-        self.table.apply(lambda: model.set_outcomes(cluster, final_outcomes(records)))
+        self.table.apply(lambda: model.set_outcomes(cluster, job_ids, final_outcomes(records)))
 
     @property
     def table(self) -> JobTable:

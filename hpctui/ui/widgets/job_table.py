@@ -282,9 +282,11 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         return self._widths
 
     def on_resize(self, event: events.Resize) -> None:
+        """New widths, and the cursor's row kept in view (a shorter table may hide it)."""
         self._widths = []
         self._cache.clear()
         self.virtual_size = Size(event.size.width, self._line_count() + 1)
+        self.call_after_refresh(self._scroll_to_cursor)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
