@@ -116,9 +116,9 @@ def _as_text(cluster: str, entries: list[Entry] | str) -> str:
     lines = [f"{cluster}: {len(entries)} jobs and arrays" if entries else f"{cluster}: no ended jobs"]
     for entry in entries:
         if isinstance(entry, Efficiency):
-            lines.append(f"  {entry.job_id}  {entry.name}  {entry.state}  {entry.figures()}")
+            lines.append(f"  {entry.job_id}  {visible(entry.name)}  {entry.state}  {entry.figures()}")
         else:
-            lines.append(f"  array {entry.array_id}  {entry.name}  {entry.figures()}")
+            lines.append(f"  array {entry.array_id}  {visible(entry.name)}  {entry.figures()}")
             lines += [f"      {t.job_id}  {t.state}  {t.figures()}" for t in entry.worst()]
         lines += [f"      -> {words}" for words in entry.advice]
     return "\n".join(lines)

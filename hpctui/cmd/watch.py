@@ -88,6 +88,7 @@ class Watch:
         with _terminal() as write:
             self.desktop = Desktop(rules, write)
             async with _polling(clusters) as sessions:
+                print(visible(self._opening(sessions)), file=self.out, flush=True)
                 feed = NoticeFeed(sessions, engine, self.tell)
                 feed.start()
                 for session in sessions.values():
@@ -98,6 +99,17 @@ class Watch:
                     await feed.stop()
                     await self.desktop.close()
         return 0 if all(event == "completed" for event in self.outcomes.values()) else 1
+
+    def _opening(self, sessions: dict[str, ClusterSession]) -> str:
+        """The line said at once, before the first poll (a minute or more) has anything to say."""
+        if self.targets:
+            watched = ", ".join(f"{cluster}:{job_id}" for cluster, job_id in self.targets)
+        else:
+            watched = f"your jobs in the queue of {', '.join(sessions)}"
+        paces = sorted({round(session.poller.interval_s) for session in sessions.values()})
+        every = f"{paces[0]} s" if len(paces) == 1 else f"{paces[0]} to {paces[-1]} s"
+        until = (" until it ends" if len(self.targets) == 1 else " until they end") if self.until_done else ""
+        return f"watching {watched}{until} (polling every {every}; Ctrl-C stops)"
 
     def _first_look(self, session: ClusterSession) -> Callable[[Snapshot], None]:
         """Reports poll failures on stderr; without named jobs, ``--until-done`` watches the

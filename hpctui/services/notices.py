@@ -46,7 +46,7 @@ ACTIVE_STATES = RUNNING_STATES | {"COMPLETING", "SUSPENDED", "STOPPED", "SIGNALI
 WAITING_STATES = frozenset({"PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"})
 
 CONFIRM_ATTEMPTS = 10  # sacct rounds for a job that left the queue before accounting has its end
-SEEDED_ATTEMPTS = 2  # for a job named on `hpctui watch`'s command line and absent from the queue
+SEEDED_ATTEMPTS = 1  # a job named on `hpctui watch`'s command line, absent from the queue: one sacct says
 
 TITLES = {
     "started": "started",

@@ -166,7 +166,7 @@ async def test_watch_until_done_exits_0_when_all_completed_and_1_otherwise(lab, 
     assert done.stdout.splitlines()[-1].endswith(f"alpha {good} (watch-good): completed")
     both = await watch(config, f"alpha:{good}", f"beta:{bad}", "--until-done")
     assert both.returncode == 1, both.stderr
-    lines = sorted(line.split(" ", 2)[2] for line in both.stdout.splitlines())
+    lines = sorted(line.split(" ", 2)[2] for line in both.stdout.splitlines()[1:])  # after "watching ..."
     assert lines == [f"alpha {good} (watch-good): completed", f"beta {bad} (watch-bad): FAILED"]
 
 

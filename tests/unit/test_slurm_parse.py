@@ -10,6 +10,7 @@ import pytest
 from squeue_rows import squeue_row
 
 from hpctui.slurm.errors import SlurmError, SlurmParseError, check_errors, check_section, is_error_line
+from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.slurm.hostlist import expand_hostlist, first_host
 from hpctui.slurm.models import Gres, Job, Node
 from hpctui.slurm.parse import (
@@ -368,6 +369,23 @@ def test_sacct_orphan_step_and_bad_rows():
         parse_sacct("5|x\n".replace("|", US))
 
 
+def test_sacct_job_name_with_a_newline_is_one_row():
+    records = {r.job_id: r for r in parse_sacct(fixture("sacct_newline_name.txt"), cluster="alpha", warnings=[])}
+    assert list(records) == ["18053", "18054"]
+    failed = records["18054"]
+    assert (failed.name, failed.state, failed.exit_code, failed.partition) == ("new\nline", "FAILED", "3:0", "cpu")
+    assert [step.step_id for step in failed.steps] == ["18054.batch"]
+    assert records["18053"].state == "RUNNING"
+
+
+def test_sacct_short_row_the_next_line_does_not_complete_is_rejected_alone():
+    job_row = "7" + US + "solo" + fixture("sacct_newline_name.txt").split("\n")[1].removeprefix("line")
+    warnings: list[str] = []
+    records = parse_sacct(f"6{US}cut\n{job_row}\n", warnings=warnings)
+    assert [(r.job_id, r.state) for r in records] == [("7", "RUNNING")]
+    assert warnings == [f"expected {len(SACCT_FIELDS)} fields, got 2: {f'6{US}cut'!r}"]
+
+
 # ---- durations and sizes --------------------------------------------------------------------
 
 
@@ -437,6 +455,17 @@ def test_scontrol_free_text_may_contain_key_value_pairs():
 def test_scontrol_only_first_job_of_several():
     text = "JobId=1 JobName=a\n   NumNodes=1\n\nJobId=2 JobName=b\n   NumNodes=2\n"
     assert parse_scontrol_job(text) == {"JobId": "1", "JobName": "a", "NumNodes": "1"}
+
+
+def test_scontrol_job_name_with_a_newline():
+    details = parse_scontrol_job(fixture("scontrol_newline_name.txt"))
+    assert details["JobName"] == "new\nline"
+    assert (details["JobId"], details["UserId"], details["JobState"]) == ("18054", "hpcuser(1001)", "FAILED")
+
+
+def test_scontrol_continued_value_keeps_its_spaces_and_pairs():
+    text = "JobId=9 JobName=a\n  b c=d\n   UserId=u(1)\n"
+    assert parse_scontrol_job(text) == {"JobId": "9", "JobName": "a\n  b c=d", "UserId": "u(1)"}
 
 
 def test_scontrol_invalid_job_is_a_slurm_error():

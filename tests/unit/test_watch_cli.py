@@ -13,6 +13,7 @@ from hpctui.slurm.models import Snapshot
 from hpctui.ssh.types import LinkState
 
 CONFIG = "clusters:\n  - name: alpha\n    ssh: {host: a.example}\n"
+TWO = CONFIG + "  - name: beta\n    ssh: {host: b.example}\n"
 
 
 @pytest.mark.parametrize(
@@ -47,8 +48,8 @@ class FakeLink:
 class FakePoller:
     """Publishes one good snapshot (``jobs``) once started."""
 
-    def __init__(self, name: str, jobs: tuple) -> None:
-        self.name, self.jobs = name, jobs
+    def __init__(self, name: str, jobs: tuple, interval_s: float = 60.0) -> None:
+        self.name, self.jobs, self.interval_s = name, jobs, interval_s
         self.callbacks: list = []
         self.watched = True
         self.running = False
@@ -89,4 +90,69 @@ def test_a_headless_watch_polls_at_the_idle_pace_and_ends_at_once_with_nothing_t
     [made] = sessions
     assert made.poller.watched is False  # nobody looks at a headless watcher: the idle pace
     assert not made.poller.running and made.link.started and made.link.closed
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == (
+        "watching your jobs in the queue of alpha until they end (polling every 60 s; Ctrl-C stops)\n"
+    )
+
+
+class PollingAgain(FakePoller):
+    """A good snapshot every few milliseconds while started, as the poller does every minute."""
+
+    def start(self) -> None:
+        self.running = True
+        self._publish(1.0)
+
+    def _publish(self, jobs_at: float) -> None:
+        if self.running:
+            snapshot = Snapshot(self.name, jobs=self.jobs, jobs_at=jobs_at)
+            for callback in list(self.callbacks):
+                callback(snapshot)
+            asyncio.get_running_loop().call_later(0.02, self._publish, jobs_at + 1)
+
+
+class NoAccounting:
+    """Endings of a cluster whose accounting knows none of the jobs asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    async def lookup(self, job_ids) -> dict:
+        self.asked.append(list(job_ids))
+        return {}
+
+
+def fake_sessions(monkeypatch, made: list, jobs: tuple = (), paces: dict | None = None) -> None:
+    def session(cluster, prompter=None):
+        poller = PollingAgain(cluster.name, jobs, (paces or {}).get(cluster.name, 60.0))
+        made.append(SimpleNamespace(name=cluster.name, link=FakeLink(), poller=poller, endings=NoAccounting()))
+        return made[-1]
+
+    monkeypatch.setattr("hpctui.services.cluster.ClusterSession", session)
+
+
+def test_watch_says_at_once_what_it_watches_and_an_unknown_job_after_the_first_poll(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    sessions: list = []
+    fake_sessions(monkeypatch, sessions, jobs=(job("7", "COMPLETED"),), paces={"beta": 120.0})
+    config = tmp_path / "config.yaml"
+    config.write_text(TWO + "notifications: {desktop: []}\n")
+    assert main(["--config", str(config), "watch", "alpha:99", "beta:7", "--until-done"]) == 1
+    first, *events = capsys.readouterr().out.splitlines()
+    assert first == "watching alpha:99, beta:7 until they end (polling every 60 to 120 s; Ctrl-C stops)"
+    assert sorted(line.split(" ", 2)[2] for line in events) == [
+        "alpha 99: unknown to accounting — not in the queue nor in accounting",
+        "beta 7 (train): completed",
+    ]
+    alpha = sessions[0]
+    assert alpha.endings.asked == [["99"]]  # said after the first poll's sacct, not a minute later
+
+
+def test_watch_without_jobs_names_the_clusters(tmp_path, capsys, monkeypatch) -> None:
+    fake_sessions(monkeypatch, [], paces={"alpha": 90.0, "beta": 90.0})
+    config = tmp_path / "config.yaml"
+    config.write_text(TWO + "notifications: {desktop: []}\n")
+    assert main(["--config", str(config), "watch", "--until-done"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "watching your jobs in the queue of alpha, beta until they end (polling every 90 s; Ctrl-C stops)"
+    ]

@@ -98,6 +98,35 @@ def reject(problem: SlurmParseError, warnings: list[str] | None) -> None:
     warnings.append(str(problem))
 
 
+def _logical_lines(text: str, width: int) -> Iterator[list[str]]:
+    """The non-empty lines of ``text`` split at the delimiter, a line with fewer than
+    ``width`` fields joined to the next one(s) with "\n" while they fit: Slurm prints a job
+    name that holds a newline (``sbatch -J "$(printf 'a\nb')"``) as it is."""
+    pending: list[str] | None = None
+    for line in text.split("\n"):  # not splitlines(): names may hold \x0b, \x85, \u2028
+        fields = line.split(DELIMITER)
+        continued = False
+        if pending is not None:
+            joined = [*pending[:-1], f"{pending[-1]}\n{fields[0]}", *fields[1:]]
+            continued = len(joined) <= width
+            if continued:
+                fields = joined
+            else:
+                yield pending  # a short row that the next line does not complete
+            pending = None
+        if not continued:
+            if not line:
+                continue
+            if len(fields) < width:
+                check_errors(line)
+        if len(fields) < width:
+            pending = fields
+        else:
+            yield fields
+    if pending is not None:
+        yield pending
+
+
 def rows(text: str, width: int, *, trailing: bool, warnings: list[str] | None = None) -> Iterator[list[str]]:
     """Split delimited output into rows of ``width`` fields.
 
@@ -105,11 +134,9 @@ def rows(text: str, width: int, *, trailing: bool, warnings: list[str] | None = 
     Slurm error messages raise SlurmError; other lines that are not rows are rejected.
     """
     expected = width + 1 if trailing else width
-    for line in text.split("\n"):  # not splitlines(): names may hold \x0b, \x85, \u2028
-        if not line:
-            continue
-        fields = line.split(DELIMITER)
+    for fields in _logical_lines(text, expected):
         if len(fields) != expected or (trailing and fields[-1]):
+            line = DELIMITER.join(fields)
             check_errors(line)
             reject(SlurmParseError(f"expected {width} fields, got {len(fields) - trailing}: {line[:120]!r}"), warnings)
             continue

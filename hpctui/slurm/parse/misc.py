@@ -37,16 +37,24 @@ def parse_scontrol_job(text: str) -> dict[str, str]:
     """``Key=value`` pairs of the first job in ``scontrol show job`` output.
 
     Values may contain spaces (``WorkDir=/home/u/my job``). Keys repeated on the ``-d``
-    per-node lines (``Nodes=``, ``GRES=``) keep their last value.
+    per-node lines (``Nodes=``, ``GRES=``) keep their last value. A line that does not
+    start with ``Key=`` continues the value before it: scontrol prints a newline of a job
+    name (``sbatch -J "$(printf 'a\nb')"``) as it is.
     """
     result: dict[str, str] = {}
+    last_key = ""
     for raw in text.split("\n"):
         line = raw.strip()
         if not line:
             if result:
                 break
             continue
-        result.update(_pairs(line))
+        if last_key and not _KEY.match(line):
+            result[last_key] += "\n" + raw
+            continue
+        pairs = _pairs(line)
+        result.update(pairs)
+        last_key = pairs[-1][0]
     if "JobId" not in result:
         check_errors(text)
         raise SlurmParseError("scontrol output has no JobId")
