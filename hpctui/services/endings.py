@@ -48,7 +48,9 @@ class Endings:
             raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
         records = {record.job_id: record for record in parse_sacct(result.stdout, self.cluster_name, [])}
         for job_id, record in records.items():
-            if record.state in ENDED_STATES:
+            # Kept only whole: right after an end, sacct may show a stand-in record (named
+            # "allocation", no partition) before the job's own.
+            if record.state in ENDED_STATES and record.partition:
                 self._ended[job_id] = record
         while len(self._ended) > KEEP:
             self._ended.popitem(last=False)

@@ -9,8 +9,8 @@ from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS
 from hpctui.ssh.types import Result
 
 
-def row(job_id: str, state: str) -> str:
-    fields = [job_id, "train", "cpu", "00:00:10", "01:00:00", "", "", state, "0:0", "", "", "/w"]
+def row(job_id: str, state: str, partition: str = "cpu") -> str:
+    fields = [job_id, "train", partition, "00:00:10", "01:00:00", "", "", state, "0:0", "", "", "/w"]
     return DELIMITER.join(fields + [""] * (len(SACCT_FIELDS) - len(fields))) + "\n"
 
 
@@ -27,7 +27,7 @@ class Link:
         self.most = max(self.most, self.running)
         await asyncio.sleep(0.01)
         self.running -= 1
-        rows = "".join(row(job_id, state) for job_id, state in self.states.items() if job_id in command)
+        rows = "".join(row(job_id, *state.split("@")) for job_id, state in self.states.items() if job_id in command)
         return Result(command, 0, rows, "")
 
 
@@ -55,3 +55,12 @@ async def test_a_job_accounting_still_calls_running_is_asked_again() -> None:
     link.states["9"] = "TIMEOUT"
     assert (await endings.lookup(["9"]))["9"].state == "TIMEOUT"
     assert len(link.asked) == 2 and "--user" not in link.asked[0]
+
+
+async def test_a_stand_in_record_is_not_kept() -> None:
+    link = Link({"5": "COMPLETED@"})  # sacct's stand-in: ended, but no partition yet
+    endings = Endings(link, "alpha")  # type: ignore[arg-type]
+    await endings.lookup(["5"])
+    link.states["5"] = "COMPLETED@gpu"
+    assert (await endings.lookup(["5"]))["5"].partition == "gpu"
+    assert len(link.asked) == 2
