@@ -50,3 +50,10 @@ def test_efficiency_text_and_a_bad_job_id(lab):
     assert (
         bad.returncode == 2 and bad.stderr.strip() == "hpctui: not a job id: '12;rm' (expected 123, 123_4 or 123_[1-5])"
     )
+
+
+def test_a_job_id_accounting_does_not_know_is_named(lab):
+    answer = hpctui("efficiency", "alpha", "99999999", "--config", str(lab.config_path))
+    assert (answer.returncode, answer.stdout.strip()) == (1, "alpha: job 99999999 is not in accounting")
+    as_json = hpctui("efficiency", "alpha", "99999999", "--json", "--config", str(lab.config_path))
+    assert as_json.returncode == 1 and json.loads(as_json.stdout)["alpha"]["unknown"] == ["99999999"]
