@@ -38,7 +38,7 @@ DEFAULT_USAGE = (
 SREPORT_ENV = ("SREPORT_CLUSTER", "SREPORT_TRES", "SLURM_CLUSTERS")
 # sreport reads slurmdbd's usage tables, which its rollup fills once an hour: a job of the last
 # hour (or all of them, on a young project) counts for nothing yet.
-ROLLUP_LAG = "none in sreport yet: its numbers lag up to an hour (slurmdbd rolls usage up hourly)"
+ROLLUP_LAG = "sreport lags up to 1 h (slurmdbd's hourly rollup)"
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,12 @@ def test_the_grant_from_sacctmgr_even_before_any_rollup():
     assert (report.account, report.granted_from) == ("lab", "sacctmgr")
     assert report.granted == Usage(100_000.0, 10_000.0) and report.used == Usage()
     assert report.summary() == (
-        "lab: 0.0 of 100,000 core-h (0%) · 0.0 of 10,000 GPU-h (0%) · none in sreport yet: its numbers lag"
-        " up to an hour (slurmdbd rolls usage up hourly) (the period ends in 32 days)"
+        "lab: 0.0 of 100,000 core-h (0%) · 0.0 of 10,000 GPU-h (0%) · sreport lags up to 1 h"
+        " (slurmdbd's hourly rollup) (the period ends in 32 days)"
     )
     ungranted = replace(report, granted=None, granted_from="")
     assert ungranted.summary().endswith(
-        "hourly) (the period ends in 32 days); no grant known (allocation.core_hours sets one)"
+        "rollup) (the period ends in 32 days); no grant known (allocation.core_hours sets one)"
     )
 
 
