@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from hpctui.cmd.common import add_config_option, connected, pick_clusters
@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from hpctui.slurm.efficiency import ArraySummary, Efficiency
 
     Entry = Efficiency | ArraySummary
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One cluster's jobs and arrays, and the job ids named that accounting does not know."""
+
+    entries: list[Entry]
+    unknown: list[str]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,19 +60,19 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({name: _as_json(entries) for name, entries in results.items()}, indent=2))
     else:
         print(visible("\n\n".join(_as_text(name, entries) for name, entries in results.items()), newlines=True))
-    return 0 if all(not isinstance(entries, str) for entries in results.values()) else 1
+    return 0 if all(isinstance(answer, Answer) and not answer.unknown for answer in results.values()) else 1
 
 
-async def _collect(clusters: list[Cluster], days: int, job_ids: list[str] | None) -> dict[str, list[Entry] | str]:
+async def _collect(clusters: list[Cluster], days: int, job_ids: list[str] | None) -> dict[str, Answer | str]:
     async with connected(clusters) as sessions:
         found = await asyncio.gather(*(_one(s, days, job_ids) for s in sessions.values()))
     return dict(zip(sessions, found, strict=True))
 
 
-async def _one(session: ClusterSession, days: int, job_ids: list[str] | None) -> list[Entry] | str:
+async def _one(session: ClusterSession, days: int, job_ids: list[str] | None) -> Answer | str:
     """The cluster's jobs (only the ended ones unless named), or why there are none (one line)."""
     from hpctui.services.postmortem import PostMortem
-    from hpctui.slurm.efficiency import summarise
+    from hpctui.slurm.efficiency import summarise, unknown_job_ids
     from hpctui.slurm.errors import SlurmProblem
     from hpctui.slurm.models import ENDED_STATES
     from hpctui.ssh.types import LinkError
@@ -74,19 +82,25 @@ async def _one(session: ClusterSession, days: int, job_ids: list[str] | None) ->
         rows = await postmortem.fetch(days, job_ids=job_ids)
     except (SlurmProblem, LinkError) as exc:
         return str(exc)
-    return summarise(r.record for r in rows if job_ids or r.record.state in ENDED_STATES)
+    records = [r.record for r in rows if job_ids or r.record.state in ENDED_STATES]
+    return Answer(summarise(records), unknown_job_ids(job_ids or [], records))
 
 
-def _as_json(entries: list[Entry] | str) -> dict[str, object]:
+def _as_json(answer: Answer | str) -> dict[str, object]:
     from hpctui.slurm.efficiency import Efficiency
 
-    if isinstance(entries, str):
-        return {"ok": False, "error": entries, "jobs": []}
+    if isinstance(answer, str):
+        return {"ok": False, "error": answer, "jobs": [], "unknown": []}
     return {
-        "ok": True,
-        "error": None,
-        "jobs": [_job_json(e) if isinstance(e, Efficiency) else _array_json(e) for e in entries],
+        "ok": not answer.unknown,
+        "error": "; ".join(_unknown_lines(answer)) or None,
+        "jobs": [_job_json(e) if isinstance(e, Efficiency) else _array_json(e) for e in answer.entries],
+        "unknown": answer.unknown,
     }
+
+
+def _unknown_lines(answer: Answer) -> list[str]:
+    return [f"job {job_id} is not in accounting" for job_id in answer.unknown]
 
 
 def _job_json(job: Efficiency) -> dict[str, object]:
@@ -108,12 +122,15 @@ def _array_json(array: ArraySummary) -> dict[str, object]:
     }
 
 
-def _as_text(cluster: str, entries: list[Entry] | str) -> str:
+def _as_text(cluster: str, answer: Answer | str) -> str:
     from hpctui.slurm.efficiency import Efficiency
 
-    if isinstance(entries, str):
-        return f"{cluster}: FAILED: {entries}"
-    lines = [f"{cluster}: {len(entries)} jobs and arrays" if entries else f"{cluster}: no ended jobs"]
+    if isinstance(answer, str):
+        return f"{cluster}: FAILED: {answer}"
+    entries = answer.entries
+    lines = [f"{cluster}: {line}" for line in _unknown_lines(answer)]
+    if entries or not lines:
+        lines.append(f"{cluster}: {len(entries)} jobs and arrays" if entries else f"{cluster}: no ended jobs")
     for entry in entries:
         if isinstance(entry, Efficiency):
             lines.append(f"  {entry.job_id}  {visible(entry.name)}  {entry.state}  {entry.figures()}")

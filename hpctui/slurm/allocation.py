@@ -36,6 +36,9 @@ DEFAULT_USAGE = (
     " -t minutes -T cpu,gres/gpu format=Cluster,Account,Login,TresName,Used"
 )
 SREPORT_ENV = ("SREPORT_CLUSTER", "SREPORT_TRES", "SLURM_CLUSTERS")
+# sreport reads slurmdbd's usage tables, which its rollup fills once an hour: a job of the last
+# hour (or all of them, on a young project) counts for nothing yet.
+ROLLUP_LAG = "sreport lags up to 1 h (slurmdbd's hourly rollup)"
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,9 @@ class AllocationReport:
         ends = f"the period ends in {self.days_left_in_period} days"
         if lasts is not None:
             parts.append(f"{rate} over {self.recent_days} days: at this rate it lasts {lasts:,.0f} days ({ends})")
+        elif self.used == Usage():
+            unknown = "; no grant known (allocation.core_hours sets one)" if self.granted is None else ""
+            parts.append(f"{ROLLUP_LAG} ({ends}){unknown}")
         elif self.granted is None:
             parts.append(
                 f"{rate} over {self.recent_days} days; no grant known ({ends}; allocation.core_hours sets one)"

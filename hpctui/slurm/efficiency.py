@@ -27,6 +27,7 @@ GIB = 1 << 30
 MEM_HEADROOM = 1.25  # next time: the peak plus a quarter
 TIME_HEADROOM = 1.5  # next time: the run plus a half
 LOW = 0.5  # below half of what was asked, it is worth saying
+HIGH = 0.9  # a peak above this much of the memory asked for is one page cache away from the limit
 MIN_SAVING_BYTES = GIB // 2  # advice that saves less memory than this is noise
 MIN_SAVING_S = 15 * 60  # ... or less time than this
 ENDED_RUNS = frozenset({"COMPLETED", "FAILED", "TIMEOUT", "OUT_OF_MEMORY", "CANCELLED", "NODE_FAIL", "PREEMPTED"})
@@ -254,7 +255,12 @@ def _memory_advice(runs: Sequence[Efficiency]) -> tuple[str, str, str] | None:
         value = nice_memory(max(asked * 2, peak * MEM_HEADROOM))
         return "mem", value, f"ran out of memory with {slurm_size(asked)} per node: --mem={value} next time"
     ended = [r for r in runs if r.state in ENDED_RUNS and r.max_rss is not None]
-    if not ended or peak > asked * LOW:
+    if not ended:
+        return None
+    if peak > asked * HIGH:
+        value = nice_memory(peak * MEM_HEADROOM)
+        return "mem", value, f"used {slurm_size(peak)} of {slurm_size(asked)}: --mem={value} next time"
+    if peak > asked * LOW:
         return None
     value = nice_memory(peak * MEM_HEADROOM)
     if asked - _bytes(value) < MIN_SAVING_BYTES:
@@ -323,6 +329,28 @@ def array_id(record: AccountingRecord) -> str | None:
     except SlurmParseError:
         return None
     return parsed.job if parsed.array_task is not None else None
+
+
+def unknown_job_ids(named: Sequence[str], records: Sequence[AccountingRecord]) -> list[str]:
+    """The ids of ``named`` that none of ``records`` (sacct's answer for them) is.
+
+    A plain id or an array spec (``123``, ``123_[1-3]``) is known by any record of that job
+    or array, a task or het component (``123_4``, ``123+1``) by its own record. sacct shows an
+    array task asked for by its own job id (``125``) as ``123_4``, which no named id matches: when
+    such a record is among the answer, which named id it stands for cannot be told, so none is
+    called unknown."""
+    unknown = [job_id for job_id in named if not any(_claims(job_id, r) for r in records)]
+    unclaimed = [r for r in records if not any(_claims(job_id, r) for job_id in named)]
+    return [] if unclaimed else unknown
+
+
+def _claims(job_id: str, record: AccountingRecord) -> bool:
+    """Whether asking sacct for ``job_id`` explains ``record`` in its answer."""
+    if record.job_id == job_id:
+        return True
+    base, sep, task = job_id.partition("_")
+    whole = not sep or task.startswith("[")  # the job, the whole array or a range of it
+    return whole and (array_id(record) or record.job_id.partition("+")[0]) == base
 
 
 def summarise(records: Iterable[AccountingRecord]) -> list[Efficiency | ArraySummary]:

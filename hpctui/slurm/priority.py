@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from hpctui.slurm.commands import PARTITION_NAME, env_prefix, sections_command, validate_job_id
 from hpctui.slurm.errors import SlurmParseError, check_section
 from hpctui.slurm.formats import DELIMITER
-from hpctui.slurm.models import PollSection
+from hpctui.slurm.models import Job, PollSection
 from hpctui.slurm.parse.fields import is_number
 
 SPRIO_ENV = ("SPRIO_FORMAT", "SPRIO_PARTITION", "SPRIO_USERS", "SLURM_CLUSTERS")
@@ -28,6 +28,15 @@ BASIC_PRIORITY = "not running a supported priority plugin"
 def _sprio(*where: str, codes: tuple[str, ...] = SPRIO_CODES) -> str:
     fmt = shlex.quote(DELIMITER.join(codes))
     return f"{env_prefix(SPRIO_ENV)} sprio --noheader {' '.join(where)} --format={fmt}"
+
+
+def sprio_job_id(job: Job) -> str:
+    """The id sprio knows ``job`` by: sprio takes numeric ids only (``123_4`` is "Invalid job
+    id"), so an array task goes by its own job id (``unique_id``, the record it has once split
+    off, else the array's) and a pending remainder (``123_[5-9]``) by the array's job id."""
+    if "[" in job.job_id:
+        return job.array_job_id or job.job_id.partition("_")[0]
+    return job.unique_id or job.job_id
 
 
 def priority_command(job_id: str, partition: str, user: str | None) -> str:

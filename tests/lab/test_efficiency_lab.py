@@ -50,3 +50,26 @@ def test_efficiency_text_and_a_bad_job_id(lab):
     assert (
         bad.returncode == 2 and bad.stderr.strip() == "hpctui: not a job id: '12;rm' (expected 123, 123_4 or 123_[1-5])"
     )
+
+
+def test_a_job_id_accounting_does_not_know_is_named(lab):
+    answer = hpctui("efficiency", "alpha", "99999999", "--config", str(lab.config_path))
+    assert (answer.returncode, answer.stdout.strip()) == (1, "alpha: job 99999999 is not in accounting")
+    as_json = hpctui("efficiency", "alpha", "99999999", "--json", "--config", str(lab.config_path))
+    assert as_json.returncode == 1 and json.loads(as_json.stdout)["alpha"]["unknown"] == ["99999999"]
+
+
+def test_memory_over_the_request_is_advised_up(lab):
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        over = jobs.submit("-J", "eff-over", "-p", "cpu", "--mem=100M", "-t", "30", "--wrap", BURN, cwd=work)
+        wait_for("the job to end in accounting", lambda: jobs.sacct_state(over) == "COMPLETED", timeout=90, every=2)
+        answer = hpctui("efficiency", "alpha", over, "--json", "--config", str(lab.config_path))
+    assert answer.returncode == 0, answer.stderr
+    (job,) = json.loads(answer.stdout)["alpha"]["jobs"]
+    assert job["mem_eff"] > 2  # the lab does not enforce memory: ~300M of 100M
+    assert job["suggested"]["mem"] in ("512M", "768M")  # the peak x1.25, rounded up to 256M
+    assert any(
+        words.startswith("used ") and words.endswith(f"--mem={job['suggested']['mem']} next time")
+        for words in job["advice"]
+    )

@@ -18,6 +18,7 @@ async def test_expected_start_from_the_poll_and_priority_on_demand(lab, tmp_path
         jobs.submit("-J", "fill", "-p", "cpu", "-c", "16", "--mem=1G", "-t", "10", "--wrap", "sleep 300", cwd=work)
         first = jobs.submit("-J", "next", "-p", "cpu", "-c", "8", "--mem=1G", "-t", "5", "--wrap", "true", cwd=work)
         second = jobs.submit("-J", "later", "-p", "cpu", "-c", "8", "--mem=1G", "-t", "5", "--wrap", "true", cwd=work)
+        array = jobs.submit("-J", "arr", "-p", "cpu", "-a", "1-3", "-c", "8", "--mem=1G", "--wrap", "true", cwd=work)
         # The backfill scheduler estimates starts about every 30 s.
         starts = wait_for(
             "squeue --start to estimate both starts",
@@ -28,8 +29,9 @@ async def test_expected_start_from_the_poll_and_priority_on_demand(lab, tmp_path
         async with lab_session(lab, "alpha", tmp_path / "audit.log") as session:
             snapshot = await session.poller.poll_once()
             polled = {j.job_id: j for j in snapshot.jobs}
-            report = await fetch_priority(session.link, first, "cpu", None)
-            later = await fetch_priority(session.link, second, "cpu", None)
+            report = await fetch_priority(session.link, polled[first], None)
+            later = await fetch_priority(session.link, polled[second], None)
+            task = await fetch_priority(session.link, polled[f"{array}_2"], None)  # sprio: numeric ids only
     assert {first: polled[first].start_time, second: polled[second].start_time} == starts
     assert polled[first].reason in ("Resources", "Priority")
     assert explain(polled[first].reason).kind == "wait"
@@ -37,6 +39,7 @@ async def test_expected_start_from_the_poll_and_priority_on_demand(lab, tmp_path
     assert dict(report.factors)["partition"] == 1000  # PriorityWeightPartition, one partition tier
     assert report.rank is not None and later.rank is not None and report.rank < later.rank
     assert report.pending >= 2
+    assert task.priority is not None and task.rank is not None and task.rank > later.rank
     assert report.fairshare is not None and report.fairshare.user == "hpcuser" and 0 <= report.fairshare.fairshare <= 1
 
 

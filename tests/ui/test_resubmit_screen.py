@@ -1,13 +1,14 @@
 """The resubmit screen: a job that still runs is said to get a second run (on screen and in the
 confirmation), the partition is chosen among the cluster's (the job's own kept), an unknown one
-is flagged, and the lint reads what will be submitted (the command's --time, not the script's)."""
+is flagged, the lint reads what will be submitted (the command's --time, not the script's), and ctrl+t and
+ctrl+s say why they do nothing when there is no suggestion or no script."""
 
 from __future__ import annotations
 
 import shlex
 from typing import Any
 
-from textual.widgets import Select, Static
+from textual.widgets import Input, Select, Static
 
 from hpctui.slurm.accounting import ACCOUNTING_FIELDS
 from hpctui.ssh.types import Result
@@ -90,3 +91,33 @@ async def test_a_partition_the_cluster_does_not_show_is_flagged_but_kept(make_ap
         assert "partition 'gpu-old' is not among alpha's partitions (last sinfo: cpu, gpu)" in str(
             screen.query_one("#warnings", Static).render()
         )
+
+
+async def test_ctrl_t_without_a_suggestion_says_so(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_resubmit(app, pilot, "gpu")  # RUNNING: its last state suggests nothing
+        time = screen.query_one("#edit-time", Input).value
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert "no suggestion for this job" in [str(n.message) for n in app._notifications]
+        assert screen.query_one("#edit-time", Input).value == time
+
+
+async def test_ctrl_s_on_a_wrap_job_without_a_script_says_why(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        session = app.workspace.session("alpha")
+        link = ScriptedLink("gpu")
+        link.answers["show job"] = shown("gpu").replace("Command=/w/train.sh", "Command=(null)")
+        del link.answers["write batch_script"]  # Slurm kept no copy
+        session.link = link
+        await app.push_screen(ResubmitScreen(session, "77"))
+        await pilot.pause(0.3)
+        assert "no script to resubmit" in str(app.screen.query_one("#info", Static).render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+    assert any(
+        m.startswith("nothing to submit: job 77: no script to resubmit: it was submitted with --wrap") for m in messages
+    )

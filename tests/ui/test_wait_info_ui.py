@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from ui_fakes import job, pending
 
 from hpctui.slurm.priority import priority_command
@@ -63,3 +64,23 @@ def test_expected_start_words() -> None:
     assert expected_start(pending("1"), now).startswith("expected start 05-30 09:00 (in 18 min)")
     assert "in 2.3 h" in expected_start(replace(pending("1"), start_time="2024-05-30T11:00:00"), now)
     assert expected_start(replace(pending("1"), start_time=None), now).startswith("no expected start yet")
+
+
+@pytest.mark.parametrize(
+    ("job_id", "fields"),
+    [("20003_2", {"unique_id": "16013"}), ("16013_[2-5]", {"unique_id": "16013"})],
+    ids=["task", "remainder"],
+)
+async def test_w_on_a_pending_array_task_asks_sprio_by_the_numeric_job_id(make_app, job_id, fields) -> None:
+    app = make_app()
+    alpha = app.workspace.session("alpha")
+    command = priority_command("16013", "cpu", alpha.cluster.queue_user)
+    alpha.link.answers[command] = Result(command, 0, PRIORITY, "")
+    waiting = pending(job_id, partition="cpu", **fields)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.push_screen(JobDetailsScreen(alpha, job_id, waiting))
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause(0.2)
+        text = str(app.screen.query_one(WaitInfo).render())
+    assert "Priority 3021 (age 1, fairshare 2000, jobsize 21, partition 1000) · number 1 of 3" in text

@@ -4,6 +4,7 @@ the burn rate, how long the rest lasts, the config, and the hourly cache."""
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -35,7 +36,14 @@ def test_the_grant_from_sacctmgr_even_before_any_rollup():
     report = allocation_report("alpha", sections("allocation.txt"), "hpcuser", YEAR, None)
     assert (report.account, report.granted_from) == ("lab", "sacctmgr")
     assert report.granted == Usage(100_000.0, 10_000.0) and report.used == Usage()
-    assert report.summary().startswith("lab: 0.0 of 100,000 core-h (0%) · 0.0 of 10,000 GPU-h (0%) · nothing used")
+    assert report.summary() == (
+        "lab: 0.0 of 100,000 core-h (0%) · 0.0 of 10,000 GPU-h (0%) · sreport lags up to 1 h"
+        " (slurmdbd's hourly rollup) (the period ends in 32 days)"
+    )
+    ungranted = replace(report, granted=None, granted_from="")
+    assert ungranted.summary().endswith(
+        "rollup) (the period ends in 32 days); no grant known (allocation.core_hours sets one)"
+    )
 
 
 def test_used_hours_from_sreport_minutes_and_the_configured_grant():

@@ -18,6 +18,7 @@ from hpctui.slurm.efficiency import (
     nice_memory,
     nice_time,
     summarise,
+    unknown_job_ids,
 )
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.models import AccountingRecord, AccountingStep
@@ -106,6 +107,28 @@ def test_failures_ask_for_more_and_small_savings_are_not_advised():
     assert run(state="TIMEOUT", elapsed_s=86400).suggested["time"] == "1-12:00:00"
     assert run(mem_per_node=12 * GIB, time_limit_s=5400).suggested == {}  # already about right
     assert run(state="RUNNING").advice == ()  # a running job's peak is not known yet
+
+
+def test_memory_over_or_near_the_request_asks_for_more():
+    over = run(mem_per_node=100 << 20, max_rss=609 << 20, time_limit_s=3600 + 600)
+    assert over.figures().split(" · ")[1] == "memory 609M of 100M (609%)"
+    assert over.suggested == {"mem": "768M"}
+    assert over.advice == ("used 609M of 100M: --mem=768M next time",)
+    near = run(mem_per_node=10 * GIB, max_rss=int(9.5 * GIB), time_limit_s=3600 + 600)
+    assert near.suggested == {"mem": "12G"}
+    assert run(mem_per_node=12 * GIB, max_rss=int(10.7 * GIB), time_limit_s=5400).suggested == {}  # 89%: fine
+
+
+def test_job_ids_accounting_does_not_know_are_named():
+    def record(job_id: str) -> AccountingRecord:
+        return AccountingRecord(job_id, "a", "p", 60, 600, "COMPLETED", "COMPLETED", "0:0", None, None, None)
+
+    found = [record("7"), record("9_1"), record("9_2"), record("11+0"), record("11+1")]
+    assert unknown_job_ids(["7", "9", "9_[1-2]", "9_2", "11", "11+1"], found) == []
+    assert unknown_job_ids(["7", "99999999", "9_3"], found[:1]) == ["99999999", "9_3"]
+    assert unknown_job_ids(["99999999"], []) == ["99999999"]
+    # 12 may be the task 9_2 asked for by its own job id: nothing can be said
+    assert unknown_job_ids(["12", "99999999"], [record("9_2")]) == []
 
 
 def test_nice_values():

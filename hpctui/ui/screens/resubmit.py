@@ -63,6 +63,7 @@ class ResubmitScreen(Screen[None]):
         self.resubmitter = Resubmitter(session.link, session.cluster, session.actions)
         self.draft: ResubmitDraft | None = None
         self.suggestion = ""
+        self.unavailable = "still fetching the job …"  # why there is no draft to submit
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Resubmit job {self.job_id} on {self.session.cluster.name}"), id="title")
@@ -99,11 +100,13 @@ class ResubmitScreen(Screen[None]):
     async def _load(self) -> None:
         info = self.query_one("#info", Static)
         if (down := await when_connected(self.session)) is not None:
+            self.unavailable = down
             info.update(Content.styled(visible(down), "$text-error"))
             return
         try:
             draft = await self.resubmitter.prepare(self.job_id)
         except UserError as exc:
+            self.unavailable = str(exc)
             info.update(Content.styled(visible(str(exc)), "$text-error"))
             return
         self.draft = with_efficiency(draft, *self.efficiency)
@@ -199,9 +202,10 @@ class ResubmitScreen(Screen[None]):
         return sorted({node.partition for node in self.session.poller.latest.nodes})
 
     def action_apply_suggestion(self) -> None:
-        if self.draft is None:
+        suggested = self.draft.suggested if self.draft is not None else ResubmitChoice()
+        if not (suggested.time or suggested.mem):
+            self.notify("no suggestion for this job", timeout=3, markup=False)
             return
-        suggested = self.draft.suggested
         if suggested.time:
             self.query_one("#edit-time", Input).value = suggested.time
         if suggested.mem:
@@ -209,7 +213,9 @@ class ResubmitScreen(Screen[None]):
 
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
-        if self.draft is not None and not self.query_one("#submit", Button).disabled:
+        if self.draft is None:
+            self.notify(visible(f"nothing to submit: {self.unavailable}"), severity="warning", timeout=6, markup=False)
+        elif not self.query_one("#submit", Button).disabled:
             self.run_worker(
                 self._submit(self.draft, self.choice()), name="resubmit", exclusive=True, exit_on_error=False
             )

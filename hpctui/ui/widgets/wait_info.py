@@ -109,7 +109,7 @@ class WaitInfo(Static):
         from hpctui.services.priority import fetch_priority
 
         try:
-            report = await fetch_priority(self.session.link, job.job_id, job.partition, self.session.cluster.queue_user)
+            report = await fetch_priority(self.session.link, job, self.session.cluster.queue_user)
             self.priority = report.summary()
         except (SlurmProblem, LinkError) as exc:
             self.priority = f"sprio: {exc}"
