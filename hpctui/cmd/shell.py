@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hpctui.services.shell import job_shell, run_in_terminal
+    from hpctui.services.shell import allocation_shell, job_shell
     from hpctui.slurm.interactive import salloc_command
 
     cluster = load_config(args.config).cluster(args.cluster)
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("give a running JOBID, or -p PARTITION -t TIME for a new allocation")
     command = salloc_command(args.partition, args.time, args.gpus)
     need_terminal()
-    return asyncio.run(_shell(cluster, lambda link, terminal: run_in_terminal(link, command, terminal)))
+    return asyncio.run(_shell(cluster, lambda link, terminal: allocation_shell(link, command, terminal)))
 
 
 def need_terminal() -> None:
