@@ -19,7 +19,7 @@ from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
 EMPTY = "No tunnels. On a running job press F to forward a port (TensorBoard, Jupyter ...)."
-COLUMNS = (("Cluster", 10), ("Job", 10), ("URL", 24), ("To", 18), ("State", 26), ("Conns", 6), ("Last test", None))
+COLUMNS = (("Cluster", 10), ("Job", 10), ("URL", 24), ("To", 18), ("State", 40), ("Conns", 6), ("Last test", None))
 
 
 class TunnelsScreen(TableKeys, Screen[None]):
