@@ -81,20 +81,21 @@ async def _forward(cluster: Cluster, job_id: str, remote_port: int, local_port: 
 
 
 async def _until_stopped(manager: TunnelManager, tunnel: Tunnel) -> bool:
-    """Wait for Ctrl-C (or SIGTERM) or a broken tunnel, saying when the tunnel waits for the
-    connection; True when it broke."""
+    """Wait for Ctrl-C (or SIGTERM), a broken tunnel or the job's end, saying when the tunnel
+    waits for the connection; True when it broke or its job ended."""
     from hpctui.services.tunnels import TunnelState
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     last = [tunnel.state]
+    ends = (TunnelState.BROKEN, TunnelState.CLOSED)
 
     def changed() -> None:
         if tunnel.state is not last[0]:
             last[0] = tunnel.state
             detail = f": {tunnel.problem}" if tunnel.problem else ""
             print(f"tunnel {tunnel.state.value}{detail}", flush=True)
-        if tunnel.state is TunnelState.BROKEN:
+        if tunnel.state in ends:
             stop.set()
 
     unsubscribe = manager.subscribe(changed)
@@ -106,4 +107,4 @@ async def _until_stopped(manager: TunnelManager, tunnel: Tunnel) -> bool:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         unsubscribe()
-    return tunnel.state is TunnelState.BROKEN
+    return tunnel.state in ends

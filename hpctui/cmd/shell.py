@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hpctui.services.shell import job_shell, run_in_terminal
+    from hpctui.services.shell import allocation_shell, job_shell
     from hpctui.slurm.interactive import salloc_command
 
     cluster = load_config(args.config).cluster(args.cluster)
@@ -40,11 +41,21 @@ def run(args: argparse.Namespace) -> int:
         if args.partition or args.time or args.gpus:
             raise UserError("give a JOBID or -p/-t/--gpus for a new allocation, not both")
         job_id = validate_job_id(args.job_id, single=True)
+        need_terminal()
         return asyncio.run(_shell(cluster, lambda link, terminal: job_shell(link, job_id, terminal)))
     if not (args.partition and args.time):
         raise UserError("give a running JOBID, or -p PARTITION -t TIME for a new allocation")
     command = salloc_command(args.partition, args.time, args.gpus)
-    return asyncio.run(_shell(cluster, lambda link, terminal: run_in_terminal(link, command, terminal)))
+    need_terminal()
+    return asyncio.run(_shell(cluster, lambda link, terminal: allocation_shell(link, command, terminal)))
+
+
+def need_terminal() -> None:
+    """The shell reads keys from stdin and draws on stdout in raw mode: both must be a terminal
+    (else asyncio cannot watch stdin, e.g. /dev/null), checked before connecting."""
+    for fd, name in ((0, "stdin"), (1, "stdout")):
+        if not os.isatty(fd):
+            raise UserError(f"hpctui shell needs a terminal: {name} is not a tty")
 
 
 async def _shell(cluster: Cluster, start: Callable[[ClusterLink, LocalTerminal], Awaitable[int]]) -> int:

@@ -35,7 +35,7 @@ class ClusterSession:
         self.audit = audit or AuditLog()
         self.actions = Actions(self.link, cluster.name, self.audit, after=self.poller.refresh_now)
         self.purge_watch = PurgeWatch(self.link, cluster) if has_purge_policy(cluster) else None
-        self.tunnels = TunnelManager(self.link)
+        self.tunnels = TunnelManager(self.link, self.poller.subscribe)
         self.endings = Endings(self.link, cluster.name, cluster.queue_user)
 
     async def start(self) -> None:

@@ -14,11 +14,12 @@ import os
 import signal
 import termios
 import tty
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from hpctui.errors import UserError
 from hpctui.services.jobnode import running_node
 from hpctui.slurm.interactive import job_shell_command
 from hpctui.ssh.types import LinkError
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 CHUNK = 65536
 DEFAULT_SIZE = (80, 24)
+GRANTED = b"salloc: Granted job allocation"  # salloc's line once the allocation is there
+KILLED = -1  # asyncssh's exit status of a process ended by a signal
 
 
 class LocalTerminal:
@@ -71,17 +74,51 @@ async def job_shell(link: ClusterLink, job_id: str, terminal: LocalTerminal) -> 
     return await run_in_terminal(link, job_shell_command(job_id), terminal)
 
 
-async def run_in_terminal(link: ClusterLink, command: str, terminal: LocalTerminal) -> int:
-    """Run ``command`` on a remote pty wired to ``terminal`` until it ends; its exit status."""
+async def allocation_shell(link: ClusterLink, command: str, terminal: LocalTerminal) -> int:
+    """A shell in a new allocation (``command`` is a ``salloc``). When salloc ends without
+    having printed that the allocation was granted (Ctrl-C while pending, or a refusal), a
+    UserError says so: its bare exit status (-1 for Ctrl-C) would tell the user nothing."""
+    granted = _Marker(GRANTED)
+    status = await run_in_terminal(link, command, terminal, granted.feed)
+    if status == 0 or granted.seen:
+        return status
+    if status == KILLED:
+        raise UserError("salloc cancelled before the allocation was granted", exit_code=1)
+    raise UserError(f"salloc ended before the allocation was granted (exit status {status})", exit_code=1)
+
+
+async def run_in_terminal(
+    link: ClusterLink, command: str, terminal: LocalTerminal, on_output: Callable[[bytes], None] | None = None
+) -> int:
+    """Run ``command`` on a remote pty wired to ``terminal`` until it ends; its exit status.
+    ``on_output`` sees every chunk the remote side writes."""
     async with link.terminal(command, terminal.term_type, terminal.size()) as process:
         with terminal.raw(), _keys_to(process, terminal), _resizes_to(process, terminal):
             while data := await _read(link, process):
                 terminal.write(data)
+                if on_output is not None:
+                    on_output(data)
         await process.wait_closed()
         status = process.exit_status
     if status is None:  # no exit status: the connection went away under the shell
         raise LinkError(f"{link.name}: the connection closed before the shell ended")
     return status
+
+
+class _Marker:
+    """Whether ``marker`` went by in output read in chunks (it may span two of them)."""
+
+    def __init__(self, marker: bytes) -> None:
+        self.marker = marker
+        self.seen = False
+        self._tail = b""
+
+    def feed(self, data: bytes) -> None:
+        if self.seen:
+            return
+        window = self._tail + data
+        self.seen = self.marker in window
+        self._tail = window[-len(self.marker) :]
 
 
 async def _read(link: ClusterLink, process: asyncssh.SSHClientProcess[Any]) -> bytes:

@@ -10,6 +10,12 @@ Reconnects: the listener dies with the connection (asyncssh closes it). The mana
 tunnel WAITING and, once the link is connected again, listens on the SAME local port, so a
 bookmarked URL keeps working; if something else took the port meanwhile the tunnel is BROKEN
 and says so (the user closes it and opens another).
+
+Jobs end: the manager follows the session's poller and, when a poll taken after a tunnel
+opened shows its job out of RUNNING (or gone after it was seen running), stops listening
+(the local port is free again) and marks the tunnel CLOSED "job N ended (STATE)"; it stays
+listed until the user dismisses it. A failed test marks the tunnel NO_ANSWER with the reason
+(it keeps listening: the job's server may just be starting); a good test makes it OPEN again.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -31,16 +38,24 @@ from hpctui.ssh.types import LinkError, LinkState, LinkStatus
 if TYPE_CHECKING:
     import asyncssh
 
+    from hpctui.slurm.models import Snapshot
     from hpctui.ssh.link import ClusterLink
+
+    SnapshotFeed = Callable[[Callable[[Snapshot], None]], Callable[[], None]]
 
 log = logging.getLogger(__name__)
 
 
 class TunnelState(enum.Enum):
     OPEN = "open"
+    NO_ANSWER = "no answer"  # listening, but the last test found nothing at the job's port
     WAITING = "waiting for the connection"
     BROKEN = "broken"
     CLOSED = "closed"
+
+
+LISTENING = (TunnelState.OPEN, TunnelState.NO_ANSWER)
+BEFORE_RUNNING = ("PENDING", "CONFIGURING")  # a job's states on its way to RUNNING
 
 
 @dataclass(frozen=True)
@@ -59,8 +74,10 @@ class Tunnel:
     remote_port: int
     local_port: int
     state: TunnelState = TunnelState.OPEN
-    problem: str = ""  # why BROKEN, or what the last test found
+    problem: str = ""  # why BROKEN, NO_ANSWER or CLOSED, or what the last test found
     connections: int = 0  # TCP connections carried so far
+    opened_at: float = field(default_factory=time.time)  # polls older than this say nothing of it
+    seen_running: bool = False  # a poll since it opened listed its job RUNNING
     listener: asyncssh.SSHListener | None = field(default=None, repr=False)
 
     @property
@@ -87,15 +104,17 @@ def check_port(port: int, what: str, *, allow_zero: bool = False) -> int:
 class TunnelManager:
     """The tunnels of one cluster's link. ``open`` finds the job's node and listens;
     ``test`` connects through a tunnel; ``close``/``close_all`` free the local ports.
-    ``subscribe`` tells a view whenever a tunnel changes."""
+    ``subscribe`` tells a view whenever a tunnel changes. With ``snapshots`` (the poller's
+    ``subscribe``) the tunnels of jobs that end close by themselves."""
 
-    def __init__(self, link: ClusterLink) -> None:
+    def __init__(self, link: ClusterLink, snapshots: SnapshotFeed | None = None) -> None:
         self.link = link
         self.tunnels: list[Tunnel] = []
         self._subscribers: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._relisten = asyncio.Lock()  # one pass at a time, even across quick reconnects
         self._unsubscribe_link = link.subscribe(self._link_changed)
+        self._unsubscribe_jobs = snapshots(self._jobs_polled) if snapshots is not None else _nothing
 
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
         self._subscribers.append(callback)
@@ -149,7 +168,7 @@ class TunnelManager:
     async def test(self, tunnel: Tunnel) -> bool:
         """Connect to the local port (the listener is there), then from the login node to the
         job's port (something answers there); the finding goes to ``tunnel.problem``."""
-        if tunnel.state is not TunnelState.OPEN:
+        if tunnel.state not in LISTENING:
             tunnel.problem = tunnel.problem or tunnel.state.value
             self._changed()
             return False
@@ -158,11 +177,11 @@ class TunnelManager:
             writer.close()
             await self.link.check_reachable(tunnel.target.address, tunnel.remote_port)
         except (OSError, LinkError) as exc:
-            tunnel.problem = f"no answer: {exc}"
-            ok = False
+            found, ok = (TunnelState.NO_ANSWER, str(exc)), False
         else:
-            tunnel.problem = f"{tunnel.destination} answers"
-            ok = True
+            found, ok = (TunnelState.OPEN, f"{tunnel.destination} answers"), True
+        if tunnel.state in LISTENING:  # not closed or dropped while the test ran
+            tunnel.state, tunnel.problem = found
         self._changed()
         return ok
 
@@ -177,10 +196,40 @@ class TunnelManager:
     async def close_all(self) -> None:
         """Close every tunnel and stop following the link (the session's ``close`` calls it)."""
         self._unsubscribe_link()
+        self._unsubscribe_jobs()
         for task in list(self._tasks):
             task.cancel()
         for tunnel in list(self.tunnels):
             await self.close(tunnel)
+
+    # ---- jobs that end ------------------------------------------------------------------
+
+    def _jobs_polled(self, snapshot: Snapshot) -> None:
+        """Close the tunnels whose job this poll shows ended, or out of RUNNING or gone after
+        an earlier poll listed it running. Polls from before a tunnel opened are ignored, and a
+        PENDING of a poll that ran while it opened (it may predate the job's start)."""
+        polled_at = snapshot.jobs_at
+        tunnels = [t for t in self.tunnels if t.state is not TunnelState.CLOSED]
+        if polled_at is None or not tunnels:
+            return
+        states = {key: job.state for job in snapshot.jobs for key in (job.job_id, job.unique_id) if key}
+        ended = False
+        for tunnel in [t for t in tunnels if polled_at > t.opened_at]:
+            state = states.get(tunnel.target.job_id)
+            if state == "RUNNING":
+                tunnel.seen_running = True
+            elif tunnel.seen_running or (state is not None and state not in BEFORE_RUNNING):
+                self._job_ended(tunnel, state or "gone from the queue")
+                ended = True
+        if ended:
+            self._changed()
+
+    def _job_ended(self, tunnel: Tunnel, state: str) -> None:
+        listener, tunnel.listener = tunnel.listener, None
+        if listener is not None:
+            listener.close()  # stops listening now: the local port is free
+        tunnel.state, tunnel.problem = TunnelState.CLOSED, f"job {tunnel.target.job_id} ended ({state})"
+        log.info("%s: tunnel %s closed: %s", self.link.name, tunnel.url, tunnel.problem)
 
     # ---- reconnects ---------------------------------------------------------------------
 
@@ -191,9 +240,9 @@ class TunnelManager:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             return
-        lost = [t for t in self.tunnels if t.state is TunnelState.OPEN]
-        for tunnel in lost:
-            tunnel.state, tunnel.listener = TunnelState.WAITING, None  # asyncssh closed it with the connection
+        lost = [t for t in self.tunnels if t.state in LISTENING]
+        for tunnel in lost:  # asyncssh closed the listener with the connection
+            tunnel.state, tunnel.listener, tunnel.problem = TunnelState.WAITING, None, ""
         if lost:
             self._changed()
 
@@ -210,6 +259,10 @@ class TunnelManager:
                 except LinkError:
                     pass
             self._changed()
+
+
+def _nothing() -> None:
+    """The unsubscribe of a manager that follows no poller."""
 
 
 async def _stop(tunnel: Tunnel) -> None:

@@ -16,6 +16,7 @@ from textual.app import SuspendNotSupported
 from hpctui.errors import UserError
 from hpctui.services.jobnode import running_node
 from hpctui.services.shell import LocalTerminal, run_in_terminal
+from hpctui.services.shell import allocation_shell as salloc_shell
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.interactive import job_shell_command
 from hpctui.ssh.types import LinkError
@@ -24,9 +25,14 @@ from hpctui.ui.dialogs.forward import ForwardDialog
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from textual.app import App
 
     from hpctui.services.cluster import ClusterSession
+    from hpctui.ssh.link import ClusterLink
+
+    TerminalRun = Callable[[ClusterLink, str, LocalTerminal], Awaitable[int]]
 
 ERROR_TIMEOUT_S = 15.0
 EXPECTED = (UserError, LinkError, SlurmProblem)  # told in one line, not a failure of hpctui
@@ -68,14 +74,16 @@ async def job_shell(app: App[Any], session: ClusterSession, job_id: str) -> None
 async def allocation_shell(app: App[Any], session: ClusterSession) -> None:
     command = await app.push_screen_wait(AllocateDialog(session.cluster))
     if command is not None:
-        await shell(app, session, command, f"a new allocation on {session.name}")
+        await shell(app, session, command, f"a new allocation on {session.name}", run=salloc_shell)
 
 
-async def shell(app: App[Any], session: ClusterSession, command: str, where: str) -> None:
-    """Suspend the TUI, run ``command`` on a remote pty in the user's terminal, come back."""
+async def shell(
+    app: App[Any], session: ClusterSession, command: str, where: str, run: TerminalRun = run_in_terminal
+) -> None:
+    """Suspend the TUI, ``run`` ``command`` on a remote pty in the user's terminal, come back."""
     try:
         with app.batch_update(), app.suspend():
-            outcome = await _in_terminal(session, command, where)
+            outcome = await _in_terminal(session, command, where, run)
     except SuspendNotSupported:
         _refused(app, "no shell", UserError("this terminal cannot be handed over (no suspend)"))
         return
@@ -87,12 +95,12 @@ async def shell(app: App[Any], session: ClusterSession, command: str, where: str
         app.notify(f"the shell in {where} ended (exit status {outcome})", title="back in hpctui", markup=False)
 
 
-async def _in_terminal(session: ClusterSession, command: str, where: str) -> int | Exception:
+async def _in_terminal(session: ClusterSession, command: str, where: str, run: TerminalRun) -> int | Exception:
     """The shell's exit status, or what went wrong: nothing may escape ``App.suspend()``, which
     resumes the TUI only when its block ends normally."""
     terminal = LocalTerminal()
     try:
         terminal.write(f"hpctui: a shell in {where}; leave it (exit) to come back\r\n".encode())
-        return await run_in_terminal(session.link, command, terminal)
+        return await run(session.link, command, terminal)
     except Exception as exc:
         return exc

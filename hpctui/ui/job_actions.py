@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 from textual.message import Message
 
+from hpctui.visible import visible
+
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from hpctui.services.cluster import ClusterSession
     from hpctui.slurm.models import Job
 
@@ -87,6 +91,16 @@ class JobActions:
 
         def post_message(self, message: Message) -> bool: ...
 
+        def notify(
+            self,
+            message: str,
+            *,
+            title: str = "",
+            severity: SeverityLevel = "information",
+            timeout: float | None = None,
+            markup: bool = True,
+        ) -> None: ...
+
     def job_targets(self) -> list[tuple[ClusterSession, list[str]]]:
         """The jobs the action keys act on, grouped by cluster (marked rows, else the cursor's)."""
         raise NotImplementedError
@@ -125,12 +139,27 @@ class JobActions:
             self.post_message(self.PostMortemRequested(session))
 
     def action_forward(self) -> None:
-        if (first := self._first_job()) is not None:
+        if (first := self._running_job("no tunnel", "tunnels")) is not None:
             self.post_message(self.ForwardRequested(*first))
 
     def action_shell(self) -> None:
-        if (first := self._first_job()) is not None:
+        if (first := self._running_job("no shell", "shells")) is not None:
             self.post_message(self.ShellRequested(*first))
+
+    def _running_job(self, title: str, what: str) -> tuple[ClusterSession, str] | None:
+        """The current job, unless its row says it does not run: then one line at once, before
+        any dialog (a job the row says runs is checked again by the flow behind the key)."""
+        first = self._first_job()
+        job = self.cursor_job()
+        if first is None or job is None or job.job_id != first[1] or job.state == "RUNNING":
+            return first
+        self.notify(
+            visible(f"job {job.job_id} is {job.state}: {what} reach running jobs only"),
+            title=title,
+            severity="error",
+            markup=False,
+        )
+        return None
 
     def action_allocate(self) -> None:
         if (session := self.job_session()) is not None:

@@ -70,3 +70,12 @@ def test_shell_runs_in_the_job_in_the_users_terminal(lab):
         os.close(slave)
         lab.ssh("alpha", f"scancel {job_id}")
     assert f"IN={job_id}".encode() in shown
+
+
+@pytest.mark.parametrize("where", [["-p", "nosuch", "-t", "5"], ["1"]])
+def test_shell_without_a_terminal_says_so_in_one_line_before_connecting(lab, where):
+    process = start(lab, "shell", "alpha", *where, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True)  # fmt: skip
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out) == (2, "")
+    assert err.strip().splitlines() == ["hpctui: hpctui shell needs a terminal: stdin is not a tty"]

@@ -16,7 +16,7 @@ from test_link_connections import ssh_port
 from tunnel_helpers import wait_running
 
 from hpctui.errors import UserError
-from hpctui.services.shell import LocalTerminal, job_shell, run_in_terminal
+from hpctui.services.shell import LocalTerminal, allocation_shell, job_shell
 from hpctui.slurm.interactive import salloc_command
 from hpctui.ssh.link import ClusterLink
 from hpctui.ssh.netstat import server_connections
@@ -126,11 +126,24 @@ async def test_the_window_size_reaches_the_remote_pty_and_follows_a_resize(lab, 
 async def test_salloc_gives_a_shell_on_a_compute_node_and_ends_the_allocation(lab, link):
     with terminal_pair() as (keyboard, terminal, shown):
         keys = b"echo ALLOC=$SLURM_JOB_ID NODE=$SLURMD_NODENAME; exit\r"
-        work = run_in_terminal(link, salloc_command("cpu", "5"), terminal)
+        work = allocation_shell(link, salloc_command("cpu", "5"), terminal)
         status = await shell_session(work, keyboard, shown, keys, after=b"Granted job allocation")
     text = shown.decode(errors="replace")
     assert status == 0
     assert "NODE=a3" in text and "Relinquishing job allocation" in text
+
+
+async def test_a_pending_salloc_cancelled_with_ctrl_c_says_so_not_an_exit_status(lab, link):
+    held = salloc_command("cpu", "5").replace("salloc ", "salloc --hold ", 1)  # pending until released
+    with terminal_pair() as (keyboard, terminal, shown):
+        task = asyncio.create_task(allocation_shell(link, held, terminal))
+        async with asyncio.timeout(90):
+            while b"queued and waiting for resources" not in shown:
+                await asyncio.sleep(0.05)
+            os.write(keyboard, b"\x03")
+            with pytest.raises(UserError, match="^salloc cancelled before the allocation was granted$"):
+                await task
+    assert b"has been revoked" in shown
 
 
 async def test_no_shell_is_started_in_a_job_that_does_not_run(lab, link):

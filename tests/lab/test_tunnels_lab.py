@@ -82,6 +82,26 @@ async def test_a_tunnel_whose_port_was_taken_during_the_outage_is_broken(lab, se
         assert not await session.tunnels.test(tunnel)
 
 
+async def test_a_tunnel_closes_and_frees_its_port_when_its_job_ends(lab, session):
+    session.poller.start()  # the tunnels follow the session's polls
+    with http_job(lab, "alpha", uuid.uuid4().hex[:8]) as job:
+        await wait_serving(session.link, job)
+        tunnel = await session.tunnels.open(job.job_id, job.port, 0)
+        await _poll_until(session, lambda: tunnel.seen_running)
+        lab.ssh("alpha", f"scancel {job.job_id}")
+        await _poll_until(session, lambda: tunnel.state is TunnelState.CLOSED)
+    assert tunnel.problem in {f"job {job.job_id} ended ({state})" for state in ("COMPLETING", "CANCELLED")}
+    assert port_is_free(tunnel.local_port)
+    assert session.tunnels.tunnels == [tunnel]  # listed until dismissed
+
+
+async def _poll_until(session, condition) -> None:
+    async with asyncio.timeout(60):
+        while not condition():
+            session.poller.refresh_now()
+            await asyncio.sleep(1)
+
+
 async def test_a_pending_job_has_no_node_to_tunnel_to(lab, session):
     answer = lab.ssh("alpha", "sbatch --parsable -p cpu -t 5 --hold --wrap 'sleep 60'")
     job_id = answer.stdout.strip()

@@ -1,6 +1,7 @@
 """The dialogs and keys of getting inside a job, on the fake workspace: the forward dialog's
-ports, the salloc dialog's command, and the shell key that never suspends for a job that does
-not run (nor where the terminal cannot be handed over)."""
+ports, the salloc dialog's command, and the forward and shell keys that refuse at once on a job
+that does not run (the shell never suspends for one, nor where the terminal cannot be handed
+over)."""
 
 from __future__ import annotations
 
@@ -68,8 +69,11 @@ async def test_the_salloc_dialog_shows_the_command_and_starts_only_a_valid_one()
     assert app.results == ['salloc --partition=cpu --time=1:00:00 srun --overlap --pty "${SHELL:-/bin/sh}"']
 
 
-async def shell_key_on(make_app: Any, job_id: str, scontrol: str) -> list[str]:
-    workspace = ui_fakes.workspace()
+async def key_on(make_app: Any, key: str, job_id: str, scontrol: str = "", **row: Any) -> tuple[list[str], Any]:
+    """Press ``key`` on the queue row of ``job_id`` (with ``row``'s fields, when given); the
+    toasts and the screen the key showed (a forward dialog is then dismissed)."""
+    snap = ui_fakes.snapshot("alpha", (*ui_fakes.alpha_jobs(), ui_fakes.job(job_id, **row))) if row else None
+    workspace = ui_fakes.workspace(snap)
     link = workspace.session("alpha").link
     link.answers = {scontrol_job_command(job_id): Result(scontrol_job_command(job_id), 0, scontrol, "")}
     app = make_app(workspace)
@@ -77,19 +81,31 @@ async def shell_key_on(make_app: Any, job_id: str, scontrol: str) -> list[str]:
         table = app.screen.query_one(JobTable)
         await pilot.pause()
         table.move_cursor(table.model.index[("alpha", job_id)])
-        await pilot.press("x")
+        await pilot.press(key)
+        await pilot.pause()
+        shown = app.screen
+        if isinstance(shown, ForwardDialog):
+            await pilot.press("escape")  # the flow waits for it
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.errors == [] and app.is_running
-        return [f"{n.title}: {n.message}" for n in app._notifications]
+        return [f"{n.title}: {n.message}" for n in app._notifications], shown
 
 
 async def test_the_shell_key_on_a_job_that_does_not_run_says_so_without_suspending(make_app) -> None:
-    pending = ui_fakes.SCONTROL_1001.replace("JobState=RUNNING", "JobState=PENDING").replace("JobId=1001", "JobId=1004")
-    notes = await shell_key_on(make_app, "1004", pending)
-    assert notes == ["no shell: alpha: job 1004 is PENDING, not running"]
+    ended = ui_fakes.SCONTROL_1001.replace("JobState=RUNNING", "JobState=COMPLETED")
+    notes, _screen = await key_on(make_app, "x", "1001", ended)  # the row still says RUNNING
+    assert notes == ["no shell: alpha: job 1001 is COMPLETED, not running"]
 
 
 async def test_the_shell_key_where_the_terminal_cannot_be_handed_over_says_so(make_app) -> None:
-    notes = await shell_key_on(make_app, "1001", ui_fakes.SCONTROL_1001)
+    notes, _screen = await key_on(make_app, "x", "1001", ui_fakes.SCONTROL_1001)
     assert notes == ["no shell: this terminal cannot be handed over (no suspend)"]
+
+
+async def test_forward_and_shell_keys_on_a_row_that_does_not_run_refuse_before_any_dialog(make_app) -> None:
+    forward, forward_screen = await key_on(make_app, "F", "990", state="COMPLETED")
+    shell, _screen = await key_on(make_app, "x", "1004")  # pending: no scontrol answer needed
+    assert forward == ["no tunnel: job 990 is COMPLETED: tunnels reach running jobs only"]
+    assert not isinstance(forward_screen, ForwardDialog)
+    assert shell == ["no shell: job 1004 is PENDING: shells reach running jobs only"]

@@ -27,7 +27,9 @@ async def test_forward_key_opens_a_tunnel_the_view_tests_and_closes_and_quitting
             session = app.workspace.session("alpha")
             await session.link.wait_connected(30)
             await wait_serving(session.link, job)
-            await put_cursor_on(app, pilot, "alpha", job.job_id)
+            table = await put_cursor_on(app, pilot, "alpha", job.job_id)
+            session.poller.refresh_now()  # F refuses a row that does not show the job running
+            await wait_for(pilot, lambda: (row := table.cursor_row) is not None and row.job.state == "RUNNING")
             await pilot.press("F")
             dialog = await wait_for(pilot, lambda: isinstance(app.screen, ForwardDialog) and app.screen)
             dialog.query_one("#remote", Input).focus()

@@ -83,3 +83,13 @@ def test_a_bad_tunnel_port_points_at_its_line(tmp_path):
     path.write_text("clusters:\n  - name: a\n    ssh: {host: h}\ntunnel_ports: [6006, 70000]\n")
     with pytest.raises(ConfigError, match=r"bad.yaml:4:.*65535"):
         load_config(path)
+
+
+def test_the_granted_line_is_seen_even_when_split_across_two_reads():
+    from hpctui.services.shell import GRANTED, _Marker
+
+    split, never = _Marker(GRANTED), _Marker(GRANTED)
+    for chunk in (b"salloc: Pending job allocation 7\r\nsalloc: Granted jo", b"b allocation 7\r\n$ "):
+        split.feed(chunk)
+    never.feed(b"salloc: Job allocation 7 has been revoked.\r\n")
+    assert (split.seen, never.seen) == (True, False)

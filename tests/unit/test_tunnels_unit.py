@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hpctui.services.tunnels import Target, Tunnel, TunnelManager, TunnelState
+from hpctui.slurm.models import Job, Snapshot
 from hpctui.ssh.link import PortUnavailable
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus
 
@@ -35,6 +36,7 @@ class Link:
         self.callbacks: list[Callable[[LinkStatus], None]] = []
         self.failures: list[Exception] = []
         self.listens: list[int] = []
+        self.refused = ""  # what check_reachable says, when set
 
     def subscribe(self, callback: Callable[[LinkStatus], None]) -> Callable[[], None]:
         self.callbacks.append(callback)
@@ -49,6 +51,10 @@ class Link:
         if self.failures:
             raise self.failures.pop(0)
         return Listener(port or 40000)
+
+    async def check_reachable(self, host: str, port: int) -> None:
+        if self.refused:
+            raise LinkError(f"{host}:{port}: {self.refused}")
 
 
 async def open_one(link: Link) -> tuple[TunnelManager, Tunnel]:
@@ -101,3 +107,80 @@ async def test_close_all_stops_listening_and_following_the_link():
     await manager.close_all()
     assert listener is not None and listener.closed
     assert (manager.tunnels, link.callbacks, tunnel.state) == ([], [], TunnelState.CLOSED)
+
+
+class Feed:
+    """The poller's ``subscribe``: ``publish`` hands a poll of job states to the manager."""
+
+    def __init__(self) -> None:
+        self.callbacks: list[Callable[[Snapshot], None]] = []
+
+    def __call__(self, callback: Callable[[Snapshot], None]) -> Callable[[], None]:
+        self.callbacks.append(callback)
+        return lambda: self.callbacks.remove(callback)
+
+    def publish(self, states: dict[str, str], at: float) -> None:
+        jobs = tuple(job(job_id, state) for job_id, state in states.items())
+        for callback in list(self.callbacks):
+            callback(Snapshot("alpha", jobs=jobs, jobs_at=at))
+
+
+def job(job_id: str, state: str) -> Job:
+    return Job(
+        job_id, None, None, "web", "me", "debug", state, "None", 0, 60, 1, "a3", 0, "", None, None, None, None, None
+    )
+
+
+async def open_followed(link: Link, feed: Feed) -> tuple[TunnelManager, Tunnel]:
+    manager = TunnelManager(link, feed)  # type: ignore[arg-type]
+    tunnel = Tunnel("alpha", Target("7", "a3", "10.0.0.3"), 6006, 6006, opened_at=100.0)
+    await manager._listen(tunnel)
+    manager.tunnels.append(tunnel)
+    return manager, tunnel
+
+
+async def test_a_tunnel_whose_job_leaves_running_stops_listening_and_says_the_job_ended():
+    link, feed = Link(), Feed()
+    manager, tunnel = await open_followed(link, feed)
+    listener = tunnel.listener
+    feed.publish({"7": "RUNNING"}, at=110.0)
+    assert tunnel.state is TunnelState.OPEN
+    feed.publish({"7": "CANCELLED"}, at=120.0)
+    assert (tunnel.state, tunnel.problem, tunnel.listener) == (TunnelState.CLOSED, "job 7 ended (CANCELLED)", None)
+    assert listener is not None and listener.closed
+    assert manager.tunnels == [tunnel]  # listed until dismissed
+    await manager.close(tunnel)
+    assert manager.tunnels == []
+
+
+async def test_a_job_gone_after_running_closes_its_tunnel_but_polls_from_before_the_tunnel_do_not():
+    link, feed = Link(), Feed()
+    _manager, tunnel = await open_followed(link, feed)
+    feed.publish({}, at=90.0)  # before the tunnel opened
+    feed.publish({"7": "PENDING"}, at=101.0)  # a poll that ran while it opened
+    feed.publish({}, at=105.0)  # never seen running: maybe not this user's queue
+    assert tunnel.state is TunnelState.OPEN
+    feed.publish({"7": "RUNNING"}, at=110.0)
+    feed.publish({}, at=120.0)
+    assert (tunnel.state, tunnel.problem) == (TunnelState.CLOSED, "job 7 ended (gone from the queue)")
+
+
+async def test_close_all_stops_following_the_poller():
+    link, feed = Link(), Feed()
+    manager, _tunnel = await open_followed(link, feed)
+    await manager.close_all()
+    assert feed.callbacks == []
+
+
+async def test_a_failed_test_marks_the_tunnel_no_answer_and_a_good_one_open_again():
+    link = Link()
+    link.refused = "Connection refused"
+    manager, tunnel = await open_one(link)
+    server = await asyncio.start_server(lambda _r, w: w.close(), "127.0.0.1", 0)
+    tunnel.local_port = server.sockets[0].getsockname()[1]  # the listener double does not listen
+    async with server:
+        assert not await manager.test(tunnel)
+        assert (tunnel.state, tunnel.problem) == (TunnelState.NO_ANSWER, "10.0.0.3:6006: Connection refused")
+        link.refused = ""
+        assert await manager.test(tunnel)
+    assert (tunnel.state, tunnel.problem) == (TunnelState.OPEN, "a3:6006 answers")

@@ -1,5 +1,6 @@
 """The tunnels of every cluster: where each goes, its URL and state; test or close the one
-under the cursor. Tunnels are opened from a running job (``F``) and all close on exit."""
+under the cursor (``d`` also dismisses one closed because its job ended). Tunnels are opened
+from a running job (``F``) and all close on exit."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
 EMPTY = "No tunnels. On a running job press F to forward a port (TensorBoard, Jupyter ...)."
-COLUMNS = (("Cluster", 10), ("Job", 10), ("URL", 24), ("To", 18), ("State", 26), ("Conns", 6), ("Last test", None))
+COLUMNS = (("Cluster", 10), ("Job", 10), ("URL", 24), ("To", 18), ("State", 40), ("Conns", 6), ("Last test", None))
 
 
 class TunnelsScreen(TableKeys, Screen[None]):
@@ -98,16 +99,17 @@ class TunnelsScreen(TableKeys, Screen[None]):
 
 
 def _cells(tunnel: Tunnel) -> list[Text]:
+    """An open tunnel's problem is what its last test found; any other's says why it is not open."""
+    is_open = tunnel.state is TunnelState.OPEN
     state = tunnel.state.value
-    style = "" if tunnel.state is TunnelState.OPEN else "bold"
-    if tunnel.state is TunnelState.BROKEN:
-        state = f"broken: {tunnel.problem}"
+    if tunnel.problem and not is_open:
+        state = f"{state}: {tunnel.problem}"
     return [
         Text(tunnel.cluster),
         Text(tunnel.target.job_id),
         Text(tunnel.url),
         Text(tunnel.destination),
-        Text(visible(state), style=style),
+        Text(visible(state), style="" if is_open else "bold"),
         Text(str(tunnel.connections)),
-        Text(visible(tunnel.problem) if tunnel.state is not TunnelState.BROKEN else ""),
+        Text(visible(tunnel.problem) if is_open else ""),
     ]
