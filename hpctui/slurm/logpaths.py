@@ -10,7 +10,6 @@ Pure: the command, its parser and the expansion.
 from __future__ import annotations
 
 import posixpath
-import re
 import shlex
 from dataclasses import dataclass
 
@@ -18,11 +17,10 @@ from hpctui.slurm.commands import SACCT_ENV, env_prefix, validate_job_id
 from hpctui.slurm.errors import check_errors
 from hpctui.slurm.formats import DELIMITER
 from hpctui.slurm.hostlist import first_host
+from hpctui.slurm.parse.squeue import expand_filename
 
 # SubmitLine last: it is free text and may hold the delimiter.
 LOG_FIELDS = ("JobID", "JobIDRaw", "JobName", "User", "WorkDir", "State", "NodeList", "SubmitLine")
-NO_ARRAY_INDEX = "4294967294"  # what %a gives in a job that is not an array task (NO_VAL)
-_PATTERN = re.compile(r"%(\d*)([%AaJjNnstux])")
 
 
 @dataclass(frozen=True)
@@ -75,21 +73,8 @@ def default_output(record: LogRecord) -> str:
 
 
 def expand_log_pattern(pattern: str, record: LogRecord) -> str:
-    """A ``--output``/``--error`` filename pattern as slurmd expands it for the batch step, made
-    absolute from the job's WorkDir. A pattern with a backslash is taken literally, as Slurm does."""
-    if "\\" in pattern:
-        path = pattern.replace("\\", "")
-    else:
-        values = {
-            "%": "%", "A": record.array_job, "a": record.array_index or NO_ARRAY_INDEX, "j": record.raw_id,
-            "J": f"{record.raw_id}.batch", "s": "batch", "N": record.node, "n": "0", "t": "0",
-            "u": record.user, "x": record.name,
-        }  # fmt: skip
-
-        def expand(found: re.Match[str]) -> str:
-            width, letter = found.groups()
-            value = values[letter]
-            return value.zfill(int(width)) if width and value.isdigit() else value
-
-        path = _PATTERN.sub(expand, pattern)
+    """A ``--output``/``--error`` filename pattern as slurmd expands it for the batch step (the
+    same expansion as squeue's paths), made absolute from the job's WorkDir."""
+    array_job = record.array_job if record.array_index is not None else None
+    path = expand_filename(pattern, record.raw_id, array_job, record.array_index, record.name, record.user, record.node)
     return posixpath.normpath(posixpath.join(record.work_dir, path))
