@@ -43,6 +43,7 @@ class LocalSshServer:
         self.connections_accepted = 0
         self.logins = 0
         self.sessions_open = 0
+        self.sessions_serving = 0  # sessions running a command (what stop() waits for)
         self.sessions_peak = 0
         self.sessions_refused = 0
         self.connections: set[asyncssh.SSHServerConnection] = set()  # open right now
@@ -110,8 +111,11 @@ class LocalSshServer:
             self._acceptor = None
         self.drop_connections()
         async with asyncio.timeout(5):  # let every session reap its command
-            while self.sessions_open:
+            while self.sessions_serving:
                 await asyncio.sleep(0.01)
+        # A channel dropped between its open and its command never ran ``_serve``: it holds no
+        # process, and with every connection gone no session is open any more.
+        self.sessions_open = 0
 
     async def __aenter__(self) -> LocalSshServer:
         await self.start()
@@ -135,6 +139,7 @@ class LocalSshServer:
         return asyncssh.SSHServerProcess(self._serve, None, 0, False)
 
     async def _serve(self, process: asyncssh.SSHServerProcess) -> None:
+        self.sessions_serving += 1
         try:
             local = await asyncio.create_subprocess_shell(
                 process.command or "true",
@@ -147,6 +152,7 @@ class LocalSshServer:
             if status is not None:
                 process.exit(status)
         finally:
+            self.sessions_serving -= 1
             self.sessions_open -= 1
 
 
