@@ -118,7 +118,13 @@ async def test_the_window_size_reaches_the_remote_pty_and_follows_a_resize(lab, 
             await type_at_prompt(keyboard, shown, b"", after=b"30 100")
             termios.tcsetwinsize(terminal.output_fd, (40, 132))
             os.kill(os.getpid(), signal.SIGWINCH)
-            await type_at_prompt(keyboard, shown, b"stty size; exit\r", after=b"30 100")
+            # The window-change request travels beside the typed keys: ask until it has arrived.
+            while b"40 132" not in shown:
+                lines = shown.count(b"\n")
+                await type_at_prompt(keyboard, shown, b"stty size\r")
+                while shown.count(b"\n") < lines + 2:  # the echoed command and its answer
+                    await asyncio.sleep(0.05)
+            await type_at_prompt(keyboard, shown, b"exit\r")
             await task
     assert "40 132" in shown.decode(errors="replace")
 
