@@ -49,6 +49,8 @@ async def log_record(link: Runner, job_id: str) -> LogRecord:
 async def logs_from_accounting(link: Runner, job_id: str) -> AccountedLogs:
     """The stdout and stderr paths of ``job_id`` rebuilt from accounting. Raises UserError."""
     record = await log_record(link, job_id)
+    if not record.whole:
+        raise UserError(f"accounting does not yet know where job {job_id} ran (no WorkDir): try again in a moment")
     typed = parse_submit_line(record.submit_line, Facts(record.name)) if record.submit_line.strip() else None
     output, error = (typed.get("output"), typed.get("error")) if typed is not None else (None, None)
     source = "the sbatch command line (SubmitLine)"

@@ -38,6 +38,12 @@ class LogRecord:
     submit_line: str
 
     @property
+    def whole(self) -> bool:
+        """Whether accounting has the whole record: slurmdbd can hear of a job's end before its
+        start, and for a moment knows its state but not its WorkDir and SubmitLine."""
+        return bool(self.work_dir)
+
+    @property
     def array_job(self) -> str:
         return self.job_id.partition("_")[0]
 

@@ -67,9 +67,13 @@ class LabJobs:
         return [line.strip() for line in out.splitlines() if line.strip()]
 
     def sacct_state(self, job_id: str) -> str:
-        out = self.sh(f"sacct --noheader --parsable2 --allocations --format=State --jobs={shlex.quote(job_id)}")
+        """The job's state in accounting once its record is whole, else "". slurmdbd can hear
+        of the end before the start: for a second or two State says COMPLETED while WorkDir
+        and SubmitLine are still empty."""
+        out = self.sh(f"sacct --noheader --parsable2 --allocations --format=State,WorkDir --jobs={shlex.quote(job_id)}")
         lines = [line for line in out.splitlines() if line]
-        return lines[-1].split(" ")[0] if lines else ""
+        state, _, work_dir = lines[-1].partition("|") if lines else ("", "", "")
+        return state.split(" ")[0] if work_dir else ""
 
     def scontrol(self, job_id: str) -> dict[str, str]:
         from hpctui.slurm.parse import parse_scontrol_job

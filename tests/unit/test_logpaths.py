@@ -45,3 +45,10 @@ def test_the_last_record_is_read_and_a_job_that_never_ran_says_so() -> None:
     assert record.submit_line == f"sbatch --wrap 'echo {DELIMITER}'"
     assert parse_log_record(requeued).node == "a1"
     assert parse_log_record("") is None
+
+
+def test_a_record_without_its_work_dir_is_not_whole() -> None:
+    ended_first = DELIMITER.join({"JobID": "9", "JobIDRaw": "9", "State": "COMPLETED"}.get(n, "") for n in LOG_FIELDS)
+    record = parse_log_record(ended_first)
+    assert record is not None and (record.state, record.whole) == ("COMPLETED", False)
+    assert JOB.whole
