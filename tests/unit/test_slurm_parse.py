@@ -755,3 +755,16 @@ def test_squeue_parser_reuses_the_jobs_of_unchanged_rows_only():
     assert second[1] is not first[1] and second[1].time_used_s == 5
     assert parser.parse(_squeue_row(job="9", unique="9", used="0:05"))[0] is second[1]
     assert [j.cluster for j in second] == ["c", "c"]
+
+
+def test_a_repoll_keeps_the_order_and_skips_a_new_row_it_cannot_read():
+    parser = SqueueParser("c")
+    first = parser.parse(_squeue_row(job="8", unique="8") + _squeue_row(job="9", unique="9"))
+    warnings: list[str] = []
+    rows = _squeue_row(job="7", unique="7") + _squeue_row(job="8", unique="8")
+    rows += _squeue_row(job="x;y", unique="10") + _squeue_row(job="9", unique="9")
+    second = parser.parse(rows, warnings)
+    assert [job.job_id for job in second] == ["7", "8", "9"]
+    assert second[1] is first[0] and second[2] is first[1]
+    assert warnings == ["skipped 'x;y': not a job id: 'x;y'"]
+    assert [job.job_id for job in parser.parse(rows, [])] == ["7", "8", "9"]
