@@ -11,6 +11,12 @@ from textual.widgets import DataTable
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
+# escape and q close a view pushed over the tabs (post-mortem, audit, resubmit, ...).
+CLOSE_KEYS = [
+    Binding("escape", "app.pop_screen", "Back", id="back"),
+    Binding("q", "app.pop_screen", "Close", show=False, id="close_view"),
+]
+
 TABLE_KEYS = [
     Binding("j", "table('cursor_down')", "Down", show=False, id="down"),
     Binding("k", "table('cursor_up')", "Up", show=False, id="up"),

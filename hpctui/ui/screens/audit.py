@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from hpctui.services.audit import AuditEntry, AuditLog
 from hpctui.slurm.commands import without_env_prefix
-from hpctui.ui.table_keys import TABLE_KEYS, TableKeys
+from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys
 from hpctui.ui.themes import variable_style
 from hpctui.visible import visible
 
@@ -28,8 +28,7 @@ class AuditScreen(TableKeys, Screen[None]):
     AuditScreen #entry { height: auto; max-height: 12; padding: 0 1; background: $boost; }
     """
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("q", "app.pop_screen", "Close", show=False, id="close_view"),
+        *CLOSE_KEYS,
         *TABLE_KEYS,
         Binding("r", "reload", "Reload", id="refresh"),
     ]

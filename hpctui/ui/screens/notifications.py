@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from hpctui.config.model import Notifications
 from hpctui.services.notices import TITLES
 from hpctui.ui.notices import Received, severity
-from hpctui.ui.table_keys import TABLE_KEYS, TableKeys
+from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys
 from hpctui.ui.themes import variable_style
 from hpctui.visible import visible
 
@@ -28,8 +28,7 @@ class NotificationsScreen(TableKeys, Screen[None]):
     NotificationsScreen DataTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("q", "app.pop_screen", "Close", show=False, id="close_view"),
+        *CLOSE_KEYS,
         *TABLE_KEYS,
         Binding("enter", "details", "Job details", id="details"),
     ]

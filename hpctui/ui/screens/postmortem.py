@@ -21,7 +21,7 @@ from hpctui.slurm.units import slurm_size
 from hpctui.ssh.types import LinkError
 from hpctui.ui.flows import when_connected
 from hpctui.ui.job_actions import JobActions
-from hpctui.ui.table_keys import TABLE_KEYS, TableKeys
+from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys
 from hpctui.ui.themes import state_style
 from hpctui.ui.widgets.efficiency_panel import EfficiencyPanel
 from hpctui.ui.workers import run_guarded
@@ -77,8 +77,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
     PostMortemScreen #advice { height: auto; min-height: 1; padding: 0 1; background: $boost; }
     """
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("q", "app.pop_screen", "Close", show=False, id="close_view"),
+        *CLOSE_KEYS,
         *TABLE_KEYS,
         Binding("enter", "toggle_steps", "Steps", id="details"),
         Binding("r", "reload", "Reload", id="refresh"),

@@ -20,6 +20,7 @@ from hpctui.errors import UserError
 from hpctui.services.resubmit import ResubmitChoice, ResubmitDraft, Resubmitter
 from hpctui.ui.dialogs.confirm import confirm
 from hpctui.ui.flows import notify_warnings, when_connected
+from hpctui.ui.table_keys import CLOSE_KEYS
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
@@ -47,8 +48,7 @@ class ResubmitScreen(Screen[None]):
     ResubmitScreen #submit { margin-top: 1; }
     """
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("q", "app.pop_screen", "Close", show=False, id="close_view"),
+        *CLOSE_KEYS,
         Binding("ctrl+s", "submit", "Submit…", priority=True, id="submit"),
         Binding("ctrl+t", "apply_suggestion", "Apply suggestion", priority=True, id="apply_suggestion"),
     ]

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from hpctui.services.tunnels import Tunnel, TunnelManager, TunnelState
-from hpctui.ui.table_keys import TABLE_KEYS, TableKeys
+from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys
 from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
@@ -28,8 +28,7 @@ class TunnelsScreen(TableKeys, Screen[None]):
     TunnelsScreen DataTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("q", "app.pop_screen", "Close", show=False, id="close_view"),
+        *CLOSE_KEYS,
         *TABLE_KEYS,
         Binding("t", "test", "Test", id="tunnel_test"),
         Binding("d", "close_tunnel", "Close tunnel", id="tunnel_close"),
