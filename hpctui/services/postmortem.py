@@ -11,10 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hpctui.services.actions import Runner
-from hpctui.slurm.commands import sacct_command
-from hpctui.slurm.errors import SlurmError, check_errors
+from hpctui.services.sacct import sacct_records
 from hpctui.slurm.models import ENDED_STATES, AccountingRecord, AccountingStep, Job, Snapshot
-from hpctui.slurm.parse import parse_sacct
 from hpctui.ssh.types import LinkError
 
 # One line each; the field notes' lessons where they apply.
@@ -115,12 +113,9 @@ class PostMortem:
     ) -> list[PostMortemRow]:
         """Jobs of the last ``days`` days, or ``job_ids`` whatever their age; raises SlurmError
         when sacct refuses (Slurm's words). Each record holds what efficiency needs too."""
-        result = await self.link.run(sacct_command(self.user, days=days, job_ids=job_ids))
-        check_errors(result.stderr)
-        if not result.ok:
-            raise SlurmError(result.stderr.strip() or f"sacct exited with status {result.exit_status}")
         self.warnings = []
-        records = await self.with_user_names(parse_sacct(result.stdout, self.cluster_name, self.warnings))
+        found = await sacct_records(self.link, self.cluster_name, self.user, self.warnings, days=days, job_ids=job_ids)
+        records = await self.with_user_names(found)
         return merge(records, snapshot)
 
     async def with_user_names(self, records: list[AccountingRecord]) -> list[AccountingRecord]:

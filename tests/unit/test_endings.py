@@ -64,3 +64,14 @@ async def test_a_stand_in_record_is_not_kept() -> None:
     link.states["5"] = "COMPLETED@gpu"
     assert (await endings.lookup(["5"]))["5"].partition == "gpu"
     assert len(link.asked) == 2
+
+
+async def test_who_waited_for_a_sacct_takes_its_answer_while_accounting_lags() -> None:
+    link = Link({"9": "RUNNING"})  # accounting has not heard of the end yet
+    endings = Endings(link, "alpha")  # type: ignore[arg-type]
+    tab, notices = await asyncio.gather(endings.lookup(["9"]), endings.lookup(["9"]))
+    assert tab["9"].state == notices["9"].state == "RUNNING"
+    assert len(link.asked) == 1
+    link.states["9"] = "COMPLETED"
+    assert (await endings.lookup(["9"]))["9"].state == "COMPLETED"  # a later poll asks again
+    assert len(link.asked) == 2
