@@ -193,11 +193,8 @@ async def _polling(clusters: list):
     sessions = {c.name: ClusterSession(c, prompter) for c in clusters}
     try:
         for session in sessions.values():
-            await session.link.start()
             session.poller.set_watched(False)
-            session.poller.start()
+            await session.start(purge=False)
         yield sessions
     finally:
-        for session in sessions.values():
-            await session.poller.stop()
-        await asyncio.gather(*(s.link.close() for s in sessions.values()), return_exceptions=True)
+        await asyncio.gather(*(s.close() for s in sessions.values()), return_exceptions=True)

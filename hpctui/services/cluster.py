@@ -38,10 +38,11 @@ class ClusterSession:
         self.tunnels = TunnelManager(self.link, self.poller.subscribe)
         self.endings = Endings(self.link, cluster.name, cluster.queue_user)
 
-    async def start(self) -> None:
+    async def start(self, *, purge: bool = True) -> None:
+        """Begin connecting and polling; ``purge``: watch for purge warnings too (the TUI)."""
         await self.link.start()
         self.poller.start()
-        if self.purge_watch is not None:
+        if purge and self.purge_watch is not None:
             self.purge_watch.start()
 
     async def close(self) -> None:

@@ -45,6 +45,19 @@ class FakeLink:
         self.closed = True
 
 
+class FakeSession(SimpleNamespace):
+    """ClusterSession's start and close over the fake link and poller."""
+
+    async def start(self, *, purge: bool = True) -> None:
+        self.purge = purge
+        await self.link.start()
+        self.poller.start()
+
+    async def close(self) -> None:
+        await self.poller.stop()
+        await self.link.close()
+
+
 class FakePoller:
     """Publishes one good snapshot (``jobs``) once started."""
 
@@ -77,9 +90,7 @@ def test_a_headless_watch_polls_at_the_idle_pace_and_ends_at_once_with_nothing_t
 
     def session(cluster, prompter=None):
         jobs = (job("7", "COMPLETED"),)  # ended before the watch: nothing to wait for
-        made = SimpleNamespace(
-            name=cluster.name, cluster=cluster, link=FakeLink(), poller=FakePoller(cluster.name, jobs)
-        )
+        made = FakeSession(name=cluster.name, cluster=cluster, link=FakeLink(), poller=FakePoller(cluster.name, jobs))
         sessions.append(made)
         return made
 
@@ -90,6 +101,7 @@ def test_a_headless_watch_polls_at_the_idle_pace_and_ends_at_once_with_nothing_t
     [made] = sessions
     assert made.poller.watched is False  # nobody looks at a headless watcher: the idle pace
     assert not made.poller.running and made.link.started and made.link.closed
+    assert made.purge is False  # purge warnings are the TUI's
     assert capsys.readouterr().out == (
         "watching your jobs in the queue of alpha until they end (polling every 60 s; Ctrl-C stops)\n"
     )
@@ -124,7 +136,7 @@ class NoAccounting:
 def fake_sessions(monkeypatch, made: list, jobs: tuple = (), paces: dict | None = None) -> None:
     def session(cluster, prompter=None):
         poller = PollingAgain(cluster.name, jobs, (paces or {}).get(cluster.name, 60.0))
-        made.append(SimpleNamespace(name=cluster.name, link=FakeLink(), poller=poller, endings=NoAccounting()))
+        made.append(FakeSession(name=cluster.name, link=FakeLink(), poller=poller, endings=NoAccounting()))
         return made[-1]
 
     monkeypatch.setattr("hpctui.services.cluster.ClusterSession", session)
