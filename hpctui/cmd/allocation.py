@@ -9,12 +9,11 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from hpctui.cmd.common import add_config_option, connected, pick_clusters
+from hpctui.cmd.common import add_config_option, ask_each, pick_clusters
 from hpctui.config.load import load_config
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
-    from hpctui.config.model import Cluster
     from hpctui.services.cluster import ClusterSession
     from hpctui.slurm.allocation import AllocationReport
 
@@ -29,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     clusters = pick_clusters(load_config(args.config), [args.cluster] if args.cluster else None)
-    results = asyncio.run(_collect([c for c in clusters if c.allocation.enabled or args.cluster]))
+    results = asyncio.run(ask_each([c for c in clusters if c.allocation.enabled or args.cluster], _one))
     if args.json:
         print(json.dumps({name: _as_json(found) for name, found in results.items()}, indent=2, default=str))
     else:
@@ -37,21 +36,10 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(not isinstance(found, str) for found in results.values()) else 1
 
 
-async def _collect(clusters: list[Cluster]) -> dict[str, AllocationReport | str]:
-    async with connected(clusters) as sessions:
-        found = await asyncio.gather(*(_one(s) for s in sessions.values()))
-    return dict(zip(sessions, found, strict=True))
-
-
-async def _one(session: ClusterSession) -> AllocationReport | str:
+async def _one(session: ClusterSession) -> AllocationReport:
     from hpctui.services.allocation import AllocationWatch
-    from hpctui.slurm.errors import SlurmProblem
-    from hpctui.ssh.types import LinkError
 
-    try:
-        return await AllocationWatch(session.link, session.cluster).get()
-    except (SlurmProblem, LinkError) as exc:
-        return str(exc)
+    return await AllocationWatch(session.link, session.cluster).get()
 
 
 def _as_json(found: AllocationReport | str) -> dict[str, object]:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from hpctui.config.model import Cluster, Config
-from hpctui.ssh.types import LinkState
+from hpctui.slurm.errors import SlurmProblem
+from hpctui.ssh.types import LinkError, LinkState
 
 if TYPE_CHECKING:  # imported lazily: asyncssh is slow to import and `--help` must be quick
     from hpctui.services.cluster import ClusterSession
+
+T = TypeVar("T")
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +55,21 @@ async def connected(clusters: list[Cluster], timeout: float | None = None) -> As
         yield sessions
     finally:
         await asyncio.gather(*(s.link.close() for s in sessions.values()), return_exceptions=True)
+
+
+async def ask_each(clusters: list[Cluster], ask: Callable[[ClusterSession], Awaitable[T]]) -> dict[str, T | str]:
+    """``ask`` of every cluster at once, over one connection each, by cluster name; a cluster
+    that cannot answer gives why in one line (Slurm's words or the link's)."""
+
+    async def answer(session: ClusterSession) -> T | str:
+        try:
+            return await ask(session)
+        except (SlurmProblem, LinkError) as exc:
+            return str(exc)
+
+    async with connected(clusters) as sessions:
+        found = await asyncio.gather(*(answer(s) for s in sessions.values()))
+    return dict(zip(sessions, found, strict=True))
 
 
 def unreachable(link) -> str | None:

@@ -9,13 +9,13 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from hpctui.cmd.common import add_config_option, connected, pick_clusters
+from hpctui.cmd.common import add_config_option, ask_each, pick_clusters
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
-    from hpctui.config.model import Cluster, Config
+    from hpctui.config.model import Config
     from hpctui.services.cluster import ClusterSession
     from hpctui.slurm.efficiency import ArraySummary, Efficiency
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     names, job_ids = split_targets(config, args.targets)
     clusters = pick_clusters(config, names)
-    results = asyncio.run(_collect(clusters, args.days, job_ids))
+    results = asyncio.run(ask_each(clusters, lambda session: _one(session, args.days, job_ids)))
     if args.json:
         print(json.dumps({name: _as_json(entries) for name, entries in results.items()}, indent=2))
     else:
@@ -63,25 +63,14 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(isinstance(answer, Answer) and not answer.unknown for answer in results.values()) else 1
 
 
-async def _collect(clusters: list[Cluster], days: int, job_ids: list[str] | None) -> dict[str, Answer | str]:
-    async with connected(clusters) as sessions:
-        found = await asyncio.gather(*(_one(s, days, job_ids) for s in sessions.values()))
-    return dict(zip(sessions, found, strict=True))
-
-
-async def _one(session: ClusterSession, days: int, job_ids: list[str] | None) -> Answer | str:
-    """The cluster's jobs (only the ended ones unless named), or why there are none (one line)."""
+async def _one(session: ClusterSession, days: int, job_ids: list[str] | None) -> Answer:
+    """The cluster's jobs (only the ended ones unless named)."""
     from hpctui.services.postmortem import PostMortem
     from hpctui.slurm.efficiency import summarise, unknown_job_ids
-    from hpctui.slurm.errors import SlurmProblem
     from hpctui.slurm.models import ENDED_STATES
-    from hpctui.ssh.types import LinkError
 
-    try:
-        postmortem = PostMortem(session.link, session.name, session.cluster.queue_user)
-        rows = await postmortem.fetch(days, job_ids=job_ids)
-    except (SlurmProblem, LinkError) as exc:
-        return str(exc)
+    postmortem = PostMortem(session.link, session.name, session.cluster.queue_user)
+    rows = await postmortem.fetch(days, job_ids=job_ids)
     records = [r.record for r in rows if job_ids or r.record.state in ENDED_STATES]
     return Answer(summarise(records), unknown_job_ids(job_ids or [], records))
 

@@ -8,14 +8,13 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from hpctui.cmd.common import add_config_option, connected, pick_clusters
+from hpctui.cmd.common import add_config_option, ask_each, pick_clusters
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
 from hpctui.format import duration
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
-    from hpctui.config.model import Cluster
     from hpctui.services.cluster import ClusterSession
     from hpctui.services.postmortem import PostMortemRow
 
@@ -34,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if args.days < 1:
         raise UserError(f"--days must be at least 1, not {args.days}")
     clusters = pick_clusters(load_config(args.config), [args.cluster] if args.cluster else None)
-    results = asyncio.run(_collect(clusters, args.days))
+    results = asyncio.run(ask_each(clusters, lambda session: _one(session, args.days)))
     if args.json:
         print(json.dumps({name: _as_json(rows) for name, rows in results.items()}, indent=2))
     else:
@@ -42,24 +41,13 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(not isinstance(rows, str) for rows in results.values()) else 1
 
 
-async def _collect(clusters: list[Cluster], days: int) -> dict[str, list[PostMortemRow] | str]:
-    async with connected(clusters) as sessions:
-        found = await asyncio.gather(*(_one(s, days) for s in sessions.values()))
-    return dict(zip(sessions, found, strict=True))
-
-
-async def _one(session: ClusterSession, days: int) -> list[PostMortemRow] | str:
-    """The cluster's rows, or why there are none (one line)."""
+async def _one(session: ClusterSession, days: int) -> list[PostMortemRow]:
+    """The cluster's rows, with the jobs accounting has not caught up with from squeue."""
     from hpctui.services.postmortem import PostMortem
-    from hpctui.slurm.errors import SlurmProblem
-    from hpctui.ssh.types import LinkError
 
-    try:
-        snapshot = await session.poller.poll_once()  # jobs accounting has not caught up with
-        postmortem = PostMortem(session.link, session.name, session.cluster.queue_user)
-        return await postmortem.fetch(days, snapshot if snapshot.error is None else None)
-    except (SlurmProblem, LinkError) as exc:
-        return str(exc)
+    snapshot = await session.poller.poll_once()
+    postmortem = PostMortem(session.link, session.name, session.cluster.queue_user)
+    return await postmortem.fetch(days, snapshot if snapshot.error is None else None)
 
 
 def _as_json(rows: list[PostMortemRow] | str) -> dict[str, object]:
