@@ -90,7 +90,7 @@ async def _until_stopped(manager: TunnelManager, tunnel: Tunnel) -> bool:
     last = [tunnel.state]
     ends = (TunnelState.BROKEN, TunnelState.CLOSED)
 
-    def changed() -> None:
+    def changed(_manager: TunnelManager) -> None:
         if tunnel.state is not last[0]:
             last[0] = tunnel.state
             detail = f": {tunnel.problem}" if tunnel.problem else ""

@@ -28,6 +28,7 @@ from hpctui.slurm.models import PollSection, Snapshot
 from hpctui.slurm.parse import SqueueParser, parse_sinfo, split_poll, summarise_partitions
 from hpctui.ssh.link import ClusterLink
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus
+from hpctui.subscribers import Subscribers
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class Poller:
         self._clock = clock
         self._partitions = tuple(p.name for p in cluster.partitions)
         self._squeue = SqueueParser(cluster.name)  # reuses the Jobs of unchanged rows
-        self._subscribers: list[Callable[[Snapshot], None]] = []
+        self._subscribers: Subscribers[Snapshot] = Subscribers(f"{cluster.name}: poller")
         self._wake = asyncio.Event()
         self._want_nodes = True
         self._asked = 0  # explicit refreshes asked for so far
@@ -88,8 +89,7 @@ class Poller:
         return max(refresh.queue_s, refresh.idle_queue_s), max(refresh.gpus_s, refresh.idle_gpus_s)
 
     def subscribe(self, callback: Callable[[Snapshot], None]) -> Callable[[], None]:
-        self._subscribers.append(callback)
-        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+        return self._subscribers.add(callback)
 
     def start(self) -> None:
         if self._task is None:
@@ -121,8 +121,7 @@ class Poller:
             self._next_queue = 0.0
         self.latest = snapshot
         self.polls += 1
-        for callback in list(self._subscribers):
-            callback(snapshot)
+        self._subscribers.publish(snapshot)
         return snapshot
 
     async def _run(self) -> None:
@@ -214,8 +213,7 @@ class Poller:
         if self.latest.error == reason:
             return
         self.latest = replace(self.latest, error=reason)
-        for callback in list(self._subscribers):
-            callback(self.latest)
+        self._subscribers.publish(self.latest)
 
 
 def _is_busy(problem: Exception) -> bool:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from hpctui.config.model import Cluster
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus, Result
+from hpctui.subscribers import Subscribers
 from hpctui.toolkit.purge import (
     PURGE_TIMEOUT_S,
     PurgeParseError,
@@ -75,14 +76,13 @@ class PurgeWatch:
         self.cluster = cluster
         self.delay_s = delay_s
         self.latest: PurgeOutcome | None = None
-        self._subscribers: list[Callable[[PurgeOutcome], None]] = []
+        self._subscribers: Subscribers[PurgeOutcome] = Subscribers(f"{cluster.name}: purge watch")
         self._up = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
     def subscribe(self, callback: Callable[[PurgeOutcome], None]) -> Callable[[], None]:
-        self._subscribers.append(callback)
-        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+        return self._subscribers.add(callback)
 
     def start(self) -> None:
         if self._task is None:
@@ -122,6 +122,5 @@ class PurgeWatch:
         name = self.cluster.name
         outcome = PurgeOutcome(name, None, found) if isinstance(found, str) else PurgeOutcome(name, found)
         self.latest = outcome
-        for callback in list(self._subscribers):
-            callback(outcome)
+        self._subscribers.publish(outcome)
         return outcome

@@ -34,6 +34,7 @@ from hpctui.services.jobnode import node_addr, running_node
 from hpctui.slurm.commands import validate_job_id
 from hpctui.ssh.link import PortUnavailable
 from hpctui.ssh.types import LinkError, LinkState, LinkStatus
+from hpctui.subscribers import Subscribers
 
 if TYPE_CHECKING:
     import asyncssh
@@ -110,22 +111,18 @@ class TunnelManager:
     def __init__(self, link: ClusterLink, snapshots: SnapshotFeed | None = None) -> None:
         self.link = link
         self.tunnels: list[Tunnel] = []
-        self._subscribers: list[Callable[[], None]] = []
+        self._subscribers: Subscribers[TunnelManager] = Subscribers(f"{link.name}: tunnels")
         self._tasks: set[asyncio.Task[None]] = set()
         self._relisten = asyncio.Lock()  # one pass at a time, even across quick reconnects
         self._unsubscribe_link = link.subscribe(self._link_changed)
         self._unsubscribe_jobs = snapshots(self._jobs_polled) if snapshots is not None else _nothing
 
-    def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
-        self._subscribers.append(callback)
-        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+    def subscribe(self, callback: Callable[[TunnelManager], None]) -> Callable[[], None]:
+        """Call ``callback`` with this manager whenever one of its tunnels changes."""
+        return self._subscribers.add(callback)
 
     def _changed(self) -> None:
-        for callback in list(self._subscribers):
-            try:
-                callback()
-            except Exception:  # a broken view must not break the tunnels
-                log.exception("%s: tunnel subscriber failed", self.link.name)
+        self._subscribers.publish(self)
 
     # ---- opening ------------------------------------------------------------------------
 

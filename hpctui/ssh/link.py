@@ -40,6 +40,7 @@ from hpctui.ssh.types import (
     Prompter,
     Result,
 )
+from hpctui.subscribers import Subscribers
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class ClusterLink:
         self._connector = Connector(cluster, prompter, self._on_authenticating)
         self._status = LinkStatus(self.name, LinkState.DISCONNECTED)
         self._changed = asyncio.Event()
-        self._subscribers: list[Callable[[LinkStatus], None]] = []
+        self._subscribers: Subscribers[LinkStatus] = Subscribers(f"{cluster.name}: link status")
         self._task: asyncio.Task[None] | None = None
         self._conn: asyncssh.SSHClientConnection | None = None
         self._client: LinkClient | None = None
@@ -98,13 +99,7 @@ class ClusterLink:
 
     def subscribe(self, callback: Callable[[LinkStatus], None]) -> Callable[[], None]:
         """Call ``callback`` on every status change; returns the function that unsubscribes."""
-        self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
     def _set(self, state: LinkState, detail: str = "", *, reason: str = "", retry_at: float | None = None) -> None:
         status = LinkStatus(self.name, state, detail, retry_at, reason)
@@ -113,11 +108,7 @@ class ClusterLink:
         self._status = status
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
-        for callback in list(self._subscribers):
-            try:
-                callback(status)
-            except Exception:  # a broken subscriber must not take the link down
-                log.exception("%s: link status subscriber failed", self.name)
+        self._subscribers.publish(status)
 
     def _on_authenticating(self) -> None:
         self._set(LinkState.AUTHENTICATING)

@@ -56,7 +56,7 @@ class TunnelsScreen(TableKeys, Screen[None]):
         self._unsubscribe = [manager.subscribe(self._post_changed) for manager in self.managers.values()]
         self.action_reload()
 
-    def _post_changed(self) -> None:
+    def _post_changed(self, _manager: TunnelManager) -> None:
         self.post_message(self.Changed())
 
     def on_unmount(self) -> None:
