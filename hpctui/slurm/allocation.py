@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from hpctui.errors import UserError
-from hpctui.slurm.commands import env_prefix, sections_command
+from hpctui.slurm.commands import env_prefix, sections_command, user_word
 from hpctui.slurm.errors import SlurmParseError, check_section
 from hpctui.slurm.inventory import cluster_name_command, config_cluster_name
 from hpctui.slurm.models import PollSection
@@ -141,11 +141,10 @@ def allocation_command(
     Without ``account``, the user's default account (sacctmgr) is used."""
     if account is not None and not ACCOUNT_NAME.fullmatch(account):
         raise UserError(f"not an account name: {account!r}")
-    who = shlex.quote(user) if user else '"$(id -un)"'
     setup = (
         f"acct={shlex.quote(account)}"
         if account
-        else f"acct=$({env_prefix()} sacctmgr -nP show user {who} format=DefaultAccount)"
+        else f"acct=$({env_prefix()} sacctmgr -nP show user {user_word(user)} format=DefaultAccount)"
     )
     usage = template or DEFAULT_USAGE
     recent = max(datetime.combine(start, datetime.min.time()), now - timedelta(days=RECENT_DAYS))
