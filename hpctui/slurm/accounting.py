@@ -8,6 +8,7 @@ those come from the SubmitLine and the script, or are reported as not recovered.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 
 from hpctui.slurm.commands import SACCT_ENV, env_prefix, validate_job_id
 from hpctui.slurm.errors import SlurmParseError, check_errors
@@ -27,25 +28,38 @@ _CPU_OPTIONS = frozenset({
 })  # fmt: skip
 
 
-def accounting_job_command(job_id: str) -> str:
-    """What accounting keeps of a job, the controller's memory aside."""
+def allocation_rows_command(fields: Sequence[str], job_id: str) -> str:
+    """sacct's rows of ``fields`` for one job's allocations (no steps), the last field free text."""
     job = shlex.quote(validate_job_id(job_id, single=True))
     return (
         f"{env_prefix(SACCT_ENV)} sacct --allocations --noheader --parsable2 "
-        f"--delimiter={shlex.quote(DELIMITER)} --format={','.join(ACCOUNTING_FIELDS)} --jobs={job}"
+        f"--delimiter={shlex.quote(DELIMITER)} --format={','.join(fields)} --jobs={job}"
     )
+
+
+def last_row(text: str, fields: Sequence[str]) -> list[str] | None:
+    """The last row of ``allocation_rows_command`` output (a requeued job has several), split
+    into ``fields`` (the last may hold the delimiter); None when there is none. SlurmError when
+    sacct said it failed."""
+    check_errors(text)
+    width = len(fields)
+    rows = [line.split(DELIMITER, width - 1) for line in text.split("\n") if DELIMITER in line]
+    rows = [row for row in rows if len(row) == width]
+    return rows[-1] if rows else None
+
+
+def accounting_job_command(job_id: str) -> str:
+    """What accounting keeps of a job, the controller's memory aside."""
+    return allocation_rows_command(ACCOUNTING_FIELDS, job_id)
 
 
 def parse_accounting_job(text: str) -> dict[str, str]:
     """The job's last record (a requeued job has several) by field name; {} when there is none.
     ``State`` is cut to its first word ("CANCELLED by 1000" -> "CANCELLED")."""
-    check_errors(text)
-    width = len(ACCOUNTING_FIELDS)
-    rows = [line.split(DELIMITER, width - 1) for line in text.split("\n") if DELIMITER in line]
-    rows = [row for row in rows if len(row) == width]
-    if not rows:
+    row = last_row(text, ACCOUNTING_FIELDS)
+    if row is None:
         return {}
-    record = dict(zip(ACCOUNTING_FIELDS, rows[-1], strict=True))
+    record = dict(zip(ACCOUNTING_FIELDS, row, strict=True))
     record["State"] = record["State"].split(" ")[0]
     return record
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from hpctui.errors import UserError
-from hpctui.slurm.commands import env_prefix, sections_command
+from hpctui.slurm.commands import env_prefix, sections_command, user_word
 from hpctui.slurm.errors import SlurmParseError, check_section
+from hpctui.slurm.inventory import cluster_name_command, config_cluster_name
 from hpctui.slurm.models import PollSection
 from hpctui.slurm.parse.values import parse_tres
 
@@ -140,11 +141,10 @@ def allocation_command(
     Without ``account``, the user's default account (sacctmgr) is used."""
     if account is not None and not ACCOUNT_NAME.fullmatch(account):
         raise UserError(f"not an account name: {account!r}")
-    who = shlex.quote(user) if user else '"$(id -un)"'
     setup = (
         f"acct={shlex.quote(account)}"
         if account
-        else f"acct=$({env_prefix()} sacctmgr -nP show user {who} format=DefaultAccount)"
+        else f"acct=$({env_prefix()} sacctmgr -nP show user {user_word(user)} format=DefaultAccount)"
     )
     usage = template or DEFAULT_USAGE
     recent = max(datetime.combine(start, datetime.min.time()), now - timedelta(days=RECENT_DAYS))
@@ -155,7 +155,7 @@ def allocation_command(
 
     granted = f'{env_prefix()} sacctmgr -nP show assoc where account="$acct" format=Cluster,Account,User,GrpTRESMins'
     steps = [
-        ("cluster", f"{env_prefix()} scontrol show config"),  # its ClusterName: whose grant is ours
+        ("cluster", cluster_name_command()),  # its ClusterName: whose grant is ours
         ("period", query(datetime.combine(start, datetime.min.time()))),
         ("recent", query(recent)),
         ("granted", granted),
@@ -194,15 +194,6 @@ def parse_sreport(text: str, user: str | None) -> UsageRows:
         elif user is None or login == user:
             mine[tres] = mine.get(tres, 0.0) + int(minutes) / 60
     return UsageRows(account, cluster, _usage(total), _usage(mine))
-
-
-def cluster_name(config: str) -> str | None:
-    """``ClusterName = alpha`` of ``scontrol show config``."""
-    for line in config.splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() == "ClusterName":
-            return value.strip() or None
-    return None
 
 
 def _account_of(granted: str, cluster: str | None) -> str | None:
@@ -245,7 +236,7 @@ def allocation_report(
         check_section(sections[name])
     used = parse_sreport(sections["period"].stdout, user)
     recent = parse_sreport(sections["recent"].stdout, user)
-    slurm_cluster = cluster_name(sections["cluster"].stdout) if "cluster" in sections else used.cluster
+    slurm_cluster = config_cluster_name(sections["cluster"].stdout) if "cluster" in sections else used.cluster
     granted_text = sections["granted"].stdout if "granted" in sections else ""
     account = used.account or _account_of(granted_text, slurm_cluster)
     from_sacctmgr = parse_granted(granted_text, account, slurm_cluster)

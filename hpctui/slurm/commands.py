@@ -92,6 +92,12 @@ def _partition_list(partitions: Iterable[str]) -> str:
     return ",".join(names)
 
 
+def user_word(user: str | None) -> str:
+    """``user`` as one word of a remote command; None: the login user, as the remote shell
+    names them (``"$(id -un)"``: whatever the ssh config logged in as)."""
+    return shlex.quote(user) if user else '"$(id -un)"'
+
+
 def squeue_command(user: str | None) -> str:
     """The user's jobs (``--me`` when ``user`` is None), one row per array task, in all
     states the controller still holds (so a job that just failed shows as FAILED for a

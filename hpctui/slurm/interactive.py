@@ -16,11 +16,11 @@ import shlex
 
 from hpctui.errors import UserError
 from hpctui.slurm.commands import PARTITION_NAME, env_prefix, validate_job_id
+from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.hostlist import first_host
+from hpctui.slurm.parse.fields import parse_duration
 
 _SHELL = '"${SHELL:-/bin/sh}"'
-# Slurm's time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS
-_TIME = re.compile(r"\d{1,6}|\d{1,4}:\d{1,2}(?::\d{1,2})?|\d{1,3}-\d{1,2}(?::\d{1,2}(?::\d{1,2})?)?")
 _NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _NODE_ADDR = re.compile(r"(?:^| )NodeAddr=(\S+)")
 MAX_GPUS = 64
@@ -37,7 +37,7 @@ def salloc_command(partition: str, time: str, gpus: int = 0) -> str:
     """A new allocation with a shell on its first node; the allocation ends with the shell."""
     if not PARTITION_NAME.fullmatch(partition):
         raise UserError(f"not a partition name: {partition!r}")
-    if not _TIME.fullmatch(time):
+    if not _is_time_limit(time):
         raise UserError(f"not a Slurm time limit: {time!r} (minutes, HH:MM:SS or D-HH:MM)")
     if isinstance(gpus, bool) or not isinstance(gpus, int) or not 0 <= gpus <= MAX_GPUS:
         raise UserError(f"GPUs must be a whole number from 0 to {MAX_GPUS}, not {gpus!r}")
@@ -45,6 +45,14 @@ def salloc_command(partition: str, time: str, gpus: int = 0) -> str:
     if gpus:
         parts.append(f"--gres=gpu:{gpus}")
     return " ".join([*parts, "srun", "--overlap", "--pty", _SHELL])
+
+
+def _is_time_limit(text: str) -> bool:
+    """One of Slurm's time formats (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS)."""
+    try:
+        return parse_duration(text) is not None  # None: UNLIMITED and the like
+    except SlurmParseError:
+        return False
 
 
 def node_command(node: str) -> str:

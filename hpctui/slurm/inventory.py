@@ -59,14 +59,22 @@ def parse_partitions(text: str) -> list[PartitionInfo]:
     ]
 
 
-def parse_cluster_name(text: str) -> str | None:
-    """ClusterName of ``scontrol show config`` (``ClusterName             = alpha``)."""
+def config_cluster_name(text: str) -> str | None:
+    """ClusterName of ``scontrol show config`` (``ClusterName             = alpha``), None when
+    the text has none."""
     for line in text.split("\n"):
         key, equals, value = line.partition("=")
         if equals and key.strip() == "ClusterName":
             return value.strip() or None
-    check_errors(text)
     return None
+
+
+def parse_cluster_name(text: str) -> str | None:
+    """``config_cluster_name``, or SlurmError when scontrol said it failed instead."""
+    name = config_cluster_name(text)
+    if name is None:
+        check_errors(text)
+    return name
 
 
 def parse_accounts(text: str, cluster: str | None) -> tuple[str, ...]:

@@ -10,12 +10,9 @@ Pure: the command, its parser and the expansion.
 from __future__ import annotations
 
 import posixpath
-import shlex
 from dataclasses import dataclass
 
-from hpctui.slurm.commands import SACCT_ENV, env_prefix, validate_job_id
-from hpctui.slurm.errors import check_errors
-from hpctui.slurm.formats import DELIMITER
+from hpctui.slurm.accounting import allocation_rows_command, last_row
 from hpctui.slurm.hostlist import first_host
 from hpctui.slurm.parse.squeue import expand_filename
 
@@ -53,22 +50,15 @@ class LogRecord:
 
 
 def log_record_command(job_id: str) -> str:
-    job = shlex.quote(validate_job_id(job_id, single=True))
-    return (
-        f"{env_prefix(SACCT_ENV)} sacct --allocations --noheader --parsable2 "
-        f"--delimiter={shlex.quote(DELIMITER)} --format={','.join(LOG_FIELDS)} --jobs={job}"
-    )
+    return allocation_rows_command(LOG_FIELDS, job_id)
 
 
 def parse_log_record(text: str) -> LogRecord | None:
     """The job's last record (a requeued job has several); None when accounting has none."""
-    check_errors(text)
-    width = len(LOG_FIELDS)
-    rows = [line.split(DELIMITER, width - 1) for line in text.split("\n") if DELIMITER in line]
-    rows = [row for row in rows if len(row) == width]
-    if not rows:
+    row = last_row(text, LOG_FIELDS)
+    if row is None:
         return None
-    job_id, raw_id, name, user, work_dir, state, nodes, submit_line = rows[-1]
+    job_id, raw_id, name, user, work_dir, state, nodes, submit_line = row
     node = first_host(nodes) if nodes not in ("", "None assigned") else ""
     return LogRecord(job_id, raw_id, name, user, work_dir, state.split(" ")[0], bool(node), node, submit_line)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from hpctui.slurm.commands import PARTITION_NAME, env_prefix, sections_command, validate_job_id
+from hpctui.slurm.commands import PARTITION_NAME, env_prefix, sections_command, user_word, validate_job_id
 from hpctui.slurm.errors import SlurmParseError, check_section
 from hpctui.slurm.formats import DELIMITER
 from hpctui.slurm.models import Job, PollSection
@@ -45,8 +45,7 @@ def priority_command(job_id: str, partition: str, user: str | None) -> str:
     job = shlex.quote(validate_job_id(job_id, single=True))
     if not PARTITION_NAME.fullmatch(partition):
         raise SlurmParseError(f"not a partition name: {partition!r}")
-    who = shlex.quote(user) if user else '"$(id -un)"'
-    sshare = f"{env_prefix()} sshare --noheader --parsable2 --Users --user={who} --format={','.join(SSHARE_FIELDS)}"
+    sshare = f"{env_prefix()} sshare --noheader --parsable2 --Users --user={user_word(user)} --format={','.join(SSHARE_FIELDS)}"
     return sections_command(
         [
             ("sprio_job", _sprio(f"--jobs={job}")),

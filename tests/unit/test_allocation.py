@@ -21,6 +21,7 @@ from hpctui.slurm.allocation import (
     parse_sreport,
 )
 from hpctui.slurm.errors import SlurmError
+from hpctui.slurm.inventory import cluster_name_command, parse_cluster_name
 from hpctui.slurm.parse import split_poll
 from hpctui.ssh.types import LinkError, Result
 
@@ -69,6 +70,18 @@ def test_sreport_rows_and_a_bad_row():
         allocation_report("a", split_poll("\x1eout cluster\n\x1eerr cluster 0\n\n\x1eout period\n"
                                           "\x1eerr period 1\nsreport: error: Problem talking to the database\n"
                                           "\x1eout recent\n\x1eerr recent 0\n\n"), None, YEAR, None)  # fmt: skip
+
+
+def test_the_cluster_is_asked_as_onboarding_asks_it_and_a_failed_answer_is_no_error_here():
+    command = allocation_command("lab", None, date(2026, 1, 1), datetime(2026, 2, 1))
+    assert cluster_name_command() in shlex.split(command)[-1]
+    failed = "slurm_load_ctl_conf error: Unable to contact slurm controller (connect failure)\n"
+    found = sections("allocation.txt")
+    found["cluster"] = replace(found["cluster"], stdout=failed)
+    report = allocation_report("alpha", found, "hpcuser", YEAR, None)
+    assert (report.granted, report.granted_from) == (None, "")  # whose grant is ours: unknown
+    with pytest.raises(SlurmError):
+        parse_cluster_name(failed)  # onboarding says why
 
 
 def test_the_command_quotes_the_account_and_fills_a_template():

@@ -23,7 +23,7 @@ from hpctui.slurm.efficiency import (
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.models import AccountingRecord, AccountingStep
 from hpctui.slurm.parse import parse_sacct
-from hpctui.slurm.parse.sacct import parse_cpu_time
+from hpctui.slurm.parse.fields import parse_cpu_time
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "slurm" / "sacct_efficiency.txt"
 GIB = 1 << 30
@@ -160,5 +160,6 @@ def test_cpu_time_forms():
     assert parse_cpu_time("01:02:03") == 3723
     assert parse_cpu_time("1-00:00:01.5") == pytest.approx(86401.5)
     assert parse_cpu_time("") is None
+    assert parse_cpu_time("Unknown") is None  # every spelling of nothing, as sstat's AveCPU reads it
     with pytest.raises(SlurmParseError):
         parse_cpu_time("fast")

@@ -41,6 +41,8 @@ def test_salloc_runs_the_shell_on_the_compute_node_with_quoted_parts():
         ("gpu;id", "10", 0, "not a partition name"),
         ("gpu", "1 hour", 0, "not a Slurm time limit"),
         ("gpu", "$(id)", 0, "not a Slurm time limit"),
+        ("gpu", "UNLIMITED", 0, "not a Slurm time limit"),
+        ("gpu", "\u0661\u0662", 0, "not a Slurm time limit"),  # digits, but not ASCII ones
         ("gpu", "10", -1, "GPUs must be"),
         ("gpu", "10", 65, "GPUs must be"),
         ("gpu", "10", True, "GPUs must be"),

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from hpctui.errors import UserError
 from hpctui.slurm.errors import SlurmParseError, SlurmProblem
 from hpctui.slurm.livecmd import BEGIN, END, GpuFrames, gpu_step_command, gpu_tool_line, sstat_command
-from hpctui.slurm.parse.usage import GpuUse, parse_cpu_time, parse_nvidia_csv, parse_rocm_json, parse_sstat
+from hpctui.slurm.parse.fields import parse_cpu_time
+from hpctui.slurm.parse.usage import GpuUse, parse_nvidia_csv, parse_rocm_json, parse_sstat
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "slurm"
 GIB = 1 << 30

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from hpctui.slurm.accounting import accounting_job_command
 from hpctui.slurm.formats import DELIMITER
-from hpctui.slurm.logpaths import LOG_FIELDS, LogRecord, default_output, expand_log_pattern, parse_log_record
+from hpctui.slurm.logpaths import (
+    LOG_FIELDS,
+    LogRecord,
+    default_output,
+    expand_log_pattern,
+    log_record_command,
+    parse_log_record,
+)
 
 JOB = LogRecord("123", "123", "train", "hpcuser", "/w/run", "COMPLETED", True, "a1", "sbatch job.sh")
 TASK = LogRecord("120_4", "127", "sweep", "hpcuser", "/w", "FAILED", True, "b2", "sbatch --array=1-8 s.sh")
@@ -52,3 +60,16 @@ def test_a_record_without_its_work_dir_is_not_whole() -> None:
     record = parse_log_record(ended_first)
     assert record is not None and (record.state, record.whole) == ("COMPLETED", False)
     assert JOB.whole
+
+
+def test_both_accounting_commands_ask_sacct_for_allocation_rows_alone() -> None:
+    """The log paths and the resubmission read the same kind of sacct rows: one builder, these bytes."""
+    sacct = (
+        "env -u SLURM_CLUSTERS -u SLURM_BITSTR_LEN -u SACCT_FEDERATION -u SACCT_FORMAT -u SACCT_LOCAL "
+        "SLURM_TIME_FORMAT=standard sacct --allocations --noheader --parsable2 --delimiter='\x1f' --format="
+    )
+    assert log_record_command("12_3") == f"{sacct}{','.join(LOG_FIELDS)} --jobs=12_3"
+    assert accounting_job_command("77") == (
+        f"{sacct}JobName,Partition,Timelimit,WorkDir,State,NNodes,ReqCPUS,ReqMem,ReqTRES,Account,QOS,"
+        "Constraints,Reservation,SubmitLine --jobs=77"
+    )

@@ -246,3 +246,12 @@ def test_without_env_prefix_leaves_the_command_itself():
     assert without_env_prefix(cancel_command(["1001"])) == "scancel --verbose 1001"
     assert without_env_prefix(hold_command(["1001", "1002"])) == "scontrol hold 1001,1002"
     assert without_env_prefix("sbatch x.sh") == "sbatch x.sh"
+
+
+@pytest.mark.parametrize("user", [*NASTY, None])
+def test_user_word_is_the_user_or_the_login_user_as_one_word(user):
+    printed = subprocess.run(
+        ["sh", "-c", f"printf '%s\\0' {commands.user_word(user)}"], capture_output=True, check=True, timeout=20
+    ).stdout.decode()
+    login = subprocess.run(["id", "-un"], capture_output=True, check=True, text=True, timeout=20).stdout.strip()
+    assert printed == f"{user if user is not None else login}\0"

@@ -61,6 +61,20 @@ def parse_duration(value: str) -> int | None:
     return (numbers[0] * 60 + numbers[1]) * 60 + numbers[2]
 
 
+def parse_cpu_time(value: str) -> float | None:
+    """Seconds of sacct's TotalCPU/UserCPU and sstat's AveCPU: ``00:01:02``, ``1-02:03:04`` or
+    ``01:02.345`` (MM:SS.mmm); None for Slurm's spellings of nothing."""
+    if value in NULLS:
+        return None
+    whole, dot, fraction = value.partition(".")
+    if dot and not is_number(fraction):
+        raise SlurmParseError(f"not a CPU time: {value!r}")
+    seconds = parse_duration(whole if ":" in whole else f"0:{whole}")
+    if seconds is None:
+        return None
+    return seconds + (float(f"0.{fraction}") if dot else 0.0)
+
+
 def parse_size(value: str) -> int | None:
     """Bytes of a size like ``1234K``, ``2.5G`` or ``0`` (binary units); None when empty."""
     if value in NULLS:

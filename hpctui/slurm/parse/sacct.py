@@ -8,20 +8,18 @@ from dataclasses import replace
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.slurm.models import AccountingRecord, AccountingStep
-from hpctui.slurm.parse.fields import is_number, optional, parse_duration, parse_int, parse_size, reject, rows
+from hpctui.slurm.parse.fields import (
+    is_number,
+    optional,
+    parse_cpu_time,
+    parse_duration,
+    parse_int,
+    parse_size,
+    reject,
+    rows,
+)
 
 _CORE = 12  # the fields before the efficiency ones (AllocCPUS onwards)
-
-
-def parse_cpu_time(value: str) -> float | None:
-    """Seconds of sacct's TotalCPU/UserCPU: ``MM:SS.mmm``, ``HH:MM:SS``, ``D-HH:MM:SS``."""
-    whole, dot, fraction = value.partition(".")
-    seconds = parse_duration(whole) if ":" in whole else None
-    if seconds is None or (dot and not is_number(fraction)):
-        if value in ("", "N/A"):
-            return None
-        raise SlurmParseError(f"not a CPU time: {value!r}")
-    return seconds + (float(f"0.{fraction}") if dot else 0.0)
 
 
 def _optional_int(value: str, what: str) -> int | None:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from hpctui.slurm.errors import SlurmParseError
-from hpctui.slurm.parse.fields import NULLS, is_number, parse_duration, parse_size
+from hpctui.slurm.parse.fields import NULLS, is_number, parse_cpu_time, parse_size
 
 # The sstat fields, in this order (``-P``: "|" between them; no value holds a "|").
 SSTAT_FIELDS = ("JobID", "AveCPU", "MaxRSS", "TRESUsageInAve", "TRESUsageInMax")
@@ -53,19 +53,6 @@ class GpuUse:
     util_pct: float | None
     mem_used: int | None  # bytes
     mem_total: int | None
-
-
-def parse_cpu_time(value: str) -> float | None:
-    """Seconds of sstat's AveCPU: ``00:01:02``, ``1-02:03:04`` or ``01:02.345`` (MM:SS.mmm)."""
-    if value in NULLS:
-        return None
-    whole, dot, fraction = value.partition(".")
-    if dot and not is_number(fraction):
-        raise SlurmParseError(f"not a CPU time: {value!r}")
-    seconds = parse_duration(whole if ":" in whole else f"0:{whole}")
-    if seconds is None:
-        return None
-    return seconds + (float(f"0.{fraction}") if dot else 0.0)
 
 
 def tres_usage(text: str) -> dict[str, str]:
