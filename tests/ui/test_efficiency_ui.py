@@ -60,11 +60,11 @@ def draft(kind: str = "mem", suggested: ResubmitChoice | None = None) -> Resubmi
 
 def test_the_efficiency_values_apply_only_when_the_last_state_suggests_none() -> None:
     own = draft()
-    chosen = with_efficiency(own, {"mem": "12G", "time": "01:30:00"}, "asked 64G")
+    chosen = with_efficiency(own, {"mem": "12G", "time": "01:30:00"})
     assert chosen.suggested == ResubmitChoice(time="01:30:00", mem="12G")
     assert suggestion_text(own, chosen, "asked 64G") == "efficiency: asked 64G; ctrl+t applies it"
-    per_cpu = with_efficiency(draft("mem-per-cpu"), {"mem": "12G"}, "x")
+    per_cpu = with_efficiency(draft("mem-per-cpu"), {"mem": "12G"})
     assert per_cpu.suggested == ResubmitChoice()  # a --mem figure is not a per-CPU one
     timeout = draft(suggested=ResubmitChoice(time="03:00:00"))
-    assert with_efficiency(timeout, {"mem": "12G"}, "x") is timeout
+    assert with_efficiency(timeout, {"mem": "12G"}) is timeout
     assert suggestion_text(timeout, timeout, "x").endswith("\nefficiency: x")

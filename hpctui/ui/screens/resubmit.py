@@ -109,7 +109,7 @@ class ResubmitScreen(Screen[None]):
             self.unavailable = str(exc)
             info.update(Content.styled(visible(str(exc)), "$text-error"))
             return
-        self.draft = with_efficiency(draft, *self.efficiency)
+        self.draft = with_efficiency(draft, self.efficiency[0])
         self.suggestion = suggestion_text(draft, self.draft, self.efficiency[1])
         self._show(self.draft)
 
@@ -253,7 +253,7 @@ def _suggestion_text(draft: ResubmitDraft) -> str:
     return ""
 
 
-def with_efficiency(draft: ResubmitDraft, suggested: dict[str, str], note: str) -> ResubmitDraft:
+def with_efficiency(draft: ResubmitDraft, suggested: dict[str, str]) -> ResubmitDraft:
     """The efficiency's values when the last state suggests none (a memory value only where the
     job asked per node: it is a --mem figure)."""
     if draft.suggested.time or draft.suggested.mem or not suggested:
