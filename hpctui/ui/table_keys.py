@@ -3,7 +3,8 @@ hpctui: the screen forwards them to its table."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -23,6 +24,16 @@ TABLE_KEYS = [
     Binding("g", "table('scroll_top')", "Top", show=False, id="first"),
     Binding("G", "table('scroll_bottom')", "Bottom", show=False, id="last"),
 ]
+
+
+def refill(table: DataTable[Any], rows: Iterable[tuple[Sequence[object], str | None]]) -> None:
+    """Replace the rows (cells, key) of a short table, the cursor kept on its line (or the last)."""
+    row = table.cursor_row
+    table.clear()
+    for cells, key in rows:
+        table.add_row(*cells, key=key)
+    if table.row_count:
+        table.move_cursor(row=min(row, table.row_count - 1))
 
 
 class TableKeys:

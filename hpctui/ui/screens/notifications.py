@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from hpctui.config.model import Notifications
 from hpctui.services.notices import TITLES
 from hpctui.ui.notices import Received, severity
-from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys
+from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys, refill
 from hpctui.ui.themes import variable_style
 from hpctui.visible import visible
 
@@ -67,13 +67,8 @@ class NotificationsScreen(TableKeys, Screen[None]):
     def _refresh(self) -> None:
         if self.history == self._shown:
             return
-        table: DataTable[Text] = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
         self._shown = list(self.history)
-        for index, received in enumerate(self._shown):
-            table.add_row(*self._cells(received), key=str(index))
-        table.move_cursor(row=min(row, table.row_count - 1))
+        refill(self.query_one(DataTable), ((self._cells(r), str(index)) for index, r in enumerate(self._shown)))
 
     def _cells(self, received: Received) -> list[Text]:
         notice = received.notice

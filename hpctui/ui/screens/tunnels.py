@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from hpctui.services.tunnels import Tunnel, TunnelManager, TunnelState
-from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys
+from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys, refill
 from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
@@ -67,14 +67,8 @@ class TunnelsScreen(TableKeys, Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        table: DataTable[Text] = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
         self.rows = [tunnel for manager in self.managers.values() for tunnel in manager.tunnels]
-        for tunnel in self.rows:
-            table.add_row(*_cells(tunnel))
-        if self.rows:
-            table.move_cursor(row=min(row, len(self.rows) - 1))
+        refill(self.query_one(DataTable), ((_cells(tunnel), None) for tunnel in self.rows))
         count = len(self.rows)
         note = EMPTY if not count else f"{count} tunnel{'s' * (count != 1)}: open the URL in a browser on this machine"
         self.query_one("#tunnels-note", Static).update(Text(note))
