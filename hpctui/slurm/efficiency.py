@@ -367,12 +367,49 @@ def summarise(records: Iterable[AccountingRecord]) -> list[Efficiency | ArraySum
             arrays[parent] = []
             entries.append(ArraySummary(parent, record.name, (), {}, ()))
         arrays[parent].append(figures)
-    return [_filled(entry, arrays) for entry in entries]
+    return [
+        entry if isinstance(entry, Efficiency) else array_summary(entry.array_id, entry.name, arrays[entry.array_id])
+        for entry in entries
+    ]
 
 
-def _filled(entry: Efficiency | ArraySummary, arrays: dict[str, list[Efficiency]]) -> Efficiency | ArraySummary:
-    if isinstance(entry, Efficiency):
-        return entry
-    tasks = arrays[entry.array_id]
+def array_summary(array: str, name: str, tasks: Sequence[Efficiency]) -> ArraySummary:
+    """The summary of array ``array`` (named ``name``) from its tasks' figures, with advice for all of them."""
     suggested, advice = advise(tasks)
-    return ArraySummary(entry.array_id, entry.name, tuple(tasks), suggested, advice)
+    return ArraySummary(array, name, tuple(tasks), suggested, advice)
+
+
+class EfficiencyIndex:
+    """The figures of each of ``records`` (distinct job ids, such as the post-mortem's rows) and
+    the summary of each array among them, each worked out the first time it is asked for: a
+    cursor moving over an array's tasks costs a look-up, not the whole array's efficiencies."""
+
+    def __init__(self, records: Iterable[AccountingRecord]) -> None:
+        self._arrays: dict[str, list[AccountingRecord]] = {}  # array id -> its tasks, in order
+        self._array_of: dict[str, str] = {}  # a task's job id -> its array's
+        for record in records:
+            parent = array_id(record)
+            if parent is not None:
+                self._arrays.setdefault(parent, []).append(record)
+                self._array_of[record.job_id] = parent
+        self._figures: dict[str, Efficiency] = {}
+        self._summaries: dict[str, ArraySummary] = {}
+
+    def figures(self, record: AccountingRecord) -> Efficiency:
+        """``efficiency(record)``, computed once."""
+        found = self._figures.get(record.job_id)
+        if found is None:
+            found = self._figures[record.job_id] = efficiency(record)
+        return found
+
+    def entry(self, record: AccountingRecord) -> Efficiency | ArraySummary:
+        """What ``summarise`` gives for ``record``: its array's summary for an array task, else its figures."""
+        parent = self._array_of.get(record.job_id)
+        if parent is None:
+            return self.figures(record)
+        summary = self._summaries.get(parent)
+        if summary is None:
+            tasks = self._arrays[parent]
+            summary = array_summary(parent, tasks[0].name, [self.figures(task) for task in tasks])
+            self._summaries[parent] = summary
+        return summary

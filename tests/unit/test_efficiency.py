@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from hpctui.slurm import efficiency as efficiency_module
 from hpctui.slurm.efficiency import (
     ArraySummary,
     Efficiency,
+    EfficiencyIndex,
     allocated_gpus,
     efficiency,
     gpu_utilisation,
@@ -162,3 +164,20 @@ def test_cpu_time_forms():
     assert parse_cpu_time("") is None
     with pytest.raises(SlurmParseError):
         parse_cpu_time("fast")
+
+
+def test_the_index_gives_what_summarise_gives_each_computed_once(records, monkeypatch):
+    entries = summarise(records.values())
+    calls: list[str] = []
+    real = efficiency_module.efficiency
+    monkeypatch.setattr(efficiency_module, "efficiency", lambda record: calls.append(record.job_id) or real(record))
+    index = EfficiencyIndex(records.values())
+    for _ in range(3):  # a cursor going over every row three times
+        shown = [index.entry(record) for record in records.values()]
+        figures = [index.figures(record) for record in records.values()]
+    assert sorted(calls) == sorted(records)  # one efficiency per record, whatever the moves
+    jobs, array = entries[:-1], entries[-1]  # the array's tasks come last in the fixture
+    assert isinstance(array, ArraySummary) and shown[: len(jobs)] == jobs
+    assert shown[len(jobs) :] == [array] * len(array.tasks)
+    assert all(entry is shown[-1] for entry in shown[len(jobs) :])  # one summary for all its tasks
+    assert figures == [efficiency(record) for record in records.values()]
