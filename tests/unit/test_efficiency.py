@@ -138,6 +138,14 @@ def test_nice_values():
     assert [nice_time(x) for x in (60, 3601, 2 * 86400)] == ["00:05:00", "01:15:00", "2-00:00:00"]
 
 
+def test_the_rounding_is_in_numbers_and_the_words_say_the_same():
+    amounts = (1, 300 << 20, 0.9 * GIB, GIB, 1.2 * GIB)
+    assert [efficiency_module._round_mem(x) for x in amounts] == [256 << 20, 512 << 20, GIB, GIB, 2 * GIB]
+    assert [nice_memory(x) for x in amounts] == ["256M", "512M", "1024M", "1G", "2G"]  # under 1G stays in M
+    assert [efficiency_module._round_time(x) for x in (1, 3599, 3601, 2 * 86400)] == [300, 3600, 4500, 2 * 86400]
+    assert nice_time(3599) == "01:00:00"
+
+
 def test_an_array_is_one_summary_with_its_worst_tasks(records):
     entries = summarise(records.values())
     arrays = [e for e in entries if isinstance(e, ArraySummary)]
