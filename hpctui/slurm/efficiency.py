@@ -19,11 +19,15 @@ from dataclasses import dataclass, field, replace
 from hpctui.format import duration
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.models import AccountingRecord
+from hpctui.slurm.parse.usage import tres_usage
 from hpctui.slurm.parse.values import parse_job_id, parse_req_mem, parse_tres
 from hpctui.slurm.submit import format_time
 from hpctui.slurm.units import slurm_size
 
 GIB = 1 << 30
+MEM_STEP = 256 << 20  # --mem under 1G is a multiple of this
+TIME_STEP_S = 5 * 60  # --time under an hour is a multiple of this ...
+LONG_TIME_STEP_S = 15 * 60  # ... and of this from an hour on
 MEM_HEADROOM = 1.25  # next time: the peak plus a quarter
 TIME_HEADROOM = 1.5  # next time: the run plus a half
 LOW = 0.5  # below half of what was asked, it is worth saying
@@ -178,15 +182,12 @@ def memory_per_node(record: AccountingRecord) -> int | None:
 
 
 def _usage_item(text: str, key: str) -> float | None:
-    """One number of a TRESUsageIn* string, whose ``cpu=00:00:15`` no TRES reader takes."""
-    for item in text.split(","):
-        name, _, value = item.partition("=")
-        if name == key:
-            try:
-                return float(value)
-            except ValueError:
-                return None
-    return None
+    """One number of a TRESUsageIn* string (None when it is missing or not a number)."""
+    value = tres_usage(text).get(key)
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        return None
 
 
 def gpu_utilisation(record: AccountingRecord) -> float | None:
@@ -218,17 +219,28 @@ def efficiency(record: AccountingRecord) -> Efficiency:
 # ---- advice --------------------------------------------------------------------------------
 
 
+def _round_mem(amount: float) -> int:
+    """``amount`` bytes rounded up to whole G from 1G on, else to a multiple of 256M (at least 256M)."""
+    if amount >= GIB:
+        return math.ceil(amount / GIB) * GIB
+    return max(1, math.ceil(amount / MEM_STEP)) * MEM_STEP
+
+
 def nice_memory(amount: float) -> str:
     """``--mem`` value for ``amount`` bytes: whole G from 1G on, else multiples of 256M."""
-    if amount >= GIB:
-        return f"{math.ceil(amount / GIB)}G"
-    return f"{max(1, math.ceil(amount / (256 << 20))) * 256}M"
+    rounded = _round_mem(amount)
+    return f"{rounded // GIB}G" if amount >= GIB else f"{rounded >> 20}M"
+
+
+def _round_time(seconds: float) -> int:
+    """``seconds`` rounded up to 15 minutes (5 under an hour)."""
+    step = LONG_TIME_STEP_S if seconds >= 3600 else TIME_STEP_S
+    return int(math.ceil(seconds / step) * step)
 
 
 def nice_time(seconds: float) -> str:
     """``--time`` value: rounded up to 15 minutes (5 under an hour)."""
-    step = 15 * 60 if seconds >= 3600 else 5 * 60
-    return format_time(int(math.ceil(seconds / step) * step))
+    return format_time(_round_time(seconds))
 
 
 def advise(runs: Sequence[Efficiency]) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -262,14 +274,10 @@ def _memory_advice(runs: Sequence[Efficiency]) -> tuple[str, str, str] | None:
         return "mem", value, f"used {slurm_size(peak)} of {slurm_size(asked)}: --mem={value} next time"
     if peak > asked * LOW:
         return None
-    value = nice_memory(peak * MEM_HEADROOM)
-    if asked - _bytes(value) < MIN_SAVING_BYTES:
+    if asked - _round_mem(peak * MEM_HEADROOM) < MIN_SAVING_BYTES:
         return None
+    value = nice_memory(peak * MEM_HEADROOM)
     return "mem", value, f"asked {slurm_size(asked)}, used {slurm_size(peak)} at most: --mem={value} next time"
-
-
-def _bytes(memory: str) -> int:
-    return int(memory[:-1]) * (GIB if memory.endswith("G") else 1 << 20)
 
 
 def _time_advice(runs: Sequence[Efficiency]) -> tuple[str, str, str] | None:
@@ -283,20 +291,14 @@ def _time_advice(runs: Sequence[Efficiency]) -> tuple[str, str, str] | None:
     if not completed or max(completed) > limit * LOW:
         return None
     longest = max(completed)
-    value = nice_time(longest * TIME_HEADROOM)
-    if limit - _seconds(value) < MIN_SAVING_S:
+    if limit - _round_time(longest * TIME_HEADROOM) < MIN_SAVING_S:
         return None
+    value = nice_time(longest * TIME_HEADROOM)
     return (
         "time",
         value,
         (f"ran {duration(longest)} of {duration(limit)}: --time={value} next time (a shorter limit starts sooner)"),
     )
-
-
-def _seconds(value: str) -> int:
-    days, _, clock = value.rpartition("-")
-    hours, minutes, _secs = (int(part) for part in clock.split(":"))
-    return ((int(days or 0) * 24 + hours) * 60 + minutes) * 60
 
 
 def _cpu_advice(runs: Sequence[Efficiency]) -> tuple[str, str, str] | None:
@@ -367,12 +369,49 @@ def summarise(records: Iterable[AccountingRecord]) -> list[Efficiency | ArraySum
             arrays[parent] = []
             entries.append(ArraySummary(parent, record.name, (), {}, ()))
         arrays[parent].append(figures)
-    return [_filled(entry, arrays) for entry in entries]
+    return [
+        entry if isinstance(entry, Efficiency) else array_summary(entry.array_id, entry.name, arrays[entry.array_id])
+        for entry in entries
+    ]
 
 
-def _filled(entry: Efficiency | ArraySummary, arrays: dict[str, list[Efficiency]]) -> Efficiency | ArraySummary:
-    if isinstance(entry, Efficiency):
-        return entry
-    tasks = arrays[entry.array_id]
+def array_summary(array: str, name: str, tasks: Sequence[Efficiency]) -> ArraySummary:
+    """The summary of array ``array`` (named ``name``) from its tasks' figures, with advice for all of them."""
     suggested, advice = advise(tasks)
-    return ArraySummary(entry.array_id, entry.name, tuple(tasks), suggested, advice)
+    return ArraySummary(array, name, tuple(tasks), suggested, advice)
+
+
+class EfficiencyIndex:
+    """The figures of each of ``records`` (distinct job ids, such as the post-mortem's rows) and
+    the summary of each array among them, each worked out the first time it is asked for: a
+    cursor moving over an array's tasks costs a look-up, not the whole array's efficiencies."""
+
+    def __init__(self, records: Iterable[AccountingRecord]) -> None:
+        self._arrays: dict[str, list[AccountingRecord]] = {}  # array id -> its tasks, in order
+        self._array_of: dict[str, str] = {}  # a task's job id -> its array's
+        for record in records:
+            parent = array_id(record)
+            if parent is not None:
+                self._arrays.setdefault(parent, []).append(record)
+                self._array_of[record.job_id] = parent
+        self._figures: dict[str, Efficiency] = {}
+        self._summaries: dict[str, ArraySummary] = {}
+
+    def figures(self, record: AccountingRecord) -> Efficiency:
+        """``efficiency(record)``, computed once."""
+        found = self._figures.get(record.job_id)
+        if found is None:
+            found = self._figures[record.job_id] = efficiency(record)
+        return found
+
+    def entry(self, record: AccountingRecord) -> Efficiency | ArraySummary:
+        """What ``summarise`` gives for ``record``: its array's summary for an array task, else its figures."""
+        parent = self._array_of.get(record.job_id)
+        if parent is None:
+            return self.figures(record)
+        summary = self._summaries.get(parent)
+        if summary is None:
+            tasks = self._arrays[parent]
+            summary = array_summary(parent, tasks[0].name, [self.figures(task) for task in tasks])
+            self._summaries[parent] = summary
+        return summary

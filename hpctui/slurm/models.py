@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -215,3 +216,16 @@ class Snapshot:
     # Records skipped because they could not be read, and a failed sinfo while the jobs are
     # live: each says what and shows the offending text as a Python literal (escapes visible).
     warnings: tuple[str, ...] = ()
+
+    def job(self, job_id: str) -> Job | None:
+        """The job with this id (the first one the queue listed), or None."""
+        return self._jobs_by_id.get(job_id)
+
+    @cached_property
+    def _jobs_by_id(self) -> dict[str, Job]:
+        """Built once per snapshot on the first look-up (cached_property writes the instance
+        __dict__ directly, so it works on a frozen dataclass; replace() makes a new index)."""
+        index: dict[str, Job] = {}
+        for job in self.jobs:
+            index.setdefault(job.job_id, job)
+        return index

@@ -297,7 +297,7 @@ class HpcApp(App[None]):
 
         session = self.workspace.sessions.get(message.cluster)
         if session is not None:
-            job = next((j for j in session.poller.latest.jobs if j.job_id == message.job_id), None)
+            job = session.poller.latest.job(message.job_id)
             self.push_screen(JobDetailsScreen(session, message.job_id, job, self.clock))
 
     def action_help(self) -> None:

@@ -98,7 +98,7 @@ class NoticeCenter:
 
     def _signals(self, screen: LogScreen) -> LogSignals:
         snapshot = screen.session.poller.latest
-        job = next((j for j in snapshot.jobs if j.job_id == screen.job_id), screen.job)
+        job = snapshot.job(screen.job_id) or screen.job
         parser = screen.parser
         hit = next((hit for hit in reversed(parser.errors) if hit.hint), None)
         return LogSignals(

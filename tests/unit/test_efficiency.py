@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from hpctui.slurm import efficiency as efficiency_module
 from hpctui.slurm.efficiency import (
     ArraySummary,
     Efficiency,
+    EfficiencyIndex,
     allocated_gpus,
     efficiency,
     gpu_utilisation,
@@ -136,6 +138,14 @@ def test_nice_values():
     assert [nice_time(x) for x in (60, 3601, 2 * 86400)] == ["00:05:00", "01:15:00", "2-00:00:00"]
 
 
+def test_the_rounding_is_in_numbers_and_the_words_say_the_same():
+    amounts = (1, 300 << 20, 0.9 * GIB, GIB, 1.2 * GIB)
+    assert [efficiency_module._round_mem(x) for x in amounts] == [256 << 20, 512 << 20, GIB, GIB, 2 * GIB]
+    assert [nice_memory(x) for x in amounts] == ["256M", "512M", "1024M", "1G", "2G"]  # under 1G stays in M
+    assert [efficiency_module._round_time(x) for x in (1, 3599, 3601, 2 * 86400)] == [300, 3600, 4500, 2 * 86400]
+    assert nice_time(3599) == "01:00:00"
+
+
 def test_an_array_is_one_summary_with_its_worst_tasks(records):
     entries = summarise(records.values())
     arrays = [e for e in entries if isinstance(e, ArraySummary)]
@@ -163,3 +173,20 @@ def test_cpu_time_forms():
     assert parse_cpu_time("Unknown") is None  # every spelling of nothing, as sstat's AveCPU reads it
     with pytest.raises(SlurmParseError):
         parse_cpu_time("fast")
+
+
+def test_the_index_gives_what_summarise_gives_each_computed_once(records, monkeypatch):
+    entries = summarise(records.values())
+    calls: list[str] = []
+    real = efficiency_module.efficiency
+    monkeypatch.setattr(efficiency_module, "efficiency", lambda record: calls.append(record.job_id) or real(record))
+    index = EfficiencyIndex(records.values())
+    for _ in range(3):  # a cursor going over every row three times
+        shown = [index.entry(record) for record in records.values()]
+        figures = [index.figures(record) for record in records.values()]
+    assert sorted(calls) == sorted(records)  # one efficiency per record, whatever the moves
+    jobs, array = entries[:-1], entries[-1]  # the array's tasks come last in the fixture
+    assert isinstance(array, ArraySummary) and shown[: len(jobs)] == jobs
+    assert shown[len(jobs) :] == [array] * len(array.tasks)
+    assert all(entry is shown[-1] for entry in shown[len(jobs) :])  # one summary for all its tasks
+    assert figures == [efficiency(record) for record in records.values()]

@@ -221,7 +221,8 @@ class LogScreen(Screen[None]):
         return found.stdout, found.stderr
 
     def _queue_job(self) -> Job | None:
-        return next((j for j in self.session.poller.latest.jobs if j.job_id == self.job_id), None)
+        """This job as the poller's latest snapshot lists it, or None."""
+        return self.session.poller.latest.job(self.job_id)
 
     # ---- a log that does not exist yet -----------------------------------------------------
 
@@ -285,14 +286,14 @@ class LogScreen(Screen[None]):
 
     def _job_state(self) -> tuple[bool, float | None]:
         """Whether the job runs now and for how long, from the poller's latest snapshot."""
-        snapshot = self.session.poller.latest
-        for job in snapshot.jobs:
-            if job.job_id == self.job_id:
-                elapsed: float | None = job.time_used_s
-                if elapsed is not None and snapshot.jobs_at is not None and job.state == "RUNNING":
-                    elapsed += max(0.0, self.clock() - snapshot.jobs_at)
-                return job.state == "RUNNING", elapsed
-        return False, None
+        job = self._queue_job()
+        if job is None:
+            return False, None
+        elapsed: float | None = job.time_used_s
+        polled = self.session.poller.latest.jobs_at
+        if elapsed is not None and polled is not None and job.state == "RUNNING":
+            elapsed += max(0.0, self.clock() - polled)
+        return job.state == "RUNNING", elapsed
 
     def _stalled_for(self, running: bool) -> float | None:
         tail = self.tail

@@ -15,8 +15,9 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from hpctui.format import duration
 from hpctui.services.postmortem import PostMortem, PostMortemRow, advice_head, merge, tally
+from hpctui.slurm.efficiency import EfficiencyIndex
 from hpctui.slurm.errors import SlurmProblem
-from hpctui.slurm.models import AccountingStep, Snapshot
+from hpctui.slurm.models import ENDED_STATES, AccountingStep, Snapshot
 from hpctui.slurm.units import slurm_size
 from hpctui.ssh.types import LinkError
 from hpctui.ui.flows import when_connected
@@ -95,6 +96,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
         self.days = days
         self.postmortem = PostMortem(session.link, session.cluster.name, session.cluster.queue_user)
         self.rows: dict[str, PostMortemRow] = {}  # by job id, in sacct order
+        self.efficiencies = EfficiencyIndex(())  # of the rows' records
         self.expanded: set[str] = set()
         self.failures_only = False
         self._unsubscribe = lambda: None
@@ -143,15 +145,19 @@ class PostMortemScreen(TableKeys, Screen[None]):
             self._title("failed")
             self.notify(str(exc), title="sacct", severity="error", timeout=15, markup=False)
             return
-        self.rows = {row.job_id: row for row in rows}
+        self._keep(rows)
         self._render_rows()
         self._title(tally(rows))
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         """Jobs the controller has and accounting not yet: shown as "from squeue"."""
         sacct_rows = [row.record for row in self.rows.values() if row.source == "sacct"]
-        self.rows = {row.job_id: row for row in merge(sacct_rows, snapshot)}
+        self._keep(merge(sacct_rows, snapshot))
         self._render_rows()
+
+    def _keep(self, rows: list[PostMortemRow]) -> None:
+        self.rows = {row.job_id: row for row in rows}
+        self.efficiencies = EfficiencyIndex(row.record for row in self.rows.values())
 
     # ----- the table, updated in place --------------------------------------------------
 
@@ -194,7 +200,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def _show_advice(self) -> None:
         row = self._current()
-        self.query_one(EfficiencyPanel).show(row.record if row else None, (r.record for r in self.rows.values()))
+        self._show_efficiency(row)
         advice = self.query_one("#advice", Static)
         if row is None:
             advice.update("")
@@ -207,6 +213,13 @@ class PostMortemScreen(TableKeys, Screen[None]):
         if row.advice:
             text.append(f"  {row.advice}", style="")
         advice.update(text)
+
+    def _show_efficiency(self, row: PostMortemRow | None) -> None:
+        panel = self.query_one(EfficiencyPanel)
+        if row is None or row.record.state not in ENDED_STATES:
+            panel.show()
+            return
+        panel.show(self.efficiencies.entry(row.record), self.efficiencies.figures(row.record))
 
     def _current_key(self) -> str | None:
         table: DataTable[Text] = self.query_one(DataTable)

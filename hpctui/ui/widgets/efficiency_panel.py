@@ -1,18 +1,16 @@
 """Efficiency of the job under the post-mortem's cursor: CPU, memory, time, GPU hours and use,
 and advice in numbers; for an array task, the array's summary and its worst tasks.
 
-The screen calls ``show``; ``suggested`` and ``note`` are what a resubmission of that job is
+The screen works the figures out once per load of its rows and calls ``show`` with those of the
+row under the cursor; ``suggested`` and ``note`` are what a resubmission of that job is
 offered (the resubmit dialog shows the note and applies the values on ctrl+t)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from textual.content import Content
 from textual.widgets import Static
 
-from hpctui.slurm.efficiency import ArraySummary, Efficiency, array_id, efficiency, summarise
-from hpctui.slurm.models import ENDED_STATES, AccountingRecord
+from hpctui.slurm.efficiency import ArraySummary, Efficiency
 from hpctui.visible import visible
 
 
@@ -26,18 +24,16 @@ class EfficiencyPanel(Static):
         self.suggested: dict[str, str] = {}
         self.note = ""
 
-    def show(self, record: AccountingRecord | None, records: Iterable[AccountingRecord]) -> None:
-        """``record`` (None: nothing under the cursor) among ``records`` (its array's siblings)."""
-        self.suggested, self.note = {}, ""
-        if record is None or record.state not in ENDED_STATES:
+    def show(self, entry: Efficiency | ArraySummary | None = None, current: Efficiency | None = None) -> None:
+        """``current``, the figures of the job under the cursor, and ``entry``, what advice is
+        taken from: its array's summary for an array task, else ``current`` again. None: blank."""
+        if entry is None or current is None:
+            self.suggested, self.note = {}, ""
             self.update("")
             return
-        parent = array_id(record)
-        siblings = [r for r in records if array_id(r) == parent] if parent else []
-        entry = summarise(siblings)[0] if siblings else efficiency(record)
         self.suggested = entry.suggested
         self.note = "; ".join(entry.advice)
-        self.update(panel_content(entry, efficiency(record)))
+        self.update(panel_content(entry, current))
 
 
 def panel_content(entry: Efficiency | ArraySummary, current: Efficiency) -> Content:

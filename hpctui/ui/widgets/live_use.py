@@ -130,7 +130,7 @@ class LiveUsePanel(Static):
         await self._stop()
 
     def _job(self) -> Job | None:
-        return next((job for job in self.session.poller.latest.jobs if job.job_id == self.job_id), None)
+        return self.session.poller.latest.job(self.job_id)
 
     async def _screen_changed(self, _screen: object) -> None:
         await self._watch()
@@ -138,8 +138,8 @@ class LiveUsePanel(Static):
     async def _watch(self) -> None:
         """Sample once the screen has been on top for WATCH_S (flipping through screens costs
         the controller nothing) while the job runs; stop as soon as either ends."""
-        job = self._job()
-        if job is None or job.state != "RUNNING" or not self.screen.is_current:
+        job = self._job() if self.screen.is_current else None
+        if job is None or job.state != "RUNNING":
             self._on_top_since = None
             await self._stop()
             return

@@ -87,7 +87,7 @@ class WaitInfo(Static):
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         if self.job is not None and snapshot.error is None:
-            self.job = next((j for j in snapshot.jobs if j.job_id == self.job.job_id), self.job)
+            self.job = snapshot.job(self.job.job_id) or self.job
             self.refresh_text()
 
     def refresh_text(self) -> None:
