@@ -13,9 +13,11 @@ import pytest
 import ui_fakes
 from tail_helpers import link, served, server  # noqa: F401 (fixtures)
 
+from hpctui.services.endings import Endings
 from hpctui.services.jobinfo import JobDetails
+from hpctui.slurm.commands import sacct_command
 from hpctui.slurm.errors import SlurmError
-from hpctui.slurm.formats import DELIMITER
+from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS
 from hpctui.slurm.logpaths import LOG_FIELDS, log_record_command
 from hpctui.ssh.link import ClusterLink
 from hpctui.ssh.types import Result
@@ -29,28 +31,36 @@ FORGOTTEN = SlurmError("slurm_load_jobs error: Invalid job id specified")
 
 
 class AccountingLink:
-    """The real link, with sacct's answers (``records``: job id -> fields) put in front."""
+    """The real link, with sacct's answers (``records``: job id -> fields) put in front: to
+    the post-mortem's log lookup and to the session's Endings."""
 
-    def __init__(self, link: ClusterLink) -> None:
+    def __init__(self, link: ClusterLink, user: str | None) -> None:
         self.link = link
+        self.user = user
         self.records: dict[str, dict[str, str]] = {}
 
     async def run(self, command: str, **options: Any) -> Result:
         for job_id, record in self.records.items():
             if command == log_record_command(job_id):
-                row = DELIMITER.join(record.get(name, "") for name in LOG_FIELDS) + "\n" if record else ""
-                return Result(command, 0, row, "")
+                return Result(command, 0, row(record, LOG_FIELDS), "")
+            if command == sacct_command(self.user, job_ids=[job_id]):
+                return Result(command, 0, row(record, SACCT_FIELDS), "")
         return await self.link.run(command, **options)
 
     def __getattr__(self, name: str) -> Any:  # stream, status, subscribe ...: the real link's
         return getattr(self.link, name)
 
 
+def row(record: dict[str, str], fields: tuple[str, ...]) -> str:
+    return DELIMITER.join(record.get(name, "") for name in fields) + "\n" if record else ""
+
+
 @pytest.fixture
 def app_and_session(link):  # noqa: F811 (the fixture imported above)
     workspace = ui_fakes.workspace()
     session = workspace.session("alpha")
-    session.link = AccountingLink(link)
+    session.link = AccountingLink(link, session.cluster.queue_user)
+    session.endings = Endings(session.link, "alpha", session.cluster.queue_user)  # type: ignore[arg-type]
     return HpcApp(workspace.config, workspace, clock=lambda: ui_fakes.NOW), session
 
 

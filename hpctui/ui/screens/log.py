@@ -23,7 +23,7 @@ from textual.widgets import Footer, Input, Static
 from hpctui.config.model import Config, MetricPattern
 from hpctui.errors import UserError
 from hpctui.format import age
-from hpctui.services.logpath import forgotten, log_record, logs_from_accounting
+from hpctui.services.logpath import forgotten, logs_from_accounting
 from hpctui.services.logtail import LineRing, LogTail
 from hpctui.services.metrics import MetricParser, is_stalled
 from hpctui.slurm.errors import SlurmProblem
@@ -258,11 +258,11 @@ class LogScreen(Screen[None]):
 
     async def _ended_by_accounting(self, tail: LogTail) -> None:
         try:
-            record = await log_record(self.session.link, self.job_id)
-        except UserError:
-            return  # not in accounting yet (it lags): asked again later
-        if record.state in ENDED_STATES and tail is self.tail:
-            self._stop_waiting(tail, record.state, record.started)
+            record = (await self.session.endings.lookup([self.job_id])).get(self.job_id)
+        except (SlurmProblem, LinkError):
+            return  # asked again later
+        if record is not None and record.state in ENDED_STATES and tail is self.tail:
+            self._stop_waiting(tail, record.state, started=bool(record.steps))  # a batch step: it ran
 
     def _stop_waiting(self, tail: LogTail, state: str, started: bool) -> None:
         if started:
