@@ -124,25 +124,28 @@ class ClusterLink:
 
     async def wait_connected(self, timeout: float | None = None) -> None:
         """Return once CONNECTED; raise the failure when FAILED, ``LinkError`` on timeout."""
-        try:
-            async with asyncio.timeout(timeout) as deadline:
-                while self._status.state is not LinkState.CONNECTED:
-                    if self._status.state is LinkState.FAILED or self._task is None:
-                        raise self._down_error()
-                    await self._changed.wait()
-        except TimeoutError:
-            if not deadline.expired():
-                raise
-            raise LinkError(f"{self.name}: not connected after {timeout:g} s ({self._describe_state()})") from None
+
+        def connected() -> bool:
+            if self._status.state is LinkState.CONNECTED:
+                return True
+            if self._status.state is LinkState.FAILED or self._task is None:
+                raise self._down_error()
+            return False
+
+        await self._wait_until(connected, timeout)
 
     async def wait_settled(self, timeout: float | None = None) -> None:
         """Return once the link is connected or its attempt has failed (backing off or FAILED):
         a one-shot command has no reason to wait through a backoff for a login node that
         refused the connection at once. ``LinkError`` on timeout."""
         settled = (LinkState.CONNECTED, LinkState.FAILED, LinkState.BACKING_OFF)
+        await self._wait_until(lambda: self._status.state in settled or self._task is None, timeout)
+
+    async def _wait_until(self, done: Callable[[], bool], timeout: float | None) -> None:
+        """Wait through status changes until ``done()``; LinkError naming the state on timeout."""
         try:
             async with asyncio.timeout(timeout) as deadline:
-                while self._status.state not in settled and self._task is not None:
+                while not done():
                     await self._changed.wait()
         except TimeoutError:
             if not deadline.expired():
