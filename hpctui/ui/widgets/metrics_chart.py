@@ -30,6 +30,16 @@ def thinned(xs: list[float], ys: list[float], limit: int = MAX_POINTS) -> tuple[
     return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
+def whole_ticks(xs: list[float], count: int = 5) -> list[int] | None:
+    """About ``count`` whole-number ticks across ``xs`` when every x is whole (steps, epochs,
+    lines: a tick at "38.2" reads as nonsense), else None (plotext's own ticks)."""
+    if not xs or not all(x == int(x) for x in xs):
+        return None
+    low, high = int(min(xs)), int(max(xs))
+    step = max(1, -(-(high - low) // (count - 1)))
+    return list(range(low, high + 1, step))
+
+
 def value_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.6g}"
 
@@ -89,6 +99,8 @@ class MetricsChart(Vertical):
         xs, ys = thinned(*series.xy())
         if xs:
             plt.plot(xs, ys, marker="braille", color=self._colour())
+            if (ticks := whole_ticks(xs)) is not None:
+                plt.xticks([float(tick) for tick in ticks], [str(tick) for tick in ticks])
         plt.title(series_label(series))
         plt.xlabel(series.axis)
         plot.refresh()
