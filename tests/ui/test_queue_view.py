@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from ui_fakes import NOW, big_jobs, snapshot, without
 
 from hpctui.ui.app import MainScreen
@@ -245,3 +246,18 @@ async def test_after_a_resize_the_cursors_row_stays_in_view(make_app) -> None:
         screen_row = t.cursor + 1 - t.scroll_offset.y  # line 0 is the header
         assert 1 <= screen_row < t.scrollable_content_region.height
         assert t.cursor_key is not None and t.cursor_key[1] in screen_line(t, screen_row)
+
+
+async def test_a_query_typed_in_one_burst_after_slash_goes_to_the_filter(make_app) -> None:
+    # As a terminal delivers "/jobheld" typed fast or pasted: every key is queued before the
+    # filter's input could take the focus. None may act on the queue ("l" log, "s" resubmit...).
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        for key, character in [("slash", "/"), *[(c, c) for c in "jobheld"]]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one(QueuePane).filter_input.value == "jobheld"
+        await pilot.press("slash", "x")  # in the filter, "/" is text
+        assert screen.query_one(QueuePane).filter_input.value == "jobheld/x"

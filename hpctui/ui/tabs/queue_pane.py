@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
@@ -78,7 +79,8 @@ class QueuePane(JobActions, TabPane):
 
     BINDINGS = [
         Binding("enter", "details", "Details", id="details"),
-        Binding("slash", "filter", "Filter", id="filter"),
+        # priority: run as the key arrives, before the keys behind it go to the table (see action_filter)
+        Binding("slash", "filter", "Filter", id="filter", priority=True),
         Binding("escape", "back", "Clear filter / marks", show=False, id="back"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("ctrl+r", "reconnect", "Reconnect", show=False, id="reconnect"),
@@ -215,8 +217,13 @@ class QueuePane(JobActions, TabPane):
         self.reconnect([self.workspace.session(message.cluster)])
 
     def action_filter(self) -> None:
+        """Open the filter and focus it at once (Widget.focus waits for a refresh): the rest of a
+        query typed fast or pasted after "/" is already on its way, and "l", "s" or "c" in it
+        must reach the input, not act on a job. In the filter, "/" is text."""
+        if self.filter_input.has_focus:
+            raise SkipAction()
         self.filter_bar.add_class("-shown")
-        self.filter_input.focus()
+        self.screen.set_focus(self.filter_input)
 
     def action_back(self) -> None:
         """esc: close the filter, else clear the marks (as lazygit and k9s do)."""
