@@ -40,11 +40,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def split_targets(config: Config, targets: list[str]) -> tuple[list[str] | None, list[str] | None]:
-    """(cluster names or None for all, job ids or None for the last days)."""
+    """(cluster names or None for all, job ids or None for the last days). The first target may
+    be a cluster: when it is neither that nor a job id attempt (it starts with no digit), both are
+    named in the error, as the user may have meant either."""
     from hpctui.slurm.commands import validate_job_ids
 
-    names = {c.name for c in config.clusters}
-    clusters = [targets[0]] if targets and targets[0] in names else None
+    names = [c.name for c in config.clusters]
+    first = targets[0] if targets else ""
+    if first and first not in names and not first[0].isdigit():
+        raise UserError(f"{first!r} is neither a cluster ({', '.join(names)}) nor a job id")
+    clusters = [first] if first in names else None
     ids = targets[1:] if clusters else targets
     return clusters, validate_job_ids(ids) if ids else None
 

@@ -1,0 +1,35 @@
+"""`hpctui efficiency` targets and answers, without a cluster: what each kind of target means."""
+
+from __future__ import annotations
+
+import pytest
+
+from hpctui.cmd.efficiency import split_targets
+from hpctui.config.load import parse_config
+from hpctui.errors import UserError
+
+CONFIG = parse_config("clusters:\n  - name: alpha\n    ssh: {alias: a}\n  - name: beta\n    ssh: {alias: b}\n")
+
+
+def test_a_cluster_then_job_ids_or_job_ids_alone():
+    assert split_targets(CONFIG, ["alpha", "12", "13_[1-2]"]) == (["alpha"], ["12", "13_[1-2]"])
+    assert split_targets(CONFIG, ["12"]) == (None, ["12"])
+    assert split_targets(CONFIG, []) == (None, None)
+
+
+def test_a_name_that_is_no_cluster_says_both_what_it_could_have_been():
+    with pytest.raises(UserError) as error:
+        split_targets(CONFIG, ["nope", "12"])
+    assert str(error.value) == "'nope' is neither a cluster (alpha, beta) nor a job id"
+
+
+def test_only_the_first_target_may_be_a_cluster():
+    with pytest.raises(UserError) as error:
+        split_targets(CONFIG, ["alpha", "beta"])
+    assert str(error.value) == "not a job id: 'beta' (expected 123, 123_4 or 123_[1-5])"
+
+
+def test_a_malformed_job_id_is_named_as_one():
+    with pytest.raises(UserError) as error:
+        split_targets(CONFIG, ["12;rm"])
+    assert str(error.value) == "not a job id: '12;rm' (expected 123, 123_4 or 123_[1-5])"
