@@ -33,3 +33,28 @@ def test_a_malformed_job_id_is_named_as_one():
     with pytest.raises(UserError) as error:
         split_targets(CONFIG, ["12;rm"])
     assert str(error.value) == "not a job id: '12;rm' (expected 123, 123_4 or 123_[1-5])"
+
+
+def test_with_no_cluster_named_a_job_is_unknown_only_when_no_cluster_knows_it():
+    from hpctui.cmd.efficiency import Answer, found_anywhere
+
+    results = {"alpha": Answer([], ["13"]), "beta": Answer([], ["12", "13"])}
+    kept, all_found = found_anywhere(results, ["12", "13"])
+    assert (kept, all_found) == ({"alpha": Answer([], ["13"]), "beta": Answer([], ["13"])}, False)
+    kept, all_found = found_anywhere({"alpha": Answer([], []), "beta": Answer([], ["12"])}, ["12"])
+    assert (kept["beta"], all_found) == (Answer([], []), True)
+
+
+def test_a_cluster_that_cannot_answer_knows_no_job():
+    from hpctui.cmd.efficiency import Answer, found_anywhere
+
+    assert found_anywhere({"alpha": "Connection refused"}, ["12"]) == ({"alpha": "Connection refused"}, False)
+    kept, all_found = found_anywhere({"alpha": Answer([], []), "beta": "Connection refused"}, ["12"])
+    assert (kept["beta"], all_found) == ("Connection refused", True)
+
+
+def test_a_cluster_knowing_none_of_the_named_jobs_says_so_quietly():
+    from hpctui.cmd.efficiency import Answer, _as_text
+
+    assert _as_text("beta", Answer([], []), named=True) == "beta: none of these jobs"
+    assert _as_text("beta", Answer([], []), named=False) == "beta: no ended jobs"
