@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from hpctui.cmd.common import add_config_option, ask_each, pick_clusters
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
+from hpctui.format import plural
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def _as_text(cluster: str, answer: Answer | str, *, named: bool) -> str:
     lines = [f"{cluster}: {line}" for line in _unknown_lines(answer)]
     if entries or not lines:
         nothing = "none of these jobs" if named else "no ended jobs"
-        lines.append(f"{cluster}: {len(entries)} jobs and arrays" if entries else f"{cluster}: {nothing}")
+        lines.append(f"{cluster}: {_count(entries)}" if entries else f"{cluster}: {nothing}")
     for entry in entries:
         if isinstance(entry, Efficiency):
             lines.append(f"  {entry.job_id}  {visible(entry.name)}  {entry.state}  {entry.figures()}")
@@ -158,3 +159,12 @@ def _as_text(cluster: str, answer: Answer | str, *, named: bool) -> str:
             lines += [f"      {t.job_id}  {t.state}  {t.figures()}" for t in entry.worst()]
         lines += [f"      -> {words}" for words in entry.advice]
     return "\n".join(lines)
+
+
+def _count(entries: list[Entry]) -> str:
+    """``4 jobs and 1 array``, ``1 job``: each kind counted, a kind not there left out."""
+    from hpctui.slurm.efficiency import Efficiency
+
+    jobs = sum(isinstance(entry, Efficiency) for entry in entries)
+    counts = [plural(n, word) for n, word in ((jobs, "job"), (len(entries) - jobs, "array")) if n]
+    return " and ".join(counts)

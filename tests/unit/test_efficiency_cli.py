@@ -58,3 +58,19 @@ def test_a_cluster_knowing_none_of_the_named_jobs_says_so_quietly():
 
     assert _as_text("beta", Answer([], []), named=True) == "beta: none of these jobs"
     assert _as_text("beta", Answer([], []), named=False) == "beta: no ended jobs"
+
+
+def test_the_count_line_says_jobs_and_arrays_in_the_right_number():
+    from pathlib import Path
+
+    from hpctui.cmd.efficiency import Answer, _as_text
+    from hpctui.slurm.efficiency import summarise
+    from hpctui.slurm.parse import parse_sacct
+
+    fixture = Path(__file__).parents[1] / "fixtures" / "slurm" / "sacct_efficiency.txt"
+    records = parse_sacct(fixture.read_text(), "alpha")
+    everything = Answer(summarise(records), [])
+    one_job = Answer(summarise([r for r in records if r.job_id == "16000"]), [])
+    one_array = Answer(summarise([r for r in records if r.job_id.startswith("16002_")]), [])
+    firsts = [_as_text("alpha", a, named=False).splitlines()[0] for a in (everything, one_job, one_array)]
+    assert firsts == ["alpha: 4 jobs and 1 array", "alpha: 1 job", "alpha: 1 array"]
