@@ -1,4 +1,4 @@
-"""Small text formatters shared by the UI and the CLI: durations, ages, times (pure, no Textual)."""
+"""Small text formatters shared by the UI and the CLI: durations, ages, times, counts (pure, no Textual)."""
 
 from __future__ import annotations
 
@@ -32,3 +32,8 @@ def short_time(iso: str | None) -> str:
     if not iso or iso in ("N/A", "Unknown", "None") or len(iso) < 16:
         return ""
     return f"{iso[5:10]} {iso[11:16]}"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 line``, ``0 lines``, ``12,345 lines``: the noun takes an s unless the count is one."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"

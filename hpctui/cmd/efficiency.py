@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 from hpctui.cmd.common import add_config_option, ask_each, pick_clusters
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
+from hpctui.format import plural
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
@@ -40,11 +41,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def split_targets(config: Config, targets: list[str]) -> tuple[list[str] | None, list[str] | None]:
-    """(cluster names or None for all, job ids or None for the last days)."""
+    """(cluster names or None for all, job ids or None for the last days). The first target may
+    be a cluster: when it is neither that nor a job id attempt (it starts with no digit), both are
+    named in the error, as the user may have meant either."""
     from hpctui.slurm.commands import validate_job_ids
 
-    names = {c.name for c in config.clusters}
-    clusters = [targets[0]] if targets and targets[0] in names else None
+    names = [c.name for c in config.clusters]
+    first = targets[0] if targets else ""
+    if first and first not in names and not first[0].isdigit():
+        raise UserError(f"{first!r} is neither a cluster ({', '.join(names)}) nor a job id")
+    clusters = [first] if first in names else None
     ids = targets[1:] if clusters else targets
     return clusters, validate_job_ids(ids) if ids else None
 
@@ -56,11 +62,34 @@ def run(args: argparse.Namespace) -> int:
     names, job_ids = split_targets(config, args.targets)
     clusters = pick_clusters(config, names)
     results = asyncio.run(ask_each(clusters, lambda session: _one(session, args.days, job_ids)))
+    if job_ids and names is None:
+        results, all_found = found_anywhere(results, job_ids)
+    else:
+        all_found = all(isinstance(answer, Answer) and not answer.unknown for answer in results.values())
     if args.json:
         print(json.dumps({name: _as_json(entries) for name, entries in results.items()}, indent=2))
     else:
-        print(visible("\n\n".join(_as_text(name, entries) for name, entries in results.items()), newlines=True))
-    return 0 if all(isinstance(answer, Answer) and not answer.unknown for answer in results.values()) else 1
+        text = "\n\n".join(_as_text(name, entries, named=bool(job_ids)) for name, entries in results.items())
+        print(visible(text, newlines=True))
+    return 0 if all_found else 1
+
+
+def found_anywhere(results: dict[str, Answer | str], job_ids: list[str]) -> tuple[dict[str, Answer | str], bool]:
+    """With no cluster named, a job id is unknown only when no cluster's accounting knows it (one
+    that could not answer knows none): each answer keeps only those as unknown, so a cluster that
+    does not know a job another one ran says nothing of it. True when every id was found."""
+    known_by_none = [
+        job_id
+        for job_id in job_ids
+        if all(not isinstance(answer, Answer) or job_id in answer.unknown for answer in results.values())
+    ]
+    kept = {
+        name: replace(answer, unknown=[i for i in answer.unknown if i in known_by_none])
+        if isinstance(answer, Answer)
+        else answer
+        for name, answer in results.items()
+    }
+    return kept, not known_by_none
 
 
 async def _one(session: ClusterSession, days: int, job_ids: list[str] | None) -> Answer:
@@ -111,7 +140,8 @@ def _array_json(array: ArraySummary) -> dict[str, object]:
     }
 
 
-def _as_text(cluster: str, answer: Answer | str) -> str:
+def _as_text(cluster: str, answer: Answer | str, *, named: bool) -> str:
+    """``named``: job ids were asked for, so no entries means none of those, not no ended jobs."""
     from hpctui.slurm.efficiency import Efficiency
 
     if isinstance(answer, str):
@@ -119,7 +149,8 @@ def _as_text(cluster: str, answer: Answer | str) -> str:
     entries = answer.entries
     lines = [f"{cluster}: {line}" for line in _unknown_lines(answer)]
     if entries or not lines:
-        lines.append(f"{cluster}: {len(entries)} jobs and arrays" if entries else f"{cluster}: no ended jobs")
+        nothing = "none of these jobs" if named else "no ended jobs"
+        lines.append(f"{cluster}: {_count(entries)}" if entries else f"{cluster}: {nothing}")
     for entry in entries:
         if isinstance(entry, Efficiency):
             lines.append(f"  {entry.job_id}  {visible(entry.name)}  {entry.state}  {entry.figures()}")
@@ -128,3 +159,12 @@ def _as_text(cluster: str, answer: Answer | str) -> str:
             lines += [f"      {t.job_id}  {t.state}  {t.figures()}" for t in entry.worst()]
         lines += [f"      -> {words}" for words in entry.advice]
     return "\n".join(lines)
+
+
+def _count(entries: list[Entry]) -> str:
+    """``4 jobs and 1 array``, ``1 job``: each kind counted, a kind not there left out."""
+    from hpctui.slurm.efficiency import Efficiency
+
+    jobs = sum(isinstance(entry, Efficiency) for entry in entries)
+    counts = [plural(n, word) for n, word in ((jobs, "job"), (len(entries) - jobs, "array")) if n]
+    return " and ".join(counts)

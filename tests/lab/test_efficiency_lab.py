@@ -76,6 +76,21 @@ def test_a_job_id_accounting_does_not_know_is_named(lab):
     assert as_json.returncode == 1 and json.loads(as_json.stdout)["alpha"]["unknown"] == ["99999999"]
 
 
+def test_with_no_cluster_named_a_job_one_cluster_ran_is_not_unknown_on_another(lab):
+    with lab_jobs(lab, "alpha") as jobs:
+        job = jobs.submit("-J", "eff-anywhere", "-p", "cpu", "--wrap", "true", cwd=jobs.new_dir())
+        wait_for("the job to end in accounting", lambda: jobs.sacct_state(job) == "COMPLETED", timeout=90, every=2)
+        answer = hpctui("efficiency", job, "--config", str(lab.config_path))
+    assert answer.returncode == 0, answer.stdout + answer.stderr
+    # The lab's beta numbers its jobs from 500000: it never ran this one.
+    assert f"\n  {job}  eff-anywhere  COMPLETED  " in answer.stdout
+    assert {"alpha: 1 job", "beta: none of these jobs"} <= set(answer.stdout.splitlines())
+    assert "not in accounting" not in answer.stdout
+    nowhere = hpctui("efficiency", "99999999", "--json", "--config", str(lab.config_path))
+    assert nowhere.returncode == 1
+    assert [answer["unknown"] for answer in json.loads(nowhere.stdout).values()] == [["99999999"], ["99999999"]]
+
+
 def test_memory_over_the_request_is_advised_up(lab):
     with lab_jobs(lab, "alpha") as jobs:
         work = jobs.new_dir()

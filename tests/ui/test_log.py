@@ -270,3 +270,12 @@ async def test_q_closes_the_log_as_in_less_and_the_app_goes_on(logs: Logs) -> No
         await pilot.pause()
         assert not isinstance(logs.app.screen, LogScreen)
         assert logs.app.is_running
+
+
+async def test_a_one_line_log_counts_one_line(logs: Logs) -> None:
+    logs.stdout.write_text("the only line\n")
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        await settled(pilot, screen.query_one(LogView), 1)
+        await pilot.pause(0.6)  # the status line refreshes twice a second
+        assert str(screen.query_one("#log-status").render()).startswith("1 line  ·  byte 14")

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input, Static
 
 from hpctui.config.model import Config, MetricPattern
 from hpctui.errors import UserError
-from hpctui.format import age
+from hpctui.format import age, plural
 from hpctui.services.logpath import forgotten, logs_from_accounting
 from hpctui.services.logtail import LineRing, LogTail
 from hpctui.services.metrics import MetricParser, is_stalled
@@ -324,7 +324,7 @@ class LogScreen(Screen[None]):
             source = f"  ·  {self.source}" if self.source else ""
             status = "" if tail.status == "following" else f"{visible(tail.status)}  ·  "  # the view says it
             text = Content(
-                f"{status}{tail.lines.total:,} lines  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}{visible(source)}"
+                f"{status}{plural(tail.lines.total, 'line')}  ·  byte {tail.offset or 0:,}{changed}  ·  {follow}{visible(source)}"
             )
         self.query_one("#log-status", Static).update(text)
 
