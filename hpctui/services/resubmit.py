@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import posixpath
+import shlex
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from hpctui.slurm.commands import (
     scontrol_job_command,
     validate_job_id,
 )
-from hpctui.slurm.directives import read_directives
+from hpctui.slurm.directives import ScriptDirectives, read_directives
 from hpctui.slurm.errors import SlurmProblem, check_errors, error_lines
 from hpctui.slurm.models import ENDED_STATES
 from hpctui.slurm.parse import parse_sbatch, parse_scontrol_job
@@ -80,6 +81,7 @@ class ResubmitDraft:
     notes: list[str] = field(default_factory=list)
     unrecovered: list[str] = field(default_factory=list)  # what the job had that may not be repeated
     current_state: str | None = None  # the controller's JobState now (RUNNING, PENDING, ...), if it still knows
+    log_dirs: tuple[str, ...] = ()  # the job's log directories (output, error) that exist on the cluster
 
     @property
     def second_run(self) -> str | None:
@@ -223,6 +225,7 @@ class Resubmitter:
             notes=notes,
             unrecovered=unrecovered,
             current_state=(fields.get("JobState") or None) if known else None,
+            log_dirs=await self._present_dirs(_log_dirs(work_dir, options, directives)),
         )
         return replace(draft, findings=self.lint(draft, ResubmitChoice()))
 
@@ -343,9 +346,9 @@ class Resubmitter:
 
     def lint(self, draft: ResubmitDraft, choice: ResubmitChoice) -> list[Finding]:
         """The findings on what ``choice`` submits: the script with the command's options
-        (they win over its ``#SBATCH`` lines), where the job's directory and the script's exist.
-        UserError on a bad value, as ``commands``."""
-        known = tuple(posixpath.dirname(p) for p in (draft.script_path,) if p)
+        (they win over its ``#SBATCH`` lines), where the job's directory, the script's and the
+        log directories found on the cluster exist. UserError on a bad value, as ``commands``."""
+        known = (*(posixpath.dirname(p) for p in (draft.script_path,) if p), *draft.log_dirs)
         return lint_submission(
             draft.script, draft.script_path or f"{draft.job_id}.sbatch", self._edited(draft, choice).as_options(),
             self.cluster.rules, cluster=self.cluster.name, work_dir=draft.work_dir, existing_dirs=known,
@@ -414,6 +417,29 @@ class Resubmitter:
         result = await self._run(scripts.file_exists_command(path))
         answer = result.stdout.strip()
         return {"present": True, "absent": False}.get(answer)
+
+    async def _present_dirs(self, paths: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of ``paths`` that are directories on the cluster."""
+        if not paths:
+            return ()
+        answers = (await self._run(dirs_present_command(paths))).stdout.splitlines()
+        return tuple(path for path, answer in zip(paths, answers, strict=False) if answer == "present")
+
+
+def _log_dirs(work_dir: str, options: SubmitOptions, directives: ScriptDirectives) -> tuple[str, ...]:
+    """The directories the job's logs go to (command line and ``#SBATCH`` lines), a relative
+    one taken from the job's directory as Slurm does; those with a pattern or a variable are
+    left out (where they go is known only when the job runs)."""
+    values = (options.output, options.error, directives.get("output"), directives.get("error"))
+    found = [posixpath.dirname(v) for v in values if v]
+    resolved = [posixpath.normpath(posixpath.join(work_dir, d)) for d in found if d and "%" not in d and "$" not in d]
+    return tuple(dict.fromkeys(d for d in resolved if d.startswith("/")))
+
+
+def dirs_present_command(paths: tuple[str, ...]) -> str:
+    """One ``present`` or ``absent`` line per path: whether it is a directory."""
+    script = 'for d in "$@"; do if test -d "$d"; then echo present; else echo absent; fi; done'
+    return f"sh -c {shlex.quote(script)} sh {' '.join(shlex.quote(p) for p in paths)}"
 
 
 def _kept_script(fetched: Result) -> str | None:

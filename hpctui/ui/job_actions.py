@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
     from hpctui.slurm.models import Job
 
+NO_JOB = "no job under the cursor"  # what a job key says on an empty list (k9s, lazygit)
+
 JOB_ACTION_BINDINGS = [
     Binding("c", "job_action('cancel')", "Cancel", id="cancel"),
     Binding("R", "job_action('requeue')", "Requeue", show=False, id="requeue"),
@@ -110,17 +112,27 @@ class JobActions:
         from it after the controller has forgotten the job."""
         return None
 
+    def say_no_job(self) -> None:
+        self.notify(NO_JOB, timeout=2, markup=False)
+
+    def _targets(self) -> list[tuple[ClusterSession, list[str]]]:
+        """``job_targets`` for a job key: an empty list says so instead of doing nothing silently."""
+        targets = self.job_targets()
+        if not targets:
+            self.say_no_job()
+        return targets
+
     def job_session(self) -> ClusterSession | None:
         """The cluster post-mortem looks at: the current job's."""
         targets = self.job_targets()
         return targets[0][0] if targets else None
 
     def _first_job(self) -> tuple[ClusterSession, str] | None:
-        targets = self.job_targets()
+        targets = self._targets()
         return (targets[0][0], targets[0][1][0]) if targets else None
 
     def action_job_action(self, verb: str) -> None:
-        for session, job_ids in self.job_targets():
+        for session, job_ids in self._targets():
             self.post_message(self.ActionRequested(session, verb, job_ids))
 
     def action_resubmit(self) -> None:

@@ -61,6 +61,22 @@ async def test_resubmit_from_stage_runs_only_later_stages_and_resumes(lab, tmp_p
         assert "stage 1" not in log and "stage 2 --resume outputs/latest.pt" in log and "stage 3" in log
 
 
+async def test_a_log_directory_in_the_work_dir_is_known_to_exist(lab, tmp_path):
+    """Submitted from the project with -o logs/...: logs/ is taken from the job's WorkDir (not the
+    script's folder) and found on the cluster, so the lint does not call it never created."""
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir()
+        jobs.sh(f"mkdir -p {shlex.quote(work)}/logs {shlex.quote(work)}/scripts")
+        jobs.put(f"{work}/scripts/run.sbatch", "#!/bin/bash\n#SBATCH --time=00:01:00\necho hi\n")
+        first = jobs.submit("--hold", "-o", "logs/%x_%j.out", "scripts/run.sbatch", cwd=work)
+        async with lab_session(lab, "alpha", tmp_path / "audit.log") as session:
+            resubmitter = Resubmitter(session.link, session.cluster, session.actions)
+            draft = await resubmitter.prepare(first)
+            findings = resubmitter.lint(draft, ResubmitChoice())
+        assert draft.log_dirs == (f"{work}/logs",)
+        assert "HPC103" not in [f.code for f in findings]
+
+
 async def test_edited_time_memory_partition(lab, tmp_path):
     with lab_jobs(lab, "alpha") as jobs:
         work = jobs.new_dir()

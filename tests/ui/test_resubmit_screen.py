@@ -52,8 +52,12 @@ class ScriptedLink:
 
 
 async def open_resubmit(app: Any, pilot: Any, partition: str) -> ResubmitScreen:
+    return await open_with(app, pilot, ScriptedLink(partition))
+
+
+async def open_with(app: Any, pilot: Any, link: ScriptedLink) -> ResubmitScreen:
     session = app.workspace.session("alpha")
-    session.link = ScriptedLink(partition)
+    session.link = link
     screen = ResubmitScreen(session, "77")
     await app.push_screen(screen)
     for _ in range(20):
@@ -121,3 +125,29 @@ async def test_ctrl_s_on_a_wrap_job_without_a_script_says_why(make_app) -> None:
     assert any(
         m.startswith("nothing to submit: job 77: no script to resubmit: it was submitted with --wrap") for m in messages
     )
+
+
+async def open_with_logs_dir(app: Any, pilot: Any, answer: str) -> str:
+    """The job was submitted with ``-o logs/%x_%j.out`` from its WorkDir /w; the cluster says
+    whether /w/logs is a directory (``answer``). Returns the lint shown."""
+    link = ScriptedLink("gpu")
+    link.answers["show job"] = shown("gpu").replace("/w/train.sh_77.out", "/w/logs/train.sh_77.out")
+    link.answers["sacct --allocations"] = link.answers["sacct --allocations"].replace(
+        "sbatch train.sh", "sbatch -o logs/%x_%j.out train.sh"
+    )
+    link.answers["test -d"] = answer
+    screen = await open_with(app, pilot, link)
+    assert screen.draft is not None and screen.draft.options.output == "logs/%x_%j.out"
+    return str(screen.query_one("#lint", Static).render())
+
+
+async def test_a_log_directory_under_the_work_dir_that_exists_is_not_flagged(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        assert "HPC103" not in await open_with_logs_dir(app, pilot, "present\n")
+
+
+async def test_a_log_directory_the_cluster_does_not_have_is_still_flagged(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        assert "HPC103" in await open_with_logs_dir(app, pilot, "absent\n")

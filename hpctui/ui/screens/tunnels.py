@@ -74,8 +74,10 @@ class TunnelsScreen(TableKeys, Screen[None]):
         self.query_one("#tunnels-note", Static).update(Text(note))
 
     def _current(self) -> tuple[TunnelManager, Tunnel] | None:
+        """The tunnel under the cursor; on an empty list the key says so instead of nothing."""
         table: DataTable[Text] = self.query_one(DataTable)
         if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            self.notify("no tunnel selected", timeout=2, markup=False)
             return None
         tunnel = self.rows[table.cursor_row]
         return self.managers[tunnel.cluster], tunnel

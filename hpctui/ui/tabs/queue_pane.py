@@ -202,6 +202,8 @@ class QueuePane(JobActions, TabPane):
             self.table.toggle_array()
         elif row is not None:
             self.post_message(self.DetailsRequested(self.workspace.session(row.cluster), row.job))
+        else:
+            self.say_no_job()
 
     def reconnect(self, sessions: list[ClusterSession]) -> None:
         """Connect again now (leaving FAILED, or cutting a backoff short) where the link is down."""

@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from hpctui.slurm.models import Job
 from hpctui.ui.columns import SIZERS, ArrayRow, Row, layout, state_category
+from hpctui.ui.job_actions import NO_JOB
 from hpctui.ui.queue_model import Key, QueueModel
 from hpctui.visible import visible
 
@@ -92,6 +93,13 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
     def cursor_row(self) -> Row | None:
         rows = self.model.rows
         return rows[self.cursor] if 0 <= self.cursor < len(rows) else None
+
+    def row_for_key(self) -> Row | None:
+        """The row a row key (mark, expand, fold) acts on; on an empty table it says so."""
+        row = self.cursor_row
+        if row is None:
+            self.notify(NO_JOB, timeout=2, markup=False)
+        return row
 
     def targets(self) -> list[Row]:
         """The marked rows still queued, or else the row under the cursor. A marked array
@@ -198,7 +206,7 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def action_toggle_mark(self) -> None:
         """Mark or unmark the job under the cursor (queued jobs only: an ended one takes no action)."""
-        row = self.cursor_row
+        row = self.row_for_key()
         if row is None:
             return
         if self._is_active(row.key):
@@ -231,12 +239,12 @@ class JobTable(ScrollView, can_focus=True, inherit_bindings=False):
         return True
 
     def action_expand(self) -> None:
-        row = self.cursor_row
+        row = self.row_for_key()
         if isinstance(row, ArrayRow) and row.key not in self.model.expanded:
             self.toggle_array()
 
     def action_collapse(self) -> None:
-        row = self.cursor_row
+        row = self.row_for_key()
         array = self.model.array_of(row) if row is not None else None
         if array is not None and array.key in self.model.expanded:
             self.toggle_array()
