@@ -11,6 +11,7 @@ from hpctui.config.load import config_candidates, example_config, find_config, l
 from hpctui.config.model import Config
 from hpctui.config.render import render_config
 from hpctui.errors import UserError
+from hpctui.format import plural
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +41,7 @@ def checked(path: str | Path) -> str:
 
 
 def verdict(config: Config) -> str:
-    return f"# OK: {config.source} is valid ({len(config.clusters)} clusters)"
+    return f"# OK: {config.source} is valid ({plural(len(config.clusters), 'cluster')})"
 
 
 def show_paths(args: argparse.Namespace) -> int:

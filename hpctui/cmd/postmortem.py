@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hpctui.cmd.common import add_config_option, ask_each, pick_clusters
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
-from hpctui.format import duration
+from hpctui.format import duration, plural
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def _as_text(cluster: str, rows: list[PostMortemRow] | str, steps: bool) -> str:
             table.append((f" {s.step_id}", s.name, "", _dur(s.elapsed_s), "", slurm_size(s.max_rss_bytes),
                           slurm_size(s.max_vmsize_bytes), s.state, s.exit_code))  # fmt: skip
     widths = [min(32, max(len(line[i]) for line in table)) for i in range(len(header))]
-    lines = [f"{cluster}: {len(rows)} jobs"]
+    lines = [f"{cluster}: {plural(len(rows), 'job')}"]
     for index, line in enumerate(table):
         lines.append("  " + "  ".join(cell[:w].ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
         if index in advice:

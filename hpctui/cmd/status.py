@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 from hpctui.cmd.common import add_config_option, connected, pick_clusters, unreachable
 from hpctui.config.load import load_config
+from hpctui.format import plural
 from hpctui.slurm.models import Snapshot
 from hpctui.visible import visible
 
@@ -72,7 +73,7 @@ def _as_text(snapshots: list[Snapshot]) -> str:
 def _cluster_text(snapshot: Snapshot) -> str:
     if snapshot.error is not None:
         return visible(f"{snapshot.cluster}: FAILED: {snapshot.error}", newlines=True)
-    lines = [f"{snapshot.cluster}: {len(snapshot.jobs)} jobs"]
+    lines = [f"{snapshot.cluster}: {plural(len(snapshot.jobs), 'job')}"]
     lines += [f"  warning: {warning}" for warning in snapshot.warnings]
     for p in snapshot.partitions:
         types = ", ".join(f"{t or 'gpu'} {n}" for t, n in p.gpus_total.items()) or "no GPUs"

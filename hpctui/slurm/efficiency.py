@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from hpctui.format import duration
+from hpctui.format import duration, plural
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.models import AccountingRecord
 from hpctui.slurm.parse.usage import tres_usage
@@ -124,7 +124,7 @@ class ArraySummary:
     def figures(self) -> str:
         """``4 tasks (4 COMPLETED) · CPU 1% mean · memory 3.0M at most of 512M · longest 0:12 of 5:00``."""
         states = ", ".join(f"{n} {state}" for state, n in sorted(self.states.items()))
-        parts = [f"{len(self.tasks)} tasks ({states})"]
+        parts = [f"{plural(len(self.tasks), 'task')} ({states})"]
         cpu = [t.cpu_eff for t in self.tasks if t.cpu_eff is not None]
         if cpu:
             parts.append(f"CPU {percent(sum(cpu) / len(cpu))} mean")
