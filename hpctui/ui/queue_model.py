@@ -79,7 +79,8 @@ def array_job(tasks: Sequence[Row], counts: Counter[str]) -> Job:
         state=state_counts(counts),
         reason=waiting or nodes,
         nodelist="",
-        time_used_s=max((job.time_used_s or 0 for job in queued), default=0),
+        # the queued tasks' longest; once all have finished, the longest any ran
+        time_used_s=max((job.time_used_s or 0 for job in queued or [row.job for row in tasks]), default=0),
     )
 
 

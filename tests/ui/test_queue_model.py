@@ -117,9 +117,11 @@ def test_an_array_is_one_row_with_its_tasks_counted_by_state_finished_ones_inclu
 
 def test_an_array_whose_tasks_all_ended_is_one_finished_row() -> None:
     model = QueueModel(JOB_COLUMNS)
-    model.update({"alpha": [job("61_1"), job("61_2"), job("7")]}, now=0)
+    tasks = [dataclasses.replace(job("61_1"), time_used_s=40), dataclasses.replace(job("61_2"), time_used_s=75)]
+    model.update({"alpha": [*tasks, job("7")]}, now=0)
     model.update({"alpha": [job("7")]}, now=5)
     assert ids(model) == ["7", "61"]
+    assert model.rows[1].job.time_used_s == 75  # the longest a task ran, not 0:00
     assert model.n_active == 1 and model.rows[1].finished_at == 5
     assert model.finished_counts == {"ENDED?": 2}
     model.set_outcomes("alpha", ["61_1", "61_2"], {"61_1": "COMPLETED", "61_2": "FAILED 1:0"})
