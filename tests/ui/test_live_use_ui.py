@@ -3,6 +3,8 @@ readings (real parsers on a fake link), and no GPU step left once the screen clo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import ui_fakes
 from live_fakes import LiveLink, nvidia
 from ui_fakes import details_1001
@@ -15,21 +17,32 @@ from hpctui.ui.widgets.live_use import LiveUsePanel, panel_content
 SIZE = (160, 40)
 
 
-async def test_details_shows_live_bars_first_and_stops_sampling_on_close(make_app) -> None:
+def live_app(make_app):
+    """The app, with job 1001's details and the sampler's commands going to a fake GPU step."""
     app = make_app()
     alpha = app.workspace.session("alpha")
     alpha.details["1001"] = details_1001()
     link = LiveLink([nvidia(40, 90), nvidia(45, 95)])
-    alpha.link.run, alpha.link.stream = link.run, link.stream  # the sampler's commands go to the fake step
+    alpha.link.run, alpha.link.stream = link.run, link.stream
+    return app, link
+
+
+async def live_panel(app, pilot) -> LiveUsePanel:
+    """Job 1001's details opened (running, 2 GPUs, mem=1G) and its panel's first readings shown."""
+    await pilot.press("enter")
+    assert isinstance(app.screen, JobDetailsScreen)
+    panel = app.screen.query_one(LiveUsePanel)
+    for _ in range(500):  # it starts after a second on top, then reads
+        await pilot.pause(0.02)
+        if "95%" in str(panel.render()):
+            break
+    return panel
+
+
+async def test_details_shows_live_bars_first_and_stops_sampling_on_close(make_app) -> None:
+    app, link = live_app(make_app)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")  # job 1001: running, 2 GPUs, mem=1G
-        screen = app.screen
-        assert isinstance(screen, JobDetailsScreen)
-        panel = screen.query_one(LiveUsePanel)
-        for _ in range(500):  # it starts after a second on top, then reads
-            await pilot.pause(0.02)
-            if "95%" in str(panel.render()):
-                break
+        panel = await live_panel(app, pilot)
         text = str(panel.render()).splitlines()
         assert panel.has_class("-shown") and panel.display
         assert text[1] == "CPU — until the next sstat   memory —"  # sstat waits for room in the minute
@@ -40,6 +53,22 @@ async def test_details_shows_live_bars_first_and_stops_sampling_on_close(make_ap
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert not isinstance(app.screen, JobDetailsScreen)
+        assert (link.open_steps, link.closed_steps, sampler.running) == (0, 1, False)
+
+
+async def test_the_panel_hides_when_its_job_ends(make_app) -> None:
+    app, link = live_app(make_app)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = await live_panel(app, pilot)
+        assert panel.display and panel.sampler is not None
+        sampler, poller = panel.sampler, app.workspace.session("alpha").poller
+        ended = tuple(replace(j, state="COMPLETED") if j.job_id == "1001" else j for j in poller.latest.jobs)
+        poller.set(replace(poller.latest, jobs=ended))
+        for _ in range(100):  # the panel looks at its job every second
+            await pilot.pause(0.05)
+            if not panel.display:
+                break
+        assert not panel.display  # an ended job's last reading is not shown as live
         assert (link.open_steps, link.closed_steps, sampler.running) == (0, 1, False)
 
 

@@ -140,6 +140,8 @@ class LiveUsePanel(Static):
         the controller nothing) while the job runs; stop as soon as either ends."""
         job = self._job() if self.screen.is_current else None
         if job is None or job.state != "RUNNING":
+            if self.screen.is_current:  # the job ended or left: its last reading is not live
+                self.remove_class("-shown")
             self._on_top_since = None
             await self._stop()
             return
