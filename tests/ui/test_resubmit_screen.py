@@ -151,3 +151,13 @@ async def test_a_log_directory_the_cluster_does_not_have_is_still_flagged(make_a
     app = make_app()
     async with app.run_test(size=(160, 50)) as pilot:
         assert "HPC103" in await open_with_logs_dir(app, pilot, "absent\n")
+
+
+async def test_at_80_columns_every_resource_field_is_whole_on_screen(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_resubmit(app, pilot, "gpu")
+        fields = [*screen.query("#edits Input"), *screen.query("#edits Select")]
+        assert fields and all(field.region.right <= 80 and field.region.width >= 12 for field in fields), [
+            (field.id, field.region) for field in fields
+        ]

@@ -37,8 +37,8 @@ class ResubmitScreen(Screen[None]):
     ResubmitScreen #stages { width: 44; height: auto; }
     ResubmitScreen #stage-set { height: auto; width: 100%; }
     ResubmitScreen #edits { width: 1fr; height: auto; padding-left: 2; }
-    ResubmitScreen #edits Input { width: 30; }
-    ResubmitScreen #edits Select { width: 30; }
+    ResubmitScreen #edits Input { width: 1fr; max-width: 30; }
+    ResubmitScreen #edits Select { width: 1fr; max-width: 30; }
     ResubmitScreen #warnings { color: $text-warning; text-style: bold; }
     ResubmitScreen #edits Horizontal { height: auto; }
     ResubmitScreen #edits Label { width: 12; padding-top: 1; }
