@@ -16,6 +16,8 @@ from hpctui.errors import UserError
 from hpctui.services.audit import AuditLog
 from hpctui.slurm import commands
 from hpctui.slurm.errors import error_lines
+from hpctui.slurm.models import Job
+from hpctui.slurm.parse import reason_kind
 from hpctui.ssh.types import LinkError, Result
 
 BUILDERS: dict[str, Callable[[list[str]], str]] = {
@@ -104,8 +106,11 @@ class Actions:
             self.after()
 
 
+HELD = "HELD"  # not a Slurm state: a pending job held by its user or an administrator
+
 # What the user should know before confirming, by verb and by the state of the jobs it touches.
 _ADVICE = {
+    ("hold", HELD): "{n} of these jobs are held already: holding them again changes nothing.",
     ("hold", "RUNNING"): "{n} of these jobs run already: a hold only keeps a pending job from starting; "
     "a running job goes on.",
     ("release", "RUNNING"): "{n} of these jobs run already: release only lets a held, pending job start.",
@@ -114,6 +119,11 @@ _ADVICE = {
     "with --open-mode=append.",
     ("requeue", "PENDING"): "{n} of these jobs are pending: Slurm refuses to requeue a job that has not started.",
 }
+
+
+def advice_state(job: Job) -> str:
+    """The state ``advice`` goes by: the job's, HELD for a pending job on hold."""
+    return HELD if job.state == "PENDING" and reason_kind(job.reason) == "held" else job.state
 
 
 def advice(verb: str, states: list[str]) -> str:

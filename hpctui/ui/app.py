@@ -251,7 +251,7 @@ class HpcApp(App[None]):
     def open_postmortem(self, message: JobActions.PostMortemRequested) -> None:
         from hpctui.ui.screens.postmortem import PostMortemScreen
 
-        self.push_screen(PostMortemScreen(message.session))
+        self.push_screen(PostMortemScreen(message.session, job_id=message.job_id))
 
     @on(JobActions.ForwardRequested)
     def open_tunnel(self, message: JobActions.ForwardRequested) -> None:

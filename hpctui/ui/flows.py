@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import cell_len, set_cell_size
 
 from hpctui.errors import UserError
-from hpctui.services.actions import Outcome, Plan, advice, audit_warnings
+from hpctui.services.actions import Outcome, Plan, advice, advice_state, audit_warnings
 from hpctui.slurm.models import ENDED_STATES
 from hpctui.ssh.types import LinkError
 from hpctui.ui.dialogs.confirm import confirm
@@ -44,7 +44,7 @@ async def run_action(app: App[Any], session: ClusterSession, verb: str, job_ids:
     title = f"{verb.capitalize()} {count} on {session.cluster.name}?"
     async with _ASKING.setdefault(app, asyncio.Lock()):  # a second cluster's dialog waits for this answer
         jobs = {job.job_id: job for job in session.poller.latest.jobs}  # as the queue last showed them
-        notes = advice(verb, [jobs[job_id].state for job_id in plan.job_ids if job_id in jobs])
+        notes = advice(verb, [advice_state(jobs[job_id]) for job_id in plan.job_ids if job_id in jobs])
         if not await confirm(app, title, plan.commands, notes, summary=job_summary(jobs, plan.job_ids)):
             return
     outcomes = await session.actions.execute(plan)

@@ -65,9 +65,11 @@ class JobActions:
             self.suggested, self.note = suggested or {}, note
 
     class PostMortemRequested(Message):
-        def __init__(self, session: ClusterSession) -> None:
+        """The session's post-mortem, its cursor on ``job_id`` when given."""
+
+        def __init__(self, session: ClusterSession, job_id: str | None = None) -> None:
             super().__init__()
-            self.session = session
+            self.session, self.job_id = session, job_id
 
     class InsideRequested(Message):
         """Something inside one (running) job: its subclasses say what."""
@@ -147,8 +149,8 @@ class JobActions:
             )
 
     def action_postmortem(self) -> None:
-        if (session := self.job_session()) is not None:
-            self.post_message(self.PostMortemRequested(session))
+        if (first := self._first_job()) is not None:
+            self.post_message(self.PostMortemRequested(*first))
 
     def action_forward(self) -> None:
         if (first := self._running_job("no tunnel", "tunnels")) is not None:

@@ -29,7 +29,7 @@ async def test_newest_first_failures_apart_from_cancellations_and_list_keys(make
         table = screen.query_one(DataTable)
         assert str(table.get_row_at(0)[0]).strip("▸▾ ") != "1000"  # the oldest is not on top
         assert str(table.get_row_at(table.row_count - 1)[0]).strip("▸▾ ") == "1000"
-        await pilot.press("j", "j")
+        await pilot.press("g", "j", "j")  # it opened on the queue's job (1001)
         assert table.cursor_row == 2
         await pilot.press("G")
         assert table.cursor_row == table.row_count - 1
@@ -38,3 +38,19 @@ async def test_newest_first_failures_apart_from_cancellations_and_list_keys(make
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_p_opens_the_post_mortem_on_the_current_job(make_app) -> None:
+    app = make_app()
+    command = sacct_command(None, days=7)
+    app.workspace.session("alpha").link.answers[command] = Result(command, 0, SACCT, "")
+    async with app.run_test(size=(160, 40)) as pilot:
+        for keys in (("p",), ("enter", "p")):  # from the queue (cursor on 1001), from 1001's details
+            await pilot.press(*keys)
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, PostMortemScreen)
+            table = app.screen.query_one(DataTable)
+            assert str(table.get_row_at(0)[0]).strip("▸▾ ") != "1001"  # not the newest
+            assert str(table.get_row_at(table.cursor_row)[0]).strip("▸▾ ") == "1001"
+            await pilot.press("q")
+            await pilot.pause()

@@ -29,7 +29,7 @@ def test_postmortem(snap_compare, make_app, size) -> None:
     async def open_on_a_cancelled_job(pilot) -> None:
         await pilot.press("p")
         await pilot.pause(0.3)
-        await pilot.press(*["j"] * 12)
+        await pilot.press("g", *["j"] * 12)  # from the top (it opens on the queue's job)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=open_on_a_cancelled_job)

@@ -24,10 +24,10 @@ from textual.widgets import Footer, Static
 from hpctui.errors import UserError
 from hpctui.services.checkpoint import CHECKPOINT_PATH, CheckpointInfo, read_checkpoint
 from hpctui.slurm.errors import SlurmProblem
-from hpctui.slurm.models import Job
+from hpctui.slurm.models import ENDED_STATES, AccountingRecord, Job, Snapshot
 from hpctui.slurm.parse.fields import parse_duration
 from hpctui.ssh.types import LinkError
-from hpctui.ui.columns import elapsed_limit, where
+from hpctui.ui.columns import UNASKED_END, UNKNOWN_END, elapsed_limit, where
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
 from hpctui.ui.widgets.live_use import LiveUsePanel
 from hpctui.ui.widgets.wait_info import WaitInfo
@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from hpctui.services.jobinfo import JobDetails
 
 
-TICK_S = 1.0  # the header's elapsed time ticks on between reloads
+TICK_S = 1.0  # the header's elapsed time ticks on between polls and reloads
+END_ASKS = 3  # sacct rounds for the end of a job that left the queue (accounting lags a little)
 
 
 def group_content(fields: list[tuple[str, str]]) -> Content:
@@ -66,6 +67,14 @@ def with_run_time(job: Job, details: JobDetails) -> Job:
         used = None
     state = (details.get("JobState") or job.state).split()[0]
     return dataclasses.replace(job, state=state, time_used_s=job.time_used_s if used is None else used)
+
+
+def ended_as(job: Job, record: AccountingRecord | None) -> Job:
+    """``job``, which left the queue, as accounting says it ended (``ENDED`` while it knows no end)."""
+    if record is None or record.state not in ENDED_STATES:
+        return dataclasses.replace(job, state=UNKNOWN_END)
+    used = job.time_used_s if record.elapsed_s is None else record.elapsed_s
+    return dataclasses.replace(job, state=record.state, time_used_s=used)
 
 
 def lineage_text(cluster: str, job_id: str) -> str:
@@ -131,6 +140,9 @@ class JobDetailsScreen(JobActions, Screen[None]):
         self.clock = clock
         self.work_dir = job.work_dir if job else None  # scontrol's WorkDir replaces it when loaded
         self._job_at = clock()  # when ``job``'s elapsed time was read (squeue's, then RunTime)
+        self._unsubscribe: Callable[[], None] = lambda: None
+        self._asking_end = False  # a sacct on how the job ended is under way
+        self._end_asks = 0
 
     def compose(self) -> ComposeResult:
         name = f" · {visible(self.job.name)}" if self.job else ""
@@ -146,8 +158,42 @@ class JobDetailsScreen(JobActions, Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._unsubscribe = self.session.poller.subscribe(self.follow_queue)
+        self.follow_queue(self.session.poller.latest)  # a job of the finished group left already
         self.action_refresh()
         self.set_interval(TICK_S, self.show_summary)
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def follow_queue(self, snapshot: Snapshot) -> None:
+        """The header follows each poll: the job as squeue shows it now (its end, if squeue
+        shows one), or, once it left the queue, how accounting says it ended."""
+        if self.job is None or self.job.state in ENDED_STATES or snapshot.error or snapshot.jobs_at is None:
+            return
+        queued = snapshot.job(self.job_id)
+        if queued is not None:
+            if queued != self.job:
+                self._show_job(queued, snapshot.jobs_at)
+        elif self._end_asks < END_ASKS and not self._asking_end:
+            if self.job.state != UNKNOWN_END:
+                self._show_job(dataclasses.replace(self.job, state=UNASKED_END), self._job_at)
+            self._asking_end, self._end_asks = True, self._end_asks + 1
+            run_guarded(self, self._ask_end(), "how the job ended", group="ending")
+
+    async def _ask_end(self) -> None:
+        try:
+            record = (await self.session.endings.lookup([self.job_id])).get(self.job_id)
+        except (LinkError, SlurmProblem):
+            return  # asked again after the next poll
+        finally:
+            self._asking_end = False
+        if self.job is not None:
+            self._show_job(ended_as(self.job, record), self._job_at)
+
+    def _show_job(self, job: Job, read_at: float) -> None:
+        self.job, self._job_at = job, read_at
+        self.show_summary()
 
     def show_summary(self) -> None:
         """The header, a running job's elapsed time counted on from when it was read."""
@@ -202,8 +248,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
         self.query_one("#error", Static).remove_class("-shown")
         self.work_dir = message.details.work_dir or self.work_dir
         if self.job is not None:
-            self.job, self._job_at = with_run_time(self.job, message.details), self.clock()
-            self.show_summary()
+            self._show_job(with_run_time(self.job, message.details), self.clock())
         body = self.query_one(VerticalScroll)
         await body.remove_children()
         groups = []

@@ -90,10 +90,12 @@ class PostMortemScreen(TableKeys, Screen[None]):
         Binding("f", "failures_only", "Failures only", id="failures_only"),
     ]
 
-    def __init__(self, session: ClusterSession, days: int = DEFAULT_DAYS) -> None:
+    def __init__(self, session: ClusterSession, days: int = DEFAULT_DAYS, job_id: str | None = None) -> None:
         super().__init__()
         self.session = session
         self.days = days
+        self.opened_on = job_id  # the cursor goes to its row once sacct has answered
+        self.loaded = False  # sacct has answered
         self.postmortem = PostMortem(session.link, session.cluster.name, session.cluster.queue_user)
         self.rows: dict[str, PostMortemRow] = {}  # by job id, in sacct order
         self.efficiencies = EfficiencyIndex(())  # of the rows' records
@@ -145,6 +147,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
             self._title("failed")
             self.notify(str(exc), title="sacct", severity="error", timeout=15, markup=False)
             return
+        self.loaded = True
         self._keep(rows)
         self._render_rows()
         self._title(tally(rows))
@@ -189,7 +192,17 @@ class PostMortemScreen(TableKeys, Screen[None]):
                 table.add_row(*cells, key=key)
         order = {key: index for index, (key, _) in enumerate(wanted)}
         table.sort("JobID", key=lambda job_cell: order.get(job_cell.plain.strip("▸▾ └"), len(order)))
+        self._cursor_to_opened_on(table)
         self._show_advice()
+
+    def _cursor_to_opened_on(self, table: DataTable[Text]) -> None:
+        """Once sacct has answered (and the columns are laid out), the cursor goes to the job
+        the post-mortem was opened on, if it is there; only then."""
+        if self.opened_on is None or not self.loaded:
+            return
+        job_id, self.opened_on = self.opened_on, None
+        if job_id in table.rows:
+            table.move_cursor(row=table.get_row_index(job_id))
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_advice()
