@@ -26,6 +26,7 @@ async def test_newest_first_failures_apart_from_cancellations_and_list_keys(make
         assert isinstance(screen, PostMortemScreen)
         title = str(screen.query_one("#title", Static).render())
         assert "4 failed, 5 cancelled" in title  # 3 FAILED and a TIMEOUT; cancellations apart
+        assert "· last 7 days ·" in title
         table = screen.query_one(DataTable)
         assert str(table.get_row_at(0)[0]).strip("▸▾ ") != "1000"  # the oldest is not on top
         assert str(table.get_row_at(table.row_count - 1)[0]).strip("▸▾ ") == "1000"
@@ -54,3 +55,17 @@ async def test_p_opens_the_post_mortem_on_the_current_job(make_app) -> None:
             assert str(table.get_row_at(table.cursor_row)[0]).strip("▸▾ ") == "1001"
             await pilot.press("q")
             await pilot.pause()
+
+
+async def test_one_day_back_is_said_in_the_singular(make_app) -> None:
+    app = make_app()
+    for days in (7, 6, 5, 4, 3, 2, 1):
+        command = sacct_command(None, days=days)
+        app.workspace.session("alpha").link.answers[command] = Result(command, 0, SACCT, "")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        for _ in range(6):
+            await pilot.press("minus")
+            await pilot.pause(0.1)
+        assert "· last 1 day ·" in str(app.screen.query_one("#title", Static).render())

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from hpctui.format import duration
+from hpctui.format import duration, plural
 from hpctui.services.postmortem import PostMortem, PostMortemRow, advice_head, merge, tally
 from hpctui.slurm.efficiency import EfficiencyIndex
 from hpctui.slurm.errors import SlurmProblem
@@ -132,7 +132,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def _title(self, status: str) -> None:
         only = " · failures only" if self.failures_only else ""
-        text = f"Post-mortem · {self.session.cluster.name} · last {self.days} days{only} · {status}"
+        text = f"Post-mortem · {self.session.cluster.name} · last {plural(self.days, 'day')}{only} · {status}"
         self.query_one("#title", Static).update(Text(text))
 
     def action_reload(self) -> None:
