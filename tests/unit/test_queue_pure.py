@@ -3,13 +3,15 @@ line's fitting, how a job ended, uid names."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
 from hpctui.services.postmortem import outcome_text, parse_passwd, user_names_command
-from hpctui.slurm.models import AccountingRecord
-from hpctui.ui.columns import JOB_COLUMNS, layout
+from hpctui.slurm.models import AccountingRecord, Job
+from hpctui.ui.columns import JOB_COLUMNS, layout, where
 from hpctui.ui.queue_model import state_counts, task_span
 from hpctui.ui.widgets.status_line import KEEP, fit_groups
 
@@ -68,3 +70,12 @@ def test_advice_heads_are_short_enough_for_a_cell() -> None:
     assert advice_head(ADVICE["CANCELLED"]) == "Cancelled"
     assert advice_head(ADVICE["TIMEOUT"]) == "Hit its time limit"
     assert all(len(advice_head(text)) <= 30 for text in ADVICE.values())
+
+
+def test_where_never_shows_slurms_none_for_a_job_without_nodes_yet() -> None:
+    blank = dict.fromkeys(field.name for field in dataclasses.fields(Job))
+    base = Job(**{**blank, "job_id": "7", "state": "RUNNING", "reason": "None", "nodelist": ""})
+    assert where(base) == ""
+    assert where(replace(base, nodelist="a[1-2]")) == "a[1-2]"
+    assert where(replace(base, state="PENDING", reason="Priority")) == "Priority"
+    assert where(replace(base, state="COMPLETING", reason="NodeFail")) == "NodeFail"
