@@ -67,7 +67,7 @@ def unknown_binding_id(binding_id: str) -> str | None:
 # bindings of the app itself (``EVERYWHERE``) are active in every view. A test checks these
 # tables against the UI's bindings both ways.
 EVERYWHERE = {"help": "question_mark", "quit": "q", "audit": "a", "notifications": "N", "tunnels": "T"}
-_TABLE = {"down": "j", "up": "k", "first": "g", "last": "G"}
+_TABLE = {"down": "j", "up": "k", "first": "home,g", "last": "end,G"}
 _CLOSE = {"back": "escape", "close_view": "q"}
 _JOB = {
     "cancel": "c", "requeue": "R", "hold": "H", "release": "U", "resubmit": "s", "log": "l",

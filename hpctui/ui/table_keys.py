@@ -1,4 +1,4 @@
-"""j k g G in the screens built on one DataTable (help, post-mortem, audit), as in every list of
+"""j k g G (and Home End) in the screens built on one DataTable (help, post-mortem, audit), as in every list of
 hpctui: the screen forwards them to its table."""
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ CLOSE_KEYS = [
 TABLE_KEYS = [
     Binding("j", "table('cursor_down')", "Down", show=False, id="down"),
     Binding("k", "table('cursor_up')", "Up", show=False, id="up"),
-    Binding("g", "table('scroll_top')", "Top", show=False, id="first"),
-    Binding("G", "table('scroll_bottom')", "Bottom", show=False, id="last"),
+    # Before the table's own home/end (which scroll sideways): first and last row, as in the queue.
+    Binding("home,g", "table('scroll_top')", "Top", show=False, id="first", priority=True),
+    Binding("end,G", "table('scroll_bottom')", "Bottom", show=False, id="last", priority=True),
 ]
 
 
