@@ -3,12 +3,11 @@ readings (real parsers on a fake link), and no GPU step left once the screen clo
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import ui_fakes
 from live_fakes import LiveLink, nvidia
-from ui_fakes import details_1001
+from ui_fakes import details_1001, wait_for
 
 from hpctui.services.live_use import LiveUse
 from hpctui.slurm.parse.usage import GpuUse, JobUsage, StepUsage
@@ -33,10 +32,7 @@ async def live_panel(app, pilot) -> LiveUsePanel:
     await pilot.press("enter")
     assert isinstance(app.screen, JobDetailsScreen)
     panel = app.screen.query_one(LiveUsePanel)
-    for _ in range(500):  # it starts after a second on top, then reads
-        await pilot.pause(0.02)
-        if "95%" in str(panel.render()):
-            break
+    await wait_for(pilot, lambda: "95%" in str(panel.render()))  # it starts after a second on top, then reads
     return panel
 
 
@@ -65,9 +61,7 @@ async def test_the_panel_hides_when_its_job_ends(make_app) -> None:
         sampler, poller = panel.sampler, app.workspace.session("alpha").poller
         ended = tuple(replace(j, state="COMPLETED") if j.job_id == "1001" else j for j in poller.latest.jobs)
         poller.set(replace(poller.latest, jobs=ended))
-        deadline = time.monotonic() + 20  # the panel looks at its job every second (a loaded CI: longer)
-        while panel.display and time.monotonic() < deadline:
-            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: not panel.display)  # the panel looks at its job every second
         assert not panel.display  # an ended job's last reading is not shown as live
         assert (link.open_steps, link.closed_steps, sampler.running) == (0, 1, False)
 

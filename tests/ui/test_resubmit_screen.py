@@ -9,6 +9,7 @@ import shlex
 from typing import Any
 
 from textual.widgets import Input, Select, Static
+from ui_fakes import wait_for
 
 from hpctui.slurm.accounting import ACCOUNTING_FIELDS
 from hpctui.ssh.types import Result
@@ -60,10 +61,7 @@ async def open_with(app: Any, pilot: Any, link: ScriptedLink) -> ResubmitScreen:
     session.link = link
     screen = ResubmitScreen(session, "77")
     await app.push_screen(screen)
-    for _ in range(20):
-        await pilot.pause(0.05)
-        if screen.draft is not None:
-            break
+    await wait_for(pilot, lambda: screen.draft is not None)
     await pilot.pause()
     return screen
 

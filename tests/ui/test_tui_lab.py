@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from ui_fakes import wait_for
 
 from hpctui.config.model import Refresh
 from hpctui.services.cluster import Workspace
@@ -36,16 +36,6 @@ async def lab_app(lab, config: Any = None) -> AsyncIterator[tuple[HpcApp, Any]]:
         prompter.bind(app)
         async with app.run_test(size=SIZE) as pilot:
             yield app, pilot
-
-
-async def wait_for(pilot, predicate: Callable[[], Any], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await pilot.pause(0.2)
-    raise AssertionError(f"not seen within {timeout} s")
 
 
 def submit(lab, cluster: str, options: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -369,3 +370,15 @@ def details_1001() -> Any:
     from hpctui.slurm.parse import parse_scontrol_job
 
     return JobDetails("alpha", "1001", parse_scontrol_job(SCONTROL_1001))
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30, step: float = 0.05) -> Any:
+    """``predicate()``'s first true value, asked every ``step`` s for up to ``timeout`` s of
+    the clock (not a count of pauses: a loaded CI machine makes each pause longer)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await pilot.pause(step)
+    raise AssertionError(f"not seen within {timeout} s")
