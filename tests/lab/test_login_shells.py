@@ -14,13 +14,14 @@ import dataclasses
 import pwd
 import shlex
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from waiting import eventually
 
 from hpctui.cli import main
 from hpctui.config.model import Cluster
@@ -96,15 +97,6 @@ async def login(request: pytest.FixtureRequest, lab: Any, tmp_path: Path) -> Asy
         await session.link.close()
 
 
-async def wait_until(what: str, check: Callable[[], bool], timeout: float = 30) -> None:
-    try:
-        async with asyncio.timeout(timeout):
-            while not check():
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
-
-
 async def test_poll_sees_the_users_job(login: Login):
     job = await login.submit("--hold", f"--job-name={ODD}", "--wrap=sleep 300", cwd=login.base)
     snapshot = await login.session.poller.poll_once()
@@ -122,7 +114,7 @@ async def test_log_tail_of_a_running_job(login: Login):
     tail = LogTail(login.session.link, output, last_lines=100)
     tail.start()
     try:
-        await wait_until(f"the log of job {job}", lambda: "last" in tail.lines)
+        await eventually(lambda: "last" in tail.lines, what=f"the log of job {job}")
     finally:
         await tail.close()
     assert list(tail.lines) == lines.splitlines()

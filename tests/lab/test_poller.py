@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import shlex
 import subprocess
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from waiting import eventually
 
 from hpctui.config.model import Refresh
 from hpctui.services.cluster import ClusterSession
@@ -41,16 +41,6 @@ def session_for(lab, name: str, refresh: Refresh | None = None) -> ClusterSessio
     return session
 
 
-async def wait_for(predicate, timeout: float, step: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(step)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
 def submit(lab, cluster: str, *args: str) -> str:
     answer = lab.ssh(cluster, "sbatch --parsable " + " ".join(args))
     assert answer.returncode == 0, answer.stderr
@@ -65,7 +55,7 @@ async def test_snapshot_has_the_clusters_real_jobs_and_gpus(lab):
             session = session_for(lab, name)
             await session.start()
             try:
-                snap = await wait_for(lambda: session.poller.latest.jobs_at and session.poller.latest, 20)
+                snap = await eventually(lambda: session.poller.latest.jobs_at and session.poller.latest, 20)
                 jobs = {j.job_id: j for j in snap.jobs}
                 assert job_id in jobs and jobs[job_id].name == "pollertest"
                 assert any(gpu_type in p.gpus_total for p in snap.partitions)
@@ -95,10 +85,10 @@ async def test_refresh_now_polls_at_once_and_polls_never_overlap(lab):
     session = session_for(lab, "beta", Refresh(queue_s=300, gpus_s=300))
     await session.start()
     try:
-        await wait_for(lambda: session.poller.polls >= 1, 20)
+        await eventually(lambda: session.poller.polls >= 1, 20)
         for _ in range(5):  # a burst of requests coalesces: polls never overlap
             session.poller.refresh_now()
-        await wait_for(lambda: session.poller.polls >= 2, 10)
+        await eventually(lambda: session.poller.polls >= 2, 10)
         await asyncio.sleep(1.0)
         assert session.poller.polls in (2, 3)
     finally:
@@ -116,17 +106,17 @@ async def test_controller_outage_is_a_typed_error_for_that_cluster_only(lab):
     await alpha.start()
     await beta.start()
     try:
-        await wait_for(lambda: alpha.poller.latest.jobs_at and beta.poller.latest.jobs_at, 20)
+        await eventually(lambda: alpha.poller.latest.jobs_at and beta.poller.latest.jobs_at, 20)
         lab_ctl("stop", "slurmctld", "alpha")
         try:
-            await wait_for(lambda: alpha.poller.latest.error, 60)
+            await eventually(lambda: alpha.poller.latest.error, 60)
             assert "slurm controller" in alpha.poller.latest.error.lower() or "timed out" in alpha.poller.latest.error
             assert alpha.poller.latest.jobs_at is not None  # the last good data is kept, with its age
             assert beta.poller.latest.error is None
         finally:
             lab_ctl("start", "slurmctld", "alpha")
         alpha.poller.refresh_now()
-        await wait_for(lambda: alpha.poller.latest.error is None, 90, step=0.5)
+        await eventually(lambda: alpha.poller.latest.error is None, 90, step=0.5)
         assert beta.poller.latest.error is None
     finally:
         await alpha.close()
@@ -140,7 +130,7 @@ async def test_job_names_holding_the_delimiter_or_a_newline_keep_the_poll_and_th
     session = session_for(lab, "alpha")
     await session.start()
     try:
-        snapshot = await wait_for(lambda: session.poller.latest.jobs_at and session.poller.latest, 20)
+        snapshot = await eventually(lambda: session.poller.latest.jobs_at and session.poller.latest, 20)
         jobs = {j.job_id: j for j in snapshot.jobs}
         assert snapshot.error is None and snapshot.warnings == ()
         assert [jobs[i].name for i in ids] == names

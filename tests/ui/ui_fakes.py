@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from waiting import eventually
 
 from hpctui.config.model import Cluster, Config, GpuPartition, Purge, Refresh, SshTarget
 from hpctui.services.actions import Actions
@@ -373,12 +374,5 @@ def details_1001() -> Any:
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30, step: float = 0.05) -> Any:
-    """``predicate()``'s first true value, asked every ``step`` s for up to ``timeout`` s of
-    the clock (not a count of pauses: a loaded CI machine makes each pause longer)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await pilot.pause(step)
-    raise AssertionError(f"not seen within {timeout} s")
+    """``predicate()``'s first true value, the app working between asks (see ``eventually``)."""
+    return await eventually(predicate, timeout, step, pause=pilot.pause)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from sshserver import LocalSshServer
+from waiting import eventually
 
 from hpctui.ssh.backoff import Backoff
 from hpctui.ssh.link import ClusterLink, command_name, under_sh
@@ -46,12 +47,6 @@ async def wait_for_state(link: ClusterLink, state: LinkState, timeout: float = 1
         unsubscribe()
 
 
-async def wait_until(predicate, timeout: float = 10) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
-
-
 async def test_run_returns_output_status_and_stderr(link):
     result = await link.run("echo out; echo err >&2; exit 3")
     assert (result.exit_status, result.stdout, result.stderr, result.ok) == (3, "out\n", "err\n", False)
@@ -70,7 +65,7 @@ async def test_commands_go_verbatim_to_the_remote_shell(link):
 async def test_timeout_names_program_and_seconds_and_ends_the_channel(link, server):
     with pytest.raises(CommandTimeout, match=r"alpha: sleep timed out after 0\.3 s"):
         await link.run("sleep 30", timeout=0.3)
-    await wait_until(lambda: server.sessions_open == 0)
+    await eventually(lambda: server.sessions_open == 0)
     assert (await link.run("echo still usable")).ok
 
 
@@ -159,7 +154,7 @@ async def test_run_while_down_fails_at_once_with_next_try(server):
 
 async def test_drop_mid_command_raises_a_clear_link_error(link, server):
     running = asyncio.create_task(link.run("sleep 30"))
-    await wait_until(lambda: server.sessions_open == 1)
+    await eventually(lambda: server.sessions_open == 1)
     server.drop_connections()
     with pytest.raises(LinkError, match=r"alpha: connection lost while running sleep"):
         await asyncio.wait_for(running, 5)
@@ -175,7 +170,7 @@ async def test_stream_yields_chunks_and_closing_ends_the_remote_command(link, se
             break
         assert server.sessions_open == 1
     assert received == b"first\n"
-    await wait_until(lambda: server.sessions_open == 0)
+    await eventually(lambda: server.sessions_open == 0)
 
 
 async def test_stream_reaches_its_end(link):
@@ -201,7 +196,7 @@ async def test_reconnect_replaces_the_connection(link, server):
 async def test_close_stops_everything(link, server):
     await link.close()
     assert link.status.state is LinkState.DISCONNECTED
-    await wait_until(lambda: not server.connections)
+    await eventually(lambda: not server.connections)
     with pytest.raises(LinkError, match=r"alpha: not connected \(disconnected\)"):
         await link.run("echo no")
     with pytest.raises(LinkError, match=r"alpha: not connected \(disconnected\)"):
@@ -217,7 +212,7 @@ async def test_process_pipes_binary_data_and_reports_exit_and_stderr(link, serve
         complaint = await process.stderr.read()
         await process.wait()
     assert (received, complaint, process.exit_status) == (payload, b"done\n", 4)
-    await wait_until(lambda: server.sessions_open == 0)
+    await eventually(lambda: server.sessions_open == 0)
 
 
 async def test_wait_settled_returns_when_the_first_attempt_is_refused(server):

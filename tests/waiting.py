@@ -1,0 +1,28 @@
+"""Waiting in tests for what happens in the background: by the clock, never by a count of
+pauses (a loaded CI machine makes every pause longer), and failing with what was awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+
+async def eventually(
+    predicate: Callable[[], Any],
+    timeout: float = 30,
+    step: float = 0.05,
+    *,
+    what: str = "the condition",
+    pause: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> Any:
+    """``predicate()``'s first true value, asked every ``step`` s for up to ``timeout`` s;
+    ``pause`` waits between asks (a Textual pilot's ``pause`` lets the app work meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await pause(step)
+    raise AssertionError(f"{what}: not seen within {timeout} s")
