@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, Protocol
 
 from hpctui.format import duration, short_time
 from hpctui.slurm.models import ENDED_STATES, Job
@@ -223,18 +223,39 @@ FIT_STEPS: tuple[tuple[str, str], ...] = (
 SEPARATOR = 1  # a space after every column
 
 
-def layout(columns: Sequence[Column], measured: Sequence[int], total: int) -> list[int]:
+class Fitting(Protocol):
+    """What ``layout`` needs of a column (a ``Column``, a post-mortem ``FitColumn``)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def flex(self) -> bool: ...
+    @property
+    def min_width(self) -> int | None: ...
+    @property
+    def max_width(self) -> int: ...
+
+
+def layout(
+    columns: Sequence[Fitting],
+    measured: Sequence[int],
+    total: int,
+    steps: Sequence[tuple[str, str]] = FIT_STEPS,
+    separator: int = SEPARATOR,
+) -> list[int]:
     """Widths of ``columns`` in a table of ``total`` cells; 0 hides a column (its measured
-    width is 0 when it has no values, or it did not fit). Flex columns take the room left,
-    up to their ``max_width``: the rest stays blank at the right rather than spreading the
-    columns across a wide terminal."""
+    width is 0 when it has no values, or it did not fit). A table too narrow takes ``steps``
+    in turn (shrink a column to its ``min_width``, or drop it) until the columns fit. Flex
+    columns then take the room left, up to their ``max_width``: the rest stays blank at the
+    right rather than spreading the columns across a wide terminal. Every shown column takes
+    ``separator`` cells more."""
     widths = list(measured)
     position = {col.key: i for i, col in enumerate(columns)}
 
     def spare() -> int:
-        return total - sum(w + SEPARATOR for w in widths if w)
+        return total - sum(w + separator for w in widths if w)
 
-    for step, key in FIT_STEPS:
+    for step, key in steps:
         if spare() >= 0:
             break
         i = position.get(key)

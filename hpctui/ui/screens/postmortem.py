@@ -4,6 +4,7 @@ failures highlighted with one line of advice. The table is keyed by job id and u
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,6 +21,7 @@ from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import ENDED_STATES, AccountingStep, Snapshot
 from hpctui.slurm.units import slurm_size
 from hpctui.ssh.types import LinkError
+from hpctui.ui.columns import layout
 from hpctui.ui.flows import when_connected
 from hpctui.ui.job_actions import JobActions
 from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys
@@ -31,18 +33,47 @@ from hpctui.visible import visible
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
 
-# Column -> width. Names are cut so the figures stay in view; the advice takes what is left.
-WIDTHS: dict[str, int] = {
-    "JobID": 14, "JobName": 24, "Partition": 10, "Elapsed": 10, "Timelimit": 11, "MaxRSS": 8,
-    "MaxVMSize": 9, "State": 20, "ExitCode": 8, "Advice": 0,
-}  # fmt: skip
-COLUMNS = tuple(WIDTHS)
-# A narrow screen drops columns in this order (the job id, name and state always stay) and
-# cuts the name to NAME_MIN; the advice column needs ADVICE_MIN cells (the bar below says it all).
-DROP_ORDER = ("MaxVMSize", "Timelimit", "Partition", "MaxRSS", "Advice", "Elapsed", "ExitCode")
+
+@dataclass(frozen=True)
+class FitColumn:
+    """A post-mortem column as ``layout`` fits it: ``width`` cells, or down to ``min_width``;
+    a ``flex`` one grows up to ``max_width`` into the room left."""
+
+    key: str
+    width: int
+    min_width: int | None = None
+    flex: bool = False
+    max_width: int = 0
+
+
 NAME_MIN = 12
-ADVICE_MIN = 16
-ADVICE_MAX = 60
+ADVICE_MIN = 16  # the advice column needs this much (the bar below says it all)
+# Names are cut so the figures stay in view; the advice takes what is left.
+FIT_COLUMNS = (
+    FitColumn("JobID", 14),
+    FitColumn("JobName", 24, min_width=NAME_MIN, flex=True, max_width=24),
+    FitColumn("Partition", 10),
+    FitColumn("Elapsed", 10),
+    FitColumn("Timelimit", 11),
+    FitColumn("MaxRSS", 8),
+    FitColumn("MaxVMSize", 9),
+    FitColumn("State", 20),
+    FitColumn("ExitCode", 8),
+    FitColumn("Advice", ADVICE_MIN, flex=True, max_width=60),
+)
+COLUMNS = tuple(column.key for column in FIT_COLUMNS)
+# A narrow screen drops columns in this order, the name giving up cells before the advice
+# goes (the job id, name and state always stay); the name takes back what a drop left.
+FIT_STEPS = (
+    ("drop", "MaxVMSize"),
+    ("drop", "Timelimit"),
+    ("drop", "Partition"),
+    ("drop", "MaxRSS"),
+    ("shrink", "JobName"),
+    ("drop", "Advice"),
+    ("drop", "Elapsed"),
+    ("drop", "ExitCode"),
+)
 CELL_PADDING = 2  # DataTable's cell padding, both sides
 SCROLLBAR = 2
 DEFAULT_DAYS = 7
@@ -50,25 +81,8 @@ DEFAULT_DAYS = 7
 
 def fitted_widths(total: int) -> dict[str, int]:
     """The columns shown in ``total`` cells and their widths, in ``COLUMNS`` order."""
-    widths = dict(WIDTHS)
-    widths["Advice"] = ADVICE_MIN
-
-    def spare() -> int:
-        return total - SCROLLBAR - sum(w + CELL_PADDING for w in widths.values())
-
-    for name in DROP_ORDER:
-        if spare() >= 0:
-            break
-        if name == "Advice" and widths["JobName"] > NAME_MIN:  # the name gives up cells first
-            widths["JobName"] -= min(-spare(), widths["JobName"] - NAME_MIN)
-            if spare() >= 0:
-                break
-        del widths[name]
-    # the name takes back what a dropped column left (or gives up its last cells)
-    widths["JobName"] = max(NAME_MIN, min(WIDTHS["JobName"], widths["JobName"] + spare()))
-    if "Advice" in widths:
-        widths["Advice"] += max(0, min(spare(), ADVICE_MAX - ADVICE_MIN))
-    return widths
+    widths = layout(FIT_COLUMNS, [c.width for c in FIT_COLUMNS], total - SCROLLBAR, FIT_STEPS, CELL_PADDING)
+    return {key: width for key, width in zip(COLUMNS, widths, strict=True) if width}
 
 
 class PostMortemScreen(TableKeys, Screen[None]):
