@@ -26,3 +26,8 @@ async def eventually(
             return value
         await pause(step)
     raise AssertionError(f"{what}: not seen within {timeout} s")
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30, step: float = 0.05) -> Any:
+    """``eventually`` in a Textual test: the app works between asks."""
+    return await eventually(predicate, timeout, step, pause=pilot.pause)

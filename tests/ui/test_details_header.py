@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ui_fakes
 from textual.widgets import Static
+from waiting import wait_for
 
 from hpctui.ui.app import HpcApp
 from hpctui.ui.screens.details import TICK_S, JobDetailsScreen
@@ -21,5 +22,5 @@ async def test_the_headers_elapsed_time_ticks_from_run_time() -> None:
         summary = app.screen.query_one("#summary", Static)
         assert "RUNNING" in str(summary.render()) and "1:06:40 / 1-00:00:00" in str(summary.render())
         now[0] += 11
-        await ui_fakes.wait_for(pilot, lambda: "1:06:40" not in str(summary.render()), step=TICK_S / 2)  # the next tick
+        await wait_for(pilot, lambda: "1:06:40" not in str(summary.render()), step=TICK_S / 2)  # the next tick
         assert "1:06:51 / 1-00:00:00" in str(summary.render())

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import ui_fakes
 from live_fakes import LiveLink, nvidia
-from ui_fakes import details_1001, wait_for
+from ui_fakes import details_1001
+from waiting import wait_for
 
 from hpctui.services.live_use import LiveUse
 from hpctui.slurm.parse.usage import GpuUse, JobUsage, StepUsage

@@ -9,7 +9,7 @@ import shlex
 from typing import Any
 
 from textual.widgets import Input, Select, Static
-from ui_fakes import wait_for
+from waiting import wait_for
 
 from hpctui.slurm.accounting import ACCOUNTING_FIELDS
 from hpctui.ssh.types import Result

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from ui_fakes import wait_for
+from waiting import wait_for
 
 from hpctui.config.model import Refresh
 from hpctui.services.cluster import Workspace

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from waiting import eventually
-
 from hpctui.config.model import Cluster, Config, GpuPartition, Purge, Refresh, SshTarget
 from hpctui.services.actions import Actions
 from hpctui.services.audit import AuditLog
@@ -371,8 +369,3 @@ def details_1001() -> Any:
     from hpctui.slurm.parse import parse_scontrol_job
 
     return JobDetails("alpha", "1001", parse_scontrol_job(SCONTROL_1001))
-
-
-async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30, step: float = 0.05) -> Any:
-    """``predicate()``'s first true value, the app working between asks (see ``eventually``)."""
-    return await eventually(predicate, timeout, step, pause=pilot.pause)
