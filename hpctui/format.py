@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 def duration(seconds: int | None) -> str:
     """Slurm-style duration: ``M:SS``, ``H:MM:SS`` or ``D-HH:MM:SS``; None is unlimited."""
@@ -37,3 +39,9 @@ def short_time(iso: str | None) -> str:
 def plural(count: int, word: str) -> str:
     """``1 line``, ``0 lines``, ``12,345 lines``: the noun takes an s unless the count is one."""
     return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def some_ids(ids: Sequence[str], shown: int = 5) -> str:
+    """The first ``shown`` of ``ids`` and how many more: a log line stays a line."""
+    head = ", ".join(ids[:shown])
+    return head if len(ids) <= shown else f"{head} and {len(ids) - shown} more"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from hpctui.errors import UserError
+from hpctui.format import some_ids
 from hpctui.services.notices import Notice, NoticeEngine
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import Snapshot
@@ -71,7 +72,9 @@ class NoticeFeed:
         try:
             records = list((await session.endings.lookup(job_ids)).values())
         except (LinkError, SlurmProblem, UserError) as error:
-            log.warning("%s: sacct for %s: %s (asked again after the next poll)", session.name, job_ids, error)
+            log.warning(
+                "%s: sacct for %s: %s (asked again after the next poll)", session.name, some_ids(job_ids), error
+            )
             return
         self._tell(self.engine.confirm(session.name, job_ids, records))
 
