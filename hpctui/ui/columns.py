@@ -45,12 +45,13 @@ def job_id_key(job_id: str) -> tuple[int, int, str]:
 
 
 def where(job: Job) -> str:
-    """The reason a pending job waits, otherwise the nodes it runs on. Slurm's reason of a job
-    that does not wait is "None": a job just started, whose nodes squeue does not list yet,
-    shows nothing rather than the word."""
+    """The reason a pending job waits, otherwise the nodes it runs on. Slurm's reason "None"
+    (a job just submitted, not yet looked at by the scheduler; a job just started, whose nodes
+    squeue does not list yet) shows as nothing rather than the word."""
+    reason = "" if job.reason == "None" else job.reason
     if job.state == "PENDING":
-        return job.reason
-    return job.nodelist or ("" if job.reason == "None" else job.reason)
+        return reason
+    return job.nodelist or reason
 
 
 def elapsed_limit(job: Job) -> str:

@@ -78,4 +78,5 @@ def test_where_never_shows_slurms_none_for_a_job_without_nodes_yet() -> None:
     assert where(base) == ""
     assert where(replace(base, nodelist="a[1-2]")) == "a[1-2]"
     assert where(replace(base, state="PENDING", reason="Priority")) == "Priority"
+    assert where(replace(base, state="PENDING")) == ""  # just submitted: the scheduler has not looked yet
     assert where(replace(base, state="COMPLETING", reason="NodeFail")) == "NodeFail"
