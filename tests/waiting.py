@@ -17,15 +17,15 @@ async def eventually(
     what: str = "the condition",
     pause: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> Any:
-    """``predicate()``'s first true value, asked every ``step`` s for up to ``timeout`` s;
-    ``pause`` waits between asks (a Textual pilot's ``pause`` lets the app work meanwhile)."""
+    """``predicate()``'s first true value, asked every ``step`` s for up to ``timeout`` s and
+    once more after the last pause; ``pause`` waits between asks (a Textual pilot's ``pause``
+    lets the app work meanwhile)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
+    while not (value := predicate()):
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not seen within {timeout} s")
         await pause(step)
-    raise AssertionError(f"{what}: not seen within {timeout} s")
+    return value
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30, step: float = 0.05) -> Any:
