@@ -20,6 +20,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import statistics
 import struct
@@ -45,7 +46,9 @@ def cpu_seconds(pid: int) -> float:
 
 def rss_mib(pid: int) -> float:
     match = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
-    return int(match.group(1)) / 1024 if match else 0.0
+    if match is None:  # a zombie has no memory: not a figure to print as one
+        raise SystemExit(f"hpctui (pid {pid}) has gone")
+    return int(match.group(1)) / 1024
 
 
 def submit(cluster: str) -> str:
@@ -69,7 +72,11 @@ class Terminal:
             os.environ.update(HOME=self.home, TERM="xterm-256color", COLORTERM="truecolor")
             for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
                 os.environ.pop(name, None)
-            os.execv(sys.executable, [sys.executable, "-m", "hpctui", "--config", config])
+            try:
+                os.execv(sys.executable, [sys.executable, "-m", "hpctui", "--config", config])
+            finally:  # never back into the bench's own code in the child
+                os._exit(127)
+        self.closed = False
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
         self.text = b""
 
@@ -99,9 +106,14 @@ class Terminal:
             self.text = self.text[-4096:]
 
     def close(self) -> None:
+        """Stop the app and remove its HOME (once; a run that failed is closed as well)."""
+        if self.closed:
+            return
+        self.closed = True
         os.kill(self.pid, signal.SIGTERM)
         os.waitpid(self.pid, 0)
         os.close(self.fd)
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 def main() -> None:
@@ -110,10 +122,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--idle", type=float, default=60.0)
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs: at least one start")
     # As installed from a wheel: bytecode compiled (this machine sets PYTHONDONTWRITEBYTECODE,
     # which would have an editable checkout compile every module at every start).
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(hpctui.__file__).parent)], check=True)
     job_id = submit("alpha")
+    terminal = None
     try:
         firsts = []
         for run in range(args.runs):
@@ -137,8 +152,9 @@ def main() -> None:
             f"idle {args.idle:.0f} s: CPU {used:.2f} s ({100 * used / args.idle:.2f} % of one core), "
             f"RSS {rss_mib(terminal.pid):.1f} MiB (goal < 64 MiB)"
         )
-        terminal.close()
     finally:
+        if terminal is not None:
+            terminal.close()
         subprocess.run(["ssh", "-F", str(LAB / "ssh_config"), "-n", "alpha", f"scancel {job_id}"], check=False)
 
 
