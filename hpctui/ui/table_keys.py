@@ -1,5 +1,5 @@
-"""j k g G (and Home End) in the screens built on one DataTable (help, post-mortem, audit), as in every list of
-hpctui: the screen forwards them to its table."""
+"""j k g G (and Home End) in the screens built on one DataTable (help, post-mortem, audit,
+notifications, tunnels), as in every list of hpctui: the screen forwards them to its table."""
 
 from __future__ import annotations
 
