@@ -6,6 +6,7 @@ import asyncio
 
 from textual.widgets import Input
 from ui_fakes import alpha_jobs, snapshot, without
+from waiting import wait_for
 
 from hpctui.ssh.types import HostKeyDecision
 from hpctui.ui.app import MainScreen
@@ -106,10 +107,6 @@ async def test_a_question_asked_while_the_ui_loads_waits_for_the_first_frame(mak
     app = make_app()
     prompter.bind(app)
     async with app.run_test(size=(120, 30)) as pilot:
-        for _ in range(50):
-            if isinstance(app.screen, SecretDialog):
-                break
-            await pilot.pause(0.05)
-        assert isinstance(app.screen, SecretDialog)
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog))
         await pilot.press(*"4242", "enter")
         assert await asyncio.wait_for(question, 5) == "4242"

@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 
 from ui_fakes import ALPHA_PURGE, FakeLink, alpha_jobs, cluster, purge_answer, snapshot
+from waiting import eventually
 
 from hpctui.services.purge_watch import PurgeWatch
 from hpctui.ssh.types import LinkState, LinkStatus
@@ -103,10 +104,7 @@ async def test_the_watch_checks_once_the_link_is_up_then_not_again_for_hours() -
         await asyncio.sleep(0.2)
         assert seen == [] and watch.latest is None
         link.set(LinkStatus("alpha", LinkState.CONNECTED))
-        for _ in range(100):
-            if seen:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: seen)
         assert [outcome.badge for outcome in seen] == ["purge: 1 files, 2.0 KiB"]
         link.set(LinkStatus("alpha", LinkState.BACKING_OFF))
         link.set(LinkStatus("alpha", LinkState.CONNECTED))  # a reconnect does not re-run the find
