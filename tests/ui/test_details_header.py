@@ -1,4 +1,5 @@
-"""The details screen's header: a running job's elapsed time ticks on from scontrol's RunTime."""
+"""The details screen's header: a running job's elapsed time ticks on from scontrol's RunTime; a part with
+nothing to say leaves no empty slot between the separators."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from textual.widgets import Static
 from waiting import wait_for
 
 from hpctui.ui.app import HpcApp
-from hpctui.ui.screens.details import TICK_S, JobDetailsScreen
+from hpctui.ui.screens.details import TICK_S, JobDetailsScreen, job_summary
 
 
 async def test_the_headers_elapsed_time_ticks_from_run_time() -> None:
@@ -24,3 +25,9 @@ async def test_the_headers_elapsed_time_ticks_from_run_time() -> None:
         now[0] += 11
         await wait_for(pilot, lambda: "1:06:40" not in str(summary.render()), step=TICK_S / 2)  # the next tick
         assert "1:06:51 / 1-00:00:00" in str(summary.render())
+
+
+def test_the_header_of_a_job_with_no_reason_or_nodes_has_no_empty_slot() -> None:
+    starting = ui_fakes.job("7", nodelist="", reason="None")  # started; squeue lists no nodes yet
+    assert job_summary(starting).plain == "RUNNING  10:00 / 1:00:00  ·  partition gpu"
+    assert job_summary(ui_fakes.pending("8")).plain == "PENDING  Resources  ·  0:00 / 1:00:00  ·  partition gpu"

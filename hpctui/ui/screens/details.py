@@ -53,10 +53,8 @@ def group_content(fields: list[tuple[str, str]]) -> Content:
 
 def job_summary(job: Job) -> Content:
     """What squeue said, shown at once while scontrol is asked."""
-    return Content.assemble(
-        (job.state, "bold"),
-        visible(f"  {where(job)}  ·  {elapsed_limit(job)}  ·  partition {job.partition}"),
-    )
+    parts = (where(job), elapsed_limit(job), f"partition {job.partition}")
+    return Content.assemble((job.state, "bold"), visible("  " + "  ·  ".join(part for part in parts if part)))
 
 
 def with_run_time(job: Job, details: JobDetails) -> Job:
