@@ -257,3 +257,17 @@ async def test_audit_shows_the_command_itself_first_and_q_closes_sub_views(make_
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen) and app.is_running
+
+
+async def test_a_status_line_not_yet_shown_follows_every_change(make_app) -> None:
+    """Before its first layout a status line is not on screen, yet its first frame must say
+    what its tab was told at mount (the link and the data), not "disconnected, no data yet";
+    a tab that was never shown likewise keeps its line current."""
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        beta = app.screen.query_one("#cluster-beta").query_one(StatusLine)
+        assert not beta.is_on_screen
+        text = str(beta.render())
+        # what beta's tab was told at mount: its link backs off (ui_fakes), its data is 4 s old
+        assert "backing off: Connection refused" in text and "updated 4 s ago" in text
+        assert "disconnected" not in text and "no data yet" not in text

@@ -137,6 +137,7 @@ class StatusLine(Static):
         self.note = ""  # e.g. the filter in effect
         self.purge: list[Part] = []
         self._shown: tuple[object, ...] = ()
+        self._been_on_screen = False  # before its first layout a line is never "on screen"
         self._next_tick = 0.0
 
     def on_mount(self) -> None:
@@ -144,6 +145,7 @@ class StatusLine(Static):
         self.redraw()
 
     def on_show(self) -> None:
+        self._been_on_screen = True
         self._ticker.resume()
         self.redraw()
 
@@ -191,8 +193,10 @@ class StatusLine(Static):
         self._changed()
 
     def _changed(self) -> None:
-        """Redraw now when on screen (or never drawn); else ``on_show`` will."""
-        if not self._shown or self.is_on_screen:
+        """Redraw now when on screen or not yet shown (the first frame says what the tab was
+        told at mount; a tab never looked at stays current, at the idle poll rate); else
+        ``on_show`` will."""
+        if not self._been_on_screen or self.is_on_screen:
             self.redraw()
 
     def redraw(self) -> None:
