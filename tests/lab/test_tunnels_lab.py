@@ -10,6 +10,7 @@ import uuid
 import pytest
 from test_link_connections import ssh_port
 from tunnel_helpers import http_get, http_job, port_is_free, wait_serving
+from waiting import eventually
 
 from hpctui.errors import UserError
 from hpctui.services.cluster import ClusterSession
@@ -54,10 +55,7 @@ async def test_a_tunnel_listens_again_on_the_same_port_after_a_reconnect(lab, se
         port = tunnel.local_port
         await session.link.reconnect()
         await session.link.wait_connected(30)
-        for _ in range(50):
-            if tunnel.state is TunnelState.OPEN and tunnel.listener is not None:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: tunnel.state is TunnelState.OPEN and tunnel.listener is not None, 30)
         assert (tunnel.state, tunnel.local_port) == (TunnelState.OPEN, port)
         assert await http_get(tunnel.url + "hello.txt") == job.body
         assert server_connections(ssh_port(lab, "alpha"), os.getpid()) == 1
@@ -73,10 +71,7 @@ async def test_a_tunnel_whose_port_was_taken_during_the_outage_is_broken(lab, se
             squatter.listen()
             await session.link.start()
             await session.link.wait_connected(30)
-            for _ in range(50):
-                if tunnel.state is TunnelState.BROKEN:
-                    break
-                await asyncio.sleep(0.1)
+            await eventually(lambda: tunnel.state is TunnelState.BROKEN, 30)
         assert tunnel.state is TunnelState.BROKEN
         assert f"127.0.0.1:{tunnel.local_port}" in tunnel.problem
         assert not await session.tunnels.test(tunnel)
