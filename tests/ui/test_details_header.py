@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import ui_fakes
 from textual.widgets import Static
 from waiting import wait_for
 
 from hpctui.ui.app import HpcApp
-from hpctui.ui.screens.details import TICK_S, JobDetailsScreen
+from hpctui.ui.screens.details import TICK_S, JobDetailsScreen, job_summary
 
 
 async def test_the_headers_elapsed_time_ticks_from_run_time() -> None:
@@ -24,3 +26,9 @@ async def test_the_headers_elapsed_time_ticks_from_run_time() -> None:
         now[0] += 11
         await wait_for(pilot, lambda: "1:06:40" not in str(summary.render()), step=TICK_S / 2)  # the next tick
         assert "1:06:51 / 1-00:00:00" in str(summary.render())
+
+
+def test_the_header_of_a_running_job_without_nodes_yet_starts_with_its_time() -> None:
+    job = dataclasses.replace(ui_fakes.job("1001", state="RUNNING"), nodelist="", reason="None")
+    assert job_summary(job).plain.startswith("RUNNING  10:00 / 1:00:00  ·  partition gpu")
+    assert "None" not in job_summary(job).plain

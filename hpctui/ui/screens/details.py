@@ -53,9 +53,11 @@ def group_content(fields: list[tuple[str, str]]) -> Content:
 
 def job_summary(job: Job) -> Content:
     """What squeue said, shown at once while scontrol is asked."""
+    place = where(job)  # empty for a job whose nodes squeue does not list yet
+    located = f"{place}  ·  " if place else ""
     return Content.assemble(
         (job.state, "bold"),
-        visible(f"  {where(job)}  ·  {elapsed_limit(job)}  ·  partition {job.partition}"),
+        visible(f"  {located}{elapsed_limit(job)}  ·  partition {job.partition}"),
     )
 
 
