@@ -69,3 +69,16 @@ async def test_one_day_back_is_said_in_the_singular(make_app) -> None:
             await pilot.press("minus")
             await pilot.pause(0.1)
         assert "· last 1 day ·" in str(app.screen.query_one("#title", Static).render())
+
+
+async def test_p_on_an_empty_queue_opens_the_clusters_post_mortem(make_app) -> None:
+    app = make_app()
+    command = sacct_command(None, days=7)
+    app.workspace.session("alpha").link.answers[command] = Result(command, 0, SACCT, "")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("slash", *"no-such-job", "enter")  # no job under the cursor
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, PostMortemScreen)
+        assert app.screen.query_one(DataTable).row_count > 0
