@@ -159,7 +159,13 @@ def merge(records: list[AccountingRecord], snapshot: Snapshot | None) -> list[Po
     if snapshot is None:
         return rows
     known = {r.job_id for r in records}
-    return rows + [PostMortemRow(record_from_job(j), "squeue") for j in snapshot.jobs if j.job_id not in known]
+    # sacct shows an array's pending tasks in one row ("1004_[2-5]") where squeue lists each
+    pending_arrays = {r.job_id.partition("_[")[0] for r in records if "_[" in r.job_id}
+    return rows + [
+        PostMortemRow(record_from_job(j), "squeue")
+        for j in snapshot.jobs
+        if j.job_id not in known and j.array_job_id not in pending_arrays
+    ]
 
 
 def record_from_job(job: Job) -> AccountingRecord:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hpctui.services.postmortem import ADVICE, PostMortemRow, merge
 from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
 from hpctui.slurm.parse import parse_sacct
@@ -64,6 +66,13 @@ def test_merge_adds_only_jobs_accounting_lacks() -> None:
     assert [(r.job_id, r.source) for r in rows] == [("1001", "sacct"), ("1002", "sacct"), ("1003", "squeue")]
     assert rows[2].record.state == "PENDING" and rows[2].advice is None
     assert merge(records, None) == rows[:2]
+
+
+def test_merge_adds_no_task_of_an_array_accounting_shows_pending_in_one_row() -> None:
+    pending = AccountingRecord("1004_[1-3]", "a", "gpu", 0, 600, "PENDING", "PENDING", "0:0", None, None, "/w")
+    tasks = tuple(dataclasses.replace(job(f"1004_{t}", "PENDING"), array_job_id="1004", array_task_id=t) for t in "123")
+    rows = merge([pending], Snapshot("alpha", jobs=(*tasks, job("1005", "PENDING"))))
+    assert [(r.job_id, r.source) for r in rows] == [("1004_[1-3]", "sacct"), ("1005", "squeue")]
 
 
 def test_advice_and_memory_from_the_batch_step() -> None:
