@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hpctui.format import plural
 from hpctui.services.actions import Runner
 from hpctui.services.sacct import sacct_records
 from hpctui.slurm.models import ENDED_STATES, AccountingRecord, AccountingStep, Job, Snapshot
@@ -65,7 +66,7 @@ def tally(rows: list[PostMortemRow]) -> str:
     """``21 jobs: 4 failed, 5 cancelled``: failures apart from cancellations."""
     failed = sum(1 for row in rows if row.record.state in FAILURE_STATES)
     cancelled = sum(1 for row in rows if row.record.state == "CANCELLED")
-    return f"{len(rows)} jobs: {failed} failed, {cancelled} cancelled"
+    return f"{plural(len(rows), 'job')}: {failed} failed, {cancelled} cancelled"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from hpctui.services.postmortem import ADVICE, PostMortemRow, merge
+from hpctui.services.postmortem import ADVICE, PostMortemRow, merge, tally
 from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
 from hpctui.slurm.parse import parse_sacct
 from hpctui.slurm.units import slurm_size
@@ -95,3 +95,9 @@ def test_slurm_size() -> None:
         "1.5G",
         "5.0T",
     ]
+
+
+def test_tally_says_one_job_in_the_singular() -> None:
+    timeout, cancelled = (PostMortemRow(r, "sacct") for r in parse_sacct(SACCT, "alpha"))
+    assert tally([cancelled]) == "1 job: 0 failed, 1 cancelled"
+    assert tally([timeout, cancelled]) == "2 jobs: 1 failed, 1 cancelled"
