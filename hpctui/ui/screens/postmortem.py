@@ -87,7 +87,7 @@ def fitted_widths(total: int) -> dict[str, int]:
 
 class PostMortemScreen(TableKeys, Screen[None]):
     DEFAULT_CSS = """
-    PostMortemScreen #title { height: 1; padding: 0 1; text-style: bold; background: $panel; }
+    PostMortemScreen #title { height: auto; padding: 0 1; text-style: bold; background: $panel; }
     PostMortemScreen DataTable { height: 1fr; }
     PostMortemScreen #advice { height: auto; min-height: 1; padding: 0 1; background: $boost; }
     """
