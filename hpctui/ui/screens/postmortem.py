@@ -94,7 +94,8 @@ class PostMortemScreen(TableKeys, Screen[None]):
     BINDINGS = [
         *CLOSE_KEYS,
         *TABLE_KEYS,
-        Binding("enter", "toggle_steps", "Steps", id="details"),
+        # priority: before the table's own enter ("Select"), so ? lists what enter does here
+        Binding("enter", "toggle_steps", "Steps", id="details", priority=True),
         Binding("r", "reload", "Reload", id="refresh"),
         Binding("l", "log('stdout')", "Log", id="log"),
         Binding("e", "log('stderr')", "Stderr", show=False, id="log_stderr"),
@@ -222,7 +223,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
         self._show_advice()
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
-        """``enter`` on the table (the table handles the key itself)."""
+        """A click on the highlighted row (enter is the screen's own binding)."""
         self.action_toggle_steps()
 
     def _show_advice(self) -> None:
