@@ -212,12 +212,14 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def _cursor_to_opened_on(self, table: DataTable[Text]) -> None:
         """Once sacct has answered (and the columns are laid out), the cursor goes to the job
-        the post-mortem was opened on, if it is there; only then."""
+        the post-mortem was opened on, if it is there (an array's top task row); only then."""
         if self.opened_on is None or not self.loaded:
             return
         job_id, self.opened_on = self.opened_on, None
-        if job_id in table.rows:
-            table.move_cursor(row=table.get_row_index(job_id))
+        keys = [row.key.value for row in table.ordered_rows]
+        at = next((i for i, key in enumerate(keys) if key == job_id or (key or "").startswith(f"{job_id}_")), None)
+        if at is not None:
+            table.move_cursor(row=at)
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_advice()
