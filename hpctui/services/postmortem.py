@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hpctui.format import plural
 from hpctui.services.actions import Runner
 from hpctui.services.sacct import sacct_records
 from hpctui.slurm.models import ENDED_STATES, AccountingRecord, AccountingStep, Job, Snapshot
@@ -65,7 +66,7 @@ def tally(rows: list[PostMortemRow]) -> str:
     """``21 jobs: 4 failed, 5 cancelled``: failures apart from cancellations."""
     failed = sum(1 for row in rows if row.record.state in FAILURE_STATES)
     cancelled = sum(1 for row in rows if row.record.state == "CANCELLED")
-    return f"{len(rows)} jobs: {failed} failed, {cancelled} cancelled"
+    return f"{plural(len(rows), 'job')}: {failed} failed, {cancelled} cancelled"
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,13 @@ def merge(records: list[AccountingRecord], snapshot: Snapshot | None) -> list[Po
     if snapshot is None:
         return rows
     known = {r.job_id for r in records}
-    return rows + [PostMortemRow(record_from_job(j), "squeue") for j in snapshot.jobs if j.job_id not in known]
+    # sacct shows an array's pending tasks in one row ("1004_[2-5]") where squeue lists each
+    pending_arrays = {r.job_id.partition("_[")[0] for r in records if "_[" in r.job_id}
+    return rows + [
+        PostMortemRow(record_from_job(j), "squeue")
+        for j in snapshot.jobs
+        if j.job_id not in known and j.array_job_id not in pending_arrays
+    ]
 
 
 def record_from_job(job: Job) -> AccountingRecord:

@@ -149,8 +149,13 @@ class JobActions:
             )
 
     def action_postmortem(self) -> None:
-        if (first := self._first_job()) is not None:
-            self.post_message(self.PostMortemRequested(*first))
+        """The post-mortem on the current job; with none (an empty queue), the view's cluster's."""
+        if targets := self.job_targets():
+            self.post_message(self.PostMortemRequested(targets[0][0], targets[0][1][0]))
+        elif (session := self.job_session()) is not None:
+            self.post_message(self.PostMortemRequested(session))
+        else:
+            self.say_no_job()
 
     def action_forward(self) -> None:
         if (first := self._running_job("no tunnel", "tunnels")) is not None:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import ui_fakes
 from tail_helpers import link, served, server  # noqa: F401 (fixtures)
+from textual import events
+from textual.widgets import Input
 
 from hpctui.services.jobinfo import JobDetails
 from hpctui.services.logtail import TRUNCATED_TEXT
@@ -144,6 +146,23 @@ async def test_search_next_and_previous(logs: Logs) -> None:
         assert view.ring.line(view.current) == "Needle one"
         await pilot.press("n")
         assert view.ring.line(view.current) == "Needle one"
+
+
+async def test_a_search_typed_in_one_burst_after_slash_goes_to_the_search_box(logs: Logs) -> None:
+    # As a terminal delivers "/needle<enter>" typed fast: every key is queued before the search box
+    # could take the focus. None may act on the log ("e" switches the stream, "n" finds the next).
+    logs.stdout.write_text(numbered(1, 50) + "needle one\n" + numbered(52, 200))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 200)
+        for key, character in [("slash", "/"), *[(c, c) for c in "needle"], ("enter", "\r")]:
+            logs.app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert screen.stream == "stdout" and view.search_text == "needle"
+        assert view.ring.line(view.current) == "needle one"  # from the screen top (the end) on, wrapping
+        await pilot.press("slash", "a", "slash")  # in the search box, "/" is text
+        assert screen.query_one("#log-search", Input).value.endswith("a/")
 
 
 async def test_error_lines_show_the_field_notes_hint(logs: Logs) -> None:

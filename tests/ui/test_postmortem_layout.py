@@ -53,3 +53,16 @@ def test_narrow_tables_drop_the_least_useful_columns_first() -> None:
     assert fitted_widths(80)["JobName"] == 16  # it takes back what the advice column left
     assert "MaxRSS" in fitted_widths(160) and "Advice" in fitted_widths(160)
     assert fitted_widths(240)["Advice"] > fitted_widths(160)["Advice"]
+
+
+async def test_the_title_with_failures_only_wraps_at_80_columns_rather_than_cut(make_app) -> None:
+    app = make_app()
+    answer_sacct_and_getent(app)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        await pilot.press("f")
+        await pilot.pause()
+        title = app.screen.query_one("#title", Static)
+        assert "failures only" in str(title.render()) and str(title.render()).endswith("cancelled")
+        assert title.size.height == 2  # the whole tally shows, on a second line

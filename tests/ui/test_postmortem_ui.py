@@ -11,6 +11,7 @@ from hpctui.slurm.commands import sacct_command
 from hpctui.ssh.types import Result
 from hpctui.ui.app import MainScreen
 from hpctui.ui.screens.postmortem import PostMortemScreen
+from hpctui.ui.widgets.job_table import JobTable
 
 SACCT = (Path(__file__).parents[1] / "fixtures" / "slurm" / "sacct.txt").read_text()
 
@@ -69,3 +70,31 @@ async def test_one_day_back_is_said_in_the_singular(make_app) -> None:
             await pilot.press("minus")
             await pilot.pause(0.1)
         assert "· last 1 day ·" in str(app.screen.query_one("#title", Static).render())
+
+
+async def test_p_on_an_empty_queue_opens_the_clusters_post_mortem(make_app) -> None:
+    app = make_app()
+    command = sacct_command(None, days=7)
+    app.workspace.session("alpha").link.answers[command] = Result(command, 0, SACCT, "")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("slash", *"no-such-job", "enter")  # no job under the cursor
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, PostMortemScreen)
+        assert app.screen.query_one(DataTable).row_count > 0
+
+
+async def test_p_on_an_array_row_opens_on_its_tasks(make_app) -> None:
+    app = make_app()
+    command = sacct_command(None, days=7)
+    app.workspace.session("alpha").link.answers[command] = Result(command, 0, SACCT, "")
+    async with app.run_test(size=(160, 40)) as pilot:
+        queue = app.screen.query_one(JobTable)
+        queue.move_cursor(queue.model.index[("alpha", "1003")])  # the folded array 1003
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        table = app.screen.query_one(DataTable)
+        ids = [str(table.get_row_at(i)[0]).strip("▸▾ ") for i in range(table.row_count)]
+        assert not ids[0].startswith("1003_")  # not the newest
+        assert table.cursor_row == next(i for i, job_id in enumerate(ids) if job_id.startswith("1003_"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hpctui.services.postmortem import ADVICE, PostMortemRow, merge
+import dataclasses
+
+from hpctui.services.postmortem import ADVICE, PostMortemRow, merge, tally
 from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
 from hpctui.slurm.parse import parse_sacct
 from hpctui.slurm.units import slurm_size
@@ -66,6 +68,13 @@ def test_merge_adds_only_jobs_accounting_lacks() -> None:
     assert merge(records, None) == rows[:2]
 
 
+def test_merge_adds_no_task_of_an_array_accounting_shows_pending_in_one_row() -> None:
+    pending = AccountingRecord("1004_[1-3]", "a", "gpu", 0, 600, "PENDING", "PENDING", "0:0", None, None, "/w")
+    tasks = tuple(dataclasses.replace(job(f"1004_{t}", "PENDING"), array_job_id="1004", array_task_id=t) for t in "123")
+    rows = merge([pending], Snapshot("alpha", jobs=(*tasks, job("1005", "PENDING"))))
+    assert [(r.job_id, r.source) for r in rows] == [("1004_[1-3]", "sacct"), ("1005", "squeue")]
+
+
 def test_advice_and_memory_from_the_batch_step() -> None:
     timeout, cancelled = (PostMortemRow(r, "sacct") for r in parse_sacct(SACCT, "alpha"))
     assert timeout.advice == ADVICE["TIMEOUT"] and "1.5x" in timeout.advice
@@ -86,3 +95,9 @@ def test_slurm_size() -> None:
         "1.5G",
         "5.0T",
     ]
+
+
+def test_tally_says_one_job_in_the_singular() -> None:
+    timeout, cancelled = (PostMortemRow(r, "sacct") for r in parse_sacct(SACCT, "alpha"))
+    assert tally([cancelled]) == "1 job: 0 failed, 1 cancelled"
+    assert tally([timeout, cancelled]) == "2 jobs: 1 failed, 1 cancelled"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -82,7 +83,8 @@ class LogScreen(Screen[None]):
         Binding("escape", "back", "Close", id="back"),
         Binding("q", "back", "Close", show=False, id="close_view"),  # as in less: q leaves the log, not the app
         Binding("e", "toggle_stream", "stdout/stderr", id="log_toggle_stream"),
-        Binding("slash", "search", "Search", id="log_search"),
+        # priority: run as the key arrives, before the keys behind it go to the log (see action_search)
+        Binding("slash", "search", "Search", id="log_search", priority=True),
         Binding("n", "find(True)", "Next", show=False, id="log_next"),
         Binding("N", "find(False)", "Previous", show=False, id="log_previous"),
         Binding("m", "toggle_chart", "Chart", id="log_chart"),
@@ -379,9 +381,14 @@ class LogScreen(Screen[None]):
         self._drawn_at = -1.0  # draw at the next tick
 
     def action_search(self) -> None:
+        """Open the search box and focus it at once (Widget.focus waits for a refresh): the rest
+        of a search typed fast after "/" is already on its way, and "e" or "n" in it must reach
+        the box, not act on the log. In the box, "/" is text."""
         search = self.query_one("#log-search", Input)
+        if search.has_focus:
+            raise SkipAction()
         search.add_class("-shown")
-        search.focus()
+        self.set_focus(search)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         view = self.query_one(LogView)

@@ -30,7 +30,8 @@ class NotificationsScreen(TableKeys, Screen[None]):
     BINDINGS = [
         *CLOSE_KEYS,
         *TABLE_KEYS,
-        Binding("enter", "details", "Job details", id="details"),
+        # priority: before the table's own enter ("Select"), so ? lists what enter does here
+        Binding("enter", "details", "Job details", id="details", priority=True),
     ]
 
     class JobRequested(Message):
@@ -84,7 +85,7 @@ class NotificationsScreen(TableKeys, Screen[None]):
         ]
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
-        """``enter`` on the table (the table handles the key itself)."""
+        """A click on the highlighted row (enter is the screen's own binding)."""
         self.action_details()
 
     def action_details(self) -> None:

@@ -87,14 +87,15 @@ def fitted_widths(total: int) -> dict[str, int]:
 
 class PostMortemScreen(TableKeys, Screen[None]):
     DEFAULT_CSS = """
-    PostMortemScreen #title { height: 1; padding: 0 1; text-style: bold; background: $panel; }
+    PostMortemScreen #title { height: auto; padding: 0 1; text-style: bold; background: $panel; }
     PostMortemScreen DataTable { height: 1fr; }
     PostMortemScreen #advice { height: auto; min-height: 1; padding: 0 1; background: $boost; }
     """
     BINDINGS = [
         *CLOSE_KEYS,
         *TABLE_KEYS,
-        Binding("enter", "toggle_steps", "Steps", id="details"),
+        # priority: before the table's own enter ("Select"), so ? lists what enter does here
+        Binding("enter", "toggle_steps", "Steps", id="details", priority=True),
         Binding("r", "reload", "Reload", id="refresh"),
         Binding("l", "log('stdout')", "Log", id="log"),
         Binding("e", "log('stderr')", "Stderr", show=False, id="log_stderr"),
@@ -211,18 +212,20 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def _cursor_to_opened_on(self, table: DataTable[Text]) -> None:
         """Once sacct has answered (and the columns are laid out), the cursor goes to the job
-        the post-mortem was opened on, if it is there; only then."""
+        the post-mortem was opened on, if it is there (an array's top task row); only then."""
         if self.opened_on is None or not self.loaded:
             return
         job_id, self.opened_on = self.opened_on, None
-        if job_id in table.rows:
-            table.move_cursor(row=table.get_row_index(job_id))
+        keys = [row.key.value for row in table.ordered_rows]
+        at = next((i for i, key in enumerate(keys) if key == job_id or (key or "").startswith(f"{job_id}_")), None)
+        if at is not None:
+            table.move_cursor(row=at)
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_advice()
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
-        """``enter`` on the table (the table handles the key itself)."""
+        """A click on the highlighted row (enter is the screen's own binding)."""
         self.action_toggle_steps()
 
     def _show_advice(self) -> None:

@@ -19,7 +19,8 @@ from hpctui.ui.workers import run_guarded
 from hpctui.visible import visible
 
 EMPTY = "No tunnels. On a running job press F to forward a port (TensorBoard, Jupyter ...)."
-COLUMNS = (("Cluster", 10), ("Job", 10), ("URL", 24), ("To", 18), ("State", 40), ("Conns", 6), ("Last test", None))
+# Each as wide as what it holds: at 100 columns the connections and the last test stay in view.
+COLUMNS = ("Cluster", "Job", "URL", "To", "State", "Conns", "Last test")
 
 
 class TunnelsScreen(TableKeys, Screen[None]):
@@ -47,8 +48,8 @@ class TunnelsScreen(TableKeys, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text(EMPTY), id="tunnels-note")
         table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        for title, width in COLUMNS:
-            table.add_column(title, width=width)
+        for title in COLUMNS:
+            table.add_column(title)
         yield table
         yield Footer(compact=True)
 
