@@ -22,7 +22,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from hpctui.errors import UserError
+from hpctui.format import duration
 from hpctui.services.checkpoint import CHECKPOINT_PATH, CheckpointInfo, read_checkpoint
+from hpctui.services.resubmit import UNKNOWN_JOB
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import ENDED_STATES, AccountingRecord, Job, Snapshot
 from hpctui.slurm.parse.fields import parse_duration
@@ -55,6 +57,16 @@ def job_summary(job: Job) -> Content:
     """What squeue said, shown at once while scontrol is asked."""
     parts = (where(job), elapsed_limit(job), f"partition {job.partition}")
     return Content.assemble((job.state, "bold"), visible("  " + "  ·  ".join(part for part in parts if part)))
+
+
+def record_summary(record: AccountingRecord) -> Content:
+    """How accounting saw a job end, for a job the controller no longer holds."""
+    parts = (
+        f"exit code {record.exit_code}" if record.exit_code else "",
+        f"{duration(record.elapsed_s)} / {duration(record.time_limit_s)}",
+        f"partition {record.partition}" if record.partition else "",
+    )
+    return Content.assemble((record.state, "bold"), visible("  " + "  ·  ".join(part for part in parts if part)))
 
 
 def with_run_time(job: Job, details: JobDetails) -> Job:
@@ -158,6 +170,8 @@ class JobDetailsScreen(JobActions, Screen[None]):
     def on_mount(self) -> None:
         self._unsubscribe = self.session.poller.subscribe(self.follow_queue)
         self.follow_queue(self.session.poller.latest)  # a job of the finished group left already
+        if self.job is None:  # opened by id (a notification): the queue may not hold it any more
+            run_guarded(self, self._summary_from_accounting(), "how the job ended", group="ending")
         self.action_refresh()
         self.set_interval(TICK_S, self.show_summary)
 
@@ -188,6 +202,14 @@ class JobDetailsScreen(JobActions, Screen[None]):
             self._asking_end = False
         if self.job is not None:
             self._show_job(ended_as(self.job, record), self._job_at)
+
+    async def _summary_from_accounting(self) -> None:
+        try:
+            record = (await self.session.endings.lookup([self.job_id])).get(self.job_id)
+        except (LinkError, SlurmProblem):
+            return  # the error line says what scontrol said
+        if record is not None and self.job is None:
+            self.query_one("#summary", Static).update(record_summary(record))
 
     def _show_job(self, job: Job, read_at: float) -> None:
         self.job, self._job_at = job, read_at
@@ -258,7 +280,13 @@ class JobDetailsScreen(JobActions, Screen[None]):
 
     def on_job_details_screen_failed(self, message: Failed) -> None:
         error = self.query_one("#error", Static)
-        error.update(visible(f"scontrol show job {self.job_id}: {message.error}", newlines=True))
+        said = f"scontrol show job {self.job_id}: {message.error}"
+        if UNKNOWN_JOB in message.error:
+            said = (
+                f"Slurm's controller does not hold job {self.job_id} (a job leaves it minutes after it ends): "
+                f"p looks for it in accounting. {said}"
+            )
+        error.update(visible(said, newlines=True))
         error.add_class("-shown")
         loading = self.query("#loading")
         if loading:
