@@ -208,13 +208,14 @@ SIZERS: dict[str, Callable[[Sequence[Row], int], int]] = {"elapsed": _elapsed_wi
 
 # A narrow table takes these steps in turn until the columns fit: shrink a column to its
 # ``min_width``, or drop it (the least useful first, the name gives up cells late); the job
-# id and the state always stay.
+# id and the state always stay. Why a job waits ("PartitionConfig") outranks its node count
+# and the partition's full title.
 FIT_STEPS: tuple[tuple[str, str], ...] = (
-    ("shrink", "where"),
     ("drop", "start"),
     ("drop", "nodes"),
     ("drop", "gpus"),
     ("shrink", "partition"),
+    ("shrink", "where"),
     ("drop", "partition"),
     ("shrink", "name"),
     ("drop", "where"),
