@@ -226,7 +226,7 @@ SEPARATOR = 1  # a space after every column
 
 
 class Fitting(Protocol):
-    """What ``layout`` needs of a column (a ``Column``, a post-mortem ``FitColumn``)."""
+    """What ``layout`` needs of a column (a queue ``Column``, a ``FitColumn`` of a list)."""
 
     @property
     def key(self) -> str: ...
@@ -236,6 +236,18 @@ class Fitting(Protocol):
     def min_width(self) -> int | None: ...
     @property
     def max_width(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class FitColumn:
+    """A column of a DataTable list as ``layout`` fits it: ``width`` cells, or down to ``min_width``;
+    a ``flex`` one grows up to ``max_width`` into the room left."""
+
+    key: str
+    width: int
+    min_width: int | None = None
+    flex: bool = False
+    max_width: int = 0
 
 
 def layout(
@@ -277,3 +289,14 @@ def layout(
 _cluster = attrgetter("cluster")
 CLUSTER_COLUMN = Column("cluster", "Cluster", _cluster, attrgetter("cluster", "id_key"), measure=_cluster, max_width=16)
 OVERVIEW_COLUMNS: tuple[Column, ...] = (CLUSTER_COLUMN, *JOB_COLUMNS)
+
+
+# A DataTable list (post-mortem, notifications) spends these on each column and on its scrollbar.
+CELL_PADDING = 2
+SCROLLBAR = 2
+
+
+def fitted(columns: Sequence[FitColumn], steps: Sequence[tuple[str, str]], total: int) -> dict[str, int]:
+    """The columns of a DataTable list shown in ``total`` cells and their widths, in order."""
+    widths = layout(columns, [column.width for column in columns], total - SCROLLBAR, steps, CELL_PADDING)
+    return {column.key: width for column, width in zip(columns, widths, strict=True) if width}

@@ -3,7 +3,7 @@ notifications, tunnels), as in every list of hpctui: the screen forwards them to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.binding import Binding
@@ -35,6 +35,17 @@ def refill(table: DataTable[Any], rows: Iterable[tuple[Sequence[object], str | N
         table.add_row(*cells, key=key)
     if table.row_count:
         table.move_cursor(row=min(row, table.row_count - 1))
+
+
+def set_columns(table: DataTable[Any], widths: Mapping[str, int]) -> bool:
+    """Give ``table`` exactly these columns (title and key: width, in order). True when that
+    changed them: the rows must then be added again (a DataTable cannot hide a column)."""
+    if dict(widths) == {str(key.value): column.width for key, column in table.columns.items()}:
+        return False
+    table.clear(columns=True)
+    for name, width in widths.items():
+        table.add_column(name, width=width, key=name)
+    return True
 
 
 class TableKeys:

@@ -101,3 +101,24 @@ async def test_an_array_ending_at_once_is_one_toast_and_every_task_in_the_view(m
         await pilot.pause()
         assert [n.message for n in app._notifications] == ["alpha: 5 completed"]
         assert [r.notice.job_id for r in app.notices.history] == [f"700_{i}" for i in range(5)]
+
+
+async def test_the_detail_column_stays_on_screen_at_80_columns(make_app):
+    space = ui_fakes.workspace()
+    app = make_app(space)
+    async with app.run_test(size=(80, 24)) as pilot:
+        train = ui_fakes.job("5001", name="a-rather-long-training-run-name")
+        publish(space, "alpha", train, at=ui_fakes.NOW)
+        publish(space, "alpha", replace(train, state="OUT_OF_MEMORY"), at=ui_fakes.NOW + 15)
+        await pilot.pause()
+        await pilot.press("N")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        widths = {str(key.value): column.width for key, column in table.columns.items()}
+        assert list(widths) == ["When", "Cluster", "Job", "Event", "Name", "Detail"]
+        assert widths["Detail"] >= 16 and sum(width + 2 for width in widths.values()) + 2 <= 80
+        assert table.row_count == 1
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        assert table.columns[next(iter(k for k in table.columns if k.value == "Detail"))].width > 16
+        assert table.row_count == 1  # the rows went in again with the new columns

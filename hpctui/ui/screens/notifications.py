@@ -13,13 +13,26 @@ from textual.widgets import DataTable, Footer, Static
 
 from hpctui.config.model import Notifications
 from hpctui.services.notices import TITLES
+from hpctui.ui.columns import FitColumn, fitted
 from hpctui.ui.notices import Received, severity
-from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys, refill
+from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys, refill, set_columns
 from hpctui.ui.themes import variable_style
 from hpctui.visible import visible
 
 REFRESH_S = 1.0
 STYLES = {"error": "error", "warning": "warning"}
+
+
+FIT_COLUMNS = (
+    FitColumn("When", 8),
+    FitColumn("Cluster", 10, min_width=5),
+    FitColumn("Job", 12, min_width=8),
+    FitColumn("Event", 22, min_width=14),
+    FitColumn("Name", 24, min_width=8),
+    FitColumn("Detail", 16, flex=True, max_width=400),
+)
+# A narrow screen cuts the name first, then the event's words, the cluster and the job id.
+FIT_STEPS = (("shrink", "Name"), ("shrink", "Event"), ("shrink", "Cluster"), ("shrink", "Job"), ("drop", "When"))
 
 
 class NotificationsScreen(TableKeys, Screen[None]):
@@ -51,22 +64,21 @@ class NotificationsScreen(TableKeys, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(describe(self.rules)), id="notices-rules")
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        table.add_column("When", width=8)
-        table.add_column("Cluster", width=10)
-        table.add_column("Job", width=12)
-        table.add_column("Event", width=22)
-        table.add_column("Name", width=24)
-        table.add_column("Detail")
-        yield table
+        yield DataTable(cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        """Fit the columns to the new width; the detail keeps some room even at 80 columns."""
+        if set_columns(self.query_one(DataTable), fitted(FIT_COLUMNS, FIT_STEPS, self.size.width)):
+            self._shown = []  # the rows go in again
+            self._refresh()
 
     def on_mount(self) -> None:
         self._refresh()
         self.set_interval(REFRESH_S, self._refresh)
 
     def _refresh(self) -> None:
-        if self.history == self._shown:
+        if self.history == self._shown or not self.query_one(DataTable).columns:  # laid out on the first resize
             return
         self._shown = list(self.history)
         refill(self.query_one(DataTable), ((self._cells(r), str(index)) for index, r in enumerate(self._shown)))

@@ -4,7 +4,6 @@ failures highlighted with one line of advice. The table is keyed by job id and u
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,10 +20,10 @@ from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import ENDED_STATES, AccountingStep, Snapshot
 from hpctui.slurm.units import slurm_size
 from hpctui.ssh.types import LinkError
-from hpctui.ui.columns import layout
+from hpctui.ui.columns import FitColumn, fitted
 from hpctui.ui.flows import when_connected
 from hpctui.ui.job_actions import JobActions
-from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys
+from hpctui.ui.table_keys import CLOSE_KEYS, TABLE_KEYS, TableKeys, set_columns
 from hpctui.ui.themes import state_style
 from hpctui.ui.widgets.efficiency_panel import EfficiencyPanel
 from hpctui.ui.workers import run_guarded
@@ -32,18 +31,6 @@ from hpctui.visible import visible
 
 if TYPE_CHECKING:
     from hpctui.services.cluster import ClusterSession
-
-
-@dataclass(frozen=True)
-class FitColumn:
-    """A post-mortem column as ``layout`` fits it: ``width`` cells, or down to ``min_width``;
-    a ``flex`` one grows up to ``max_width`` into the room left."""
-
-    key: str
-    width: int
-    min_width: int | None = None
-    flex: bool = False
-    max_width: int = 0
 
 
 NAME_MIN = 12
@@ -74,15 +61,12 @@ FIT_STEPS = (
     ("drop", "Elapsed"),
     ("drop", "ExitCode"),
 )
-CELL_PADDING = 2  # DataTable's cell padding, both sides
-SCROLLBAR = 2
 DEFAULT_DAYS = 7
 
 
 def fitted_widths(total: int) -> dict[str, int]:
     """The columns shown in ``total`` cells and their widths, in ``COLUMNS`` order."""
-    widths = layout(FIT_COLUMNS, [c.width for c in FIT_COLUMNS], total - SCROLLBAR, FIT_STEPS, CELL_PADDING)
-    return {key: width for key, width in zip(COLUMNS, widths, strict=True) if width}
+    return fitted(FIT_COLUMNS, FIT_STEPS, total)
 
 
 class PostMortemScreen(TableKeys, Screen[None]):
@@ -128,14 +112,8 @@ class PostMortemScreen(TableKeys, Screen[None]):
     def on_resize(self) -> None:
         """Lay the columns out for the new width; when that changes which are shown, the
         table is built again (DataTable cannot hide a column)."""
-        widths = fitted_widths(self.size.width)
-        table: DataTable[Text] = self.query_one(DataTable)
-        if widths == {str(key.value): col.width for key, col in table.columns.items()}:
-            return
-        table.clear(columns=True)
-        for name, width in widths.items():
-            table.add_column(name, width=width, key=name)
-        self._render_rows()
+        if set_columns(self.query_one(DataTable), fitted_widths(self.size.width)):
+            self._render_rows()
 
     def on_mount(self) -> None:
         self._title("loading …")
