@@ -20,7 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ui"))
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path[:0] = [str(TESTS / "ui"), str(TESTS)]  # ui_fakes, and the fakes' publisher
 
 import ui_fakes as fakes  # noqa: E402
 

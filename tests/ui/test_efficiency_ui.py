@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_postmortem_layout import open_postmortem
 from textual.widgets import DataTable
 
 from hpctui.services.resubmit import ResubmitChoice, ResubmitDraft
@@ -27,8 +28,7 @@ async def test_the_panel_follows_the_cursor_and_resubmit_gets_the_advice(make_ap
     command = sacct_command(None, days=7)
     app.workspace.session("alpha").link.answers[command] = Result(command, 0, SACCT, "")
     async with app.run_test(size=(160, 40)) as pilot:
-        await pilot.press("p")
-        await pilot.pause(0.3)
+        await open_postmortem(app, pilot)
         screen = app.screen
         assert isinstance(screen, PostMortemScreen)
         table = screen.query_one(DataTable)

@@ -4,7 +4,7 @@ not the table's own "Select" that the screen turns into it."""
 from __future__ import annotations
 
 import pytest
-from test_postmortem_layout import answer_sacct_and_getent
+from test_postmortem_layout import answer_sacct_and_getent, open_postmortem
 from textual.widgets import DataTable
 
 from hpctui.ui.screens.help import HelpScreen
@@ -32,8 +32,7 @@ async def test_enter_in_the_post_mortem_still_shows_and_hides_the_steps(make_app
     app = make_app()
     answer_sacct_and_getent(app)
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.press("p")
-        await pilot.pause(0.3)
+        await open_postmortem(app, pilot)
         table = app.screen.query_one(DataTable)
         rows = table.row_count
         table.move_cursor(row=next(i for i in range(rows) if str(table.get_row_at(i)[0]).startswith("▸")))

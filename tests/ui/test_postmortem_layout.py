@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Static
+from waiting import wait_for
 
 from hpctui.services.postmortem import user_names_command
 from hpctui.slurm.commands import sacct_command
@@ -14,6 +15,19 @@ from hpctui.ui.screens.postmortem import PostMortemScreen, fitted_widths
 
 SACCT = (Path(__file__).parents[1] / "fixtures" / "slurm" / "sacct.txt").read_text()
 PASSWD = "hpcuser:x:1001:1001::/home/hpcuser:/bin/bash\n"
+
+
+async def open_postmortem(app, pilot) -> PostMortemScreen:
+    """``p``, then the post-mortem once its sacct is read (its title no longer says loading)."""
+    await pilot.press("p")
+
+    def loaded() -> PostMortemScreen | None:
+        screen = app.screen
+        if isinstance(screen, PostMortemScreen) and "loading" not in str(screen.query_one("#title", Static).render()):
+            return screen
+        return None
+
+    return await wait_for(pilot, loaded)
 
 
 def answer_sacct_and_getent(app) -> None:
@@ -29,8 +43,7 @@ async def test_cancelled_by_a_name_the_whole_advice_and_the_state_at_any_width(m
     app = make_app()
     answer_sacct_and_getent(app)
     async with app.run_test(size=(width, 30)) as pilot:
-        await pilot.press("p")
-        await pilot.pause(0.3)
+        await open_postmortem(app, pilot)
         screen = app.screen
         assert isinstance(screen, PostMortemScreen)
         table = screen.query_one(DataTable)
@@ -59,8 +72,7 @@ async def test_the_title_with_failures_only_wraps_at_80_columns_rather_than_cut(
     app = make_app()
     answer_sacct_and_getent(app)
     async with app.run_test(size=(80, 30)) as pilot:
-        await pilot.press("p")
-        await pilot.pause(0.3)
+        await open_postmortem(app, pilot)
         await pilot.press("f")
         await pilot.pause()
         title = app.screen.query_one("#title", Static)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_postmortem_layout import open_postmortem
 from textual.widgets import DataTable, Static
 
 from hpctui.slurm.commands import sacct_command
@@ -21,8 +22,7 @@ async def test_newest_first_failures_apart_from_cancellations_and_list_keys(make
     command = sacct_command(None, days=7)
     app.workspace.session("alpha").link.answers[command] = Result(command, 0, SACCT, "")
     async with app.run_test(size=(160, 40)) as pilot:
-        await pilot.press("p")
-        await pilot.pause(0.3)
+        await open_postmortem(app, pilot)
         screen = app.screen
         assert isinstance(screen, PostMortemScreen)
         title = str(screen.query_one("#title", Static).render())
@@ -64,8 +64,7 @@ async def test_one_day_back_is_said_in_the_singular(make_app) -> None:
         command = sacct_command(None, days=days)
         app.workspace.session("alpha").link.answers[command] = Result(command, 0, SACCT, "")
     async with app.run_test(size=(160, 40)) as pilot:
-        await pilot.press("p")
-        await pilot.pause(0.3)
+        await open_postmortem(app, pilot)
         for _ in range(6):
             await pilot.press("minus")
             await pilot.pause(0.1)
@@ -79,8 +78,7 @@ async def test_p_on_an_empty_queue_opens_the_clusters_post_mortem(make_app) -> N
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.press("slash", *"no-such-job", "enter")  # no job under the cursor
         await pilot.pause()
-        await pilot.press("p")
-        await pilot.pause(0.3)
+        await open_postmortem(app, pilot)
         assert isinstance(app.screen, PostMortemScreen)
         assert app.screen.query_one(DataTable).row_count > 0
 
@@ -92,8 +90,7 @@ async def test_p_on_an_array_row_opens_on_its_tasks(make_app) -> None:
     async with app.run_test(size=(160, 40)) as pilot:
         queue = app.screen.query_one(JobTable)
         queue.move_cursor(queue.model.index[("alpha", "1003")])  # the folded array 1003
-        await pilot.press("p")
-        await pilot.pause(0.3)
+        await open_postmortem(app, pilot)
         table = app.screen.query_one(DataTable)
         ids = [str(table.get_row_at(i)[0]).strip("▸▾ ") for i in range(table.row_count)]
         assert not ids[0].startswith("1003_")  # not the newest

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from publisher import Publisher
 
 from hpctui.config.model import Cluster, Config, GpuPartition, Purge, Refresh, SshTarget
 from hpctui.services.actions import Actions
@@ -21,19 +22,6 @@ from hpctui.ssh.types import LinkError, LinkState, LinkStatus, Result
 from hpctui.toolkit.purge import purge_command, threshold_days
 
 NOW = 1_717_000_000.0  # the fixed "now" of snapshot tests
-
-
-class Publisher:
-    def __init__(self) -> None:
-        self.callbacks: list[Callable[[Any], None]] = []
-
-    def subscribe(self, callback: Callable[[Any], None]) -> Callable[[], None]:
-        self.callbacks.append(callback)
-        return lambda: self.callbacks.remove(callback)
-
-    def publish(self, value: Any) -> None:
-        for callback in list(self.callbacks):
-            callback(value)
 
 
 class FakeLink(Publisher):

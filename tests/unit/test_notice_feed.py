@@ -4,9 +4,9 @@ cluster; a failed sacct is asked again after the next poll; a link not connected
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from types import SimpleNamespace
 
+from publisher import Publisher
 from test_notices import job
 
 from hpctui.services.endings import Endings
@@ -39,19 +39,14 @@ class Link:
         return Result(command, 0, self.answer, "")
 
 
-class Poller:
+class Poller(Publisher):
     def __init__(self) -> None:
-        self.callbacks: list[Callable[[Snapshot], None]] = []
+        super().__init__()
         self.at = 100.0
 
-    def subscribe(self, callback: Callable[[Snapshot], None]) -> Callable[[], None]:
-        self.callbacks.append(callback)
-        return lambda: self.callbacks.remove(callback)
-
-    def publish(self, *jobs, error: str | None = None) -> None:
+    def poll(self, *jobs, error: str | None = None) -> None:
         self.at += 15
-        for callback in list(self.callbacks):
-            callback(Snapshot("alpha", jobs=jobs, jobs_at=self.at, error=error))
+        self.publish(Snapshot("alpha", jobs=jobs, jobs_at=self.at, error=error))
 
 
 def setup() -> tuple[NoticeFeed, Link, Poller, list[Notice]]:
@@ -73,11 +68,11 @@ async def settle() -> None:
 
 async def test_jobs_leaving_together_cost_one_sacct_and_none_runs_twice_at_once() -> None:
     feed, link, poller, notices = setup()
-    poller.publish(job("1", "RUNNING"), job("2", "RUNNING"))
+    poller.poll(job("1", "RUNNING"), job("2", "RUNNING"))
     link.gate.clear()
-    poller.publish()
+    poller.poll()
     await settle()
-    poller.publish()  # while the sacct runs: no second one
+    poller.poll()  # while the sacct runs: no second one
     await settle()
     assert len(link.commands) == 1 and "--jobs=1,2" in link.commands[0]
     link.answer = sacct_row("1", "COMPLETED") + sacct_row("2", "OUT_OF_MEMORY", "0:125")
@@ -87,7 +82,7 @@ async def test_jobs_leaving_together_cost_one_sacct_and_none_runs_twice_at_once(
         ("1", "completed", ""),
         ("2", "out_of_memory", "exit 0:125"),
     ]
-    poller.publish()
+    poller.poll()
     await settle()
     assert len(link.commands) == 1
     await feed.stop()
@@ -96,21 +91,21 @@ async def test_jobs_leaving_together_cost_one_sacct_and_none_runs_twice_at_once(
 
 async def test_a_failed_sacct_is_asked_again_after_the_next_poll() -> None:
     _, link, poller, notices = setup()
-    poller.publish(job("1", "RUNNING"))
+    poller.poll(job("1", "RUNNING"))
     link.fail = True
-    poller.publish()
+    poller.poll()
     await settle()
     assert notices == [] and len(link.commands) == 1
     link.fail, link.answer = False, sacct_row("1", "TIMEOUT")
-    poller.publish()
+    poller.poll()
     await settle()
     assert [n.event for n in notices] == ["timeout"] and len(link.commands) == 2
 
 
 async def test_a_link_not_connected_says_nothing() -> None:
     _, link, poller, notices = setup()
-    poller.publish(job("1", "PENDING"))
+    poller.poll(job("1", "PENDING"))
     link.status.state = LinkState.BACKING_OFF
-    poller.publish(job("1", "RUNNING"))
+    poller.poll(job("1", "RUNNING"))
     await settle()
     assert notices == [] and link.commands == []

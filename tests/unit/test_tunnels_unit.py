@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from publisher import Publisher
+
 from hpctui.services.tunnels import Target, Tunnel, TunnelManager, TunnelState
 from hpctui.slurm.models import Job, Snapshot
 from hpctui.ssh.link import PortUnavailable
@@ -27,24 +29,19 @@ class Listener:
         return None
 
 
-class Link:
+class Link(Publisher):
     """Listens when told to; ``failures`` are raised by the next listens, in order."""
 
     name = "alpha"
 
     def __init__(self) -> None:
-        self.callbacks: list[Callable[[LinkStatus], None]] = []
+        super().__init__()
         self.failures: list[Exception] = []
         self.listens: list[int] = []
         self.refused = ""  # what check_reachable says, when set
 
-    def subscribe(self, callback: Callable[[LinkStatus], None]) -> Callable[[], None]:
-        self.callbacks.append(callback)
-        return lambda: self.callbacks.remove(callback)
-
-    def publish(self, state: LinkState) -> None:
-        for callback in list(self.callbacks):
-            callback(LinkStatus("alpha", state))
+    def set(self, state: LinkState) -> None:
+        self.publish(LinkStatus("alpha", state))
 
     async def forward_local_port(self, port: int, host: str, remote: int, accept: Any) -> Listener:
         self.listens.append(port)
@@ -66,8 +63,8 @@ async def open_one(link: Link) -> tuple[TunnelManager, Tunnel]:
 
 
 async def reconnect(link: Link) -> None:
-    link.publish(LinkState.BACKING_OFF)
-    link.publish(LinkState.CONNECTED)
+    link.set(LinkState.BACKING_OFF)
+    link.set(LinkState.CONNECTED)
     for _ in range(5):
         await asyncio.sleep(0)
 
@@ -75,9 +72,9 @@ async def reconnect(link: Link) -> None:
 async def test_a_dropped_connection_makes_the_tunnel_wait_and_a_reconnect_listens_on_the_same_port():
     link = Link()
     manager, tunnel = await open_one(link)
-    link.publish(LinkState.BACKING_OFF)
+    link.set(LinkState.BACKING_OFF)
     assert (tunnel.state, tunnel.listener) == (TunnelState.WAITING, None)
-    link.publish(LinkState.CONNECTED)
+    link.set(LinkState.CONNECTED)
     await asyncio.sleep(0.01)
     assert tunnel.state is TunnelState.OPEN and link.listens == [6006, 6006]
 
@@ -109,20 +106,14 @@ async def test_close_all_stops_listening_and_following_the_link():
     assert (manager.tunnels, link.callbacks, tunnel.state) == ([], [], TunnelState.CLOSED)
 
 
-class Feed:
-    """The poller's ``subscribe``: ``publish`` hands a poll of job states to the manager."""
-
-    def __init__(self) -> None:
-        self.callbacks: list[Callable[[Snapshot], None]] = []
+class Feed(Publisher):
+    """The poller's ``subscribe`` (the feed is called): ``poll`` hands job states to the manager."""
 
     def __call__(self, callback: Callable[[Snapshot], None]) -> Callable[[], None]:
-        self.callbacks.append(callback)
-        return lambda: self.callbacks.remove(callback)
+        return self.subscribe(callback)
 
-    def publish(self, states: dict[str, str], at: float) -> None:
-        jobs = tuple(job(job_id, state) for job_id, state in states.items())
-        for callback in list(self.callbacks):
-            callback(Snapshot("alpha", jobs=jobs, jobs_at=at))
+    def poll(self, states: dict[str, str], at: float) -> None:
+        self.publish(Snapshot("alpha", jobs=tuple(job(job_id, state) for job_id, state in states.items()), jobs_at=at))
 
 
 def job(job_id: str, state: str) -> Job:
@@ -143,9 +134,9 @@ async def test_a_tunnel_whose_job_leaves_running_stops_listening_and_says_the_jo
     link, feed = Link(), Feed()
     manager, tunnel = await open_followed(link, feed)
     listener = tunnel.listener
-    feed.publish({"7": "RUNNING"}, at=110.0)
+    feed.poll({"7": "RUNNING"}, at=110.0)
     assert tunnel.state is TunnelState.OPEN
-    feed.publish({"7": "CANCELLED"}, at=120.0)
+    feed.poll({"7": "CANCELLED"}, at=120.0)
     assert (tunnel.state, tunnel.problem, tunnel.listener) == (TunnelState.CLOSED, "job 7 ended (CANCELLED)", None)
     assert listener is not None and listener.closed
     assert manager.tunnels == [tunnel]  # listed until dismissed
@@ -156,12 +147,12 @@ async def test_a_tunnel_whose_job_leaves_running_stops_listening_and_says_the_jo
 async def test_a_job_gone_after_running_closes_its_tunnel_but_polls_from_before_the_tunnel_do_not():
     link, feed = Link(), Feed()
     _manager, tunnel = await open_followed(link, feed)
-    feed.publish({}, at=90.0)  # before the tunnel opened
-    feed.publish({"7": "PENDING"}, at=101.0)  # a poll that ran while it opened
-    feed.publish({}, at=105.0)  # never seen running: maybe not this user's queue
+    feed.poll({}, at=90.0)  # before the tunnel opened
+    feed.poll({"7": "PENDING"}, at=101.0)  # a poll that ran while it opened
+    feed.poll({}, at=105.0)  # never seen running: maybe not this user's queue
     assert tunnel.state is TunnelState.OPEN
-    feed.publish({"7": "RUNNING"}, at=110.0)
-    feed.publish({}, at=120.0)
+    feed.poll({"7": "RUNNING"}, at=110.0)
+    feed.poll({}, at=120.0)
     assert (tunnel.state, tunnel.problem) == (TunnelState.CLOSED, "job 7 ended (gone from the queue)")
 
 
