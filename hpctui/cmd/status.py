@@ -80,8 +80,6 @@ def _cluster_text(snapshot: Snapshot) -> str:
         lines.append(f"  partition {p.name}: GPUs {p.free} free / {p.total} ({types})")
     for job in snapshot.jobs:
         lines.append(
-            visible(
-                f"  {job.job_id:<14} {job.partition:<10} {job.state:<11} {job.name[:30]:<30} {'' if job.reason == 'None' else job.reason}"
-            )
+            visible(f"  {job.job_id:<14} {job.partition:<10} {job.state:<11} {job.name[:30]:<30} {job.stated_reason}")
         )
     return "\n".join(lines)

@@ -69,6 +69,12 @@ class Job:
     unique_id: str = ""  # the numeric id Slurm gives every array task ("%j" in file names)
     num_tasks: int | None = None
 
+    @property
+    def stated_reason(self) -> str:
+        """Slurm's reason, or "" for its "None": a job not yet looked at by the scheduler, one
+        that runs, one just started whose nodes squeue does not list yet."""
+        return "" if self.reason == "None" else self.reason
+
     @classmethod
     def from_fields(cls, values: dict[str, object]) -> Job:
         """The Job with exactly these field values (every field, by name).

@@ -45,13 +45,10 @@ def job_id_key(job_id: str) -> tuple[int, int, str]:
 
 
 def where(job: Job) -> str:
-    """The reason a pending job waits, otherwise the nodes it runs on. Slurm's reason "None"
-    (a job just submitted, not yet looked at by the scheduler; a job just started, whose nodes
-    squeue does not list yet) shows as nothing rather than the word."""
-    reason = "" if job.reason == "None" else job.reason
+    """The reason a pending job waits, otherwise the nodes it runs on (never Slurm's "None")."""
     if job.state == "PENDING":
-        return reason
-    return job.nodelist or reason
+        return job.stated_reason
+    return job.nodelist or job.stated_reason
 
 
 def elapsed_limit(job: Job) -> str:

@@ -68,7 +68,7 @@ def job_summary(jobs: Mapping[str, Job], job_ids: tuple[str, ...]) -> list[str]:
         elif job is None:
             lines.append(f"{job_id}  (not in the queue any more)")
         else:
-            waits = f" ({job.reason})" if job.state == "PENDING" and job.reason not in ("None", "") else ""
+            waits = f" ({job.stated_reason})" if job.state == "PENDING" and job.stated_reason else ""
             lines.append(f"{job_id}  {short_name(job.name)}  {job.state}{waits}")
     return lines
 

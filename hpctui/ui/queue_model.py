@@ -70,7 +70,7 @@ def array_job(tasks: Sequence[Row], counts: Counter[str]) -> Job:
     first = tasks[0].job
     spans = [task_span(row.job.array_task_id or "") for row in tasks]
     queued = [row.job for row in tasks if row.finished_at is None]
-    waiting = next((job.reason for job in queued if job.state == "PENDING" and job.reason != "None"), "")
+    waiting = next((job.stated_reason for job in queued if job.state == "PENDING" and job.stated_reason), "")
     nodes = ",".join(dict.fromkeys(job.nodelist for job in queued if job.nodelist))
     return dataclasses.replace(
         first,

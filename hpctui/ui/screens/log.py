@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on
-from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -30,6 +29,7 @@ from hpctui.services.metrics import MetricParser, is_stalled
 from hpctui.slurm.errors import SlurmProblem
 from hpctui.slurm.models import ENDED_STATES
 from hpctui.ssh.types import LinkError
+from hpctui.ui.type_ahead import open_field
 from hpctui.ui.widgets.live_use import LiveUsePanel
 from hpctui.ui.widgets.log_view import LogView
 from hpctui.ui.widgets.metrics_chart import MetricsChart
@@ -381,14 +381,8 @@ class LogScreen(Screen[None]):
         self._drawn_at = -1.0  # draw at the next tick
 
     def action_search(self) -> None:
-        """Open the search box and focus it at once (Widget.focus waits for a refresh): the rest
-        of a search typed fast after "/" is already on its way, and "e" or "n" in it must reach
-        the box, not act on the log. In the box, "/" is text."""
         search = self.query_one("#log-search", Input)
-        if search.has_focus:
-            raise SkipAction()
-        search.add_class("-shown")
-        self.set_focus(search)
+        open_field(search, search)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         view = self.query_one(LogView)

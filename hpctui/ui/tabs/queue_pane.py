@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on
-from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
@@ -24,6 +23,7 @@ from hpctui.ssh.types import LinkError
 from hpctui.ui.columns import ArrayRow, Row
 from hpctui.ui.job_actions import JOB_ACTION_BINDINGS, JobActions
 from hpctui.ui.messages import LinkChanged, SnapshotArrived
+from hpctui.ui.type_ahead import open_field
 from hpctui.ui.widgets.job_table import JobTable
 from hpctui.ui.widgets.status_line import RETRYABLE, StatusLine
 from hpctui.ui.workers import run_guarded
@@ -219,13 +219,7 @@ class QueuePane(JobActions, TabPane):
         self.reconnect([self.workspace.session(message.cluster)])
 
     def action_filter(self) -> None:
-        """Open the filter and focus it at once (Widget.focus waits for a refresh): the rest of a
-        query typed fast or pasted after "/" is already on its way, and "l", "s" or "c" in it
-        must reach the input, not act on a job. In the filter, "/" is text."""
-        if self.filter_input.has_focus:
-            raise SkipAction()
-        self.filter_bar.add_class("-shown")
-        self.screen.set_focus(self.filter_input)
+        open_field(self.filter_bar, self.filter_input)
 
     def action_back(self) -> None:
         """esc: close the filter, else clear the marks (as lazygit and k9s do)."""
