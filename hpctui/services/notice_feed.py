@@ -44,8 +44,11 @@ class NoticeFeed:
         self._confirming: dict[str, asyncio.Task[None]] = {}
 
     def start(self) -> None:
+        """Follow every poller, its latest poll first: the first one usually lands before the
+        app that owns the feed is up, and a job that ends right after it must still be told."""
         for session in self._sessions.values():
             self._unsubscribe.append(session.poller.subscribe(self._observer(session)))
+            self.observe(session, session.poller.latest)
 
     def _observer(self, session: ClusterSession) -> Callable[[Snapshot], None]:
         return lambda snapshot: self.observe(session, snapshot)

@@ -59,10 +59,11 @@ async def test_a_job_that_ends_is_a_toast_and_a_row_and_enter_opens_its_details(
 async def test_a_stale_cluster_is_no_baseline_and_the_rules_filter(make_app):
     rules = Notifications(events=("started", "failed"), jobs=("train*",))
     space = ui_fakes.workspace(notifications=rules)
+    space.session("alpha").poller.set(Snapshot("alpha", error="connecting"))  # nothing known yet at start
     app = make_app(space)
     async with app.run_test(size=(120, 30)) as pilot:
         train, other = ui_fakes.job("6001", name="train-a"), ui_fakes.job("6002", name="other")
-        space.session("alpha").poller.set(Snapshot("alpha", error="connecting"))  # nothing known yet
+        space.session("alpha").poller.set(Snapshot("alpha", error="connecting"))  # still nothing
         publish(space, "alpha", train, other, at=ui_fakes.NOW)  # the first look: no "started"
         publish(space, "alpha", replace(train, state="FAILED"), replace(other, state="FAILED"), at=ui_fakes.NOW + 15)
         await pilot.pause()

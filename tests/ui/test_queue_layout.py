@@ -79,6 +79,8 @@ async def test_a_finished_job_shows_how_it_ended_not_why_it_waited(make_app) -> 
         assert all("ENDED" in text for text in finished)
         assert not any(reason in text for text in finished for reason in ("Priority", "JobHeldUser", "05-30"))
         alpha.link.answers[command] = Result(command, 0, sacct_row("1004", "FAILED", "1:0"), "")
+        unknown = sacct_command(job_ids=["1005"])  # asked alone once the notices' sacct kept 1004's end
+        alpha.link.answers[unknown] = Result(unknown, 0, "", "")
         alpha.poller.set(dataclasses.replace(left, jobs_at=NOW))  # the next poll asks again
         await pilot.pause(0.2)
         finished = [line(t, y) for y in range(t.model.n_active + 2, t.model.n_active + 4)]

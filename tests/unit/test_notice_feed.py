@@ -43,14 +43,16 @@ class Poller(Publisher):
     def __init__(self) -> None:
         super().__init__()
         self.at = 100.0
+        self.latest = Snapshot("alpha")  # nothing polled yet
 
     def poll(self, *jobs, error: str | None = None) -> None:
         self.at += 15
-        self.publish(Snapshot("alpha", jobs=jobs, jobs_at=self.at, error=error))
+        self.latest = Snapshot("alpha", jobs=jobs, jobs_at=self.at, error=error)
+        self.publish(self.latest)
 
 
-def setup() -> tuple[NoticeFeed, Link, Poller, list[Notice]]:
-    link, poller = Link(), Poller()
+def setup(poller: Poller | None = None) -> tuple[NoticeFeed, Link, Poller, list[Notice]]:
+    link, poller = Link(), poller or Poller()
     endings = Endings(link, "alpha")  # type: ignore[arg-type]
     session = SimpleNamespace(
         name="alpha", cluster=SimpleNamespace(queue_user=None), link=link, poller=poller, endings=endings
@@ -109,3 +111,15 @@ async def test_a_link_not_connected_says_nothing() -> None:
     poller.poll(job("1", "RUNNING"))
     await settle()
     assert notices == [] and link.commands == []
+
+
+async def test_a_poll_made_before_the_feed_started_is_its_first_look() -> None:
+    """The TUI's first poll often lands before the app (and its feed) is up: a job that ends
+    right after it is still announced, and the first look itself announces nothing."""
+    early = Poller()
+    early.poll(job("1", "RUNNING"))
+    _, link, poller, notices = setup(early)
+    link.answer = sacct_row("1", "FAILED", "3:0")
+    poller.poll()
+    await settle()
+    assert [(n.job_id, n.event) for n in notices] == [("1", "failed")]

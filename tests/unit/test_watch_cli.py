@@ -6,6 +6,7 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
+from publisher import Publisher
 from test_notices import job
 
 from hpctui.cli import main
@@ -58,26 +59,26 @@ class FakeSession(SimpleNamespace):
         await self.link.close()
 
 
-class FakePoller:
+class FakePoller(Publisher):
     """Publishes one good snapshot (``jobs``) once started."""
 
     def __init__(self, name: str, jobs: tuple, interval_s: float = 60.0) -> None:
+        super().__init__()
         self.name, self.jobs, self.interval_s = name, jobs, interval_s
-        self.callbacks: list = []
+        self.latest = Snapshot(name)  # nothing polled yet
         self.watched = True
         self.running = False
 
     def set_watched(self, watched: bool) -> None:
         self.watched = watched
 
-    def subscribe(self, callback):
-        self.callbacks.append(callback)
-        return lambda: self.callbacks.remove(callback)
+    def poll(self, jobs_at: float) -> None:
+        self.latest = Snapshot(self.name, jobs=self.jobs, jobs_at=jobs_at)
+        self.publish(self.latest)
 
     def start(self) -> None:
         self.running = True
-        snapshot = Snapshot(self.name, jobs=self.jobs, jobs_at=1.0)
-        asyncio.get_running_loop().call_later(0.01, lambda: [c(snapshot) for c in list(self.callbacks)])
+        asyncio.get_running_loop().call_later(0.01, self.poll, 1.0)
 
     async def stop(self) -> None:
         self.running = False
@@ -116,9 +117,7 @@ class PollingAgain(FakePoller):
 
     def _publish(self, jobs_at: float) -> None:
         if self.running:
-            snapshot = Snapshot(self.name, jobs=self.jobs, jobs_at=jobs_at)
-            for callback in list(self.callbacks):
-                callback(snapshot)
+            self.poll(jobs_at)
             asyncio.get_running_loop().call_later(0.02, self._publish, jobs_at + 1)
 
 
