@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import resource
 import statistics
 import sys
@@ -41,9 +40,9 @@ def changed(jobs: tuple, step: int) -> tuple:
     kept = [j for i, j in enumerate(jobs) if (i + step) % 100]
     fresh = fakes.big_jobs(len(jobs) - len(kept), start=900_000 + step * 10_000)
     aged = [
-        dataclasses.replace(j, time_used_s=(j.time_used_s or 0) + 15)
+        j._replace(time_used_s=(j.time_used_s or 0) + 15)
         if j.state == "RUNNING"
-        else dataclasses.replace(j, state="RUNNING", reason="None", nodelist="a1")
+        else j._replace(state="RUNNING", reason="None", nodelist="a1")
         if i % 50 == 0
         else j
         for i, j in enumerate(kept)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from dataclasses import asdict
 
 from hpctui.cmd.common import add_config_option, connected, pick_clusters, unreachable
 from hpctui.config.load import load_config
@@ -51,7 +50,7 @@ def _snapshot_dict(snapshot: Snapshot) -> dict:
         "ok": snapshot.error is None,
         "error": snapshot.error,
         "warnings": list(snapshot.warnings),
-        "jobs": [asdict(job) for job in snapshot.jobs],
+        "jobs": [job._asdict() for job in snapshot.jobs],
         "partitions": [
             {
                 "name": p.name,

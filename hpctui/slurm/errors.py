@@ -15,8 +15,9 @@ and sometimes with exit status 0, so the text itself is checked, not only the st
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from hpctui.slurm.formats import DELIMITER
-from hpctui.slurm.models import PollSection
 
 # Messages of an overloaded or rate-limiting controller: ask it less often, not again at once.
 # "Rate limit exceeded, please retry momentarily" is SLURMCTLD_COMMUNICATIONS_BACKOFF
@@ -89,7 +90,21 @@ def check_errors(text: str) -> None:
         raise SlurmError(lines[0], lines)
 
 
-def check_section(section: PollSection) -> None:
+class Section(Protocol):
+    """What one command of a combined poll printed (``models.PollSection``; not imported
+    here, as the models read file names with the host lists, which raise these errors)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def status(self) -> int: ...
+
+
+def check_section(section: Section) -> None:
     """Raise SlurmError when one command of a poll failed: an error line or a bad status."""
     check_errors(section.stderr)
     check_errors(section.stdout)

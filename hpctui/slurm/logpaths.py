@@ -13,8 +13,8 @@ import posixpath
 from dataclasses import dataclass
 
 from hpctui.slurm.accounting import allocation_rows_command, last_row
+from hpctui.slurm.filenames import expand_filename
 from hpctui.slurm.hostlist import first_host
-from hpctui.slurm.parse.squeue import expand_filename
 
 # SubmitLine last: it is free text and may hold the delimiter.
 LOG_FIELDS = ("JobID", "JobIDRaw", "JobName", "User", "WorkDir", "State", "NodeList", "SubmitLine")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
+
+from hpctui.slurm.filenames import expand_job_filename
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,14 @@ ENDED_STATES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Job:
-    """One squeue row. Array tasks are separate rows with ``job_id`` like ``123_4``."""
+class Job(NamedTuple):
+    """One squeue row. Array tasks are separate rows with ``job_id`` like ``123_4``.
+
+    A named tuple rather than a frozen dataclass: the squeue parser builds 100k of them per
+    poll on a big cluster, and a tuple is built in one step (a frozen dataclass sets each
+    field through ``object.__setattr__``) and takes a quarter of the memory (no ``__dict__``).
+    Change one with ``job._replace(state=...)``.
+    """
 
     job_id: str  # "123", "123_4", or "123_[5-9]" for a pending array remainder
     array_job_id: str | None
@@ -62,8 +70,10 @@ class Job:
     tres: str  # raw TRES string, e.g. "cpu=2,mem=1G,node=1,billing=2,gres/gpu=2"
     submit_time: str | None
     start_time: str | None  # expected start for pending jobs (ISO), actual for running
-    stdout: str | None
-    stderr: str | None
+    # --output and --error as squeue prints them: a pattern (``logs/%x_%j.out``) in 22.05,
+    # expanded only when asked for (``stdout``, ``stderr``): one job's, not 100k rows'.
+    stdout_pattern: str | None
+    stderr_pattern: str | None
     work_dir: str | None
     cluster: str = ""
     unique_id: str = ""  # the numeric id Slurm gives every array task ("%j" in file names)
@@ -75,17 +85,22 @@ class Job:
         that runs, one just started whose nodes squeue does not list yet."""
         return "" if self.reason == "None" else self.reason
 
-    @classmethod
-    def from_fields(cls, values: dict[str, object]) -> Job:
-        """The Job with exactly these field values (every field, by name).
+    @property
+    def stdout(self) -> str | None:
+        """The path of the batch step's output, its pattern expanded; None when it has none."""
+        return self._log_path(self.stdout_pattern)
 
-        For the squeue parser, which builds 100k of them per poll on a big cluster: a frozen
-        dataclass's ``__init__`` sets each field through ``object.__setattr__``, which
-        costs more than all the parsing of a row. Equal to ``Job(**values)`` in every way.
-        """
-        job = object.__new__(cls)
-        object.__setattr__(job, "__dict__", values)
-        return job
+    @property
+    def stderr(self) -> str | None:
+        """The path of the batch step's error output, its pattern expanded."""
+        return self._log_path(self.stderr_pattern)
+
+    def _log_path(self, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
+        job_id = self.unique_id or self.job_id
+        task_id = self.array_task_id
+        return expand_job_filename(pattern, job_id, self.array_job_id, task_id, self.name, self.user, self.nodelist)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ request.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -72,8 +71,7 @@ def array_job(tasks: Sequence[Row], counts: Counter[str]) -> Job:
     queued = [row.job for row in tasks if row.finished_at is None]
     waiting = next((job.stated_reason for job in queued if job.state == "PENDING" and job.stated_reason), "")
     nodes = ",".join(dict.fromkeys(job.nodelist for job in queued if job.nodelist))
-    return dataclasses.replace(
-        first,
+    return first._replace(
         job_id=first.array_job_id or first.job_id,
         name=f"{first.name} [{min(s[0] for s in spans)}-{max(s[1] for s in spans)}]",
         state=state_counts(counts),

@@ -28,7 +28,7 @@ async def test_a_job_squeue_shows_ended_stops_the_header_clock() -> None:
         await pilot.press("enter")  # 1001, RUNNING 1:06:40 in squeue
         await pilot.pause(0.1)
         assert isinstance(app.screen, JobDetailsScreen) and "RUNNING" in header(app)
-        done = dataclasses.replace(alpha.poller.latest.job("1001"), state="COMPLETED", time_used_s=4025)
+        done = alpha.poller.latest.job("1001")._replace(state="COMPLETED", time_used_s=4025)
         jobs = tuple(done if j.job_id == "1001" else j for j in alpha.poller.latest.jobs)
         alpha.poller.set(ui_fakes.snapshot("alpha", jobs, at=ui_fakes.NOW + 5))
         await pilot.pause(0.1)

@@ -35,8 +35,8 @@ async def test_the_overview_and_the_tab_show_how_jobs_ended_never_how_they_waite
         await pilot.press("0")  # the overview has seen them queued
         await pilot.pause()
         await pilot.press("1")
-        rest = dataclasses.replace(pending("3003", reason="JobHeldUser"), state="CANCELLED")
-        ended = (dataclasses.replace(chain[0], state="COMPLETED"), rest, job("3003_2"))
+        rest = pending("3003", reason="JobHeldUser")._replace(state="CANCELLED")
+        ended = (chain[0]._replace(state="COMPLETED"), rest, job("3003_2"))
         alpha.poller.set(snapshot("alpha", alpha_jobs() + ended, at=NOW + 15))  # 3002 is gone, sshd down
         await pilot.pause(0.2)
         for key, pane in (("0", "#overview"), ("1", "#cluster-alpha")):

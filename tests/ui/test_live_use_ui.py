@@ -60,7 +60,7 @@ async def test_the_panel_hides_when_its_job_ends(make_app) -> None:
         panel = await live_panel(app, pilot)
         assert panel.display and panel.sampler is not None
         sampler, poller = panel.sampler, app.workspace.session("alpha").poller
-        ended = tuple(replace(j, state="COMPLETED") if j.job_id == "1001" else j for j in poller.latest.jobs)
+        ended = tuple(j._replace(state="COMPLETED") if j.job_id == "1001" else j for j in poller.latest.jobs)
         poller.set(replace(poller.latest, jobs=ended))
         await wait_for(pilot, lambda: not panel.display)  # the panel looks at its job every second
         assert not panel.display  # an ended job's last reading is not shown as live

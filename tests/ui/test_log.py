@@ -274,7 +274,7 @@ async def test_scontrol_failure_is_shown(logs: Logs) -> None:
 async def test_a_job_scontrol_forgot_opens_with_the_paths_squeue_showed(logs: Logs) -> None:
     logs.stdout.write_text("finished long ago\n")
     logs.session.details["1001"] = SlurmError("slurm_load_jobs error: Invalid job id specified")
-    logs.session.poller.set(ui_fakes.snapshot("alpha", (ui_fakes.job("1001", stdout=str(logs.stdout)),)))
+    logs.session.poller.set(ui_fakes.snapshot("alpha", (ui_fakes.job("1001", stdout_pattern=str(logs.stdout)),)))
     async with logs.app.run_test(size=SIZE) as pilot:
         screen = await open_log(pilot, logs)
         await settled(pilot, screen.query_one(LogView), 1)

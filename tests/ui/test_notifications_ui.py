@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import ui_fakes
 from tail_helpers import link, served, server  # noqa: F401 (fixtures)
 from test_log import Logs, open_log, until
@@ -30,9 +28,9 @@ async def test_a_job_that_ends_is_a_toast_and_a_row_and_enter_opens_its_details(
         train = ui_fakes.job("5001", name="train\x1b[2Jx")
         evaluate = ui_fakes.job("5002", name="eval")
         publish(space, "alpha", train, evaluate, at=ui_fakes.NOW)
-        publish(space, "alpha", replace(train, state="FAILED"), evaluate, at=ui_fakes.NOW + 15)
+        publish(space, "alpha", train._replace(state="FAILED"), evaluate, at=ui_fakes.NOW + 15)
         publish(
-            space, "alpha", replace(train, state="FAILED"), replace(evaluate, state="COMPLETED"), at=ui_fakes.NOW + 30
+            space, "alpha", train._replace(state="FAILED"), evaluate._replace(state="COMPLETED"), at=ui_fakes.NOW + 30
         )
         publish(space, "alpha", at=ui_fakes.NOW + 45)  # both leave the queue: said already, no sacct
         await pilot.pause()
@@ -65,7 +63,7 @@ async def test_a_stale_cluster_is_no_baseline_and_the_rules_filter(make_app):
         train, other = ui_fakes.job("6001", name="train-a"), ui_fakes.job("6002", name="other")
         space.session("alpha").poller.set(Snapshot("alpha", error="connecting"))  # still nothing
         publish(space, "alpha", train, other, at=ui_fakes.NOW)  # the first look: no "started"
-        publish(space, "alpha", replace(train, state="FAILED"), replace(other, state="FAILED"), at=ui_fakes.NOW + 15)
+        publish(space, "alpha", train._replace(state="FAILED"), other._replace(state="FAILED"), at=ui_fakes.NOW + 15)
         await pilot.pause()
         assert [(r.notice.job_id, r.notice.event) for r in app.notices.history] == [("6001", "failed")]
         await pilot.press("N")
@@ -98,7 +96,7 @@ async def test_an_array_ending_at_once_is_one_toast_and_every_task_in_the_view(m
     async with app.run_test(size=(120, 30)) as pilot:
         tasks = [ui_fakes.job(f"700_{i}", name="sweep") for i in range(5)]
         publish(space, "alpha", *tasks, at=ui_fakes.NOW)
-        publish(space, "alpha", *(replace(t, state="COMPLETED") for t in tasks), at=ui_fakes.NOW + 15)
+        publish(space, "alpha", *(t._replace(state="COMPLETED") for t in tasks), at=ui_fakes.NOW + 15)
         await pilot.pause()
         assert [n.message for n in app._notifications] == ["alpha: 5 completed"]
         assert [r.notice.job_id for r in app.notices.history] == [f"700_{i}" for i in range(5)]
@@ -110,7 +108,7 @@ async def test_the_detail_column_stays_on_screen_at_80_columns(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         train = ui_fakes.job("5001", name="a-rather-long-training-run-name")
         publish(space, "alpha", train, at=ui_fakes.NOW)
-        publish(space, "alpha", replace(train, state="OUT_OF_MEMORY"), at=ui_fakes.NOW + 15)
+        publish(space, "alpha", train._replace(state="OUT_OF_MEMORY"), at=ui_fakes.NOW + 15)
         await pilot.pause()
         await pilot.press("N")
         await pilot.pause()

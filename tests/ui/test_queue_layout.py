@@ -26,7 +26,7 @@ def header(t: JobTable) -> str:
 
 
 async def test_at_80_columns_id_name_and_state_stay_and_an_empty_gpu_column_goes(make_app) -> None:
-    no_gpus = tuple(dataclasses.replace(j, gpus=0) for j in alpha_jobs())
+    no_gpus = tuple(j._replace(gpus=0) for j in alpha_jobs())
     app = make_app(alpha_snapshot=snapshot("alpha", no_gpus))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -89,7 +89,7 @@ async def test_a_finished_job_shows_how_it_ended_not_why_it_waited(make_app) -> 
 
 
 async def test_jobs_squeue_shows_completed_or_cancelled_are_not_asked_about(make_app) -> None:
-    done = (dataclasses.replace(job("1100"), state="COMPLETED"), dataclasses.replace(job("1101"), state="CANCELLED"))
+    done = (job("1100")._replace(state="COMPLETED"), job("1101")._replace(state="CANCELLED"))
     app = make_app(alpha_snapshot=snapshot("alpha", alpha_jobs() + done))
     async with app.run_test(size=(160, 30)) as pilot:
         await pilot.pause()
@@ -98,7 +98,7 @@ async def test_jobs_squeue_shows_completed_or_cancelled_are_not_asked_about(make
 
 
 async def test_the_status_line_counts_queued_jobs_and_fits_one_line_at_80(make_app) -> None:
-    ended = (dataclasses.replace(job("1100"), state="CANCELLED"), dataclasses.replace(job("1101"), state="CANCELLED"))
+    ended = (job("1100")._replace(state="CANCELLED"), job("1101")._replace(state="CANCELLED"))
     app = make_app(alpha_snapshot=snapshot("alpha", alpha_jobs() + ended))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from ui_fakes import alpha_jobs, beta_jobs, job, pending
 
 from hpctui.ui.columns import JOB_COLUMNS, OVERVIEW_COLUMNS, job_id_key, state_text
@@ -64,7 +62,7 @@ def test_a_job_that_comes_back_leaves_the_finished_group() -> None:
     model.update({"alpha": [first]}, now=0)
     model.update({"alpha": []}, now=1)
     assert model.n_finished == 1
-    model.update({"alpha": [dataclasses.replace(first, state="PENDING")]}, now=2)
+    model.update({"alpha": [first._replace(state="PENDING")]}, now=2)
     assert model.n_finished == 0
     assert [r.job.state for r in model.rows] == ["PENDING"]
 
@@ -94,7 +92,7 @@ def test_ended_jobs_squeue_still_lists_join_the_finished_group_with_their_final_
     jobs = alpha_jobs()
     model.update({"alpha": jobs}, now=0)
     first = jobs[0]
-    ended = dataclasses.replace(first, state="TIMEOUT")
+    ended = first._replace(state="TIMEOUT")
     model.update({"alpha": (ended, *jobs[1:])}, now=5)
     assert model.n_active == ROWS - 1
     assert ids(model)[-1] == first.job_id
@@ -107,7 +105,7 @@ def test_an_array_is_one_row_with_its_tasks_counted_by_state_finished_ones_inclu
     model = QueueModel(JOB_COLUMNS)
     tasks = [job("60_1"), job("60_2"), pending("60_[3-10]")]
     model.update({"alpha": tasks}, now=0)
-    model.update({"alpha": [dataclasses.replace(tasks[0], state="FAILED"), *tasks[1:]]}, now=1)
+    model.update({"alpha": [tasks[0]._replace(state="FAILED"), *tasks[1:]]}, now=1)
     assert ids(model) == ["60"]  # the failed task is counted in the array's row, not listed apart
     assert model.rows[0].job.state == "1 R · 8 PD · 1 F" and model.rows[0].job.name == "train [1-10]"
     model.toggle_expanded(("alpha", "60"))
@@ -117,7 +115,7 @@ def test_an_array_is_one_row_with_its_tasks_counted_by_state_finished_ones_inclu
 
 def test_an_array_whose_tasks_all_ended_is_one_finished_row() -> None:
     model = QueueModel(JOB_COLUMNS)
-    tasks = [dataclasses.replace(job("61_1"), time_used_s=40), dataclasses.replace(job("61_2"), time_used_s=75)]
+    tasks = [job("61_1")._replace(time_used_s=40), job("61_2")._replace(time_used_s=75)]
     model.update({"alpha": [*tasks, job("7")]}, now=0)
     model.update({"alpha": [job("7")]}, now=5)
     assert ids(model) == ["7", "61"]
@@ -142,7 +140,7 @@ def test_tasks_cancelled_while_held_take_the_end_squeue_shows_for_the_arrays_res
     model = QueueModel(JOB_COLUMNS)
     held = [pending(f"70_{n}", reason="JobHeldUser") for n in (1, 2, 3)]
     model.update({"alpha": held}, now=0)
-    rest = dataclasses.replace(pending("70", reason="JobHeldUser"), state="CANCELLED")
+    rest = pending("70", reason="JobHeldUser")._replace(state="CANCELLED")
     model.update({"alpha": [rest, job("70_2")]}, now=5)  # 2 released, 1 and 3 cancelled
     model.toggle_expanded(("alpha", "70"))
     assert [(row.job.job_id, state_text(row)) for row in model.rows] == [

@@ -4,7 +4,6 @@ in the lab, answered through the real command builder)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -62,8 +61,8 @@ async def test_a_running_job_has_no_wait_information(make_app) -> None:
 def test_expected_start_words() -> None:
     now = datetime(2024, 5, 30, 8, 42)
     assert expected_start(pending("1"), now).startswith("expected start 05-30 09:00 (in 18 min)")
-    assert "in 2.3 h" in expected_start(replace(pending("1"), start_time="2024-05-30T11:00:00"), now)
-    assert expected_start(replace(pending("1"), start_time=None), now).startswith("no expected start yet")
+    assert "in 2.3 h" in expected_start(pending("1")._replace(start_time="2024-05-30T11:00:00"), now)
+    assert expected_start(pending("1")._replace(start_time=None), now).startswith("no expected start yet")
 
 
 @pytest.mark.parametrize(

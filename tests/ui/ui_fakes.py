@@ -142,8 +142,8 @@ def job(job_id: str, cluster: str = "alpha", **fields: Any) -> Job:
         tres="cpu=2,mem=1G,node=1,gres/gpu=1",
         submit_time="2024-05-29T15:00:00",
         start_time="2024-05-29T15:10:00",
-        stdout=f"/home/hpcuser/project/logs/train_{job_id}.out",
-        stderr=f"/home/hpcuser/project/logs/train_{job_id}.err",
+        stdout_pattern=f"/home/hpcuser/project/logs/train_{job_id}.out",
+        stderr_pattern=f"/home/hpcuser/project/logs/train_{job_id}.err",
         work_dir="/home/hpcuser/project",
         cluster=cluster,
     )

@@ -65,14 +65,13 @@ def test_advice_says_what_an_action_will_not_do():
 
 
 def test_a_pending_job_on_hold_counts_as_held_for_the_advice():
-    import dataclasses
 
     from test_actions_postmortem import job
 
     from hpctui.services.actions import HELD, advice, advice_state
 
     reasons = ("JobHeldUser", "JobHeldAdmin", "Priority")
-    waiting = [dataclasses.replace(job("1", "PENDING"), reason=reason) for reason in reasons]
+    waiting = [job("1", "PENDING")._replace(reason=reason) for reason in reasons]
     assert [advice_state(j) for j in waiting] == [HELD, HELD, "PENDING"]
     assert advice_state(job("2", "RUNNING")) == "RUNNING"
     assert advice("hold", [HELD, "PENDING"]).startswith("1 of these jobs are held already")

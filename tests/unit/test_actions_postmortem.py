@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from hpctui.services.postmortem import ADVICE, PostMortemRow, merge, tally
 from hpctui.slurm.models import AccountingRecord, AccountingStep, Job, Snapshot
 from hpctui.slurm.parse import parse_sacct
@@ -70,7 +68,7 @@ def test_merge_adds_only_jobs_accounting_lacks() -> None:
 
 def test_merge_adds_no_task_of_an_array_accounting_shows_pending_in_one_row() -> None:
     pending = AccountingRecord("1004_[1-3]", "a", "gpu", 0, 600, "PENDING", "PENDING", "0:0", None, None, "/w")
-    tasks = tuple(dataclasses.replace(job(f"1004_{t}", "PENDING"), array_job_id="1004", array_task_id=t) for t in "123")
+    tasks = tuple(job(f"1004_{t}", "PENDING")._replace(array_job_id="1004", array_task_id=t) for t in "123")
     rows = merge([pending], Snapshot("alpha", jobs=(*tasks, job("1005", "PENDING"))))
     assert [(r.job_id, r.source) for r in rows] == [("1004_[1-3]", "sacct"), ("1005", "squeue")]
 

@@ -3,9 +3,7 @@ line's fitting, how a job ended, uid names."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
-from dataclasses import replace
 
 import pytest
 
@@ -73,10 +71,10 @@ def test_advice_heads_are_short_enough_for_a_cell() -> None:
 
 
 def test_where_never_shows_slurms_none_for_a_job_without_nodes_yet() -> None:
-    blank = dict.fromkeys(field.name for field in dataclasses.fields(Job))
+    blank = dict.fromkeys(Job._fields)
     base = Job(**{**blank, "job_id": "7", "state": "RUNNING", "reason": "None", "nodelist": ""})
     assert where(base) == ""
-    assert where(replace(base, nodelist="a[1-2]")) == "a[1-2]"
-    assert where(replace(base, state="PENDING", reason="Priority")) == "Priority"
-    assert where(replace(base, state="PENDING")) == ""  # just submitted: the scheduler has not looked yet
-    assert where(replace(base, state="COMPLETING", reason="NodeFail")) == "NodeFail"
+    assert where(base._replace(nodelist="a[1-2]")) == "a[1-2]"
+    assert where(base._replace(state="PENDING", reason="Priority")) == "Priority"
+    assert where(base._replace(state="PENDING")) == ""  # just submitted: the scheduler has not looked yet
+    assert where(base._replace(state="COMPLETING", reason="NodeFail")) == "NodeFail"

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from squeue_rows import squeue_row
 
 from hpctui.slurm.errors import SlurmProblem, check_errors, check_section
+from hpctui.slurm.filenames import expand_filename
 from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS, SECTION_MARK, SINFO_FIELDS, SQUEUE_FIELDS
 from hpctui.slurm.hostlist import expand_hostlist
 from hpctui.slurm.parse import (
-    expand_filename,
     parse_duration,
     parse_gres,
     parse_job_id,

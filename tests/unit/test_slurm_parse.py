@@ -3,19 +3,18 @@ the jobs and what they were), plus the shapes the lab cannot produce."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 from squeue_rows import squeue_row
 
 from hpctui.slurm.errors import SlurmError, SlurmParseError, check_errors, check_section, is_error_line
+from hpctui.slurm.filenames import expand_filename
 from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.slurm.hostlist import expand_hostlist, first_host
 from hpctui.slurm.models import Gres, Job, Node
 from hpctui.slurm.parse import (
     SqueueParser,
-    expand_filename,
     parse_duration,
     parse_gres,
     parse_sacct,
@@ -84,7 +83,8 @@ def test_squeue_array_tasks_one_row_each(jobs):
     assert [t.array_task_id for t in tasks] == ["1", "2", "3"]
     assert {t.array_job_id for t in tasks} == {"1003"}
     assert [t.unique_id for t in tasks] == ["1005", "1006", "1003"]
-    assert tasks[0].stdout == "/home/hpcuser/hpcsl/arr_1003_1.out"  # from arr_%A_%a.out
+    assert tasks[0].stdout == "/home/hpcuser/hpcsl/arr_1003_1.out"  # expanded when asked for
+    assert tasks[0].stdout_pattern == "/home/hpcuser/hpcsl/arr_%A_%a.out"  # as squeue printed it
 
 
 def test_squeue_zero_padded_task_pattern_matches_the_file_slurm_wrote(jobs):
@@ -721,6 +721,18 @@ def test_job_names_with_the_delimiter_or_newlines_are_read_whole():
     assert [(j.job_id, j.name) for j in parse_squeue(text)] == [("7", "a\nb"), ("8", f"x{US}y"), ("9", f"p{US}\nq")]
 
 
+def test_names_with_the_delimiter_beside_a_row_to_skip_are_read_whole_and_the_row_is_told():
+    # No newline in a name: the rows are read at each newline, and the unreadable one is
+    # then read again with the others, to skip it alone and say why.
+    text = _squeue_row(name=f"x{US}y{US}") + _squeue_row(job="8", unique="8", name=f"{US}") + _squeue_row(unique="z")
+    with pytest.raises(SlurmParseError, match="JobID"):
+        parse_squeue(text)
+    warnings: list[str] = []
+    jobs = parse_squeue(text, "c", warnings)
+    assert [(j.job_id, j.name) for j in jobs] == [("7", f"x{US}y{US}"), ("8", US)]
+    assert len(warnings) == 1 and "JobID: expected a whole number" in warnings[0]
+
+
 def test_a_job_name_that_looks_like_a_slurm_error_is_a_name():
     name = f"x{US}\nslurm_load_jobs error: Unable to contact slurm controller"
     assert [j.name for j in parse_squeue(_squeue_row(name=name))] == [name]
@@ -737,14 +749,13 @@ def test_rate_limit_is_a_busy_slurm_error():
     assert not SlurmError("squeue: error: Invalid user: nobody").busy
 
 
-def test_parsed_jobs_are_ordinary_complete_frozen_jobs(jobs):
-    # The parser builds Jobs without dataclass __init__ (speed): they must be the same thing.
+def test_parsed_jobs_are_ordinary_complete_immutable_jobs(jobs):
+    # The parser builds Jobs with tuple.__new__ (speed): they must be the same thing.
     job = jobs["1001"]
-    assert Job(**{f.name: getattr(job, f.name) for f in dataclasses.fields(Job)}) == job
-    assert set(vars(job)) == {f.name for f in dataclasses.fields(Job)}
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    assert type(job) is Job and Job(**job._asdict()) == job and len(job) == len(Job._fields)
+    with pytest.raises(AttributeError):
         job.name = "x"  # type: ignore[misc]
-    assert dataclasses.replace(job, name="x").name == "x" and hash(job) == hash(dataclasses.replace(job))
+    assert job._replace(name="x").name == "x" and hash(job) == hash(job._replace())
 
 
 def test_squeue_parser_reuses_the_jobs_of_unchanged_rows_only():

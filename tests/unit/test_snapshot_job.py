@@ -12,7 +12,7 @@ def job(job_id: str, name: str = "train") -> Job:
         job_id=job_id, array_job_id=None, array_task_id=None, name=name, user="me",
         partition="gpu", state="RUNNING", reason="None", time_used_s=1, time_limit_s=60,
         num_nodes=1, nodelist="n1", gpus=0, tres="", submit_time=None, start_time=None,
-        stdout=None, stderr=None, work_dir=None, cluster="alpha",
+        stdout_pattern=None, stderr_pattern=None, work_dir=None, cluster="alpha",
     )  # fmt: skip
 
 

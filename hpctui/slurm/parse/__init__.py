@@ -10,7 +10,7 @@ from hpctui.slurm.parse.gres import parse_gres, request_gpus, tres_gpus
 from hpctui.slurm.parse.misc import parse_sbatch, parse_scontrol_job, split_poll
 from hpctui.slurm.parse.sacct import parse_sacct
 from hpctui.slurm.parse.sinfo import parse_sinfo, state_group, summarise_partitions
-from hpctui.slurm.parse.squeue import SqueueParser, expand_filename, parse_squeue
+from hpctui.slurm.parse.squeue import SqueueParser, parse_squeue
 from hpctui.slurm.parse.values import (
     parse_job_id,
     parse_job_state,
@@ -22,7 +22,6 @@ from hpctui.slurm.parse.values import (
 
 __all__ = [
     "SqueueParser",
-    "expand_filename",
     "parse_duration",
     "parse_gres",
     "parse_job_id",

@@ -8,7 +8,6 @@ so only when asked).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -76,15 +75,15 @@ def with_run_time(job: Job, details: JobDetails) -> Job:
     except SlurmProblem:
         used = None
     state = (details.get("JobState") or job.state).split()[0]
-    return dataclasses.replace(job, state=state, time_used_s=job.time_used_s if used is None else used)
+    return job._replace(state=state, time_used_s=job.time_used_s if used is None else used)
 
 
 def ended_as(job: Job, record: AccountingRecord | None) -> Job:
     """``job``, which left the queue, as accounting says it ended (``ENDED`` while it knows no end)."""
     if record is None or record.state not in ENDED_STATES:
-        return dataclasses.replace(job, state=UNKNOWN_END)
+        return job._replace(state=UNKNOWN_END)
     used = job.time_used_s if record.elapsed_s is None else record.elapsed_s
-    return dataclasses.replace(job, state=record.state, time_used_s=used)
+    return job._replace(state=record.state, time_used_s=used)
 
 
 def lineage_text(cluster: str, job_id: str) -> str:
@@ -189,7 +188,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
                 self._show_job(queued, snapshot.jobs_at)
         elif self._end_asks < END_ASKS and not self._asking_end:
             if self.job.state != UNKNOWN_END:
-                self._show_job(dataclasses.replace(self.job, state=UNASKED_END), self._job_at)
+                self._show_job(self.job._replace(state=UNASKED_END), self._job_at)
             self._asking_end, self._end_asks = True, self._end_asks + 1
             run_guarded(self, self._ask_end(), "how the job ended", group="ending")
 
@@ -221,7 +220,7 @@ class JobDetailsScreen(JobActions, Screen[None]):
             return
         job = self.job
         if job.state == "RUNNING" and job.time_used_s is not None:
-            job = dataclasses.replace(job, time_used_s=job.time_used_s + int(self.clock() - self._job_at))
+            job = job._replace(time_used_s=job.time_used_s + int(self.clock() - self._job_at))
         self.query_one("#summary", Static).update(job_summary(job))
 
     def on_screen_resume(self) -> None:
