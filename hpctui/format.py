@@ -19,6 +19,11 @@ def duration(seconds: int | None) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+def time_limit(seconds: int | None, partition_limit: bool = False) -> str:
+    """A job's time limit; "partition" when accounting says it had none of its own (not ∞)."""
+    return "partition" if partition_limit else duration(seconds)
+
+
 def age(seconds: float) -> str:
     """How long ago, coarse and calm: ``4 s``, ``3 min``, ``2 h``."""
     seconds = max(0, int(seconds))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hpctui.cmd.common import add_config_option, ask_each, pick_clusters
 from hpctui.config.load import load_config
 from hpctui.errors import UserError
-from hpctui.format import duration, plural
+from hpctui.format import duration, plural, time_limit
 from hpctui.visible import visible
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def _as_text(cluster: str, rows: list[PostMortemRow] | str, steps: bool) -> str:
     for row in rows:
         r = row.record
         state = r.state_detail + (" (squeue)" if row.source == "squeue" else "")
-        table.append((r.job_id, r.name, r.partition, _dur(r.elapsed_s), duration(r.time_limit_s),
+        table.append((r.job_id, r.name, r.partition, _dur(r.elapsed_s), time_limit(r.time_limit_s, r.partition_limit),
                       slurm_size(row.max_rss_bytes), slurm_size(row.max_vmsize_bytes), state, r.exit_code))  # fmt: skip
         if row.advice:
             advice[len(table) - 1] = row.advice

@@ -199,6 +199,9 @@ class AccountingRecord:
     req_mem: str = ""  # raw ReqMem: "2G" (whole job), or "4000Mc"/"16Gn" before 21.08
     nnodes: int | None = None
     alloc_tres: str = ""  # raw AllocTRES
+    # sacct's Timelimit "Partition_Limit": the job set none of its own (time_limit_s is None
+    # but it is not unlimited); a job cancelled before it started reads so.
+    partition_limit: bool = False
 
     @property
     def max_rss_bytes(self) -> int | None:

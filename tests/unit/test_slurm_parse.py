@@ -348,7 +348,8 @@ def test_sacct_failed_running_and_odd_limits(accounting):
     assert (accounting["1020"].state, accounting["1020"].exit_code) == ("FAILED", "3:0")
     assert accounting["1001"].end is None  # "Unknown" while running
     assert accounting["1001"].start == "2026-11-28T22:03:49"
-    assert accounting["1023"].time_limit_s is None  # Partition_Limit
+    assert accounting["1023"].time_limit_s is None and accounting["1023"].partition_limit  # Partition_Limit
+    assert not accounting["1020"].partition_limit
     assert accounting["1013"].work_dir == "/home/hpcuser/hpcsl/my dir"
     assert accounting["1013"].name == "spaced name"
     assert accounting["1003_2"].name == "arr"

@@ -63,6 +63,7 @@ def _record(fields: list[str], cluster: str) -> AccountingRecord:
         req_mem=req_mem,
         nnodes=_optional_int(nnodes, "NNodes"),
         alloc_tres=alloc_tres,
+        partition_limit=limit.upper() == "PARTITION_LIMIT",
     )
 
 

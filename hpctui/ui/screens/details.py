@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from hpctui.errors import UserError
-from hpctui.format import duration
+from hpctui.format import duration, time_limit
 from hpctui.services.checkpoint import CHECKPOINT_PATH, CheckpointInfo, read_checkpoint
 from hpctui.services.resubmit import UNKNOWN_JOB
 from hpctui.slurm.errors import SlurmProblem
@@ -62,7 +62,7 @@ def record_summary(record: AccountingRecord) -> Content:
     """How accounting saw a job end, for a job the controller no longer holds."""
     parts = (
         f"exit code {record.exit_code}" if record.exit_code else "",
-        f"{duration(record.elapsed_s)} / {duration(record.time_limit_s)}",
+        f"{duration(record.elapsed_s)} / {time_limit(record.time_limit_s, record.partition_limit)}",
         f"partition {record.partition}" if record.partition else "",
     )
     return Content.assemble((record.state, "bold"), visible("  " + "  ·  ".join(part for part in parts if part)))

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from hpctui.format import duration, plural
+from hpctui.format import duration, plural, time_limit
 from hpctui.services.postmortem import PostMortem, PostMortemRow, advice_head, merge, tally
 from hpctui.slurm.efficiency import EfficiencyIndex
 from hpctui.slurm.errors import SlurmProblem
@@ -283,7 +283,7 @@ def job_cells(row: PostMortemRow, expanded: bool, variables: Mapping[str, str]) 
         Text(visible(record.name)),
         Text(visible(record.partition)),
         Text(duration(record.elapsed_s) if record.elapsed_s is not None else ""),
-        Text(duration(record.time_limit_s)),
+        Text(time_limit(record.time_limit_s, record.partition_limit)),
         Text(slurm_size(row.max_rss_bytes)),
         Text(slurm_size(row.max_vmsize_bytes)),
         Text(visible(state), style=style),
