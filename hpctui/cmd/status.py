@@ -50,7 +50,7 @@ def _snapshot_dict(snapshot: Snapshot) -> dict:
         "ok": snapshot.error is None,
         "error": snapshot.error,
         "warnings": list(snapshot.warnings),
-        "jobs": [job._asdict() for job in snapshot.jobs],
+        "jobs": [{**job._asdict(), "stdout": job.stdout, "stderr": job.stderr} for job in snapshot.jobs],
         "partitions": [
             {
                 "name": p.name,

@@ -17,13 +17,16 @@ def hpctui(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_status_json_shows_both_clusters_jobs_and_gpus(lab):
-    job = lab.ssh("beta", "sbatch --parsable -p accel --gres=gpu:a100:1 -J statuscli --wrap 'sleep 120'").stdout.strip()
+    submit = "sbatch --parsable -p accel --gres=gpu:a100:1 -J statuscli -o 'st_%x_%j.out' --wrap 'sleep 120'"
+    job = lab.ssh("beta", submit).stdout.strip()
     try:
         answer = hpctui("status", "--json", "--config", str(lab.config_path))
         assert answer.returncode == 0, answer.stderr
         clusters = {c["name"]: c for c in json.loads(answer.stdout)["clusters"]}
         assert set(clusters) == {"alpha", "beta"}
-        assert job in {j["job_id"] for j in clusters["beta"]["jobs"]}
+        mine = next(j for j in clusters["beta"]["jobs"] if j["job_id"] == job)
+        assert mine["stdout"] == mine["stderr"] == f"/home/hpcuser/st_statuscli_{job}.out"  # expanded
+        assert mine["stdout_pattern"] == "/home/hpcuser/st_%x_%j.out"  # as squeue 22.05 prints it
         assert all(j["cluster"] == "beta" for j in clusters["beta"]["jobs"])
         accel = {p["name"]: p for p in clusters["beta"]["partitions"]}["accel"]
         assert "a100" in accel["gpus_by_type"] and accel["gpus_total"] >= 4
