@@ -58,12 +58,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def run_action(args: argparse.Namespace) -> int:
-    from hpctui.services.actions import audit_warnings, plan_action
+    from hpctui.services.actions import VERB_NOTES, audit_warnings, plan_action
 
     cluster = load_config(args.config).cluster(args.cluster)
     plan = plan_action(args.verb, args.job_ids)
     print(f"On {cluster.name}:")
     print("\n".join(f"  {command}" for command in plan.commands))
+    if args.verb in VERB_NOTES:
+        print(f"  ({VERB_NOTES[args.verb]})")
     confirm_or_refuse(args.yes, f"{args.verb} {len(plan.job_ids)} job(s)")
     outcomes = asyncio.run(_execute(cluster, plan))
     for job_id, outcome in zip(plan.job_ids, outcomes, strict=True):

@@ -108,12 +108,18 @@ class Actions:
 
 HELD = "HELD"  # not a Slurm state: a pending job held by its user or an administrator
 
+# What a verb does and does not do, for the headless commands (they ask no squeue for states).
+VERB_NOTES = {
+    "hold": "a hold only keeps a pending job from starting; a running job goes on",
+    "release": "release only lets a held, pending job start",
+    "requeue": "a requeued job starts again from the beginning (or its checkpoint); Slurm refuses pending jobs",
+}
+
 # What the user should know before confirming, by verb and by the state of the jobs it touches.
 _ADVICE = {
     ("hold", HELD): "{n} of these jobs are held already: holding them again changes nothing.",
-    ("hold", "RUNNING"): "{n} of these jobs run already: a hold only keeps a pending job from starting; "
-    "a running job goes on.",
-    ("release", "RUNNING"): "{n} of these jobs run already: release only lets a held, pending job start.",
+    ("hold", "RUNNING"): "{n} of these jobs run already: " + VERB_NOTES["hold"] + ".",
+    ("release", "RUNNING"): "{n} of these jobs run already: " + VERB_NOTES["release"] + ".",
     ("requeue", "RUNNING"): "A requeued job starts again from the beginning (or from its checkpoint, when its "
     "script auto-resumes), after Slurm's requeue delay; its output file is truncated unless it was submitted "
     "with --open-mode=append.",

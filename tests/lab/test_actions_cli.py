@@ -32,6 +32,12 @@ def test_no_terminal_and_no_yes_runs_nothing(lab, tmp_path):
         assert hpctui(lab, tmp_path, "audit").stdout.startswith("no actions recorded yet (log: ")
 
 
+def test_a_hold_says_it_only_keeps_a_pending_job_from_starting(lab, tmp_path):
+    answer = hpctui(lab, tmp_path, "hold", "alpha", "4242")  # no terminal, no --yes: nothing runs
+    assert answer.returncode == 2
+    assert answer.stdout.splitlines()[-1] == "  (a hold only keeps a pending job from starting; a running job goes on)"
+
+
 def test_bad_job_id_is_refused_before_connecting(lab, tmp_path):
     answer = hpctui(lab, tmp_path, "hold", "alpha", "12;touch /tmp/x", "--yes")
     assert answer.returncode == 2 and answer.stdout == ""
