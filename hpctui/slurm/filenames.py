@@ -66,6 +66,13 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
     return "".join(out)
 
 
+def literal_pattern(path: str | None) -> str | None:
+    """A pattern that expands to ``path`` itself (each "%" doubled): for a Job whose name or
+    nodes no longer say what its log file is called (an array's row). A path that holds a
+    backslash (from a job name) loses it: Slurm's patterns cannot write one."""
+    return None if path is None else path.replace("%", "%%")
+
+
 @lru_cache(maxsize=1024)
 def _uses_node(pattern: str) -> bool:
     return any(code == "N" for _, code, _ in _pattern_pieces(pattern))

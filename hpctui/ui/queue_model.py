@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from operator import attrgetter
 
+from hpctui.slurm.filenames import literal_pattern
 from hpctui.slurm.models import ENDED_STATES, Job
 from hpctui.ui.columns import UNKNOWN_END, ArrayRow, Column, Row, state_text
 
@@ -77,6 +78,9 @@ def array_job(tasks: Sequence[Row], counts: Counter[str]) -> Job:
         state=state_counts(counts),
         reason=waiting or nodes,
         nodelist="",
+        # the first task's log files, which its name and nodes (changed here) expand to
+        stdout_pattern=literal_pattern(first.stdout),
+        stderr_pattern=literal_pattern(first.stderr),
         # the queued tasks' longest; once all have finished, the longest any ran
         time_used_s=max((job.time_used_s or 0 for job in queued or [row.job for row in tasks]), default=0),
     )

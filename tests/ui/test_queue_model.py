@@ -150,3 +150,18 @@ def test_tasks_cancelled_while_held_take_the_end_squeue_shows_for_the_arrays_res
         ("70_3", "CANCELLED"),
     ]
     assert model.n_finished == 0 and model.unexplained() == []
+
+
+def test_an_array_row_keeps_its_first_tasks_log_paths() -> None:
+    # The row's name ("train [1-2]") and empty node list are for the table, not for %x and %N.
+    model = QueueModel(JOB_COLUMNS)
+    tasks = [
+        job(f"62_{i}", unique_id=str(70 + i), nodelist=f"a{i}", stdout_pattern="/w/%x_%A_%a_%j_%N%%.out",
+            stderr_pattern="/w/%x.err")
+        for i in (1, 2)
+    ]  # fmt: skip
+    model.update({"alpha": tasks}, now=0)
+    row = model.rows[0].job
+    assert (
+        (row.stdout, row.stderr) == ("/w/train_62_1_71_a1%.out", "/w/train.err") == (tasks[0].stdout, tasks[0].stderr)
+    )
