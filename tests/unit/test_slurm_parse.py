@@ -722,6 +722,13 @@ def test_job_names_with_the_delimiter_or_newlines_are_read_whole():
     assert [(j.job_id, j.name) for j in parse_squeue(text)] == [("7", "a\nb"), ("8", f"x{US}y"), ("9", f"p{US}\nq")]
 
 
+def test_a_name_with_the_delimiter_then_a_newline_and_a_row_after_it_is_one_name():
+    # Read at each newline, the line before the name's newline does not end a row (no
+    # delimiter at its end), however many delimiters it holds: not two jobs, nor a cut name.
+    name = f"x{US}y\n" + _squeue_row(job="66", unique="66").removesuffix(US + "\n")
+    assert [(j.job_id, j.name) for j in parse_squeue(_squeue_row(name=name))] == [("7", name)]
+
+
 def test_names_with_the_delimiter_beside_a_row_to_skip_are_read_whole_and_the_row_is_told():
     # No newline in a name: the rows are read at each newline, and the unreadable one is
     # then read again with the others, to skip it alone and say why.

@@ -87,6 +87,8 @@ def _jobs(records: list[str], groups: dict[str, SharedGroup], cluster: str,
             reject_record([_row_id(record)], _unreadable(record), warnings)
             continue
         try:
+            if rest and rest[-1] != DELIMITER:  # read at a newline inside a name: not a whole row
+                raise _unreadable(record)
             if not (unique_id.isdigit() and unique_id.isascii()) or (
                 job_id != unique_id and not _JOB_ID.fullmatch(job_id)
             ):
