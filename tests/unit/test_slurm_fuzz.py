@@ -2,10 +2,12 @@
 
 Three sources of input per parser: arbitrary text, rows with the right number of fields but
 arbitrary contents (to get past the row check), and real fixture rows with one field replaced.
+And squeue's quick reading (at each newline) gives what its careful one does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +16,7 @@ from squeue_rows import squeue_row
 
 from hpctui.slurm.errors import SlurmProblem, check_errors, check_section
 from hpctui.slurm.filenames import expand_filename
-from hpctui.slurm.formats import DELIMITER, SACCT_FIELDS, SECTION_MARK, SINFO_FIELDS, SQUEUE_FIELDS
+from hpctui.slurm.formats import DELIMITER, GROUP_END, SACCT_FIELDS, SECTION_MARK, SINFO_FIELDS, SQUEUE_FIELDS
 from hpctui.slurm.hostlist import expand_hostlist
 from hpctui.slurm.parse import (
     parse_duration,
@@ -35,6 +37,7 @@ from hpctui.slurm.parse import (
     split_poll,
     summarise_partitions,
 )
+from hpctui.slurm.parse.squeue import _jobs, squeue_records
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "slurm"
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -169,3 +172,34 @@ def test_small_parsers_fuzz(text):
 @given(TEXT, st.one_of(st.none(), TEXT), st.one_of(st.none(), TEXT), TEXT)
 def test_expand_filename_never_fails(pattern, array_job_id, task_id, name):
     assert isinstance(expand_filename(pattern, "12", array_job_id, task_id, name, "u", "n1"), str)
+
+
+def _careful(text: str, warnings: list[str]) -> list:
+    """The rows read only the careful way (``squeue_records``): what the quick reading must equal."""
+    return list(_jobs(squeue_records(text, warnings), {}, "c", warnings).values())
+
+
+# Job names made of what could fool a reading of rows: the delimiter, newlines, the group end,
+# and whole rows after a newline (a name may hold one: someone else's job in the queue).
+A_ROW = squeue_row(dict.fromkeys(SQUEUE_FIELDS, "1")).removesuffix(DELIMITER + "\n")
+NAME = st.lists(st.sampled_from(["a", DELIMITER, "\n", GROUP_END, "\n" + A_ROW]), max_size=4).map("".join)
+
+
+def _row(index: int, name: str) -> str:
+    values = dict.fromkeys(SQUEUE_FIELDS, "1") | {"JobID": str(100 + index), "JobArrayID": str(100 + index)}
+    return squeue_row(values | {"Name": name})
+
+
+def _outcome(read: Callable[[list[str]], list]) -> tuple[object, list[str]]:
+    """What ``read`` returns, or the kind of SlurmProblem it raises, and its warnings."""
+    warnings: list[str] = []
+    try:
+        return read(warnings), warnings
+    except SlurmProblem as exc:
+        return type(exc), warnings
+
+
+@FUZZ
+@given(st.lists(NAME, max_size=3).map(lambda names: "".join(_row(i, n) for i, n in enumerate(names))))
+def test_squeue_quick_reading_equals_the_careful_one(text):
+    assert _outcome(lambda w: parse_squeue(text, "c", w)) == _outcome(lambda w: _careful(text, w))
