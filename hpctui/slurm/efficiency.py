@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from hpctui.format import duration, plural
+from hpctui.format import duration, plural, time_limit
 from hpctui.slurm.errors import SlurmParseError
 from hpctui.slurm.models import AccountingRecord
 from hpctui.slurm.parse.usage import tres_usage
@@ -55,6 +55,7 @@ class Efficiency:
     gpu_util: float | None  # percent, the steps' TRESUsageInAve gres/gpuutil (the busiest step)
     suggested: dict[str, str] = field(default_factory=dict)  # sbatch option -> value ("mem": "12G")
     advice: tuple[str, ...] = ()
+    partition_limit: bool = False  # no time limit of its own (sacct's Partition_Limit)
 
     @property
     def cpu_eff(self) -> float | None:
@@ -133,7 +134,8 @@ class ArraySummary:
             parts.append(f"memory {slurm_size(peak.max_rss)} at most of {slurm_size(peak.mem_per_node)}")
         longest = max((t for t in self.tasks if t.elapsed_s is not None), key=lambda t: t.elapsed_s or 0, default=None)
         if longest is not None:
-            parts.append(f"longest {duration(longest.elapsed_s)} of {duration(longest.time_limit_s)}")
+            limit = time_limit(longest.time_limit_s, longest.partition_limit)
+            parts.append(f"longest {duration(longest.elapsed_s)} of {limit}")
         if self.gpu_hours:
             parts.append(f"{self.gpu_hours:.2f} GPU-h")
         return " · ".join(parts)
@@ -211,6 +213,7 @@ def efficiency(record: AccountingRecord) -> Efficiency:
         max_rss=record.max_rss_bytes,  # the largest step's (the job row has none)
         gpus=allocated_gpus(record.alloc_tres),
         gpu_util=gpu_utilisation(record),
+        partition_limit=record.partition_limit,
     )
     suggested, advice = advise([figures])
     return replace(figures, suggested=suggested, advice=advice)

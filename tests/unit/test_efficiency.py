@@ -165,6 +165,17 @@ def test_failed_tasks_come_first_among_the_worst():
     assert isinstance(array, ArraySummary) and array.worst(1)[0].job_id == "9_1"
 
 
+def test_an_array_whose_tasks_had_no_limit_of_their_own_says_partition_not_unlimited():
+    def task(i: int, limit: int | None, partition_limit: bool) -> AccountingRecord:
+        return AccountingRecord(f"9_{i}", "a", "p", 60, limit, "CANCELLED", "CANCELLED", "0:0", None, None, None,
+                                partition_limit=partition_limit)  # fmt: skip
+
+    (array,) = summarise([task(1, None, True), task(2, None, True)])
+    assert isinstance(array, ArraySummary) and array.figures().endswith("longest 1:00 of partition")
+    (unlimited,) = summarise([task(1, None, False), task(2, None, False)])
+    assert isinstance(unlimited, ArraySummary) and unlimited.figures().endswith("longest 1:00 of ∞")
+
+
 def test_cpu_time_forms():
     assert parse_cpu_time("00:15.600") == pytest.approx(15.6)
     assert parse_cpu_time("01:02:03") == 3723

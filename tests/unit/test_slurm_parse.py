@@ -776,6 +776,13 @@ def test_squeue_parser_reuses_the_jobs_of_unchanged_rows_only():
     assert [j.cluster for j in second] == ["c", "c"]
 
 
+def test_a_row_with_a_time_used_that_is_no_duration_is_skipped_alone():
+    warnings: list[str] = []
+    rows = _squeue_row(job="7", unique="7") + _squeue_row(job="8", unique="8", used="1:2:3:4")
+    assert [job.job_id for job in parse_squeue(rows, "c", warnings)] == ["7"]
+    assert len(warnings) == 1 and warnings[0].startswith("skipped '8': ")
+
+
 def test_a_repoll_keeps_the_order_and_skips_a_new_row_it_cannot_read():
     parser = SqueueParser("c")
     first = parser.parse(_squeue_row(job="8", unique="8") + _squeue_row(job="9", unique="9"))

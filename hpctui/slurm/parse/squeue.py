@@ -96,6 +96,7 @@ def _jobs(records: list[str], groups: dict[str, SharedGroup], cluster: str,
             group = groups.get(shared)
             if group is None:
                 group = groups[shared] = _shared(shared)
+            used_s = _duration(used)
         except SlurmParseError as exc:
             reject_record([_row_id(record)], exc, warnings)
             continue
@@ -109,7 +110,7 @@ def _jobs(records: list[str], groups: dict[str, SharedGroup], cluster: str,
         out = None if stdout in NULLS else stdout
         err = out if stderr == stdout else None if stderr in NULLS else stderr
         jobs[record] = new_job(Job, (  # the fields in Job's order
-            job_id, array_job, task, same.setdefault(name, name), user, partition, state, reason, _duration(used), limit, nodes,
+            job_id, array_job, task, same.setdefault(name, name), user, partition, state, reason, used_s, limit, nodes,
             same.setdefault(nodelist, nodelist), gpus, tres, None if submit in NULLS else same.setdefault(submit, submit), None if start in NULLS else same.setdefault(start, start),
             out, err, None if work_dir in NULLS else same.setdefault(work_dir, work_dir), cluster,
             job_id if unique_id == job_id else unique_id, tasks,
