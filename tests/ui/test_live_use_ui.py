@@ -49,7 +49,7 @@ async def test_details_shows_live_bars_first_and_stops_sampling_on_close(make_ap
         assert link.open_steps == 1 and panel.sampler is not None and panel.sampler.running
         sampler = panel.sampler
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: link.closed_steps == 1)  # the cancelled step ends a moment later
         assert not isinstance(app.screen, JobDetailsScreen)
         assert (link.open_steps, link.closed_steps, sampler.running) == (0, 1, False)
 
@@ -64,6 +64,7 @@ async def test_the_panel_hides_when_its_job_ends(make_app) -> None:
         poller.set(replace(poller.latest, jobs=ended))
         await wait_for(pilot, lambda: not panel.display)  # the panel looks at its job every second
         assert not panel.display  # an ended job's last reading is not shown as live
+        await wait_for(pilot, lambda: link.closed_steps == 1)  # the cancelled step ends a moment later
         assert (link.open_steps, link.closed_steps, sampler.running) == (0, 1, False)
 
 
