@@ -20,7 +20,11 @@ class Attention:
     """The owner is the UI; it reports what is on screen, the focus and the keys."""
 
     def __init__(
-        self, pollers: Mapping[str, Paced], idle_after_s: float, clock: Callable[[], float] = time.monotonic
+        self,
+        pollers: Mapping[str, Paced],
+        idle_after_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        on_presence: Callable[[bool], None] = lambda present: None,
     ) -> None:
         self._pollers = pollers
         self._idle_after_s = idle_after_s
@@ -28,6 +32,8 @@ class Attention:
         self._on_screen = set(pollers)
         self._focused = True
         self._last_input = clock()
+        self._on_presence = on_presence  # told when ``present()`` changes
+        self._present = True
 
     def look_at(self, names: Iterable[str]) -> None:
         """These clusters are on screen now (a tab was switched)."""
@@ -62,3 +68,6 @@ class Attention:
         present = self.present()
         for name, poller in self._pollers.items():
             poller.set_watched(present and name in self._on_screen)
+        if present != self._present:
+            self._present = present
+            self._on_presence(present)

@@ -33,6 +33,7 @@ from hpctui.ui.tabs.overview import OVERVIEW_ID, OverviewTab
 from hpctui.ui.tabs.queue_pane import QueuePane
 from hpctui.ui.themes import build_themes, stylesheets, variable_defaults
 from hpctui.ui.widgets.job_table import JobTable
+from hpctui.ui.widgets.status_line import StatusLine
 from hpctui.ui.workers import WorkerFailed, run_guarded
 from hpctui.visible import visible
 
@@ -149,7 +150,7 @@ class HpcApp(App[None]):
         self.clock = clock  # what "now" is for data ages and countdowns (fixed in snapshot tests)
         self.shown = asyncio.Event()  # set once the first frame is on screen (prompts wait for it)
         pollers = {name: session.poller for name, session in workspace.sessions.items()}
-        self.attention = Attention(pollers, config.refresh.idle_after_s)
+        self.attention = Attention(pollers, config.refresh.idle_after_s, on_presence=self._presence_changed)
         self.errors: list[str] = []  # what failed in the background, as the user was told
         self.notices = NoticeCenter(self, workspace, config.notifications, clock)
         for theme in build_themes():
@@ -183,6 +184,11 @@ class HpcApp(App[None]):
         if isinstance(event, events.Key | events.MouseDown):
             self.attention.input()
         await super().on_event(event)
+
+    def _presence_changed(self, present: bool) -> None:
+        """Nobody looking: the status lines' ages and countdowns tick slowly; back at once."""
+        for line in self.main.query(StatusLine):
+            line.set_calm(not present)
 
     def on_app_focus(self) -> None:
         self.attention.focus(True)

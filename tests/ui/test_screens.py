@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from textual import events
 from textual.widgets import DataTable, Static
 from ui_fakes import NOW, alpha_jobs, details_1001, snapshot
+from waiting import wait_for
 
 from hpctui.slurm.errors import SlurmError
 from hpctui.ssh.types import LinkState, LinkStatus
@@ -14,7 +16,7 @@ from hpctui.ui.dialogs.confirm import ConfirmDialog
 from hpctui.ui.screens.details import JobDetailsScreen
 from hpctui.ui.screens.help import HelpScreen
 from hpctui.ui.themes import theme_fields
-from hpctui.ui.widgets.status_line import SLOW_TICK_S, TICK_S, StatusLine, same_height
+from hpctui.ui.widgets.status_line import CALM_TICK_S, SLOW_TICK_S, TICK_S, StatusLine, same_height
 
 SIZE = (160, 40)
 
@@ -164,7 +166,7 @@ async def test_every_theme_applies(make_app) -> None:
             assert app.theme_variables["state-running"] == fields["variables"]["state-running"]
 
 
-async def test_status_line_ticks_its_age_slower_once_old_and_repaints_without_layout(make_app) -> None:
+async def test_status_line_ticks_its_age_slower_once_old_or_unseen_and_repaints_without_layout(make_app) -> None:
     app = make_app()
     now = [NOW]
     app.clock = lambda: now[0]
@@ -179,6 +181,13 @@ async def test_status_line_ticks_its_age_slower_once_old_and_repaints_without_la
         assert not line._layout_required  # same height: a repaint of this line only
         assert line._tick_delay(now[0]) == TICK_S
         assert line._tick_delay(NOW + 100) == SLOW_TICK_S  # data over a minute old
+        app.post_message(events.AppBlur())
+        await wait_for(pilot, lambda: line.calm)
+        assert line._tick_delay(now[0]) == CALM_TICK_S  # nobody looking: no redraw each second
+        now[0] = NOW + 20
+        app.post_message(events.AppFocus())
+        await wait_for(pilot, lambda: not line.calm)
+        assert "updated 24 s ago" in str(line.render())  # brought up to date at once
         app.workspace.session("alpha").link.set(
             LinkStatus(
                 "alpha", LinkState.BACKING_OFF, "next try in 9 s", retry_at=NOW + 109, reason="Connection refused"

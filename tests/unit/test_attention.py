@@ -64,3 +64,18 @@ def test_five_idle_minutes_slow_everything_and_a_key_brings_the_full_rate_back()
     attention.input()
     assert watched(pollers) == {"alpha": True, "beta": False}
     assert pollers["alpha"].changes == [False, True]
+
+
+def test_presence_is_reported_when_it_changes_only() -> None:
+    told: list[bool] = []
+    clock = Clock()
+    attention = Attention({"alpha": Poller()}, idle_after_s=300, clock=clock, on_presence=told.append)
+    attention.look_at(["alpha"])
+    attention.focus(False)
+    attention.focus(False)
+    attention.focus(True)
+    clock.now += 301
+    attention.tick()
+    attention.tick()
+    attention.input()
+    assert told == [False, True, False, True]

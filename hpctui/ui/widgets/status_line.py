@@ -43,6 +43,7 @@ SEP = ("  ·  ", "$text-muted")
 TICK_S = 1.0
 SLOW_TICK_S = 5.0  # once the data is older than SLOW_AFTER_S and no countdown runs
 SLOW_AFTER_S = 60.0
+CALM_TICK_S = 15.0  # nobody looking (the terminal unfocused, or no key for a while)
 PURGE_ERROR_CHARS = 60
 
 
@@ -139,6 +140,7 @@ class StatusLine(Static):
         self._shown: tuple[object, ...] = ()
         self._been_on_screen = False  # before its first layout a line is never "on screen"
         self._next_tick = 0.0
+        self.calm = False  # nobody is looking: see set_calm
 
     def on_mount(self) -> None:
         self._ticker = self.set_interval(TICK_S, self._tick, pause=True)  # on_show starts it
@@ -166,6 +168,8 @@ class StatusLine(Static):
 
     def _tick_delay(self, now: float) -> float:
         """Seconds until the text can change by itself (a countdown or the data's age)."""
+        if self.calm:
+            return CALM_TICK_S
         if self.status.state is LinkState.BACKING_OFF and self.status.retry_at is not None:
             return TICK_S
         if self.snapshot is None or self.snapshot.jobs_at is None:
@@ -181,6 +185,12 @@ class StatusLine(Static):
             states = Counter(map(attrgetter("state"), snapshot.jobs))
             self.counts = Counter({state: n for state, n in states.items() if state not in ENDED_STATES})
         self.snapshot = snapshot
+        self._changed()
+
+    def set_calm(self, calm: bool) -> None:
+        """Nobody is looking (the age and countdowns need no redraw each second for nobody),
+        or somebody is again: then the line is brought up to date at once."""
+        self.calm = calm
         self._changed()
 
     def set_note(self, note: str) -> None:
