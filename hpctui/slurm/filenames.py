@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from hpctui.slurm.hostlist import first_host
-
 _NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
 
 
@@ -71,16 +69,3 @@ def literal_pattern(path: str | None) -> str | None:
     nodes no longer say what its log file is called (an array's row). A path that holds a
     backslash (from a job name) loses it: Slurm's patterns cannot write one."""
     return None if path is None else path.replace("%", "%%")
-
-
-@lru_cache(maxsize=1024)
-def _uses_node(pattern: str) -> bool:
-    return any(code == "N" for _, code, _ in _pattern_pieces(pattern))
-
-
-def expand_job_filename(pattern: str, job_id: str, array_job_id: str | None, task_id: str | None,
-                        name: str, user: str, nodelist: str) -> str:  # fmt: skip
-    """``expand_filename`` with the first node read from ``nodelist`` (only when the
-    pattern names it, %N: reading a big node list costs)."""
-    first_node = first_host(nodelist) if _uses_node(pattern) else ""
-    return expand_filename(pattern, job_id, array_job_id, task_id, name, user, first_node)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from hpctui.slurm.filenames import expand_job_filename
+from hpctui.slurm.filenames import expand_filename
+from hpctui.slurm.hostlist import first_host
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,8 @@ class Job(NamedTuple):
         if pattern is None:
             return None
         job_id = self.unique_id or self.job_id
-        task_id = self.array_task_id
-        return expand_job_filename(pattern, job_id, self.array_job_id, task_id, self.name, self.user, self.nodelist)
+        node = first_host(self.nodelist)  # what %N names
+        return expand_filename(pattern, job_id, self.array_job_id, self.array_task_id, self.name, self.user, node)
 
 
 @dataclass(frozen=True)

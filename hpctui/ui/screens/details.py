@@ -52,10 +52,14 @@ def group_content(fields: list[tuple[str, str]]) -> Content:
     return Content.assemble(*parts[:-1])
 
 
+def summary_line(state: str, parts: tuple[str, ...]) -> Content:
+    """``RUNNING  a1  ·  0:09 / 2:00:00  ·  partition gpu``, the empty parts left out."""
+    return Content.assemble((state, "bold"), visible("  " + "  ·  ".join(part for part in parts if part)))
+
+
 def job_summary(job: Job) -> Content:
     """What squeue said, shown at once while scontrol is asked."""
-    parts = (where(job), elapsed_limit(job), f"partition {job.partition}")
-    return Content.assemble((job.state, "bold"), visible("  " + "  ·  ".join(part for part in parts if part)))
+    return summary_line(job.state, (where(job), elapsed_limit(job), f"partition {job.partition}"))
 
 
 def record_summary(record: AccountingRecord) -> Content:
@@ -65,7 +69,7 @@ def record_summary(record: AccountingRecord) -> Content:
         f"{duration(record.elapsed_s)} / {time_limit(record.time_limit_s, record.partition_limit)}",
         f"partition {record.partition}" if record.partition else "",
     )
-    return Content.assemble((record.state, "bold"), visible("  " + "  ·  ".join(part for part in parts if part)))
+    return summary_line(record.state, parts)
 
 
 def with_run_time(job: Job, details: JobDetails) -> Job:
