@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hpctui.services.jobnode import host_name
 from hpctui.slurm.commands import scontrol_job_command
 from hpctui.slurm.errors import check_errors
+from hpctui.slurm.filenames import expand_node_codes, node_codes
+from hpctui.slurm.interactive import job_node
 from hpctui.slurm.parse import parse_scontrol_job
 from hpctui.ssh.link import ClusterLink
 
@@ -117,3 +120,20 @@ async def fetch_job_details(link: ClusterLink, job_id: str) -> JobDetails:
     check_errors(result.stderr)
     check_errors(result.stdout)
     return JobDetails(link.name, job_id, parse_scontrol_job(result.stdout))
+
+
+async def log_files(link: ClusterLink, details: JobDetails) -> tuple[str | None, str | None]:
+    """Where the job's batch step writes its output and its errors.
+
+    scontrol leaves the codes only the node fills in (%N, %n, %t, %s) in the paths; they are
+    expanded here for the job's batch host. %N is the node's host name, which need not be its
+    Slurm name: it is asked of the controller when a path uses it (1 RPC), and the node's
+    name stands in when that fails. A pending job's paths stay as scontrol prints them."""
+    paths = (details.stdout, details.stderr)
+    codes = frozenset().union(*(node_codes(path) for path in paths if path))
+    node = job_node(details.fields)
+    if not codes or not node:
+        return paths
+    host = await host_name(link, node) if "N" in codes else node
+    stdout, stderr = (expand_node_codes(path, host) if path else path for path in paths)
+    return stdout, stderr

@@ -1,4 +1,4 @@
-"""Where a running job is: what a tunnel connects to and what a shell in the job needs."""
+"""Where a running job is: what a tunnel connects to, what a shell in the job needs, and the host name its log files are named after (%N)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 from hpctui.errors import UserError
 from hpctui.slurm.commands import scontrol_job_command, validate_job_id
-from hpctui.slurm.errors import check_errors
-from hpctui.slurm.interactive import job_node, node_address, node_command
+from hpctui.slurm.errors import SlurmProblem, check_errors
+from hpctui.slurm.interactive import job_node, node_command, node_field
 from hpctui.slurm.parse import parse_scontrol_job
+from hpctui.ssh.types import LinkError
 
 if TYPE_CHECKING:
+    from hpctui.services.actions import Runner
     from hpctui.ssh.link import ClusterLink
 
 
@@ -29,6 +31,20 @@ async def running_node(link: ClusterLink, job_id: str) -> str:
 
 async def node_addr(link: ClusterLink, node: str) -> str:
     """The address the login node reaches ``node`` at: its NodeAddr (1 RPC)."""
+    return await _node_field(link, node, "NodeAddr")
+
+
+async def host_name(link: Runner, node: str) -> str:
+    """The short host name of ``node``: what slurmstepd writes for %N in a log file's name
+    (1 RPC). The node's own name when the controller cannot say (the link down, the node
+    gone from its config): on most sites the two are the same."""
+    try:
+        return await _node_field(link, node, "NodeHostName")
+    except (LinkError, SlurmProblem, UserError):
+        return node
+
+
+async def _node_field(link: Runner, node: str, key: str) -> str:
     answer = await link.run(node_command(node))
     check_errors(answer.stderr)
-    return node_address(answer.stdout, node)
+    return node_field(answer.stdout, key, node)

@@ -22,7 +22,6 @@ from hpctui.slurm.parse.fields import parse_duration
 
 _SHELL = '"${SHELL:-/bin/sh}"'
 _NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
-_NODE_ADDR = re.compile(r"(?:^| )NodeAddr=(\S+)")
 MAX_GPUS = 64
 
 
@@ -62,10 +61,11 @@ def node_command(node: str) -> str:
     return f"{env_prefix()} scontrol --oneliner show node {shlex.quote(node)}"
 
 
-def node_address(text: str, node: str) -> str:
-    """The ``NodeAddr`` in ``scontrol show node`` output: where a tunnel connects. The name
-    itself when the controller gives none (it resolves on a real login node)."""
-    found = _NODE_ADDR.search(text)
+def node_field(text: str, key: str, node: str) -> str:
+    """A field of ``scontrol --oneliner show node`` output, or the node's own name when the
+    controller gives none: ``NodeAddr`` (where a tunnel connects; the name resolves on a
+    real login node) or ``NodeHostName`` (what %N names in a log file's name)."""
+    found = re.search(rf"(?:^| ){re.escape(key)}=(\S+)", text)
     return found.group(1) if found else node
 
 

@@ -68,9 +68,11 @@ def default_output(record: LogRecord) -> str:
     return "slurm-%A_%a.out" if record.array_index is not None else "slurm-%j.out"
 
 
-def expand_log_pattern(pattern: str, record: LogRecord) -> str:
+def expand_log_pattern(pattern: str, record: LogRecord, host: str | None = None) -> str:
     """A ``--output``/``--error`` filename pattern as slurmd expands it for the batch step (the
-    same expansion as squeue's paths), made absolute from the job's WorkDir."""
+    same expansion as squeue's paths), made absolute from the job's WorkDir. ``host`` is the
+    batch node's host name for %N (its Slurm name when not given)."""
     array_job = record.array_job if record.array_index is not None else None
-    path = expand_filename(pattern, record.raw_id, array_job, record.array_index, record.name, record.user, record.node)
+    node = host or record.node
+    path = expand_filename(pattern, record.raw_id, array_job, record.array_index, record.name, record.user, node)
     return posixpath.normpath(posixpath.join(record.work_dir, path))

@@ -8,6 +8,7 @@ import shlex
 import pytest
 from test_actions_support import lab_jobs, lab_session, wait_async
 
+from hpctui.services.jobinfo import fetch_job_details, log_files
 from hpctui.services.logpath import log_record, logs_from_accounting
 
 pytestmark = pytest.mark.lab
@@ -52,3 +53,26 @@ async def test_log_paths_from_accounting_are_the_files_slurm_wrote(lab, tmp_path
 
             never = await log_record(session.link, held)
             assert (never.state, never.started) == ("CANCELLED", False)
+
+
+async def test_log_paths_with_the_node_codes_are_the_files_slurm_wrote(lab, tmp_path):
+    # scontrol prints %N, %n, %t and %s unexpanded; %N is the node's host name ("vm" for every
+    # lab node), not its Slurm name (a1..a3), so it is asked of the controller.
+    with lab_jobs(lab, "alpha") as jobs:
+        work = jobs.new_dir(" nodes")
+        job = jobs.submit("-p", "cpu", "-o", "o_%N_%n_%s.txt", "-e", "e_%%_%3t_%N.txt", "--wrap", WRITES, cwd=work)
+        await wait_async(f"job {job} writing", lambda: jobs.sh(f"cat {shlex.quote(work)}/e_* 2>/dev/null || true"))
+        async with lab_session(lab, "alpha", tmp_path / "audit.log") as session:
+            details = await fetch_job_details(session.link, job)
+            assert "%N" in (details.stdout or "")
+            stdout, stderr = await log_files(session.link, details)
+            assert (stdout, stderr) == (f"{work}/o_vm_0_batch.txt", f"{work}/e_%_000_vm.txt")
+            assert jobs.sh(f"cat {shlex.quote(stdout)} {shlex.quote(stderr)}") == "out\nerr\n"
+
+            jobs.sh(f"scancel {job}")
+            await wait_async(f"job {job} in accounting, ended", lambda: ended(jobs, job))
+            found = await logs_from_accounting(session.link, job)
+            assert (found.stdout, found.stderr) == (stdout, stderr)
+
+
+WRITES = "echo out; echo err >&2; sleep 300"

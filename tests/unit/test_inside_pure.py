@@ -9,7 +9,7 @@ import pytest
 
 from hpctui.config.load import ConfigError, load_config
 from hpctui.errors import UserError
-from hpctui.slurm.interactive import job_node, job_shell_command, node_address, node_command, salloc_command
+from hpctui.slurm.interactive import job_node, job_shell_command, node_command, node_field, salloc_command
 
 NODE_LINE = (
     "NodeName=a1 Arch=x86_64 CoresPerSocket=8  CPUAlloc=0 Gres=gpu:mi250x:8 NodeAddr=10.1.2.3 "
@@ -59,8 +59,8 @@ def test_salloc_takes_every_slurm_time_format(time):
 
 
 def test_the_tunnel_goes_to_the_node_address_or_its_name():
-    assert node_address(NODE_LINE, "a1") == "10.1.2.3"
-    assert node_address("NodeName=a1 Arch=x86_64", "a1") == "a1"
+    assert node_field(NODE_LINE, "NodeAddr", "a1") == "10.1.2.3"
+    assert node_field("NodeName=a1 Arch=x86_64", "NodeAddr", "a1") == "a1"
     assert node_command("a1").endswith("scontrol --oneliner show node a1")
     with pytest.raises(UserError):
         node_command("a1;id")

@@ -9,9 +9,10 @@ import pytest
 from squeue_rows import squeue_row
 
 from hpctui.slurm.errors import SlurmError, SlurmParseError, check_errors, check_section, is_error_line
-from hpctui.slurm.filenames import expand_filename
+from hpctui.slurm.filenames import expand_filename, expand_node_codes, node_codes
 from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.slurm.hostlist import expand_hostlist, first_host
+from hpctui.slurm.interactive import node_field
 from hpctui.slurm.models import Gres, Job, Node
 from hpctui.slurm.parse import (
     SqueueParser,
@@ -218,6 +219,30 @@ def test_expand_filename(pattern, expected):
 
 def test_expand_filename_outside_arrays():
     assert expand_filename("%A-%a", "55", None, None, "n", "u", "") == "55-4294967294"
+
+
+def test_scontrol_paths_keep_the_node_codes_which_are_expanded_as_slurmstepd_did():
+    # Job 7179 ran on a3, whose host name is vm; slurmstepd wrote these two files.
+    fields = parse_scontrol_job(fixture("scontrol_node_codes.txt"))
+    stdout, stderr = fields["StdOut"], fields["StdErr"]
+    assert (node_codes(stdout), node_codes(stderr)) == (frozenset("Nnts"), frozenset("Nt"))
+    host = node_field(fixture("scontrol_node.txt"), "NodeHostName", "a3")
+    assert host == "vm"
+    assert expand_node_codes(stdout, host) == "/tmp/nc_vm_0_0_batch_7179_nodecodes.out"
+    assert expand_node_codes(stderr, host) == "/tmp/nc_%_000_vm.err"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/w/drive%x_7.out", "/w/drive%x_7.out"),  # a name's "%x", put in by scontrol, stays
+        ("/w/%10a_%N", "/w/%10a_vm"),
+        ("/w/plain.out", "/w/plain.out"),
+    ],
+)
+def test_expanding_the_node_codes_leaves_every_other_code(path, expected):
+    assert expand_node_codes(path, "vm") == expected
+    assert node_codes(path) == (frozenset("N") if "%N" in path else frozenset())
 
 
 # ---- sinfo ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from textual.widgets import Footer, Input, Static
 from hpctui.config.model import Config, MetricPattern
 from hpctui.errors import UserError
 from hpctui.format import age, plural
+from hpctui.services.jobinfo import log_files
 from hpctui.services.logpath import forgotten, logs_from_accounting
 from hpctui.services.logtail import LineRing, LogTail
 from hpctui.services.metrics import MetricParser, is_stalled
@@ -210,7 +211,7 @@ class LogScreen(Screen[None]):
             self.error = f"scontrol show job {self.job_id}: {error}"
             return None
         self._resolved_pending = details.state == "PENDING"
-        return details.stdout, details.stderr
+        return await log_files(self.session.link, details)
 
     async def _files_from_accounting(self) -> tuple[str | None, str | None] | None:
         """The controller has forgotten the job (MinJobAge): its paths rebuilt from accounting."""
