@@ -32,19 +32,25 @@ def watched_partitions(session: ClusterSession) -> tuple[str, ...]:
 
 class ClusterTab(QueuePane):
     def __init__(
-        self, session: ClusterSession, workspace: Workspace, clock: Callable[[], float], keep_finished_s: float
+        self,
+        session: ClusterSession,
+        workspace: Workspace,
+        clock: Callable[[], float],
+        keep_finished_s: float,
+        *,
+        deferred: bool = False,
     ) -> None:
-        super().__init__(session.cluster.name, workspace, clock, id=pane_id(session.cluster.name))
+        super().__init__(session.cluster.name, workspace, clock, id=pane_id(session.cluster.name), deferred=deferred)
         self.session = session
         self.model = QueueModel(JOB_COLUMNS, keep_finished_s)
 
-    def compose(self) -> ComposeResult:
+    def content(self) -> ComposeResult:
         yield StatusLine(self.session.cluster.name, self.session.poller.interval_s, self.clock)
         yield JobTable(self.model)
         yield GpuBoard(watched_partitions(self.session))
         yield self.filter_widget()
 
-    def on_mount(self) -> None:
+    def start(self) -> None:
         self.query_one(StatusLine).set_status(self.session.link.status)
         self.show_snapshot(self.session.poller.latest)
         self.follow_sessions([self.session])

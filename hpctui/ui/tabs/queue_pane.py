@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
@@ -94,8 +95,11 @@ class QueuePane(JobActions, TabPane):
             super().__init__()
             self.session, self.job = session, job
 
-    def __init__(self, title: str, workspace: Workspace, clock: Callable[[], float], *, id: str) -> None:
+    def __init__(
+        self, title: str, workspace: Workspace, clock: Callable[[], float], *, id: str, deferred: bool = False
+    ) -> None:
         super().__init__(title, id=id)
+        self.deferred = deferred  # a tab not on screen at start: its widgets come after the first frame
         self.name_text = title
         self.workspace = workspace
         self.clock = clock
@@ -103,6 +107,34 @@ class QueuePane(JobActions, TabPane):
         self._waiting: dict[str, Snapshot] = {}
         self._asked: Counter[tuple[str, str]] = Counter()  # sacct rounds per finished job
         self._asking: set[str] = set()  # clusters with a sacct under way
+
+    def compose(self) -> ComposeResult:
+        if not self.deferred:
+            yield from self.content()
+
+    def content(self) -> ComposeResult:
+        """The pane's widgets (a subclass's)."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        if self.deferred:
+            self.call_after_refresh(self._build)
+        else:
+            self.start()
+
+    async def _build(self) -> None:
+        """Build a tab that was not on screen at start, once the first frame is: styling its
+        widgets would hold the first data back by some 25 ms a tab."""
+        self.deferred = False
+        await self.recompose()
+        if not self.children:  # on its way out (the app closed at once): nothing was built
+            return
+        self.start()
+        if self.display:
+            self.table.focus()
+
+    def start(self) -> None:
+        """Show what the sessions have now and follow them (a subclass's)."""
 
     def show_jobs(self, snapshot: Snapshot) -> None:
         """Put a snapshot's jobs in the table now, or when the tab is next shown: a hidden
