@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hpctui.services.jobnode import host_name
 from hpctui.slurm.commands import scontrol_job_command
 from hpctui.slurm.errors import check_errors
-from hpctui.slurm.filenames import expand_node_codes, node_codes
+from hpctui.slurm.filenames import expand_filename, pattern_codes
 from hpctui.slurm.interactive import job_node
 from hpctui.slurm.parse import parse_scontrol_job
 from hpctui.ssh.link import ClusterLink
@@ -125,15 +125,27 @@ async def fetch_job_details(link: ClusterLink, job_id: str) -> JobDetails:
 async def log_files(link: ClusterLink, details: JobDetails) -> tuple[str | None, str | None]:
     """Where the job's batch step writes its output and its errors.
 
-    scontrol leaves the codes only the node fills in (%N, %n, %t, %s) in the paths; they are
-    expanded here for the job's batch host. %N is the node's host name, which need not be its
-    Slurm name: it is asked of the controller when a path uses it (1 RPC), and the node's
-    name stands in when that fails. A pending job's paths stay as scontrol prints them."""
+    scontrol 22.05 expands only the bare %A %a %j %u %x in the paths it prints; what it leaves
+    (the node's codes %N %n %t %s, %J, codes with a width, "%%", a backslash) is expanded here
+    as slurmstepd did on the job's batch host. %N is the node's host name, which need not be
+    its Slurm name: it is asked of the controller when a path uses it (1 RPC), and the node's
+    name stands in when that fails. A pending job's paths stay as scontrol prints them.
+
+    scontrol does not escape what it puts in, so a job name holding "%N" or "%%" is expanded
+    too (slurmstepd expands the pattern once), and a pattern's "%%j" or backslash, which
+    scontrol expands wrongly, cannot be undone: rare enough."""
     paths = (details.stdout, details.stderr)
-    codes = frozenset().union(*(node_codes(path) for path in paths if path))
     node = job_node(details.fields)
-    if not codes or not node:
+    if not node or not any(path and ("%" in path or "\\" in path) for path in paths):
         return paths
-    host = await host_name(link, node) if "N" in codes else node
-    stdout, stderr = (expand_node_codes(path, host) if path else path for path in paths)
+    uses_host = any("N" in pattern_codes(path) for path in paths if path)
+    host = await host_name(link, node) if uses_host else node
+    stdout, stderr = (_expanded(path, details, host) if path else path for path in paths)
     return stdout, stderr
+
+
+def _expanded(path: str, details: JobDetails, host: str) -> str:
+    user = (details.get("UserId") or "").partition("(")[0]
+    job_id = details.get("JobId") or details.job_id
+    name = details.get("JobName") or ""
+    return expand_filename(path, job_id, details.get("ArrayJobId"), details.get("ArrayTaskId"), name, user, host)

@@ -6,7 +6,6 @@ paths of a job's log files are expanded here, from what squeue or accounting say
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 
 _NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
@@ -47,7 +46,7 @@ def _pattern_pieces(pattern: str) -> tuple[Piece, ...]:
 # Where each code's value is among expand_filename's values; %n, %t and %s are constants.
 _ARGUMENT_OF = {"j": 0, "J": 0, "A": 1, "a": 2, "x": 3, "u": 4, "N": 5}
 _CONSTANT_OF = {"n": "0", "t": "0", "s": "batch"}
-_NODE_CODES = frozenset("Nnts")  # the codes slurmstepd fills in on the node
+_NUMBERS = frozenset("jJAant")  # the codes slurmstepd zero-pads to their width (not %N %u %x)
 
 
 def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id: str | None,
@@ -57,39 +56,20 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
     A pattern that contains a backslash is not expanded (backslashes are dropped), as in Slurm.
     """
     values = (job_id, array_job_id or job_id, task_id or _NO_TASK, name, user, first_node)
-    return _render(pattern, lambda code: _CONSTANT_OF.get(code) or values[_ARGUMENT_OF[code]])
-
-
-def node_codes(path: str) -> frozenset[str]:
-    """The codes only the node fills in (of N, n, t, s) that ``path`` still holds. scontrol
-    22.05 prints StdOut/StdErr with the job's codes expanded and these (and "%%") left as
-    they are: ``nc_%N_7179.out`` for ``-o nc_%N_%j.out``."""
-    return frozenset(code for _, code, _ in _pattern_pieces(path)) & _NODE_CODES
-
-
-def expand_node_codes(path: str, host: str) -> str:
-    """A path as scontrol prints it, with the node's codes expanded as slurmstepd does for the
-    batch step on ``host`` (the node's short host name) and "%%" made "%"; other codes stay.
-
-    scontrol does not escape what it puts in for the job's codes, so a job name holding "%N"
-    or "%%" would be expanded here too (slurmstepd expands the pattern once): rare enough."""
-    return _render(path, lambda code: host if code == "N" else _CONSTANT_OF.get(code))
-
-
-def _render(pattern: str, value_of: Callable[[str], str | None]) -> str:
-    """``pattern`` with each code replaced by ``value_of(code)``, zero-padded to the code's
-    width when a number; a code without a value is written back as it was."""
     out = []
     for literal, code, width in _pattern_pieces(pattern):
         out.append(literal)
-        if not code:
-            continue
-        value = value_of(code)
-        if value is None:
-            out.append(f"%{width or ''}{code}")
-        else:
-            out.append(value.zfill(width) if width and value.isascii() and value.isdigit() else value)
+        if code:
+            value = _CONSTANT_OF.get(code) or values[_ARGUMENT_OF[code]]
+            out.append(value.zfill(width) if width and code in _NUMBERS and value.isdigit() else value)
     return "".join(out)
+
+
+def pattern_codes(path: str) -> frozenset[str]:
+    """The codes ``path`` still holds. scontrol 22.05 prints StdOut/StdErr with only the bare
+    %A %a %j %u %x expanded: the node's codes (%N %n %t %s), %J, every code with a width and
+    "%%" are left as they are (``nc_%N_%5j_7179.out`` for ``-o nc_%N_%5j_%j.out``)."""
+    return frozenset(code for _, code, _ in _pattern_pieces(path) if code)
 
 
 def literal_pattern(path: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import ui_fakes
@@ -18,6 +19,7 @@ from hpctui.ui.screens.details import JobDetailsScreen
 from hpctui.ui.screens.help import HelpScreen
 from hpctui.ui.tabs.cluster import ClusterTab
 from hpctui.ui.tabs.overview import OverviewTab
+from hpctui.ui.tabs.queue_pane import QueuePane
 from hpctui.ui.themes import theme_fields
 from hpctui.ui.widgets.status_line import CALM_TICK_S, SLOW_TICK_S, TICK_S, StatusLine, same_height
 
@@ -305,3 +307,28 @@ async def test_tabs_switched_to_at_once_are_built_with_their_jobs_and_focus(make
         assert beta.table.model.rows and "updated" in str(beta.query_one(StatusLine).render())
         await pilot.press("0")
         await wait_for(pilot, lambda: app.focused is app.screen.query_one("#overview", OverviewTab).table)
+
+
+async def test_a_tab_counts_as_built_once_its_widgets_show_the_session(make_app, monkeypatch) -> None:
+    """``deferred`` (what the screen's focus, the Overview's ranking and ``tabs_built`` go by)
+    holds until the tab's widgets are up and told the session's state, not from the moment
+    its build starts (a slow build: a loaded machine)."""
+    build = QueuePane.recompose
+    mounted = asyncio.Event()
+
+    async def slowly(pane: QueuePane) -> None:
+        await build(pane)
+        await mounted.wait()
+
+    monkeypatch.setattr(QueuePane, "recompose", slowly)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        beta = app.screen.query_one("#cluster-beta", ClusterTab)
+        try:
+            await wait_for(pilot, lambda: beta.children)
+            assert beta.deferred
+        finally:
+            mounted.set()
+        await tabs_built(app, pilot)
+        text = str(beta.query_one(StatusLine).render())
+        assert "backing off: Connection refused" in text and "updated 4 s ago" in text

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
+from hpctui.services.jobinfo import JobDetails, log_files
 from hpctui.slurm.accounting import accounting_job_command
 from hpctui.slurm.formats import DELIMITER
 from hpctui.slurm.logpaths import (
@@ -14,7 +18,10 @@ from hpctui.slurm.logpaths import (
     log_record_command,
     parse_log_record,
 )
+from hpctui.slurm.parse import parse_scontrol_job
+from hpctui.ssh.types import Result
 
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "slurm"
 JOB = LogRecord("123", "123", "train", "hpcuser", "/w/run", "COMPLETED", True, "a1", "sbatch job.sh")
 TASK = LogRecord("120_4", "127", "sweep", "hpcuser", "/w", "FAILED", True, "b2", "sbatch --array=1-8 s.sh")
 
@@ -73,3 +80,38 @@ def test_both_accounting_commands_ask_sacct_for_allocation_rows_alone() -> None:
         f"{sacct}JobName,Partition,Timelimit,WorkDir,State,NNodes,ReqCPUS,ReqMem,ReqTRES,Account,QOS,"
         "Constraints,Reservation,SubmitLine --jobs=77"
     )
+
+
+class NodeController:
+    """Answers ``scontrol show node`` as the lab's controller does (every node's host name is
+    vm), and keeps the commands it was asked."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
+        self.commands.append(command)
+        return Result(command, 0, (FIXTURES / "scontrol_node.txt").read_text(), "")
+
+
+def scontrol_job(name: str) -> JobDetails:
+    return JobDetails("alpha", "13462_2", parse_scontrol_job((FIXTURES / name).read_text()))
+
+
+async def test_what_scontrol_leaves_in_a_path_is_expanded_as_slurmstepd_did() -> None:
+    # Task 2 of array 13462 ran on a3 (host name vm) with -o "wd_%7j_%J_%4a_%%N_%N.out" and
+    # -e "wd_%6A_%%_x.err"; scontrol printed both as they were; slurmstepd wrote these files.
+    controller = NodeController()
+    stdout, stderr = await log_files(controller, scontrol_job("scontrol_job_widths.txt"))
+    assert (stdout, stderr) == ("/tmp/wd_0013462_13462_0002_%N_vm.out", "/tmp/wd_013462_%_x.err")
+    assert len(controller.commands) == 1 and "show node a3" in controller.commands[0]
+
+
+async def test_a_path_without_n_asks_nothing_and_a_pending_job_keeps_its_paths() -> None:
+    controller = NodeController()
+    details = scontrol_job("scontrol_job_widths.txt")
+    fields = {**details.fields, "StdOut": "/tmp/o_%%_%7j.out", "StdErr": "/tmp/e.err"}
+    assert await log_files(controller, replace(details, fields=fields)) == ("/tmp/o_%_0013462.out", "/tmp/e.err")
+    pending = {**fields, "BatchHost": "(null)", "NodeList": "(null)", "StdOut": "/tmp/o_%N.out"}
+    assert await log_files(controller, replace(details, fields=pending)) == ("/tmp/o_%N.out", "/tmp/e.err")
+    assert controller.commands == []

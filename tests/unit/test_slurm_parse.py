@@ -9,7 +9,7 @@ import pytest
 from squeue_rows import squeue_row
 
 from hpctui.slurm.errors import SlurmError, SlurmParseError, check_errors, check_section, is_error_line
-from hpctui.slurm.filenames import expand_filename, expand_node_codes, node_codes
+from hpctui.slurm.filenames import expand_filename, pattern_codes
 from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.slurm.hostlist import expand_hostlist, first_host
 from hpctui.slurm.interactive import node_field
@@ -225,24 +225,24 @@ def test_scontrol_paths_keep_the_node_codes_which_are_expanded_as_slurmstepd_did
     # Job 7179 ran on a3, whose host name is vm; slurmstepd wrote these two files.
     fields = parse_scontrol_job(fixture("scontrol_node_codes.txt"))
     stdout, stderr = fields["StdOut"], fields["StdErr"]
-    assert (node_codes(stdout), node_codes(stderr)) == (frozenset("Nnts"), frozenset("Nt"))
+    assert (pattern_codes(stdout), pattern_codes(stderr)) == (frozenset("Nnts"), frozenset("Nt"))
     host = node_field(fixture("scontrol_node.txt"), "NodeHostName", "a3")
     assert host == "vm"
-    assert expand_node_codes(stdout, host) == "/tmp/nc_vm_0_0_batch_7179_nodecodes.out"
-    assert expand_node_codes(stderr, host) == "/tmp/nc_%_000_vm.err"
+    assert expand_filename(stdout, "7179", None, None, "nodecodes", "hpcuser", host) == (
+        "/tmp/nc_vm_0_0_batch_7179_nodecodes.out"
+    )
+    assert expand_filename(stderr, "7179", None, None, "nodecodes", "hpcuser", host) == "/tmp/nc_%_000_vm.err"
 
 
 @pytest.mark.parametrize(
-    ("path", "expected"),
+    ("pattern", "expected"),
     [
-        ("/w/drive%x_7.out", "/w/drive%x_7.out"),  # a name's "%x", put in by scontrol, stays
-        ("/w/%10a_%N", "/w/%10a_vm"),
-        ("/w/plain.out", "/w/plain.out"),
+        ("%5N_%5u_%5x_%5j", "42_42_42_00042"),  # slurmstepd pads the numbers alone, not %N %u %x
+        ("%3a_%2t_%4s", "4294967294_00_batch"),
     ],
 )
-def test_expanding_the_node_codes_leaves_every_other_code(path, expected):
-    assert expand_node_codes(path, "vm") == expected
-    assert node_codes(path) == (frozenset("N") if "%N" in path else frozenset())
+def test_a_width_pads_the_number_codes_alone(pattern, expected):
+    assert expand_filename(pattern, "42", None, None, "42", "42", "42") == expected
 
 
 # ---- sinfo ------------------------------------------------------------------------------------

@@ -99,7 +99,8 @@ class QueuePane(JobActions, TabPane):
         self, title: str, workspace: Workspace, clock: Callable[[], float], *, id: str, deferred: bool = False
     ) -> None:
         super().__init__(title, id=id)
-        self.deferred = deferred  # a tab not on screen at start: its widgets come after the first frame
+        self.deferred = deferred  # a tab not on screen at start, not built yet: its widgets come after the first frame
+        self._composes_content = not deferred
         self.name_text = title
         self.workspace = workspace
         self.clock = clock
@@ -109,7 +110,7 @@ class QueuePane(JobActions, TabPane):
         self._asking: set[str] = set()  # clusters with a sacct under way
 
     def compose(self) -> ComposeResult:
-        if not self.deferred:
+        if self._composes_content:
             yield from self.content()
 
     def content(self) -> ComposeResult:
@@ -124,11 +125,13 @@ class QueuePane(JobActions, TabPane):
 
     async def _build(self) -> None:
         """Build a tab that was not on screen at start, once the first frame is: styling its
-        widgets would hold the first data back by some 25 ms a tab."""
-        self.deferred = False
+        widgets would hold the first data back by some 25 ms a tab. It stays ``deferred`` until
+        its widgets are up and told the sessions' state (the screen's focus goes by that)."""
+        self._composes_content = True
         await self.recompose()
         if not self.children:  # on its way out (the app closed at once): nothing was built
             return
+        self.deferred = False
         self.start()
         if self.display:
             self.table.focus()
