@@ -9,6 +9,7 @@ from hpctui.slurm.commands import scontrol_job_command
 from hpctui.slurm.errors import check_errors
 from hpctui.slurm.filenames import expand_filename, pattern_codes
 from hpctui.slurm.interactive import job_node
+from hpctui.slurm.models import Job
 from hpctui.slurm.parse import parse_scontrol_job
 from hpctui.ssh.link import ClusterLink
 
@@ -122,26 +123,34 @@ async def fetch_job_details(link: ClusterLink, job_id: str) -> JobDetails:
     return JobDetails(link.name, job_id, parse_scontrol_job(result.stdout))
 
 
-async def log_files(link: ClusterLink, details: JobDetails) -> tuple[str | None, str | None]:
+async def log_files(link: ClusterLink, details: JobDetails, job: Job | None = None) -> tuple[str | None, str | None]:
     """Where the job's batch step writes its output and its errors.
 
     scontrol 22.05 expands only the bare %A %a %j %u %x in the paths it prints; what it leaves
     (the node's codes %N %n %t %s, %J, codes with a width, "%%", a backslash) is expanded here
-    as slurmstepd did on the job's batch host. %N is the node's host name, which need not be
-    its Slurm name: it is asked of the controller when a path uses it (1 RPC), and the node's
-    name stands in when that fails. A pending job's paths stay as scontrol prints them.
+    as slurmstepd did on the job's batch host: from ``job``'s pattern as squeue printed it
+    when it is given (expanded once, exactly), else from scontrol's path. scontrol does not
+    escape what it puts in, so there a job name holding a "%" code is expanded again, and a
+    pattern's "%%j" or backslash, which scontrol expands wrongly, cannot be undone.
 
-    scontrol does not escape what it puts in, so a job name holding "%N" or "%%" is expanded
-    too (slurmstepd expands the pattern once), and a pattern's "%%j" or backslash, which
-    scontrol expands wrongly, cannot be undone: rare enough."""
+    %N is the node's host name, which need not be its Slurm name: it is asked of the
+    controller when a path uses it (1 RPC), and the node's name stands in when that fails.
+    A pending job's paths stay as scontrol prints them."""
     paths = (details.stdout, details.stderr)
     node = job_node(details.fields)
     if not node or not any(path and ("%" in path or "\\" in path) for path in paths):
         return paths
-    uses_host = any("N" in pattern_codes(path) for path in paths if path)
-    host = await host_name(link, node) if uses_host else node
+    if job is not None and job.stdout_pattern is not None:
+        return job.log_paths(await _host_for(link, node, (job.stdout_pattern, job.stderr_pattern)))
+    host = await _host_for(link, node, paths)
     stdout, stderr = (_expanded(path, details, host) if path else path for path in paths)
     return stdout, stderr
+
+
+async def _host_for(link: ClusterLink, node: str, patterns: tuple[str | None, ...]) -> str:
+    """What %N stands for in ``patterns``: the node's host name when one of them uses it."""
+    uses_host = node and any("N" in pattern_codes(pattern) for pattern in patterns if pattern)
+    return await host_name(link, node) if uses_host else node
 
 
 def _expanded(path: str, details: JobDetails, host: str) -> str:

@@ -96,11 +96,16 @@ class Job(NamedTuple):
         """The path of the batch step's error output, its pattern expanded."""
         return self._log_path(self.stderr_pattern)
 
-    def _log_path(self, pattern: str | None) -> str | None:
+    def log_paths(self, host: str) -> tuple[str | None, str | None]:
+        """``stdout`` and ``stderr`` with ``host`` for %N: the batch node's host name, which
+        slurmstepd writes there and which need not be the node's Slurm name."""
+        return self._log_path(self.stdout_pattern, host), self._log_path(self.stderr_pattern, host)
+
+    def _log_path(self, pattern: str | None, host: str | None = None) -> str | None:
         if pattern is None:
             return None
         job_id = self.unique_id or self.job_id
-        node = first_host(self.nodelist)  # what %N names
+        node = host or first_host(self.nodelist)  # what %N names
         return expand_filename(pattern, job_id, self.array_job_id, self.array_task_id, self.name, self.user, node)
 
 

@@ -18,6 +18,7 @@ from hpctui.slurm.logpaths import (
     log_record_command,
     parse_log_record,
 )
+from hpctui.slurm.models import Job
 from hpctui.slurm.parse import parse_scontrol_job
 from hpctui.ssh.types import Result
 
@@ -115,3 +116,18 @@ async def test_a_path_without_n_asks_nothing_and_a_pending_job_keeps_its_paths()
     pending = {**fields, "BatchHost": "(null)", "NodeList": "(null)", "StdOut": "/tmp/o_%N.out"}
     assert await log_files(controller, replace(details, fields=pending)) == ("/tmp/o_%N.out", "/tmp/e.err")
     assert controller.commands == []
+
+
+async def test_squeues_pattern_is_expanded_once_with_the_batch_hosts_name() -> None:
+    # Given the job as squeue listed it, its raw pattern is expanded in one pass, as
+    # slurmstepd does: a "%x" the job's name holds stays; %N is the host name (vm), asked once.
+    controller = NodeController()
+    job = Job(
+        job_id="13462_2", array_job_id="13462", array_task_id="2", name="a%xb", user="hpcuser",
+        partition="cpu", state="RUNNING", reason="None", time_used_s=1, time_limit_s=60,
+        num_nodes=1, nodelist="a3", gpus=0, tres="", submit_time=None, start_time=None,
+        stdout_pattern="/w/%x_%4a_%N.out", stderr_pattern="/w/%x.err", work_dir="/w", unique_id="13463",
+    )  # fmt: skip
+    paths = await log_files(controller, scontrol_job("scontrol_job_widths.txt"), job)
+    assert paths == ("/w/a%xb_0002_vm.out", "/w/a%xb.err")
+    assert len(controller.commands) == 1 and "show node a3" in controller.commands[0]

@@ -211,7 +211,7 @@ class LogScreen(Screen[None]):
             self.error = f"scontrol show job {self.job_id}: {error}"
             return None
         self._resolved_pending = details.state == "PENDING"
-        return await log_files(self.session.link, details)
+        return await log_files(self.session.link, details, self.job or self._queue_job())
 
     async def _files_from_accounting(self) -> tuple[str | None, str | None] | None:
         """The controller has forgotten the job (MinJobAge): its paths rebuilt from accounting."""
