@@ -332,3 +332,23 @@ async def test_a_tab_counts_as_built_once_its_widgets_show_the_session(make_app,
         await tabs_built(app, pilot)
         text = str(beta.query_one(StatusLine).render())
         assert "backing off: Connection refused" in text and "updated 4 s ago" in text
+
+
+async def test_quitting_while_a_tab_is_built_ends_quietly(make_app, monkeypatch) -> None:
+    """The app quits (a test, a user's q at once) while a tab not on screen is being built:
+    the build stops there, without asking widgets the quitting app is taking down."""
+    build = QueuePane.recompose
+    quitting = asyncio.Event()
+
+    async def slowly(pane: QueuePane) -> None:
+        await build(pane)
+        await quitting.wait()
+
+    monkeypatch.setattr(QueuePane, "recompose", slowly)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        beta = app.screen.query_one("#cluster-beta", ClusterTab)
+        await wait_for(pilot, lambda: beta.children)
+        app.exit()
+        quitting.set()
+    assert beta.deferred and app.return_code == 0

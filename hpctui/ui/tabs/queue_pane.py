@@ -129,7 +129,7 @@ class QueuePane(JobActions, TabPane):
         its widgets are up and told the sessions' state (the screen's focus goes by that)."""
         self._composes_content = True
         await self.recompose()
-        if not self.children:  # on its way out (the app closed at once): nothing was built
+        if not self.is_attached or not self.children:  # the app quit meanwhile: the build stopped short
             return
         self.deferred = False
         self.start()
