@@ -31,10 +31,3 @@ async def eventually(
 async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30, step: float = 0.05) -> Any:
     """``eventually`` in a Textual test: the app works between asks."""
     return await eventually(predicate, timeout, step, pause=pilot.pause)
-
-
-async def tabs_built(app: Any, pilot: Any) -> None:
-    """Until the tabs not on screen at start have their widgets (built after the first frame)."""
-    from hpctui.ui.tabs.queue_pane import QueuePane
-
-    await wait_for(pilot, lambda: not any(pane.deferred for pane in app.query(QueuePane)))

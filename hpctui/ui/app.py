@@ -32,6 +32,7 @@ from hpctui.ui.tabs.cluster import ClusterTab
 from hpctui.ui.tabs.overview import OVERVIEW_ID, OverviewTab
 from hpctui.ui.tabs.queue_pane import QueuePane
 from hpctui.ui.themes import build_themes, stylesheets, variable_defaults
+from hpctui.ui.widgets.job_table import JobTable
 from hpctui.ui.widgets.status_line import StatusLine
 from hpctui.ui.workers import WorkerFailed, run_guarded
 from hpctui.visible import visible
@@ -63,10 +64,10 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="▦")
-        with TabbedContent():  # the first tab is on screen; the others are built after the first frame
-            for index, session in enumerate(self.workspace.sessions.values()):
-                yield ClusterTab(session, self.workspace, self.clock, KEEP_FINISHED_S, deferred=index > 0)
-            yield OverviewTab(self.workspace, self.clock, KEEP_FINISHED_S, deferred=bool(self.workspace.sessions))
+        with TabbedContent():
+            for session in self.workspace.sessions.values():
+                yield ClusterTab(session, self.workspace, self.clock, KEEP_FINISHED_S)
+            yield OverviewTab(self.workspace, self.clock, KEEP_FINISHED_S)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -79,8 +80,8 @@ class MainScreen(Screen[None]):
 
     def _focus_table(self) -> None:
         pane = self.tabs.active_pane
-        if isinstance(pane, QueuePane) and not pane.deferred:  # a tab still being built focuses its own
-            pane.table.focus()
+        if pane is not None:
+            pane.query_one(JobTable).focus()
 
     class Looking(Message):
         """These clusters are on screen now: their tab, or all of them on the Overview."""

@@ -4,7 +4,6 @@ answered through the real command builder with sreport/sacctmgr output captured 
 from __future__ import annotations
 
 from ui_fakes import NOW
-from waiting import tabs_built
 
 from hpctui.ui.widgets.allocation_lines import AllocationLines
 
@@ -12,7 +11,6 @@ from hpctui.ui.widgets.allocation_lines import AllocationLines
 async def test_shown_with_the_overview_and_asked_at_most_hourly(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
-        await tabs_built(app, pilot)  # the overview is built after the first frame
         lines = app.query_one(AllocationLines)
         assert lines.watches["alpha"].queries == 0  # not asked while another tab is shown
         await pilot.press("0")

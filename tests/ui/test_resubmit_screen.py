@@ -9,7 +9,7 @@ import shlex
 from typing import Any
 
 from textual.widgets import Input, Select, Static
-from waiting import tabs_built, wait_for
+from waiting import wait_for
 
 from hpctui.slurm.accounting import ACCOUNTING_FIELDS
 from hpctui.ssh.types import Result
@@ -57,7 +57,6 @@ async def open_resubmit(app: Any, pilot: Any, partition: str) -> ResubmitScreen:
 
 
 async def open_with(app: Any, pilot: Any, link: ScriptedLink) -> ResubmitScreen:
-    await tabs_built(app, pilot)  # the tabs follow the link they see then: the app's fake, not this one
     session = app.workspace.session("alpha")
     session.link = link
     screen = ResubmitScreen(session, "77")
@@ -110,7 +109,6 @@ async def test_ctrl_t_without_a_suggestion_says_so(make_app) -> None:
 async def test_ctrl_s_on_a_wrap_job_without_a_script_says_why(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(160, 50)) as pilot:
-        await tabs_built(app, pilot)
         session = app.workspace.session("alpha")
         link = ScriptedLink("gpu")
         link.answers["show job"] = shown("gpu").replace("Command=/w/train.sh", "Command=(null)")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
-import ui_fakes
 from textual import events
 from textual.widgets import DataTable, Static
 from ui_fakes import NOW, alpha_jobs, details_1001, snapshot
-from waiting import tabs_built, wait_for
+from waiting import wait_for
 
 from hpctui.slurm.errors import SlurmError
 from hpctui.ssh.types import LinkState, LinkStatus
@@ -17,9 +15,6 @@ from hpctui.ui.app import MainScreen
 from hpctui.ui.dialogs.confirm import ConfirmDialog
 from hpctui.ui.screens.details import JobDetailsScreen
 from hpctui.ui.screens.help import HelpScreen
-from hpctui.ui.tabs.cluster import ClusterTab
-from hpctui.ui.tabs.overview import OverviewTab
-from hpctui.ui.tabs.queue_pane import QueuePane
 from hpctui.ui.themes import theme_fields
 from hpctui.ui.widgets.status_line import CALM_TICK_S, SLOW_TICK_S, TICK_S, StatusLine, same_height
 
@@ -278,77 +273,10 @@ async def test_a_status_line_not_yet_shown_follows_every_change(make_app) -> Non
     what its tab was told at mount (the link and the data), not "disconnected, no data yet";
     a tab that was never shown likewise keeps its line current."""
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await tabs_built(app, pilot)  # beta's tab is built after the first frame
+    async with app.run_test(size=SIZE):
         beta = app.screen.query_one("#cluster-beta").query_one(StatusLine)
         assert not beta.is_on_screen
         text = str(beta.render())
         # what beta's tab was told at mount: its link backs off (ui_fakes), its data is 4 s old
         assert "backing off: Connection refused" in text and "updated 4 s ago" in text
         assert "disconnected" not in text and "no data yet" not in text
-
-
-def test_a_tab_not_on_screen_at_start_composes_nothing_until_built() -> None:
-    workspace = ui_fakes.workspace()
-    session = workspace.session("beta")
-    later = ClusterTab(session, workspace, lambda: NOW, 60, deferred=True)
-    assert list(later.compose()) == []
-    now = ClusterTab(session, workspace, lambda: NOW, 60)
-    assert [type(widget).__name__ for widget in now.compose()] == ["StatusLine", "JobTable", "GpuBoard", "Horizontal"]
-
-
-async def test_tabs_switched_to_at_once_are_built_with_their_jobs_and_focus(make_app) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")  # before anything else: beta's tab may not be built yet
-        await tabs_built(app, pilot)
-        beta = app.screen.query_one("#cluster-beta", ClusterTab)
-        await wait_for(pilot, lambda: app.focused is beta.table)
-        assert beta.table.model.rows and "updated" in str(beta.query_one(StatusLine).render())
-        await pilot.press("0")
-        await wait_for(pilot, lambda: app.focused is app.screen.query_one("#overview", OverviewTab).table)
-
-
-async def test_a_tab_counts_as_built_once_its_widgets_show_the_session(make_app, monkeypatch) -> None:
-    """``deferred`` (what the screen's focus, the Overview's ranking and ``tabs_built`` go by)
-    holds until the tab's widgets are up and told the session's state, not from the moment
-    its build starts (a slow build: a loaded machine)."""
-    build = QueuePane.recompose
-    mounted = asyncio.Event()
-
-    async def slowly(pane: QueuePane) -> None:
-        await build(pane)
-        await mounted.wait()
-
-    monkeypatch.setattr(QueuePane, "recompose", slowly)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        beta = app.screen.query_one("#cluster-beta", ClusterTab)
-        try:
-            await wait_for(pilot, lambda: beta.children)
-            assert beta.deferred
-        finally:
-            mounted.set()
-        await tabs_built(app, pilot)
-        text = str(beta.query_one(StatusLine).render())
-        assert "backing off: Connection refused" in text and "updated 4 s ago" in text
-
-
-async def test_quitting_while_a_tab_is_built_ends_quietly(make_app, monkeypatch) -> None:
-    """The app quits (a test, a user's q at once) while a tab not on screen is being built:
-    the build stops there, without asking widgets the quitting app is taking down."""
-    build = QueuePane.recompose
-    quitting = asyncio.Event()
-
-    async def slowly(pane: QueuePane) -> None:
-        await build(pane)
-        await quitting.wait()
-
-    monkeypatch.setattr(QueuePane, "recompose", slowly)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        beta = app.screen.query_one("#cluster-beta", ClusterTab)
-        await wait_for(pilot, lambda: beta.children)
-        app.exit()
-        quitting.set()
-    assert beta.deferred and app.return_code == 0

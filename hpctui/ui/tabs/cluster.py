@@ -32,25 +32,19 @@ def watched_partitions(session: ClusterSession) -> tuple[str, ...]:
 
 class ClusterTab(QueuePane):
     def __init__(
-        self,
-        session: ClusterSession,
-        workspace: Workspace,
-        clock: Callable[[], float],
-        keep_finished_s: float,
-        *,
-        deferred: bool = False,
+        self, session: ClusterSession, workspace: Workspace, clock: Callable[[], float], keep_finished_s: float
     ) -> None:
-        super().__init__(session.cluster.name, workspace, clock, id=pane_id(session.cluster.name), deferred=deferred)
+        super().__init__(session.cluster.name, workspace, clock, id=pane_id(session.cluster.name))
         self.session = session
         self.model = QueueModel(JOB_COLUMNS, keep_finished_s)
 
-    def content(self) -> ComposeResult:
+    def compose(self) -> ComposeResult:
         yield StatusLine(self.session.cluster.name, self.session.poller.interval_s, self.clock)
         yield JobTable(self.model)
         yield GpuBoard(watched_partitions(self.session))
         yield self.filter_widget()
 
-    def start(self) -> None:
+    def on_mount(self) -> None:
         self.query_one(StatusLine).set_status(self.session.link.status)
         self.show_snapshot(self.session.poller.latest)
         self.follow_sessions([self.session])

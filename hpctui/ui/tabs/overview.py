@@ -34,10 +34,8 @@ class OverviewTab(QueuePane):
     OverviewTab > #jobs-title { height: 1; padding: 0 1; color: $text-muted; }
     """
 
-    def __init__(
-        self, workspace: Workspace, clock: Callable[[], float], keep_finished_s: float, *, deferred: bool = False
-    ) -> None:
-        super().__init__("Overview", workspace, clock, id=OVERVIEW_ID, deferred=deferred)
+    def __init__(self, workspace: Workspace, clock: Callable[[], float], keep_finished_s: float) -> None:
+        super().__init__("Overview", workspace, clock, id=OVERVIEW_ID)
         self.sessions = list(workspace.sessions.values())
         self.model = QueueModel(OVERVIEW_COLUMNS, keep_finished_s)
         self.lines = {
@@ -48,7 +46,7 @@ class OverviewTab(QueuePane):
         }
         self._ranked = False  # the ranking shows the latest snapshots
 
-    def content(self) -> ComposeResult:
+    def compose(self) -> ComposeResult:
         with Vertical(id="clusters"):
             yield from self.lines.values()
         yield AllocationLines(self.sessions, self.clock)
@@ -57,7 +55,7 @@ class OverviewTab(QueuePane):
         yield JobTable(self.model)
         yield self.filter_widget()
 
-    def start(self) -> None:
+    def on_mount(self) -> None:
         for session in self.sessions:
             self.lines[session.cluster.name].set_status(session.link.status)
             self.show_snapshot(session.poller.latest)
@@ -70,7 +68,7 @@ class OverviewTab(QueuePane):
 
     def rank(self) -> None:
         """Rank the partitions now, or when the overview is next shown."""
-        self._ranked = bool(self.display) and not self.deferred
+        self._ranked = bool(self.display)
         if self._ranked:
             self.query_one(WhereToRun).show({s.cluster.name: s.poller.latest for s in self.sessions})
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
@@ -95,12 +94,8 @@ class QueuePane(JobActions, TabPane):
             super().__init__()
             self.session, self.job = session, job
 
-    def __init__(
-        self, title: str, workspace: Workspace, clock: Callable[[], float], *, id: str, deferred: bool = False
-    ) -> None:
+    def __init__(self, title: str, workspace: Workspace, clock: Callable[[], float], *, id: str) -> None:
         super().__init__(title, id=id)
-        self.deferred = deferred  # a tab not on screen at start, not built yet: its widgets come after the first frame
-        self._composes_content = not deferred
         self.name_text = title
         self.workspace = workspace
         self.clock = clock
@@ -108,36 +103,6 @@ class QueuePane(JobActions, TabPane):
         self._waiting: dict[str, Snapshot] = {}
         self._asked: Counter[tuple[str, str]] = Counter()  # sacct rounds per finished job
         self._asking: set[str] = set()  # clusters with a sacct under way
-
-    def compose(self) -> ComposeResult:
-        if self._composes_content:
-            yield from self.content()
-
-    def content(self) -> ComposeResult:
-        """The pane's widgets (a subclass's)."""
-        yield from ()
-
-    def on_mount(self) -> None:
-        if self.deferred:
-            self.call_after_refresh(self._build)
-        else:
-            self.start()
-
-    async def _build(self) -> None:
-        """Build a tab that was not on screen at start, once the first frame is: styling its
-        widgets would hold the first data back by some 25 ms a tab. It stays ``deferred`` until
-        its widgets are up and told the sessions' state (the screen's focus goes by that)."""
-        self._composes_content = True
-        await self.recompose()
-        if not self.is_attached or not self.children:  # the app quit meanwhile: the build stopped short
-            return
-        self.deferred = False
-        self.start()
-        if self.display:
-            self.table.focus()
-
-    def start(self) -> None:
-        """Show what the sessions have now and follow them (a subclass's)."""
 
     def show_jobs(self, snapshot: Snapshot) -> None:
         """Put a snapshot's jobs in the table now, or when the tab is next shown: a hidden
