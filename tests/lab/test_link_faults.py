@@ -8,6 +8,7 @@ shared one: ``HPCTUI_LAB_DIR=/tmp/mylab HPCTUI_LAB_PORT_BASE=27800 lab/up``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -82,6 +83,13 @@ def session_processes(lab, cluster: str) -> list[int]:
     return found
 
 
+def signal_all(pids: list[int], signum: int) -> None:
+    """``signum`` to each process still there (a command under sshd may end as it is listed)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
 @pytest.mark.serial
 async def test_a_frozen_server_is_detected_by_keepalive(lab):
     """TCP stays up but nothing answers (a hung login node): keepalives notice, the link reconnects."""
@@ -93,12 +101,10 @@ async def test_a_frozen_server_is_detected_by_keepalive(lab):
     link.subscribe(seen.append)
     frozen = session_processes(lab, "alpha")
     try:
-        for pid in frozen:
-            os.kill(pid, signal.SIGSTOP)
+        signal_all(frozen, signal.SIGSTOP)
         await wait_for(link, LinkState.BACKING_OFF, seen, 30)
     finally:
-        for pid in frozen:
-            os.kill(pid, signal.SIGCONT)
+        signal_all(frozen, signal.SIGCONT)
     await link.wait_connected(60)
     assert (await link.run("echo alive")).stdout == "alive\n"
     await link.close()
