@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hpctui.services.jobnode import host_name
+from hpctui.services.jobnode import host_for
 from hpctui.slurm.commands import scontrol_job_command
 from hpctui.slurm.errors import check_errors
-from hpctui.slurm.filenames import expand_filename, pattern_codes
+from hpctui.slurm.filenames import expand_filename
 from hpctui.slurm.interactive import job_node
 from hpctui.slurm.models import Job
 from hpctui.slurm.parse import parse_scontrol_job
@@ -141,16 +141,10 @@ async def log_files(link: ClusterLink, details: JobDetails, job: Job | None = No
     if not node or not any(path and ("%" in path or "\\" in path) for path in paths):
         return paths
     if job is not None and job.stdout_pattern is not None:
-        return job.log_paths(await _host_for(link, node, (job.stdout_pattern, job.stderr_pattern)))
-    host = await _host_for(link, node, paths)
+        return job.log_paths(await host_for(link, node, (job.stdout_pattern, job.stderr_pattern)))
+    host = await host_for(link, node, paths)
     stdout, stderr = (_expanded(path, details, host) if path else path for path in paths)
     return stdout, stderr
-
-
-async def _host_for(link: ClusterLink, node: str, patterns: tuple[str | None, ...]) -> str:
-    """What %N stands for in ``patterns``: the node's host name when one of them uses it."""
-    uses_host = node and any("N" in pattern_codes(pattern) for pattern in patterns if pattern)
-    return await host_name(link, node) if uses_host else node
 
 
 def _expanded(path: str, details: JobDetails, host: str) -> str:

@@ -1,12 +1,15 @@
-"""Where a running job is: what a tunnel connects to, what a shell in the job needs, and the host name its log files are named after (%N)."""
+"""Where a running job is: what a tunnel connects to, what a shell in the job needs, and the
+host name its log files are named after (%N)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from hpctui.errors import UserError
 from hpctui.slurm.commands import scontrol_job_command, validate_job_id
 from hpctui.slurm.errors import SlurmProblem, check_errors
+from hpctui.slurm.filenames import pattern_codes
 from hpctui.slurm.interactive import job_node, node_command, node_field
 from hpctui.slurm.parse import parse_scontrol_job
 from hpctui.ssh.types import LinkError
@@ -34,10 +37,13 @@ async def node_addr(link: ClusterLink, node: str) -> str:
     return await _node_field(link, node, "NodeAddr")
 
 
-async def host_name(link: Runner, node: str) -> str:
-    """The short host name of ``node``: what slurmstepd writes for %N in a log file's name
-    (1 RPC). The node's own name when the controller cannot say (the link down, the node
-    gone from its config): on most sites the two are the same."""
+async def host_for(link: Runner, node: str, patterns: Iterable[str | None]) -> str:
+    """What %N stands for in ``patterns`` for a batch step on ``node``: the node's short host
+    name (what slurmstepd writes, which need not be its Slurm name; 1 RPC), asked only when a
+    pattern uses %N. The node's Slurm name otherwise, or when the controller cannot say (the
+    link down, the node gone from its config): on most sites the two are the same."""
+    if not node or not any("N" in pattern_codes(pattern) for pattern in patterns if pattern):
+        return node
     try:
         return await _node_field(link, node, "NodeHostName")
     except (LinkError, SlurmProblem, UserError):

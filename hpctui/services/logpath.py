@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 from hpctui.errors import UserError
 from hpctui.services.actions import Runner
-from hpctui.services.jobnode import host_name
+from hpctui.services.jobnode import host_for
 from hpctui.services.resubmit import UNKNOWN_JOB, typed_candidates
 from hpctui.slurm import accounting
 from hpctui.slurm import script as scripts
 from hpctui.slurm.directives import read_directives
 from hpctui.slurm.errors import SlurmProblem
-from hpctui.slurm.filenames import pattern_codes
 from hpctui.slurm.logpaths import LogRecord, default_output, expand_log_pattern, log_record_command, parse_log_record
 from hpctui.slurm.submitline import Facts, SubmitLine, parse_submit_line
 from hpctui.ssh.types import LinkError
@@ -63,8 +62,7 @@ async def logs_from_accounting(link: Runner, job_id: str) -> AccountedLogs:
         output = output if output is not None else directives.get("output") if directives else None
         error = error if error is not None else directives.get("error") if directives else None
     output = output or default_output(record)
-    uses_host = record.node and any("N" in pattern_codes(pattern) for pattern in (output, error) if pattern)
-    host = await host_name(link, record.node) if uses_host else None
+    host = await host_for(link, record.node, (output, error))
     stdout = expand_log_pattern(output, record, host)
     stderr = expand_log_pattern(error, record, host) if error else stdout
     return AccountedLogs(record, stdout, stderr, f"paths from accounting: {source}")
