@@ -113,6 +113,8 @@ async def test_refusals_come_back_verbatim(lab, tmp_path, setup, verb, refusal):
             wait_for("job running", lambda: running(jobs, job))
         else:
             job = jobs.submit(*SLEEP, *LATER)
+            # The scheduler's first pass may say Resources before it settles on BeginTime.
+            wait_for("reason settled", lambda: jobs.squeue(job, "%T %r") == ["PENDING BeginTime"])
         if setup == "admin-hold":
             assert lab.root("alpha", f"scontrol hold {job}").returncode == 0
         state_before = jobs.squeue(job, "%T %r")
