@@ -8,12 +8,19 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 from ui_fakes import job, pending
 
 from hpctui.slurm.priority import priority_command
 from hpctui.ssh.types import Result
 from hpctui.ui.screens.details import JobDetailsScreen
 from hpctui.ui.widgets.wait_info import WaitInfo, expected_start
+
+
+def shown(info: WaitInfo) -> str:
+    """The reason's line, then the lines under it (the widget indents those)."""
+    return "\n".join(str(static.render()) for static in info.query(Static))
+
 
 PRIORITY = (Path(__file__).parents[1] / "fixtures" / "slurm" / "priority.txt").read_text()
 
@@ -36,16 +43,18 @@ async def test_a_pending_job_says_why_and_w_asks_sprio_once(make_app) -> None:
         await app.push_screen(JobDetailsScreen(alpha, "16013", waiting))
         await pilot.pause()
         info = app.screen.query_one(WaitInfo)
-        text = str(info.render())
+        text = shown(info)
         assert info.display and text.startswith("Waiting  Resources: it is next, waiting for nodes")
         assert "expected start 05-30 09:00" in text and "w: priority" in text
-        assert "\n  → Nothing to do but wait" in text and "␤" not in text  # one thing a line
+        assert "\n→ Nothing to do but wait" in text and "␤" not in text  # one thing a line
+        reason, more = info.query(Static)
+        assert more.content_region.x == reason.content_region.x + 2  # wrapped lines keep the indent too
         assert command not in asked
         await pilot.press("w")
         await pilot.pause(0.2)
-        text = str(info.render())
+        text = shown(info)
         assert "Priority 3021 (age 1, fairshare 2000, jobsize 21, partition 1000) · number 1 of 3" in text
-        assert "\n  Fair-share 0.20 for hpcuser in lab" in text
+        assert "\nFair-share 0.20 for hpcuser in lab" in text
         assert asked.count(command) == 1
 
 
@@ -81,5 +90,5 @@ async def test_w_on_a_pending_array_task_asks_sprio_by_the_numeric_job_id(make_a
         await pilot.pause()
         await pilot.press("w")
         await pilot.pause(0.2)
-        text = str(app.screen.query_one(WaitInfo).render())
+        text = shown(app.screen.query_one(WaitInfo))
     assert "Priority 3021 (age 1, fairshare 2000, jobsize 21, partition 1000) · number 1 of 3" in text

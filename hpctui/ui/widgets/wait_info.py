@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
@@ -47,27 +49,27 @@ def expected_start(job: Job, now: datetime) -> str:
     return f"expected start {short_time(job.start_time)} ({when}), the scheduler's estimate as of the last poll"
 
 
-def wait_content(job: Job, now: datetime, priority: str) -> Content:
+def wait_content(job: Job, now: datetime, priority: str) -> tuple[Content, Content]:
+    """The reason's line, and the lines under it (indented by the widget, so a wrapped line
+    keeps its indent): what to do, the expected start, the priority or how to ask for it."""
     reason = explain(job.reason, job.job_id)
-    parts: list[tuple[str, str] | str] = [
-        ("Waiting  ", "bold"),
-        (reason.code, "bold $text-warning"),
-        f": {reason.words}",
-    ]
+    head = assemble_visible([("Waiting  ", "bold"), (reason.code, "bold $text-warning"), f": {reason.words}"])
+    parts: list[tuple[str, str] | str] = []
     if reason.action:
-        parts += ["\n", ("  → ", "$text-accent"), reason.action]
-    parts += ["\n", f"  {expected_start(job, now)}"]
+        parts += [("→ ", "$text-accent"), reason.action, "\n"]
+    parts.append(expected_start(job, now))
     for line in (priority or ASK).split("\n"):
-        parts += ["\n", (f"  {line}", "$text-muted")]
-    return assemble_visible(parts)
+        parts += ["\n", (line, "$text-muted")]
+    return head, assemble_visible(parts)
 
 
-class WaitInfo(Static):
+class WaitInfo(Vertical):
     """Shown only while the job is pending; follows the poller's snapshots."""
 
     DEFAULT_CSS = """
     WaitInfo { height: auto; padding: 0 1; display: none; }
     WaitInfo.-pending { display: block; }
+    WaitInfo > #wait-more { padding-left: 2; }
     """
 
     def __init__(self, session: ClusterSession, job: Job | None, now: Callable[[], datetime] = datetime.now) -> None:
@@ -77,6 +79,10 @@ class WaitInfo(Static):
         self.now = now
         self.priority = ""  # the last on-demand report, kept across snapshots
         self._unsubscribe: Callable[[], None] = lambda: None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="wait-reason")
+        yield Static(id="wait-more")
 
     def on_mount(self) -> None:
         self._unsubscribe = self.session.poller.subscribe(self._on_snapshot)
@@ -94,7 +100,9 @@ class WaitInfo(Static):
         pending = self.job is not None and self.job.state == "PENDING"
         self.set_class(pending, "-pending")
         if self.job is not None and pending:
-            self.update(wait_content(self.job, self.now(), self.priority))
+            head, more = wait_content(self.job, self.now(), self.priority)
+            self.query_one("#wait-reason", Static).update(head)
+            self.query_one("#wait-more", Static).update(more)
 
     def load_priority(self) -> None:
         """Ask sprio and sshare once (the user pressed w)."""
