@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from yaml.nodes import MappingNode, Node
 
+from hpctui.config.keynames import character_key, key_problem
 from hpctui.config.schema import entries, fail, text_pairs
 
 BINDING_IDS: dict[str, str] = {
@@ -132,16 +133,30 @@ def keymap_conflict(keymap: Mapping[str, str]) -> tuple[str, str] | None:
 
 
 def _keys(keys: str) -> set[str]:
-    return {key.strip() for key in keys.split(",") if key.strip()}
+    """The keys of a binding as Textual names them (``?`` is ``question_mark``)."""
+    named = (key.strip() for key in keys.split(","))
+    return {character_key(key) if len(key) == 1 and not key.isalnum() else key for key in named if key}
 
 
 def validate_keymap(node: Node, where: str) -> tuple[tuple[str, str], ...]:
-    """The config's ``keymap``: known binding ids, and no key given two bindings of one view
-    (the error sits at the value that collides)."""
+    """The config's ``keymap``: known binding ids, key names a keyboard can send, and no key
+    given two bindings of one view (the error sits at the value that is wrong)."""
     pairs: tuple[tuple[str, str], ...] = text_pairs(unknown_binding_id)(node, where)
-    conflict = keymap_conflict(dict(pairs))
-    if conflict is not None and isinstance(node, MappingNode):
-        binding_id, what = conflict
+    problem = _key_name_problem(pairs) or keymap_conflict(dict(pairs))
+    if problem is not None and isinstance(node, MappingNode):
+        binding_id, what = problem
         value = next(value for key, value in entries(node, where) if key.value == binding_id)
         fail(value, where, what)
     return pairs
+
+
+def _key_name_problem(pairs: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+    """The first entry naming a key no keyboard can send: (its id, what is wrong)."""
+    for binding_id, keys in pairs:
+        if not _keys(keys):
+            return binding_id, f"{binding_id}: no key given"
+        for key in _keys(keys):
+            problem = key_problem(key)
+            if problem is not None:
+                return binding_id, f"{binding_id}: {problem}"
+    return None

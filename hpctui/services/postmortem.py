@@ -32,6 +32,14 @@ ADVICE: dict[str, str] = {
 }
 
 
+# slurmstepd could not start the batch script: the job's step "died by signal 53" (job_rc 4021),
+# seen when the --output/--error file cannot be created (its directory missing or not writable).
+UNSTARTED_EXIT = "0:53"
+UNSTARTED_ADVICE = (
+    "Never started: Slurm could not create its log file (exit 0:53): the --output/--error directory "
+    "must exist and be writable before the job starts (mkdir -p it, then resubmit)."
+)
+
 # States that mean the job went wrong (a cancellation is usually the user's own choice).
 FAILURE_STATES = frozenset({"FAILED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "PREEMPTED"})
 
@@ -80,6 +88,8 @@ class PostMortemRow:
 
     @property
     def advice(self) -> str | None:
+        if self.record.state == "FAILED" and self.record.exit_code == UNSTARTED_EXIT:
+            return UNSTARTED_ADVICE
         return ADVICE.get(self.record.state)
 
     @property

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from test_actions_support import lab_jobs, lab_session
 
-from hpctui.services.postmortem import ADVICE, PostMortem
+from hpctui.services.postmortem import ADVICE, UNSTARTED_ADVICE, PostMortem
 
 pytestmark = pytest.mark.lab
 
@@ -21,12 +21,13 @@ async def test_failed_and_completed_jobs_with_steps_and_advice(lab, tmp_path):
             "-J", "pm-ok", "--wrap", "head -c 50000000 /dev/zero | tail -c 1 >/dev/null; sleep 5", cwd=work
         )
         bad = jobs.submit("-J", "pm-bad", "--wrap", "sleep 3; exit 3", cwd=work)
+        unstarted = jobs.submit("-J", "pm-nodir", "-o", "missing_dir/%j.out", "--wrap", "true", cwd=work)
         async with lab_session(lab, "alpha", tmp_path / "audit.log") as session:
             postmortem = PostMortem(session.link, "alpha")
 
             async def both_done():
                 rows = {r.job_id: r for r in await postmortem.fetch(days=1)}
-                done = all(j in rows and rows[j].record.state in ("COMPLETED", "FAILED") for j in (ok, bad))
+                done = all(j in rows and rows[j].record.state in ("COMPLETED", "FAILED") for j in (ok, bad, unstarted))
                 return rows if done else None
 
             rows = None
@@ -39,6 +40,9 @@ async def test_failed_and_completed_jobs_with_steps_and_advice(lab, tmp_path):
         assert (good.record.state, good.advice, good.source) == ("COMPLETED", None, "sacct")
         assert (failed.record.state, failed.record.exit_code) == ("FAILED", "3:0")
         assert failed.advice == ADVICE["FAILED"]
+        # slurmstepd cannot create the log in a missing directory: the script never runs
+        assert (rows[unstarted].record.state, rows[unstarted].record.exit_code) == ("FAILED", "0:53")
+        assert rows[unstarted].advice == UNSTARTED_ADVICE
         assert {s.step_id for s in good.record.steps} >= {f"{ok}.batch"}
         assert good.max_rss_bytes is not None and good.max_rss_bytes > 0
 

@@ -1,9 +1,6 @@
-"""Review finding (s6-review): `sbatch -o missing_dir/%j.out` fails at once with FAILED 0:53
-(slurmd: "Could not open stdout file .../missing_dir/13477.out: No such file or directory",
-the batch step "died by signal: 53"). The post-mortem advises "Exited non-zero: open its
-log; set -euo pipefail ..." (there is no log, and the script never ran), and `l` says the
-file "does not exist (removed, or never written)". This is the most common first-day
-failure on a cluster; the advice should name the missing log directory."""
+"""A job whose log file Slurm could not create (`sbatch -o missing_dir/%j.out`) ends FAILED 0:53
+before its script runs: the post-mortem names the missing directory instead of "open its log"
+(found by a hostile review; the lab test checks the exit code on real Slurm)."""
 
 from __future__ import annotations
 
