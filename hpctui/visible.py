@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 
-# C0 controls, DEL and the C1 controls (0x80-0x9f, which some terminals obey as escapes).
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# C0 controls, DEL and the C1 controls (0x80-0x9f, which some terminals obey as escapes), and
+# the bidirectional controls, which reorder what follows them (a name that reads backwards).
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_CONTROLS_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
 _PICTURES = {0x7F: "␡", 0x0A: "␤"}
 
 
@@ -23,7 +25,7 @@ def _picture(match: re.Match[str]) -> str:
         return _PICTURES[code]
     if code < 0x20:
         return chr(0x2400 + code)  # ␀ .. ␟
-    return f"\\x{code:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def visible(text: str, *, newlines: bool = False) -> str:

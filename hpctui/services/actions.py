@@ -143,10 +143,12 @@ def advice(verb: str, states: list[str]) -> str:
 
 
 def plan_action(verb: str, job_ids: list[str] | tuple[str, ...]) -> Plan:
-    """Validated, de-duplicated ids and one command per job. Raises UserError."""
+    """Validated, de-duplicated ids and one command per job; a task of an array that is itself
+    in the list goes (Slurm acts on all of the array's tasks already). Raises UserError."""
     if verb not in BUILDERS:
         raise UserError(f"unknown action {verb!r} (one of: {', '.join(VERBS)})")
-    ids = tuple(dict.fromkeys(commands.validate_job_id(j) for j in job_ids))
+    unique = tuple(dict.fromkeys(commands.validate_job_id(j) for j in job_ids))
+    ids = tuple(j for j in unique if "_" not in j or j.partition("_")[0] not in unique)
     if not ids:
         raise UserError(f"{verb}: no job selected")
     return Plan(verb, ids, [BUILDERS[verb]([job_id]) for job_id in ids])

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import cell_len, set_cell_size
 
 from hpctui.errors import UserError
+from hpctui.format import plural
 from hpctui.services.actions import Outcome, Plan, advice, advice_state, audit_warnings
 from hpctui.slurm.models import ENDED_STATES
 from hpctui.ssh.types import LinkError
@@ -64,7 +65,9 @@ def job_summary(jobs: Mapping[str, Job], job_ids: tuple[str, ...]) -> list[str]:
         tasks = [] if job is not None else array_tasks(jobs, job_id)
         if tasks:  # an array row: the command names the array, and acts on all its tasks
             count = sum(task_span(t.array_task_id or "")[2] for t in tasks)
-            lines.append(f"{job_id}  {short_name(tasks[0].name)}  the whole array: {count} tasks in the queue")
+            lines.append(
+                f"{job_id}  {short_name(tasks[0].name)}  the whole array: {plural(count, 'task')} in the queue"
+            )
         elif job is None:
             lines.append(f"{job_id}  (not in the queue any more)")
         else:

@@ -12,6 +12,7 @@ from hpctui.slurm.commands import sacct_command
 from hpctui.slurm.formats import SACCT_FIELDS
 from hpctui.ssh.types import Result
 from hpctui.ui.dialogs.confirm import ConfirmDialog
+from hpctui.ui.flows import job_summary
 from hpctui.ui.screens.details import JobDetailsScreen
 from hpctui.ui.widgets.job_table import JobTable
 from hpctui.ui.widgets.status_line import StatusLine
@@ -131,6 +132,11 @@ async def test_an_array_is_one_row_that_enter_unfolds_and_cancel_takes_whole(mak
         summary = [str(w.render()) for w in app.screen.query(".job").results(Static)]
         assert summary == ["1003  sweep  the whole array: 8 tasks in the queue"]
         await pilot.press("n")
+
+
+def test_an_array_with_one_task_left_says_one_task() -> None:
+    jobs = {"1300_4": pending("1300_4", name="last")}
+    assert job_summary(jobs, ("1300",)) == ["1300  last  the whole array: 1 task in the queue"]
 
 
 async def test_filter_and_sort_keep_arrays_whole(make_app) -> None:

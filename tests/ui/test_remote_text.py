@@ -45,6 +45,13 @@ def test_visible_shows_control_characters_and_keeps_the_rest() -> None:
     assert visible("line 1\nline 2\x07", newlines=True) == "line 1\nline 2␇"
 
 
+def test_visible_shows_bidirectional_controls_that_would_reorder_a_name() -> None:
+    # "train\u202egnp.sh" reads as "trainhs.png" on screen: a name that lies about itself
+    assert visible("train\u202egnp.sh") == "train\\u202egnp.sh"
+    assert visible("a\u2066b\u2069\u200f", newlines=True) == "a\\u2066b\\u2069\\u200f"
+    assert visible("naïve ümlaut 模型") == "naïve ümlaut 模型"
+
+
 async def test_queue_details_and_status_line_show_remote_text_literally(make_app) -> None:
     app = make_app(ui_fakes.workspace(nasty_snapshot()))
     session = app.workspace.session("alpha")

@@ -20,6 +20,12 @@ def test_one_command_per_job_with_the_id_as_one_word(verb: str) -> None:
         assert shlex.split(command)[-1] == job_id
 
 
+def test_tasks_of_an_array_marked_whole_go_with_it() -> None:
+    # marking an array's row and some of its task rows: "cancel 5 jobs" was shown for one array
+    plan = plan_action("cancel", ["1044_2", "1044", "1044_[3-5]", "1045_1", "10440_1"])
+    assert plan.job_ids == ("1044", "1045_1", "10440_1")
+
+
 @pytest.mark.parametrize("bad", ["", "12;rm -rf ~", "$(touch x)", "12 13", "`id`", "abc", "12_"])
 def test_bad_ids_are_user_errors(bad: str) -> None:
     with pytest.raises(UserError):

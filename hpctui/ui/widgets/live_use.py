@@ -88,8 +88,9 @@ def gpu_line(live: LiveUse, gpu: GpuUse) -> list[Part]:
 
 def panel_content(live: LiveUse, job: Job, now: float, every_s: float, sstat_s: float) -> Content:
     cpus, memory = job_amounts(job)
+    gpus = f"GPUs every {every_s:g} s, " if job.gpus else ""
     lines: list[list[Part]] = [
-        [(f"live use · GPUs every {every_s:g} s, CPU and memory every {sstat_s:g} s (sstat)", "$text-muted")],
+        [(f"live use · {gpus}CPU and memory every {sstat_s:g} s (sstat)", "$text-muted")],
         cpu_memory_line(live, cpus, memory),
     ]
     lines += [gpu_line(live, gpu) for gpu in live.latest_gpus]
