@@ -186,6 +186,8 @@ class Connector:
             raise self._host_key_error(client, exc) from exc
         except asyncssh.PermissionDenied as exc:
             raise Refused(self._auth_failure(client)) from exc
+        except socket.gaierror as exc:
+            raise Unreachable(f"{_describe(exc)} ({host!r}: a typo, or no Host entry in the ssh config?)") from exc
         except (OSError, asyncssh.Error) as exc:
             raise Unreachable(_describe(exc)) from exc
 

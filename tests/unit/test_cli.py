@@ -43,3 +43,12 @@ def test_audit_on_an_empty_log_says_so(capsys):
     assert main(["audit"]) == 0
     out, err = capsys.readouterr()
     assert err == "" and out.startswith("no actions recorded yet (log: ") and out.count("\n") == 1
+
+
+def test_status_of_a_host_nobody_knows_names_it_and_the_likely_cause(capsys, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("clusters:\n  - name: x\n    ssh: {alias: nohost-typo.invalid}\n")
+    assert cli.main(["status", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert "x: FAILED: " in out and "cannot resolve the host name: " in out
+    assert "('nohost-typo.invalid': a typo, or no Host entry in the ssh config?)" in out
