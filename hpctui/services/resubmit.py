@@ -293,18 +293,23 @@ class Resubmitter:
 
     async def _script_from_controller(self, job: _Gathered) -> _Script:
         """The job's script file as it is now when it still exists, else the copy Slurm kept;
-        its arguments from ``Command=``, or from the SubmitLine when the file is gone."""
+        its arguments from ``Command=``, or from the SubmitLine when the file is gone.
+
+        ``Command=`` keeps a path typed with a directory part as typed (``sbatch ../a/t.sh``:
+        ``Command=../a/t.sh``), relative to the directory sbatch ran in, which Slurm does not
+        keep: the job's WorkDir is the best guess for it (the same unless --chdir was given)."""
         job_id, kept, notes, unrecovered = job.job_id, job.kept, job.notes, job.unrecovered
         command = job.fields.get("Command", "")
         wrapped = command in ("", "(null)")
         typed = _typed(job.record, Facts(job.fields.get("JobName"), None if wrapped else command), unrecovered)
         unrecovered += _ambiguity(typed)
-        found = None if wrapped else await self._probe(scripts.script_candidates(command))
+        work_dir = job.fields.get("WorkDir", "")
+        found = None if wrapped else await self._probe(_candidates_in(work_dir, command))
         if found is not None:
             path, text = found
             if kept is not None and text != kept:
                 notes.append(f"{path} changed since job {job_id} was submitted: the current file will run.")
-            return _Script(text, path, scripts.split_command(command, path), typed)
+            return _Script(text, path, scripts.split_command(command, _typed_path(command, path, work_dir)), typed)
         if kept is None:
             where = "it was submitted with --wrap" if wrapped else f"{command} no longer exists"
             raise UserError(f"job {job_id}: no script to resubmit: {where} and Slurm kept no copy")
@@ -323,7 +328,7 @@ class Resubmitter:
             path, text = found
             narrowed = typed.narrowed(lambda r: path in _reading_candidates(r.operands, work_dir))
             unrecovered += _ambiguity(narrowed)
-            typed_path = _typed_path(narrowed.operands, path, work_dir)
+            typed_path = _typed_path(" ".join(narrowed.operands), path, work_dir)
             if narrowed.get("chdir") is not None and not typed_path.startswith("/"):
                 unrecovered.append(
                     f"script {typed_path}: the job changed directory (--chdir), so where it was is a guess: {path}"
@@ -471,15 +476,20 @@ def typed_candidates(typed: SubmitLine, work_dir: str) -> list[str]:
 
 
 def _reading_candidates(operands: tuple[str, ...], work_dir: str) -> list[str]:
-    return [posixpath.join(work_dir, c) for c in scripts.script_candidates(" ".join(operands))] if operands else []
+    return _candidates_in(work_dir, " ".join(operands)) if operands else []
 
 
-def _typed_path(operands: tuple[str, ...], path: str, work_dir: str) -> str:
-    """The script path as typed that resolves to ``path``."""
-    for candidate in scripts.script_candidates(" ".join(operands)):
+def _candidates_in(work_dir: str, command: str) -> list[str]:
+    """Where the script of ``command`` (a path and its arguments) may be, a relative path taken from ``work_dir``."""
+    return [posixpath.join(work_dir, c) for c in scripts.script_candidates(command)]
+
+
+def _typed_path(command: str, path: str, work_dir: str) -> str:
+    """The script path as typed in ``command`` that resolves to ``path``."""
+    for candidate in scripts.script_candidates(command):
         if posixpath.join(work_dir, candidate) == path:
             return candidate
-    return operands[0] if operands else ""
+    return command.split(" ")[0]
 
 
 def _arguments(command: str, typed: SubmitLine | None, unrecovered: list[str]) -> list[str]:

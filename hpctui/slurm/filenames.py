@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-_NO_TASK = "4294967294"  # what Slurm writes for %a outside an array (NO_VAL)
+NO_TASK = "4294967294"  # what Slurm writes for %a outside an array, and in the pending rest of one (NO_VAL)
 
 
 _CODES = frozenset("jJAaxuNnts")
@@ -55,7 +55,7 @@ def expand_filename(pattern: str, job_id: str, array_job_id: str | None, task_id
 
     A pattern that contains a backslash is not expanded (backslashes are dropped), as in Slurm.
     """
-    values = (job_id, array_job_id or job_id, task_id or _NO_TASK, name, user, first_node)
+    values = (job_id, array_job_id or job_id, task_id or NO_TASK, name, user, first_node)
     out = []
     for literal, code, width in _pattern_pieces(pattern):
         out.append(literal)

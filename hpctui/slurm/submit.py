@@ -21,6 +21,7 @@ from hpctui.errors import UserError
 from hpctui.slurm.commands import sbatch_command
 from hpctui.slurm.directives import ScriptDirectives
 from hpctui.slurm.errors import SlurmParseError
+from hpctui.slurm.filenames import NO_TASK
 from hpctui.slurm.parse import parse_duration
 from hpctui.slurm.parse.fields import optional
 from hpctui.slurm.sbatch_options import Given
@@ -132,7 +133,7 @@ def options_from_job(fields: dict[str, str], directives: ScriptDirectives, typed
         if typed_value is not None and name != "array" and typed_value[0] not in (_option(name), *GROUPS["memory"]):
             spelled.append(typed_value)  # another spelling (--gpus-per-node for --gres): passed as typed
         elif typed_value is not None and name != "array":  # as Slurm spells it when it can (1 -> 00:01:00)
-            chosen[name] = typed_value[1] if name == "memory" else effective.get(name) or typed_value[1]
+            chosen[name] = _typed_or_effective(name, typed_value[1], effective.get(name))
         elif script_value is not None and name != "array":  # the script brings it again
             chosen[name] = script_value[1]
             from_script.add(name)
@@ -148,6 +149,22 @@ def options_from_job(fields: dict[str, str], directives: ScriptDirectives, typed
         from_script=frozenset(from_script),
     )  # fmt: skip
     return Derived(options, notes, tuple(unsure))
+
+
+def _typed_or_effective(name: str, typed: str | None, effective: str | None) -> str | None:
+    """A typed request as Slurm spells it (``1`` -> ``00:01:00``), unless Slurm's value says
+    less: accounting's ``gres/gpu=2`` has lost the GPU type of ``--gres=gpu:mi250x:2``, so a
+    typed GRES that asks for the same counts is kept (Slurm's wins where the counts differ:
+    the job was changed after it was submitted). Memory is kept as typed (its kind too)."""
+    if name == "memory" or (name == "gres" and typed is not None and _untyped_gres(typed) == effective):
+        return typed
+    return effective or typed
+
+
+def _untyped_gres(gres: str) -> str:
+    """``gpu:mi250x:2,shard`` -> ``gpu:2,shard:1``: each GRES's name and count, as accounting keeps them."""
+    items = (item.split(":") for item in gres.split(","))
+    return ",".join(f"{parts[0]}:{parts[-1] if len(parts) > 1 and parts[-1].isdigit() else 1}" for parts in items)
 
 
 def _option(field_name: str) -> str:
@@ -242,29 +259,45 @@ def _log_patterns(fields: dict[str, str], unsure: list[str]) -> tuple[str | None
 
 
 def log_pattern(path: str | None, fields: dict[str, str], unsure: list[str], default_ok: bool) -> str | None:
-    """An expanded log path with the job id Slurm put in it turned back into ``%j`` (``%A_%a``
-    for an array task); None for Slurm's default."""
+    """An expanded log path with the ids Slurm put in it turned back into ``%j``, or ``%A``
+    and ``%a`` for an array; None for Slurm's default."""
     if not path:
         return None
-    job_id, array_job, task = fields.get("JobId", ""), fields.get("ArrayJobId", ""), fields.get("ArrayTaskId", "")
-    work_dir = fields.get("WorkDir", "")
-    if array_job and task.isdigit():
-        replacements, default = [(array_job, "%A"), (task, "%a")], "slurm-%A_%a.out"
-    else:
-        replacements, default = [(job_id, "%j")], "slurm-%j.out"
+    replacements, default = _id_codes(fields, path)
     pattern = path
     for number, token in replacements:
         pattern = _token_back(pattern, number, token, unsure)
-    if default_ok and pattern == posixpath.join(work_dir, default):
+    if default_ok and pattern == posixpath.join(fields.get("WorkDir", ""), default):
         return None
     return pattern
+
+
+def _id_codes(fields: dict[str, str], path: str) -> tuple[list[tuple[str, str]], str]:
+    """The ids Slurm may have put in ``path``, each with its code, and Slurm's default log name.
+
+    In an array, the task id is ``%a``; the pending rest of one has no task id yet and Slurm
+    writes NO_VAL there (``slurm-13467_4294967294.out``): that is ``%a`` too, never a literal
+    every new task would write to. The array's id is ``%A`` next to a task id; alone it is
+    taken as ``%j`` where the job's id is the array's (the pending rest): ``%A`` would put
+    every task in one file, ``%j`` keeps one file per task either way."""
+    job_id, array_job, task = fields.get("JobId", ""), fields.get("ArrayJobId", ""), fields.get("ArrayTaskId", "")
+    if not array_job:
+        return [(job_id, "%j")], "slurm-%j.out"
+    task_id = task if task.isdigit() else NO_TASK
+    array_code = "%A" if job_id != array_job or _places(path, task_id) else "%j"
+    return [(task_id, "%a"), (array_job, array_code), (job_id, "%j")], "slurm-%A_%a.out"
+
+
+def _places(path: str, number: str) -> list[re.Match[str]]:
+    """Where ``number`` stands in ``path`` as a whole number."""
+    return list(re.finditer(rf"(?<!\d){re.escape(number)}(?!\d)", path)) if number else []
 
 
 def _token_back(path: str, number: str, token: str, unsure: list[str]) -> str:
     """``path`` with ``number`` turned back into ``token`` where Slurm put it. Where it appears
     once, that is the place. Where it appears more often (``/data/1234/run_1234.out``), only
     the file name's is taken, or the last one: a guess, said in ``unsure``."""
-    found = list(re.finditer(rf"(?<!\d){re.escape(number)}(?!\d)", path)) if number else []
+    found = _places(path, number)
     if len(found) > 1:
         name_start = path.rfind("/") + 1
         chosen = [m for m in found if m.start() >= name_start] or found[-1:]

@@ -27,7 +27,7 @@ class Facts:
     """What Slurm still knows about the job, to tell the readings apart."""
 
     job_name: str | None = None  # JobName
-    command: str | None = None  # scontrol's Command= (absolute script path and arguments)
+    command: str | None = None  # scontrol's Command= (script path and arguments; relative if typed with a directory)
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def _names_job(reading: Read, job_name: str) -> bool:
 
 
 def _runs_command(reading: Read, command: str) -> bool:
-    """The reading's script and arguments are the end of ``Command=`` (an absolute path)."""
+    """The reading's script and arguments are ``Command=``, or its end (a bare name typed comes back absolute)."""
     typed = " ".join(reading.operands)
     while typed.startswith("./"):
         typed = typed[2:]

@@ -5,6 +5,7 @@ local record that cannot be written."""
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import shlex
 from pathlib import Path
 
@@ -163,3 +164,27 @@ def test_script_gone_keeps_arguments_and_copies_on_the_cluster(tmp_path: Path) -
 def test_unreadable_history_links_nothing(tmp_path: Path) -> None:
     history = ResubmitHistory(tmp_path)  # a directory: reading it fails
     assert history.lookup("c", "77") is None and history.origin("c", "78") is None
+
+
+class FromHome(Scripted):
+    """The script probe runs in the login directory /home/u: a relative path is found only
+    when it was made absolute (here: /w/train.sh exists)."""
+
+    async def run(self, command: str, *, timeout: float | None = None, input: str | None = None) -> Result:
+        if "exec cat" not in command:
+            return await super().run(command, timeout=timeout, input=input)
+        self.ran.append(command)
+        paths = shlex.split(command)[4:]
+        found = [n for n, p in enumerate(paths, 1) if posixpath.normpath(posixpath.join("/home/u", p)) == "/w/train.sh"]
+        return Result(command, 0, f"{found[0]}\n{SCRIPT}", "") if found else Result(command, 1, "", "")
+
+
+def test_a_relative_command_is_found_from_the_jobs_workdir(tmp_path: Path) -> None:
+    """`sbatch ../w/train.sh` keeps Command=../w/train.sh, relative to the submit directory:
+    looked for from the job's WorkDir, not the login directory (where it "no longer exists")."""
+    relative = SHOWN.replace("Command=/w/train.sh --lr 0.1", "Command=../w/train.sh --lr 0.1")
+    runner = FromHome(answers([ok(relative)]))
+    draft = asyncio.run(resubmitter(runner, tmp_path).prepare("77"))
+    assert not any("no longer exists" in note for note in draft.notes), draft.notes
+    assert draft.script_path is not None
+    assert draft.script_args == ["--lr", "0.1"]

@@ -118,6 +118,43 @@ def test_array_task_pattern() -> None:
     assert (options.array, options.output, options.error) == ("3", "/home/u/w/o_%A_%a.out", "/home/u/w/e_%A_%a.err")
 
 
+ARRAY_REST = {  # scontrol show job 13467 on the lab, the pending rest of --array=1-4%2
+    "JobId": "13467",
+    "ArrayJobId": "13467",
+    "ArrayTaskId": "3-4%2",
+    "JobName": "arr",
+    "Partition": "gpu",
+    "TimeLimit": "00:30:00",
+    "NumNodes": "1",
+    "NumTasks": "1",
+    "CPUs/Task": "1",
+    "TresPerNode": "gres:gpu:1",
+    "WorkDir": "/home/hpcuser/project/w16a",
+    "StdOut": "/home/hpcuser/project/w16a/slurm-13467_4294967294.out",
+    "StdErr": "/home/hpcuser/project/w16a/slurm-13467_4294967294.out",
+}
+
+
+def test_resubmitting_an_array_rest_keeps_one_log_per_task() -> None:
+    """Slurm writes NO_VAL (4294967294) where the pending rest's task id goes: that is %a,
+    never a literal every task of the new array would write to."""
+    options = options_from_job(ARRAY_REST, read_directives("#!/bin/bash\n")).options
+    assert "4294967294" not in (options.output or ""), options.output
+    assert options.output in (None, "/home/hpcuser/project/w16a/slurm-%A_%a.out")
+    assert options.array == "3-4%2"
+    named = {**ARRAY_REST, "StdOut": "/w/o_13467_4294967294.out", "StdErr": "/w/e_13467_4294967294.err"}
+    assert (derive(named).output, derive(named).error) == ("/w/o_%A_%a.out", "/w/e_%A_%a.err")
+
+
+def test_an_array_id_without_a_task_id_keeps_one_log_per_task() -> None:
+    """The rest's own id is the array's: alone in a path it is taken as %j (one file per task),
+    not %A (one file for all); a task's own id is %j too."""
+    alone = {**ARRAY_REST, "StdOut": "/w/o_13467.out", "StdErr": "/w/o_13467.out"}
+    assert derive(alone).output == "/w/o_%j.out"
+    task = {**ARRAY_REST, "JobId": "13470", "ArrayTaskId": "3", "StdOut": "/w/o_13470.out", "StdErr": "/w/o_13470.out"}
+    assert derive(task).output == "/w/o_%j.out"
+
+
 def test_edit_replaces_and_validates() -> None:
     options = SubmitOptions(time="10:00", memory="1G", partition="cpu")
     edited = options.edited(time="2-00:00:00", mem="8g", partition="gpu")
@@ -175,6 +212,34 @@ def test_accounting_record_carries_every_request() -> None:
     )  # the script brings its own: never doubled
     assert parse_stored_script("Batch Script for 9\n-----\n#!/bin/sh\necho hi\n") == "#!/bin/sh\necho hi\n"
     assert parse_stored_script("Batch Script for 9\n-----\nNONE\n\n") is None
+
+
+def test_an_ended_jobs_gpu_type_from_its_submit_line_is_kept() -> None:
+    """Accounting's ReqTRES (gres/gpu=2) has no GPU type: the SubmitLine's --gres=gpu:mi250x:2,
+    which asks for as many, wins; else the new job may land on another type of GPU."""
+    record = {  # sacct of job 13464 on the lab
+        "JobName": "evil",
+        "Partition": "gpu",
+        "Timelimit": "00:30:00",
+        "WorkDir": "/home/hpcuser/project/w16a",
+        "State": "FAILED",
+        "NNodes": "1",
+        "ReqCPUS": "1",
+        "ReqMem": "256M",
+        "ReqTRES": "billing=1,cpu=1,gres/gpu=2,mem=256M,node=1",
+        "Account": "lab",
+        "QOS": "normal",
+        "SubmitLine": "sbatch --job-name=evil --gres=gpu:mi250x:2 -o %x_%j.out train.sh",
+    }
+    fields = fields_from_accounting("13464", record)
+    typed = parse_submit_line(record["SubmitLine"])
+    options = options_from_job(fields, read_directives("#!/bin/bash\n"), typed).options
+    assert options.gres == "gpu:mi250x:2", options.gres
+    untyped = {**record, "SubmitLine": "sbatch --gres=gpu:2 train.sh"}
+    assert derive(fields_from_accounting("13464", untyped), "", untyped["SubmitLine"]).gres == "gpu:2"
+    changed = {**fields, "TresPerNode": "gres:gpu:1"}  # the job was changed after it was submitted
+    assert derive(changed, "", record["SubmitLine"]).gres == "gpu:1"
+    assert derive(fields, "#!/bin/bash\n").gres == "gpu:2"  # nothing typed: accounting's
 
 
 def test_log_pattern_replaces_only_the_expanded_job_id() -> None:
