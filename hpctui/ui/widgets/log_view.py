@@ -105,10 +105,15 @@ class LogView(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value < old_value:
-            self.follow = False
-        elif new_value >= self.max_scroll_y:
+        if new_value >= self.max_scroll_y:  # at the end, also when a taller view pulled scroll_y back to it
             self.follow = True
+        elif new_value < old_value:  # the user scrolled up (a layout change never moves the view off the end)
+            self.follow = False
+
+    def on_resize(self) -> None:
+        """A shorter view (the chart shown, a smaller terminal) keeps the end in sight."""
+        if self.follow:
+            self.call_after_refresh(self._stick_to_end)
 
     # Keys scroll at once: a deferred or animated scroll would race with the batches (and undo
     # the shift that keeps the text in place when the ring drops lines).
