@@ -10,7 +10,7 @@ import pytest
 import ui_fakes
 from tail_helpers import link, served, server  # noqa: F401 (fixtures)
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from hpctui.services.jobinfo import JobDetails
 from hpctui.services.logtail import TRUNCATED_TEXT
@@ -234,6 +234,34 @@ async def test_a_taller_terminal_keeps_following_and_a_scroll_up_still_stops_it(
         await settled(pilot, view, 305)
         await pilot.pause()
         assert shown(view)[-1] == "line 299"
+
+
+def screen_text(screen) -> str:
+    view = screen.query_one(LogView)
+    rows = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+    statics = [str(s.render()) for s in screen.query(Static)]
+    return "\n".join(rows + statics)
+
+
+async def test_the_progress_bar_of_an_unfinished_line_is_shown(logs: Logs) -> None:
+    """A tqdm bar ("\\r" updates, no newline until the epoch ends) is the view's last row, as
+    ``tail -f`` shows it (seen on the lab: the view showed only "start" for 30 s)."""
+    logs.stdout.write_text("start\n")
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 1)
+        logs.append("\r 10%|#         | 10/100\r 40%|####      | 40/100")
+        await until(pilot, lambda: screen.tail.partial.endswith("40/100"))
+        await pilot.pause(0.3)
+        assert "40/100" in screen_text(screen)
+        assert shown(view) == ["start", " 40%|####      | 40/100"]  # the last \r segment only
+        logs.append("\r 70%|#######   | 70\x1b[A/100")  # replaced as it changes; escapes made visible
+        await until(pilot, lambda: shown(view)[-1] == " 70%|#######   | 70␛[A/100")
+        logs.append("\r100%|##########| 100/100\nepoch 2\n")  # its newline: a line like the others
+        await settled(pilot, view, 3)
+        await pilot.pause()
+        assert shown(view) == ["start", "100%|##########| 100/100", "epoch 2"] and list(view.ring) == shown(view)
 
 
 async def test_e_switches_to_stderr_and_back(logs: Logs) -> None:

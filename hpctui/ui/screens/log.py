@@ -182,11 +182,12 @@ class LogScreen(Screen[None]):
         view.reset(tail.lines)
         self._show_title()
         async for batch in tail.batches():
-            view.sync(batch)
-            # On the event loop: ordinary lines cost well under a microsecond each (see
-            # MetricParser.feed), and the chart reads the parser without any locking.
-            self.parser.feed(batch, batch.first, time.time())
-            self._parsed_at = time.monotonic()
+            view.sync(batch, batch.partial)
+            if batch:  # not a progress bar's update alone
+                # On the event loop: ordinary lines cost well under a microsecond each (see
+                # MetricParser.feed), and the chart reads the parser without any locking.
+                self.parser.feed(batch, batch.first, time.time())
+                self._parsed_at = time.monotonic()
 
     async def _path(self) -> str | None:
         """The log file of the current stream (``scontrol show job`` is asked once)."""
