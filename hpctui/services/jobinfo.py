@@ -106,8 +106,7 @@ class JobDetails:
         """scontrol's record of an array's tasks that have not started (``ArrayTaskId=3-4%2``):
         its StdOut and StdErr hold Slurm's NO_VAL (4294967294) where the task id goes, a
         file no task ever writes."""
-        task = self.get("ArrayTaskId")
-        return task is not None and not task.isdigit()
+        return is_task_range(self.get("ArrayTaskId"))
 
     def groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """The fields in named groups; fields no group names go to "Other", none is dropped."""
@@ -154,6 +153,11 @@ async def log_files(link: ClusterLink, details: JobDetails, job: Job | None = No
     host = await host_for(link, node, paths)
     stdout, stderr = (_expanded(path, details, host) if path else path for path in paths)
     return stdout, stderr
+
+
+def is_task_range(task_id: str | None) -> bool:
+    """An array task id naming several tasks (``3-4%2``, ``[3-4]``): the array's pending rest."""
+    return task_id is not None and not task_id.isdigit()
 
 
 def log_task(jobs: Iterable[Job], array_id: str) -> Job | None:

@@ -12,6 +12,7 @@ from test_log import Logs, until
 from ui_fakes import alpha_jobs, job, pending, snapshot
 
 from hpctui.services.jobinfo import JobDetails
+from hpctui.slurm.errors import SlurmError
 from hpctui.slurm.models import Job
 from hpctui.ui.job_actions import JobActions
 from hpctui.ui.screens.log import LogScreen
@@ -75,3 +76,14 @@ async def test_an_array_whose_tasks_all_wait_says_they_have_no_log_yet(tmp_path,
             assert logs.app.screen.tail is None and NO_VAL not in title(logs)
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(logs.app.screen, LogScreen))
+
+
+async def test_a_waiting_array_scontrol_cannot_answer_for_has_no_log_yet_either(tmp_path, link) -> None:
+    rest = pending("3003_[1-3]", reason="JobArrayTaskLimit")
+    logs = array_logs(tmp_path, link, (rest,))
+    logs.session.details["3003"] = SlurmError("slurm_load_jobs error: Socket timed out on send/recv operation")
+    group = rest._replace(job_id="3003")  # what the group row carries: its paths are the rest's
+    async with logs.app.run_test(size=(120, 40)) as pilot:
+        logs.app.post_message(JobActions.LogRequested(logs.session, "3003", "stdout", group))
+        await until(pilot, lambda: isinstance(logs.app.screen, LogScreen) and "no log yet" in status(logs))
+        assert logs.app.screen.tail is None and NO_VAL not in title(logs)

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Input, Static
 from hpctui.config.model import Config, MetricPattern
 from hpctui.errors import UserError
 from hpctui.format import age, plural
-from hpctui.services.jobinfo import log_files, log_task
+from hpctui.services.jobinfo import is_task_range, log_files, log_task
 from hpctui.services.logpath import forgotten, logs_from_accounting
 from hpctui.services.logtail import LineRing, LogTail
 from hpctui.services.metrics import MetricParser, is_stalled
@@ -207,6 +207,9 @@ class LogScreen(Screen[None]):
             details = await self.session.job_details(self.job_id)
         except (LinkError, SlurmProblem, UserError) as error:
             job = self.job or self._queue_job()
+            if job is not None and job.array_job_id and is_task_range(job.array_task_id):
+                self._no_log_yet(job.array_job_id)
+                return None
             if job is not None:
                 self._resolved_pending = job.state == "PENDING"
                 return job.stdout, job.stderr  # as squeue reported them
