@@ -245,7 +245,8 @@ class LogTail:
     bench) calls ``close()``.
 
     ``last_lines=None`` reads the whole file. ``async for batch in tail.batches()`` yields lists
-    of new lines at most every ``batch_interval`` seconds; ``tail.lines`` is the ring,
+    of new lines (with the partial last line as it then stood, ``batch.partial``) at most every
+    ``batch_interval`` seconds; ``tail.lines`` is the ring,
     ``tail.offset`` the file offset just past the last byte received, ``tail.status`` a short
     human-readable state.
     """
