@@ -107,7 +107,7 @@ class ViewApp(App[None]):
         view = self.query_one(LogView)
         async for batch in self.tail.batches():
             self.order.check(batch)
-            view.sync(batch)
+            view.sync(batch, batch.partial)
 
 
 async def submit(session: ClusterSession, rate: int, seconds: float) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hpctui.services.jobnode import host_for
@@ -100,6 +101,13 @@ class JobDetails:
     def state(self) -> str | None:
         return self.get("JobState")
 
+    @property
+    def pending_rest(self) -> bool:
+        """scontrol's record of an array's tasks that have not started (``ArrayTaskId=3-4%2``):
+        its StdOut and StdErr hold Slurm's NO_VAL (4294967294) where the task id goes, a
+        file no task ever writes."""
+        return is_task_range(self.get("ArrayTaskId"))
+
     def groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """The fields in named groups; fields no group names go to "Other", none is dropped."""
         placed: set[str] = set()
@@ -145,6 +153,22 @@ async def log_files(link: ClusterLink, details: JobDetails, job: Job | None = No
     host = await host_for(link, node, paths)
     stdout, stderr = (_expanded(path, details, host) if path else path for path in paths)
     return stdout, stderr
+
+
+def is_task_range(task_id: str | None) -> bool:
+    """An array task id naming several tasks (``3-4%2``, ``[3-4]``): the array's pending rest."""
+    return task_id is not None and not task_id.isdigit()
+
+
+def log_task(jobs: Iterable[Job], array_id: str) -> Job | None:
+    """The task a user means by a whole array's log: its first running task, else the one that
+    started last (a finished task the queue still lists); None while every task waits."""
+    tasks = [job for job in jobs if job.array_job_id == array_id and (job.array_task_id or "").isdigit()]
+    running = [job for job in tasks if job.state == "RUNNING"]
+    if running:
+        return min(running, key=lambda job: int(job.array_task_id or 0))
+    started = [job for job in tasks if job.state != "PENDING"]
+    return max(started, key=lambda job: (job.start_time or "", int(job.array_task_id or 0)), default=None)
 
 
 def _expanded(path: str, details: JobDetails, host: str) -> str:

@@ -26,11 +26,13 @@ class Marker(str):
 
 
 class Batch(list[str]):
-    """New lines; ``first`` is the absolute number of the first one (numbering as in LineRing)."""
+    """New lines; ``first`` is the absolute number of the first one (numbering as in LineRing);
+    ``partial`` the text after the last newline at that moment (a progress bar as it stands)."""
 
-    def __init__(self, lines: list[str], first: int) -> None:
+    def __init__(self, lines: list[str], first: int, partial: str = "") -> None:
         super().__init__(lines)
         self.first = first
+        self.partial = partial
 
 
 class StreamLink(Protocol):
@@ -243,7 +245,8 @@ class LogTail:
     bench) calls ``close()``.
 
     ``last_lines=None`` reads the whole file. ``async for batch in tail.batches()`` yields lists
-    of new lines at most every ``batch_interval`` seconds; ``tail.lines`` is the ring,
+    of new lines (with the partial last line as it then stood, ``batch.partial``) at most every
+    ``batch_interval`` seconds; ``tail.lines`` is the ring,
     ``tail.offset`` the file offset just past the last byte received, ``tail.status`` a short
     human-readable state.
     """
@@ -297,19 +300,22 @@ class LogTail:
                 await self._reader
 
     async def batches(self) -> AsyncIterator[Batch]:
-        """New lines, coalesced; one consumer only. Ends after ``close()`` or a fatal error."""
+        """New lines, coalesced, or a new partial line alone; one consumer only. Ends after
+        ``close()`` or a fatal error."""
         self.start()
         last = 0.0
+        partial = ""
         while not self._closed:
             await self._wakeup.wait()
             delay = last + self.batch_interval - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
             self._wakeup.clear()
-            batch = Batch(self._pending, self.lines.total - len(self._pending))
+            batch = Batch(self._pending, self.lines.total - len(self._pending), self.partial)
             self._pending = []
             last = time.monotonic()
-            if batch:
+            if batch or batch.partial != partial:
+                partial = batch.partial
                 yield batch
             if self._reader is not None and self._reader.done() and not self._pending:
                 return
@@ -386,6 +392,7 @@ class LogTail:
             self.file_size = self.offset
             self.changed_at = time.time()
         self._add(self._splitter.feed(frame.data))
+        self._wakeup.set()  # the partial line changed, if no line came
 
     def _truncated(self, size: int) -> None:
         self._add([*self._splitter.flush(), Marker(TRUNCATED_TEXT)])

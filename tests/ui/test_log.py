@@ -10,7 +10,7 @@ import pytest
 import ui_fakes
 from tail_helpers import link, served, server  # noqa: F401 (fixtures)
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from hpctui.services.jobinfo import JobDetails
 from hpctui.services.logtail import TRUNCATED_TEXT
@@ -191,6 +191,77 @@ async def test_chart_shows_the_values_the_job_printed(logs: Logs) -> None:
         assert f"loss {losses[-1]}  best {min(losses)}" in summary and "epoch 5/10" in summary
         await pilot.press("m")
         assert not chart.display
+
+
+async def test_hiding_the_chart_keeps_the_log_following_the_end(logs: Logs) -> None:
+    """The view grows back, Textual pulls scroll_y down to the new end: not a scroll up (seen
+    on the lab: "scrolled (G: follow)" on step 533 while the file grew to 545 lines)."""
+    logs.stdout.write_text("".join(f"step {n} loss={1 / n}\n" for n in range(1, 301)))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 300)
+        await until(pilot, lambda: "loss" in screen.parser.series)
+        await pilot.press("m")  # chart on: the view gets shorter and still shows the end
+        chart = screen.query_one(MetricsChart)
+        await until(pilot, lambda: chart.plotted() == ["loss"])
+        await pilot.pause()
+        assert view.follow and shown(view)[-1].startswith("step 300 ")
+        logs.append(numbered(301, 302))  # the job goes on printing under the chart
+        await settled(pilot, view, 302)
+        await pilot.pause(0.3)
+        await pilot.press("m")  # chart off: the view gets taller again
+        await pilot.pause(0.3)
+        assert view.follow, "hiding the chart stopped following the end"
+        logs.append(numbered(303, 310))
+        await settled(pilot, view, 310)
+        await pilot.pause()
+        assert shown(view)[-1] == "line 310"
+
+
+async def test_a_taller_terminal_keeps_following_and_a_scroll_up_still_stops_it(logs: Logs) -> None:
+    logs.stdout.write_text(numbered(1, 300))
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 300)
+        await pilot.resize_terminal(SIZE[0], SIZE[1] + 15)
+        await pilot.pause(0.3)
+        assert view.follow and shown(view)[-1] == "line 300"
+        await pilot.press("k")  # one line up: the user's scroll
+        assert not view.follow
+        logs.append(numbered(301, 305))
+        await settled(pilot, view, 305)
+        await pilot.pause()
+        assert shown(view)[-1] == "line 299"
+
+
+def screen_text(screen) -> str:
+    view = screen.query_one(LogView)
+    rows = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+    statics = [str(s.render()) for s in screen.query(Static)]
+    return "\n".join(rows + statics)
+
+
+async def test_the_progress_bar_of_an_unfinished_line_is_shown(logs: Logs) -> None:
+    """A tqdm bar ("\\r" updates, no newline until the epoch ends) is the view's last row, as
+    ``tail -f`` shows it (seen on the lab: the view showed only "start" for 30 s)."""
+    logs.stdout.write_text("start\n")
+    async with logs.app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot, logs)
+        view = screen.query_one(LogView)
+        await settled(pilot, view, 1)
+        logs.append("\r 10%|#         | 10/100\r 40%|####      | 40/100")
+        await until(pilot, lambda: screen.tail.partial.endswith("40/100"))
+        await pilot.pause(0.3)
+        assert "40/100" in screen_text(screen)
+        assert shown(view) == ["start", " 40%|####      | 40/100"]  # the last \r segment only
+        logs.append("\r 70%|#######   | 70\x1b[A/100")  # replaced as it changes; escapes made visible
+        await until(pilot, lambda: shown(view)[-1] == " 70%|#######   | 70␛[A/100")
+        logs.append("\r100%|##########| 100/100\nepoch 2\n")  # its newline: a line like the others
+        await settled(pilot, view, 3)
+        await pilot.pause()
+        assert shown(view) == ["start", "100%|##########| 100/100", "epoch 2"] and list(view.ring) == shown(view)
 
 
 async def test_e_switches_to_stderr_and_back(logs: Logs) -> None:

@@ -49,6 +49,23 @@ async def test_partial_line_is_held_until_its_newline(link, tmp_path: Path):
     assert list(tail.lines) == ["epoch 1", "epoch 2 started"] and tail.partial == ""
 
 
+async def test_a_progress_bar_alone_comes_as_a_batch_with_its_partial_line(link, tmp_path: Path):
+    log = tmp_path / "tqdm.log"
+    log.write_bytes(b"start\n")
+    tail = LogTail(link, str(log), poll_s=0.05)
+    async with tailing(tail) as batches:
+        await until(lambda: tail.lines.total == 1)
+        with log.open("ab") as out:
+            out.write(b"\r 10%|#   | 10/100\r 40%|####| 40/100")
+        await until(lambda: bool(batches) and batches[-1].partial == " 40%|####| 40/100")
+        assert list(batches[-1]) == []  # no new line: the bar's state alone
+        with log.open("ab") as out:
+            out.write(b"\r100%|####| 100/100\n")
+        await until(lambda: tail.lines.total == 2)
+        await until(lambda: batches[-1].partial == "")
+    assert [line for batch in batches for line in batch] == ["start", "100%|####| 100/100"]
+
+
 async def test_reconnect_resumes_at_the_exact_byte(link, server, tmp_path: Path):
     log = tmp_path / "chatty.log"
     log.write_bytes(b"")

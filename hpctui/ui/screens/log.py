@@ -23,7 +23,7 @@ from textual.widgets import Footer, Input, Static
 from hpctui.config.model import Config, MetricPattern
 from hpctui.errors import UserError
 from hpctui.format import age, plural
-from hpctui.services.jobinfo import log_files
+from hpctui.services.jobinfo import is_task_range, log_files, log_task
 from hpctui.services.logpath import forgotten, logs_from_accounting
 from hpctui.services.logtail import LineRing, LogTail
 from hpctui.services.metrics import MetricParser, is_stalled
@@ -112,6 +112,7 @@ class LogScreen(Screen[None]):
         if stream not in OTHER:
             raise ValueError(f"stream must be stdout or stderr, not {stream!r}")
         self.session = session
+        self.requested = job_id  # what was asked for; job_id becomes the task shown for a whole array
         self.job_id = job_id
         self.stream = stream
         self.job = job
@@ -128,7 +129,7 @@ class LogScreen(Screen[None]):
 
     @property
     def key(self) -> str:
-        return f"hpctui-log:{self.session.cluster.name}:{self.job_id}"
+        return f"hpctui-log:{self.session.cluster.name}:{self.requested}"
 
     def compose(self) -> ComposeResult:
         yield Static(id="log-title", markup=False)
@@ -181,11 +182,12 @@ class LogScreen(Screen[None]):
         view.reset(tail.lines)
         self._show_title()
         async for batch in tail.batches():
-            view.sync(batch)
-            # On the event loop: ordinary lines cost well under a microsecond each (see
-            # MetricParser.feed), and the chart reads the parser without any locking.
-            self.parser.feed(batch, batch.first, time.time())
-            self._parsed_at = time.monotonic()
+            view.sync(batch, batch.partial)
+            if batch:  # not a progress bar's update alone
+                # On the event loop: ordinary lines cost well under a microsecond each (see
+                # MetricParser.feed), and the chart reads the parser without any locking.
+                self.parser.feed(batch, batch.first, time.time())
+                self._parsed_at = time.monotonic()
 
     async def _path(self) -> str | None:
         """The log file of the current stream (``scontrol show job`` is asked once)."""
@@ -199,10 +201,15 @@ class LogScreen(Screen[None]):
         return path
 
     async def _files(self) -> tuple[str | None, str | None] | None:
+        if not self._pick_array_task():
+            return None
         try:
             details = await self.session.job_details(self.job_id)
         except (LinkError, SlurmProblem, UserError) as error:
             job = self.job or self._queue_job()
+            if job is not None and job.array_job_id and is_task_range(job.array_task_id):
+                self._no_log_yet(job.array_job_id)
+                return None
             if job is not None:
                 self._resolved_pending = job.state == "PENDING"
                 return job.stdout, job.stderr  # as squeue reported them
@@ -210,8 +217,29 @@ class LogScreen(Screen[None]):
                 return await self._files_from_accounting()
             self.error = f"scontrol show job {self.job_id}: {error}"
             return None
+        if details.pending_rest:
+            self._no_log_yet(details.get("ArrayJobId") or self.job_id)
+            return None
         self._resolved_pending = details.state == "PENDING"
         return await log_files(self.session.link, details, self.job or self._queue_job())
+
+    def _pick_array_task(self) -> bool:
+        """A whole array (its group row) is followed through one task (``log_task``: the first
+        running one); False, the status saying why, for its pending rest (``123_[4-9]``)."""
+        array, _, task = self.job_id.partition("_")
+        if task.startswith("["):
+            self._no_log_yet(array)
+            return False
+        chosen = None if task else log_task(self.session.poller.latest.jobs, array)
+        if chosen is not None:
+            self.job_id, self.job = chosen.job_id, chosen
+            self._show_title()
+        return True
+
+    def _no_log_yet(self, array: str) -> None:
+        """The pending tasks of an array write no file yet (scontrol's path for them holds
+        Slurm's NO_VAL where the task id goes): one line says so instead of waiting on it."""
+        self.error = f"array {array}: its pending tasks have no log yet (l on a task once it runs)"
 
     async def _files_from_accounting(self) -> tuple[str | None, str | None] | None:
         """The controller has forgotten the job (MinJobAge): its paths rebuilt from accounting."""

@@ -1,7 +1,8 @@
 """A log view over a ``LineRing`` using Textual's Line API: only visible lines are rendered.
 
 New lines arrive in batches (``sync()`` after each); the view follows the end until the user
-scrolls up, and resumes following at the bottom or on ``follow()``. Rows map to absolute line
+scrolls up, and resumes following at the bottom or on ``follow()``. The file's partial last
+line (a progress bar, no newline yet) is one more row after the ring's, replaced at each sync. Rows map to absolute line
 numbers through ``base`` (the ring's first line at the last sync), so the text under the user's
 eyes stays put while the ring drops old lines.
 """
@@ -70,18 +71,20 @@ class LogView(ScrollView, can_focus=True):
         self.base = ring.first
         self._width = 0
         self._cache: LRUCache[int, tuple[Strip, Style | None]] = LRUCache(512)  # line, style of its padding
+        self.partial = ""  # the text after the file's last newline, shown as the last row (never cached)
 
     # ---- data ------------------------------------------------------------------------------
 
-    def sync(self, new_lines: list[str] | None = None) -> None:
-        """The ring changed: resize, keep the visible text in place, follow the end if asked."""
+    def sync(self, new_lines: list[str] | None = None, partial: str = "") -> None:
+        """The ring changed: resize, keep the visible text in place, follow the end if asked.
+        ``partial``: the file's last line so far, without its newline ("" for none)."""
         first = self.ring.first
         dropped = first - self.base
         self.base = first
-        if new_lines:
-            longest = max(map(len, new_lines))
-            self._width = min(max(self._width, longest), MAX_WIDTH)
-        self.virtual_size = Size(self._width, len(self.ring))
+        self.partial = partial
+        longest = max(map(len, new_lines or ()), default=0)
+        self._width = min(max(self._width, longest, len(partial)), MAX_WIDTH)
+        self.virtual_size = Size(self._width, len(self.ring) + bool(partial))
         if self.follow:  # after the layout, which decides whether the view scrolls at all
             self.call_after_refresh(self._stick_to_end)
         elif dropped:
@@ -96,7 +99,7 @@ class LogView(ScrollView, can_focus=True):
         self._cache.clear()
         self.current = None
         self.follow = True
-        self.sync()
+        self.sync()  # and no partial line
 
     # ---- following -------------------------------------------------------------------------
 
@@ -105,10 +108,15 @@ class LogView(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value < old_value:
-            self.follow = False
-        elif new_value >= self.max_scroll_y:
+        if new_value >= self.max_scroll_y:  # at the end, also when a taller view pulled scroll_y back to it
             self.follow = True
+        elif new_value < old_value:  # the user scrolled up (a layout change never moves the view off the end)
+            self.follow = False
+
+    def on_resize(self) -> None:
+        """A shorter view (the chart shown, a smaller terminal) keeps the end in sight."""
+        if self.follow:
+            self.call_after_refresh(self._stick_to_end)
 
     # Keys scroll at once: a deferred or animated scroll would race with the batches (and undo
     # the shift that keeps the text in place when the ring drops lines).
@@ -221,8 +229,12 @@ class LogView(ScrollView, can_focus=True):
         if cached is not None:
             return cached
         line = self.ring.line(number)
-        if line is None:
-            return None
+        if line is None:  # past the ring: the partial line's row, while there is one
+            return self._styled(self.partial, number) if self.partial and number == self.ring.total else None
+        rendered = self._cache[number] = self._styled(line, number)
+        return rendered
+
+    def _styled(self, line: str, number: int) -> tuple[Strip, Style | None]:
         text = Text(printable(line), no_wrap=True, end="")
         pad = None
         if isinstance(line, Marker):
@@ -233,9 +245,7 @@ class LogView(ScrollView, can_focus=True):
             text.stylize(pad)
         if self.search_text:
             self._highlight(text, number)
-        rendered = Strip(text.render(self.app.console), cell_len(text.plain)), pad
-        self._cache[number] = rendered
-        return rendered
+        return Strip(text.render(self.app.console), cell_len(text.plain)), pad
 
     def _highlight(self, text: Text, number: int) -> None:
         name = "log-view--current" if number == self.current else "log-view--match"
