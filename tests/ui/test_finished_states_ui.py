@@ -95,6 +95,8 @@ async def test_the_overview_shows_the_jobs_that_ended_while_it_was_hidden_as_the
         tab_lines = finished_lines(app.screen.query_one("#cluster-alpha JobTable", JobTable))
         assert "0:31 /" in line_of(tab_lines, "3001")
         assert line_of(tab_lines, "3010")
+        hidden = app.screen.query_one("#overview JobTable", JobTable)
+        assert hidden.model.n_finished == 0  # a hidden tab builds no rows: it does once shown
 
         await pilot.press("0")
         await pilot.pause(0.2)
