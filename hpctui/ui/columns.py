@@ -206,15 +206,17 @@ SIZERS: dict[str, Callable[[Sequence[Row], int], int]] = {"elapsed": _elapsed_wi
 # A narrow table takes these steps in turn until the columns fit: shrink a column to its
 # ``min_width``, or drop it (the least useful first, the name gives up cells late); the job
 # id and the state always stay. Why a job waits ("PartitionConfig") outranks its node count
-# and the partition's full title.
+# and the partition's full title; how many GPUs a job holds outranks the partition and the
+# name's last cells (at 80 columns a cluster's tab shows it; the Overview, with its
+# Cluster column, may not).
 FIT_STEPS: tuple[tuple[str, str], ...] = (
     ("drop", "start"),
     ("drop", "nodes"),
-    ("drop", "gpus"),
     ("shrink", "partition"),
     ("shrink", "where"),
     ("drop", "partition"),
     ("shrink", "name"),
+    ("drop", "gpus"),
     ("drop", "where"),
     ("drop", "elapsed"),
     ("drop", "cluster"),

@@ -118,11 +118,18 @@ class QueueModel:
         return len(self.rows) - self.n_active
 
     def update(self, jobs_by_cluster: Mapping[str, Iterable[Job]], now: float) -> None:
-        """Take clusters' latest jobs; those that vanished join the finished group."""
+        """Take clusters' latest jobs, then build the rows."""
         for cluster, jobs in jobs_by_cluster.items():
-            self._take(cluster, jobs, now)
-        self.expire(now)
+            self.take(cluster, jobs, now)
         self.rebuild()
+
+    def take(self, cluster: str, jobs: Iterable[Job], now: float) -> None:
+        """Take one snapshot of a cluster's jobs: those that vanished join the finished group,
+        as the last snapshot that listed them showed them. Only dict updates, no rows built
+        (``rebuild`` does): every snapshot is taken, even while no one shows the table, so
+        the finished group knows every job that left, whichever tab shows it."""
+        self._take(cluster, jobs, now)
+        self.expire(now)
 
     def _take(self, cluster: str, jobs: Iterable[Job], now: float) -> None:
         old = self._active.get(cluster, {})

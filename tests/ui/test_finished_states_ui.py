@@ -23,7 +23,8 @@ def finished_lines(t: JobTable) -> list[str]:
 
 
 def line_of(lines: list[str], job_id: str) -> str:
-    return next(text for text in lines if f" {job_id} " in text)
+    """The line of ``job_id``; empty when there is none."""
+    return next((text for text in lines if f" {job_id} " in text), "")
 
 
 async def test_the_overview_and_the_tab_show_how_jobs_ended_never_how_they_waited(make_app) -> None:
@@ -73,3 +74,32 @@ async def test_a_job_that_ended_while_the_link_was_down_is_asked_once_it_is_back
         alpha.poller.set(dataclasses.replace(gone, jobs_at=NOW + 10))
         await pilot.pause(0.2)
         assert "CANCELLED" in line_of(finished_lines(t), "1005")
+
+
+async def test_the_overview_shows_the_jobs_that_ended_while_it_was_hidden_as_the_tab_does(make_app) -> None:
+    """A tab that is not shown still takes every snapshot: a job cancelled at 0:31 showed
+    "CANCELLED 0:16" in the Overview (the last it saw), and jobs that started and ended while
+    it was hidden never appeared there. The Overview and the cluster tab tell the same story."""
+    app = make_app(alpha_snapshot=snapshot("alpha", alpha_jobs() + (job("3001", time_used_s=16),)))
+    alpha = app.workspace.session("alpha")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("0")  # the overview sees 3001 running at 0:16
+        await pilot.pause(0.2)
+        await pilot.press("1")  # then the user looks at the alpha tab
+        await pilot.pause(0.2)
+        last_seen = (job("3001", time_used_s=31, state="COMPLETING"), job("3010", time_used_s=20))
+        alpha.poller.set(snapshot("alpha", alpha_jobs() + last_seen, at=NOW + 15))
+        await pilot.pause(0.2)
+        alpha.poller.set(snapshot("alpha", alpha_jobs(), at=NOW + 30))  # both left the queue
+        await pilot.pause(0.2)
+        tab_lines = finished_lines(app.screen.query_one("#cluster-alpha JobTable", JobTable))
+        assert "0:31 /" in line_of(tab_lines, "3001")
+        assert line_of(tab_lines, "3010")
+        hidden = app.screen.query_one("#overview JobTable", JobTable)
+        assert hidden.model.n_finished == 0  # a hidden tab builds no rows: it does once shown
+
+        await pilot.press("0")
+        await pilot.pause(0.2)
+        overview_lines = finished_lines(app.screen.query_one("#overview JobTable", JobTable))
+        assert "0:31 /" in line_of(overview_lines, "3001"), overview_lines  # showed 0:16
+        assert line_of(overview_lines, "3010"), overview_lines  # never shown

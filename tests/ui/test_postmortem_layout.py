@@ -11,7 +11,7 @@ from waiting import wait_for
 from hpctui.services.postmortem import user_names_command
 from hpctui.slurm.commands import sacct_command
 from hpctui.ssh.types import Result
-from hpctui.ui.screens.postmortem import PostMortemScreen, fitted_widths
+from hpctui.ui.screens.postmortem import ID_MIN, PostMortemScreen, fitted_widths
 
 SACCT = (Path(__file__).parents[1] / "fixtures" / "slurm" / "sacct.txt").read_text()
 PASSWD = "hpcuser:x:1001:1001::/home/hpcuser:/bin/bash\n"
@@ -66,6 +66,38 @@ def test_narrow_tables_drop_the_least_useful_columns_first() -> None:
     assert fitted_widths(80)["JobName"] == 16  # it takes back what the advice column left
     assert "MaxRSS" in fitted_widths(160) and "Advice" in fitted_widths(160)
     assert fitted_widths(240)["Advice"] > fitted_widths(160)["Advice"]
+
+
+def test_the_job_id_column_takes_its_longest_id_and_is_cut_only_when_the_rest_gave_up_cells() -> None:
+    long_step = len(" └ 4567890_12.batch")
+    assert fitted_widths(160, long_step)["JobID"] == long_step
+    assert fitted_widths(100, long_step)["JobID"] == long_step  # the name shrinks first
+    at_80 = fitted_widths(80, long_step)
+    assert ID_MIN <= at_80["JobID"] < long_step and at_80["JobName"] == 12  # cut, with an ellipsis
+
+
+async def test_step_ids_are_shown_whole_at_160_columns(make_app) -> None:
+    """The JobID column was 14 cells at any width: "└ 512037.batc" on the lab's beta, and an
+    array task's steps ("4567890_12.batch") looked alike."""
+    app = make_app()
+    link = app.workspace.session("alpha").link
+    sacct = sacct_command(None, days=7)
+    lines = SACCT.split("\n")
+    long_ids = [line.replace("1000", "4567890_12", 1) for line in lines[:2]]  # the job and its .batch step
+    link.answers[sacct] = Result(sacct, 0, "\n".join(long_ids + lines[2:]), "")
+    getent = user_names_command(["1001"])
+    link.answers[getent] = Result(getent, 0, PASSWD, "")
+    async with app.run_test(size=(160, 30)) as pilot:
+        screen = await open_postmortem(app, pilot)
+        table = screen.query_one(DataTable)
+        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]).strip("▸▾ ") == "4567890_12")
+        table.move_cursor(row=row)
+        await pilot.press("enter")  # unfold its steps
+        await pilot.pause(0.2)
+        cells = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        step = next(cell for cell in cells if "4567890_12.batch" in cell)
+        width = next(iter(table.columns.values())).get_render_width(table)
+        assert len(step) <= width - 2, (step, width)  # a cell has one space of padding each side
 
 
 async def test_the_title_with_failures_only_wraps_at_80_columns_rather_than_cut(make_app) -> None:

@@ -38,6 +38,19 @@ async def test_at_80_columns_id_name_and_state_stay_and_an_empty_gpu_column_goes
         assert all(len(line(t, y).rstrip()) <= 80 for y in range(8))
 
 
+async def test_at_80_columns_the_queue_shows_how_many_gpus_a_job_has(make_app) -> None:
+    """The GPUs column went first at 80 columns, before the partition or the name gave up a
+    cell: no row said how many GPUs a job had."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        t = app.screen.query_one(JobTable)
+        gpus_end = header(t).index("GPUs") + len("GPUs")  # a right-aligned column of 6 cells
+        row = line(t, 1 + t.model.index[("alpha", "1005")])
+        assert "1005" in row and row[gpus_end - 6 : gpus_end].strip() == "16"
+        assert all(len(line(t, y).rstrip()) <= 80 for y in range(8))
+
+
 async def test_at_240_columns_the_columns_stay_together_and_the_sort_arrow_is_whole(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(240, 40)) as pilot:

@@ -56,6 +56,19 @@ def test_vanished_jobs_go_to_the_finished_group_at_the_bottom_then_expire() -> N
     assert model.n_finished == 0
 
 
+def test_snapshots_taken_between_rebuilds_finish_jobs_as_last_seen_without_building_rows() -> None:
+    """A hidden tab takes every snapshot (dict updates) and builds its rows once shown."""
+    model = QueueModel(JOB_COLUMNS)
+    model.update({"alpha": [job("7", time_used_s=16, nodelist="")]}, now=0)
+    model.take("alpha", [job("7", time_used_s=31, nodelist="a2"), job("8")], now=15)
+    model.take("alpha", [], now=30)
+    assert ids(model) == ["7"] and model.n_finished == 0  # the rows wait for a rebuild
+    model.rebuild()
+    assert sorted(ids(model)) == ["7", "8"] and model.n_finished == 2
+    seven = model.rows[model.index[("alpha", "7")]]
+    assert (seven.job.time_used_s, seven.job.nodelist, seven.finished_at) == (31, "a2", 30)
+
+
 def test_a_job_that_comes_back_leaves_the_finished_group() -> None:
     model = QueueModel(JOB_COLUMNS)
     first = job("7")

@@ -3,7 +3,8 @@ failures highlighted with one line of advice. The table is keyed by job id and u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -34,10 +35,16 @@ if TYPE_CHECKING:
 
 
 NAME_MIN = 12
+# The JobID column is as wide as its longest job or step id, up to ID_MAX; a narrow screen
+# cuts it (with an ellipsis) down to ID_MIN only once the other columns gave up their cells.
+ID_MIN = 14
+ID_MAX = 32
+JOB_MARKS = ("▸ ", "▾ ", "  ")  # before a job id: its steps folded, unfolded, no steps
+STEP_MARK = " └ "
 ADVICE_MIN = 16  # the advice column needs this much (the bar below says it all)
 # Names are cut so the figures stay in view; the advice takes what is left.
 FIT_COLUMNS = (
-    FitColumn("JobID", 14),
+    FitColumn("JobID", ID_MIN, min_width=ID_MIN),
     FitColumn("JobName", 24, min_width=NAME_MIN, flex=True, max_width=24),
     FitColumn("Partition", 10),
     FitColumn("Elapsed", 10),
@@ -58,15 +65,27 @@ FIT_STEPS = (
     ("drop", "MaxRSS"),
     ("shrink", "JobName"),
     ("drop", "Advice"),
+    ("shrink", "JobID"),
     ("drop", "Elapsed"),
     ("drop", "ExitCode"),
 )
 DEFAULT_DAYS = 7
 
 
-def fitted_widths(total: int) -> dict[str, int]:
-    """The columns shown in ``total`` cells and their widths, in ``COLUMNS`` order."""
-    return fitted(FIT_COLUMNS, FIT_STEPS, total)
+def fitted_widths(total: int, id_width: int = ID_MIN) -> dict[str, int]:
+    """The columns shown in ``total`` cells and their widths, in ``COLUMNS`` order, the job
+    ids taking ``id_width`` cells where there is room."""
+    columns = (replace(FIT_COLUMNS[0], width=id_width), *FIT_COLUMNS[1:])
+    return fitted(columns, FIT_STEPS, total)
+
+
+def id_width(rows: Iterable[PostMortemRow]) -> int:
+    """Cells of the longest id the JobID column may show, folded or not (so unfolding a job
+    never changes the layout), between ID_MIN and ID_MAX."""
+    rows = list(rows)
+    ids = [JOB_MARKS[0] + row.job_id for row in rows]
+    ids += [STEP_MARK + step.step_id for row in rows for step in row.record.steps]
+    return max(ID_MIN, min(max(map(len, ids), default=0), ID_MAX))
 
 
 class PostMortemScreen(TableKeys, Screen[None]):
@@ -110,10 +129,7 @@ class PostMortemScreen(TableKeys, Screen[None]):
         yield Footer(compact=True)
 
     def on_resize(self) -> None:
-        """Lay the columns out for the new width; when that changes which are shown, the
-        table is built again (DataTable cannot hide a column)."""
-        if set_columns(self.query_one(DataTable), fitted_widths(self.size.width)):
-            self._render_rows()
+        self._render_rows()
 
     def on_mount(self) -> None:
         self._title("loading …")
@@ -169,8 +185,11 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
     def _render_rows(self) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
-        if not table.columns:
+        if not self.size.width:
             return  # laid out on the first resize
+        # Columns for the width and the longest id; a change clears the table (a DataTable
+        # cannot hide a column or change a width), so every row is added again below.
+        set_columns(table, fitted_widths(self.size.width, id_width(self.rows.values())))
         shown = [i for i, name in enumerate(COLUMNS) if name in table.columns]
         wanted = self._wanted()
         keys = {key for key, _ in wanted}
@@ -275,11 +294,11 @@ class PostMortemScreen(TableKeys, Screen[None]):
 
 def job_cells(row: PostMortemRow, expanded: bool, variables: Mapping[str, str]) -> list[Text]:
     record = row.record
-    marker = ("▾ " if expanded else "▸ ") if record.steps else "  "
+    marker = JOB_MARKS[1 if expanded else 0] if record.steps else JOB_MARKS[2]
     style = state_style(variables, record.state)
     state = record.state_detail + (" (squeue)" if row.source == "squeue" else "")
     return [
-        Text(marker + record.job_id),
+        Text(marker + record.job_id, no_wrap=True, overflow="ellipsis"),
         Text(visible(record.name)),
         Text(visible(record.partition)),
         Text(duration(record.elapsed_s) if record.elapsed_s is not None else ""),
@@ -295,7 +314,7 @@ def job_cells(row: PostMortemRow, expanded: bool, variables: Mapping[str, str]) 
 def step_cells(step: AccountingStep, variables: Mapping[str, str]) -> list[Text]:
     dim = "dim"
     return [
-        Text(" └ " + step.step_id, style=dim),
+        Text(STEP_MARK + step.step_id, style=dim, no_wrap=True, overflow="ellipsis"),
         Text(visible(step.name), style=dim),
         Text(""),
         Text(duration(step.elapsed_s) if step.elapsed_s is not None else "", style=dim),

@@ -100,27 +100,28 @@ class QueuePane(JobActions, TabPane):
         self.workspace = workspace
         self.clock = clock
         self._unsubscribe: list[Callable[[], None]] = []
-        self._waiting: dict[str, Snapshot] = {}
+        self._behind = False  # the model took snapshots the rows do not show yet
         self._asked: Counter[tuple[str, str]] = Counter()  # sacct rounds per finished job
         self._asking: set[str] = set()  # clusters with a sacct under way
 
     def show_jobs(self, snapshot: Snapshot) -> None:
-        """Put a snapshot's jobs in the table now, or when the tab is next shown: a hidden
-        tab would spend the 10,000-row work for nothing."""
-        self._waiting[snapshot.cluster] = snapshot
+        """Take every snapshot into the model (what left the queue while this tab was hidden
+        is known as it left); draw the rows now, or when the tab is next shown: a hidden tab
+        would spend the 10,000-row work for nothing."""
+        self.table.model.take(snapshot.cluster, snapshot.jobs, self.clock())
+        self._behind = True
         if self.display:
-            self._take_waiting()
+            self._draw_rows()
 
     def on_show(self) -> None:
-        self._take_waiting()
+        self._draw_rows()
 
-    def _take_waiting(self) -> None:
-        if not self._waiting:
+    def _draw_rows(self) -> None:
+        if not self._behind:
             return
-        jobs = {name: snapshot.jobs for name, snapshot in self._waiting.items()}
-        self._waiting.clear()
+        self._behind = False
         model = self.table.model
-        self.table.apply(lambda: model.update(jobs, self.clock()))
+        self.table.apply(model.rebuild)
         self.update_filter_note()
         self._ask_how_they_ended(model.unexplained())
 
