@@ -10,8 +10,10 @@ from waiting import wait_for
 
 from hpctui.services.postmortem import user_names_command
 from hpctui.slurm.commands import sacct_command
+from hpctui.slurm.livecmd import STEP_NAME
+from hpctui.slurm.models import AccountingStep
 from hpctui.ssh.types import Result
-from hpctui.ui.screens.postmortem import ID_MIN, PostMortemScreen, fitted_widths
+from hpctui.ui.screens.postmortem import ID_MIN, PostMortemScreen, fitted_widths, step_cells
 
 SACCT = (Path(__file__).parents[1] / "fixtures" / "slurm" / "sacct.txt").read_text()
 PASSWD = "hpcuser:x:1001:1001::/home/hpcuser:/bin/bash\n"
@@ -110,3 +112,11 @@ async def test_the_title_with_failures_only_wraps_at_80_columns_rather_than_cut(
         title = app.screen.query_one("#title", Static)
         assert "failures only" in str(title.render()) and str(title.render()).endswith("cancelled")
         assert title.size.height == 2  # the whole tally shows, on a second line
+
+
+def test_hpctuis_own_live_use_step_says_what_it_is() -> None:
+    def step(name: str) -> AccountingStep:
+        return AccountingStep("1020.1", name, 15, None, None, "CANCELLED", "0:15")
+
+    ours, theirs = (step_cells(step(name), {"state-muted": "grey"})[-1].plain for name in (STEP_NAME, "train"))
+    assert (ours, theirs) == ("hpctui's live-use sampling, stopped by hpctui", "")

@@ -18,6 +18,7 @@ from hpctui.format import duration, plural, time_limit
 from hpctui.services.postmortem import PostMortem, PostMortemRow, advice_head, merge, tally
 from hpctui.slurm.efficiency import EfficiencyIndex
 from hpctui.slurm.errors import SlurmProblem
+from hpctui.slurm.livecmd import STEP_NAME as LIVE_STEP_NAME
 from hpctui.slurm.models import ENDED_STATES, AccountingStep, Snapshot
 from hpctui.slurm.units import slurm_size
 from hpctui.ssh.types import LinkError
@@ -312,7 +313,9 @@ def job_cells(row: PostMortemRow, expanded: bool, variables: Mapping[str, str]) 
 
 
 def step_cells(step: AccountingStep, variables: Mapping[str, str]) -> list[Text]:
+    """A step's row; hpctui's own live-use step says so (it ends CANCELLED when its view closes)."""
     dim = "dim"
+    ours = step.name == LIVE_STEP_NAME
     return [
         Text(STEP_MARK + step.step_id, style=dim, no_wrap=True, overflow="ellipsis"),
         Text(visible(step.name), style=dim),
@@ -323,5 +326,5 @@ def step_cells(step: AccountingStep, variables: Mapping[str, str]) -> list[Text]
         Text(slurm_size(step.max_vmsize_bytes), style=dim),
         Text(step.state, style=state_style(variables, step.state)),
         Text(step.exit_code, style=dim),
-        Text(""),
+        Text("hpctui's live-use sampling, stopped by hpctui" if ours else "", style=dim),
     ]
