@@ -84,7 +84,9 @@ def test_the_panel_shows_the_warnings_and_problems() -> None:
 
 
 def test_the_heading_names_the_gpu_sampling_only_for_a_gpu_job() -> None:
-    heading = [panel_content(LiveUse(), ui_fakes.job("1001", gpus=n), 0.0, 15, 60).plain.splitlines()[0] for n in (2, 0)]
+    heading = [
+        panel_content(LiveUse(), ui_fakes.job("1001", gpus=n), 0.0, 15, 60).plain.splitlines()[0] for n in (2, 0)
+    ]
     assert heading == [
         "live use · GPUs every 15 s, CPU and memory every 60 s (sstat)",
         "live use · CPU and memory every 60 s (sstat)",
