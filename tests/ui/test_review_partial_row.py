@@ -3,10 +3,9 @@ printed with ``echo -n`` or a final tqdm bar): what the view shows, search must 
 
 from __future__ import annotations
 
-from test_log import Logs, open_log, shown, until
-from tail_helpers import link, served, server  # noqa: F401 (fixtures)
-
 import pytest
+from tail_helpers import link, served, server  # noqa: F401 (fixtures)
+from test_log import Logs, open_log, shown, until
 
 from hpctui.ui.widgets.log_view import LogView
 
