@@ -153,9 +153,10 @@ def validate_keymap(node: Node, where: str) -> tuple[tuple[str, str], ...]:
 def _key_name_problem(pairs: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
     """The first entry naming a key no keyboard can send: (its id, what is wrong)."""
     for binding_id, keys in pairs:
-        if not _keys(keys):
+        given = [key.strip() for key in keys.split(",") if key.strip()]
+        if not given:
             return binding_id, f"{binding_id}: no key given"
-        for key in _keys(keys):
+        for key in given:
             problem = key_problem(key)
             if problem is not None:
                 return binding_id, f"{binding_id}: {problem}"

@@ -14,7 +14,12 @@ MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
 
 NAMED_KEYS = frozenset(
     {"escape", "enter", "return", "tab", "space", "backspace", "delete", "insert", "home", "end",
-     "pageup", "pagedown", "up", "down", "left", "right", *(f"f{n}" for n in range(1, 25))}
+     "pageup", "pagedown", "up", "down", "left", "right", "newline", *(f"f{n}" for n in range(1, 36)),
+     # sent by terminals that speak the kitty keyboard protocol
+     "pause", "menu", "caps_lock", "scroll_lock", "num_lock", "print_screen", "kp_begin",
+     "add", "subtract", "multiply", "divide", "decimal", "equal", "separator",
+     "media_play", "media_pause", "media_play_pause", "media_stop", "media_track_next",
+     "media_track_previous", "lower_volume", "raise_volume", "mute_volume"}
 )  # fmt: skip
 
 # Textual's names for characters whose Unicode name it shortens (KEY_NAME_REPLACEMENTS).
@@ -31,6 +36,8 @@ def key_problem(key: str) -> str | None:
     wrong = [modifier for modifier in modifiers if modifier not in MODIFIERS]
     if wrong:
         return f"key {key!r}: {wrong[0]!r} is no modifier (one of {', '.join(MODIFIERS)})"
+    if modifiers and len(name) == 1 and not name.isalnum():  # Textual names it: ctrl+/ comes as ctrl+slash
+        return f"key {key!r} never comes: write it {'+'.join([*modifiers, character_key(name)])!r}"
     if not _is_key_name(name):
         return f"key {key!r}: {name!r} is no key name ({EXAMPLES})"
     return None
@@ -39,7 +46,12 @@ def key_problem(key: str) -> str | None:
 def _is_key_name(name: str) -> bool:
     if len(name) == 1:
         return name.isprintable() and not name.isspace()
-    return name in NAMED_KEYS or name in _character_names()
+    if name in NAMED_KEYS or name in _character_names():
+        return True
+    try:  # another character by its name: euro_sign
+        return len(unicodedata.lookup(name.replace("_", " "))) == 1
+    except KeyError:
+        return False
 
 
 @cache

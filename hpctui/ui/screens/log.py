@@ -142,6 +142,7 @@ class LogScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._pick_array_task()  # a whole array's task first: its log may be open already
         existing = self._already_open()
         if existing is not None:  # opened again from the queue: show the one already following
             self.app.call_later(self.app.switch_screen, existing)
@@ -154,7 +155,9 @@ class LogScreen(Screen[None]):
         self.set_interval(TICK_S, self._tick)
 
     def _already_open(self) -> LogScreen | None:
-        return next((log for log in self._backgrounded() if log.key == self.key), None)
+        """The log following this job off screen, asked for as this job or as its array."""
+        shown = (self.session, self.job_id)
+        return next((log for log in self._backgrounded() if (log.session, log.job_id) == shown), None)
 
     def _backgrounded(self) -> list[LogScreen]:
         """Open logs following off screen (installed, not on the screen stack)."""

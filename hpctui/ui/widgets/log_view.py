@@ -187,19 +187,21 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def find(self, forward: bool = True) -> int | None:
-        """Next (or previous) line holding ``search_text`` from the current match or the screen top.
+        """Next (or previous) line holding ``search_text`` from the current match or the screen top,
+        the partial last row included.
 
         Smart case: a query with a capital letter matches case-sensitively. Wraps around.
         """
-        if not self.search_text or not len(self.ring):
+        first, total = self.ring.first, self.ring.total
+        count = total + bool(self.partial) - first
+        if not self.search_text or not count:
             return None
         matches = _matcher(self.search_text)
-        first, total = self.ring.first, self.ring.total
         start = self.current if self.current is not None and self.current >= first else self.top_line - forward
         step = 1 if forward else -1
-        for offset in range(1, total - first + 1):
-            number = first + (start - first + step * offset) % (total - first)
-            if matches(self.ring.line(number) or ""):
+        for offset in range(1, count + 1):
+            number = first + (start - first + step * offset) % count
+            if matches(self.partial if number == total else self.ring.line(number) or ""):
                 self.current = number
                 self.show_line(number)
                 return number

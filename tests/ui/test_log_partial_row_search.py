@@ -1,5 +1,5 @@
-"""Review of the partial last row (a line without its newline yet, e.g. a job's last words
-printed with ``echo -n`` or a final tqdm bar): what the view shows, search must find."""
+"""The partial last row (a line without its newline yet: a job's last words printed with
+``printf``, a final tqdm bar) is shown, so search finds it too (found by a hostile review)."""
 
 from __future__ import annotations
 
