@@ -85,6 +85,14 @@ async def open_log(pilot, logs: Logs, stream: str = "stdout") -> LogScreen:
     return logs.app.screen
 
 
+async def open_settled(pilot, logs: Logs, lines: int) -> tuple[LogScreen, LogView]:
+    """The log screen and its view, once the view shows ``lines`` lines."""
+    screen = await open_log(pilot, logs)
+    view = screen.query_one(LogView)
+    await settled(pilot, view, lines)
+    return screen, view
+
+
 async def test_l_opens_the_log_and_new_lines_appear_at_the_bottom(logs: Logs) -> None:
     logs.stdout.write_text(numbered(1, 100))
     async with logs.app.run_test(size=SIZE) as pilot:
@@ -106,9 +114,7 @@ async def test_scrolling_up_keeps_the_text_in_place_until_G(tmp_path, link, ring
     logs = Logs(tmp_path, link, log_ring=ring)
     logs.stdout.write_text(numbered(1, 300))
     async with logs.app.run_test(size=SIZE) as pilot:
-        screen = await open_log(pilot, logs)
-        view = screen.query_one(LogView)
-        await settled(pilot, view, 300)
+        screen, view = await open_settled(pilot, logs, 300)
         await pilot.press("pageup")
         await pilot.pause()
         assert not view.follow
@@ -128,9 +134,7 @@ async def test_scrolling_up_keeps_the_text_in_place_until_G(tmp_path, link, ring
 async def test_search_next_and_previous(logs: Logs) -> None:
     logs.stdout.write_text(numbered(1, 50) + "Needle one\n" + numbered(52, 120) + "needle two\n" + numbered(122, 200))
     async with logs.app.run_test(size=SIZE) as pilot:
-        screen = await open_log(pilot, logs)
-        view = screen.query_one(LogView)
-        await settled(pilot, view, 200)
+        screen, view = await open_settled(pilot, logs, 200)
         await pilot.press("slash", *"needle", "enter")
         await pilot.pause()
         # from the screen top (following: near the end) forward, wrapping around
@@ -153,9 +157,7 @@ async def test_a_search_typed_in_one_burst_after_slash_goes_to_the_search_box(lo
     # could take the focus. None may act on the log ("e" switches the stream, "n" finds the next).
     logs.stdout.write_text(numbered(1, 50) + "needle one\n" + numbered(52, 200))
     async with logs.app.run_test(size=SIZE) as pilot:
-        screen = await open_log(pilot, logs)
-        view = screen.query_one(LogView)
-        await settled(pilot, view, 200)
+        screen, view = await open_settled(pilot, logs, 200)
         for key, character in [("slash", "/"), *[(c, c) for c in "needle"], ("enter", "\r")]:
             logs.app.post_message(events.Key(key, character))
         await pilot.pause()
@@ -198,9 +200,7 @@ async def test_hiding_the_chart_keeps_the_log_following_the_end(logs: Logs) -> N
     on the lab: "scrolled (G: follow)" on step 533 while the file grew to 545 lines)."""
     logs.stdout.write_text("".join(f"step {n} loss={1 / n}\n" for n in range(1, 301)))
     async with logs.app.run_test(size=SIZE) as pilot:
-        screen = await open_log(pilot, logs)
-        view = screen.query_one(LogView)
-        await settled(pilot, view, 300)
+        screen, view = await open_settled(pilot, logs, 300)
         await until(pilot, lambda: "loss" in screen.parser.series)
         await pilot.press("m")  # chart on: the view gets shorter and still shows the end
         chart = screen.query_one(MetricsChart)
@@ -222,9 +222,7 @@ async def test_hiding_the_chart_keeps_the_log_following_the_end(logs: Logs) -> N
 async def test_a_taller_terminal_keeps_following_and_a_scroll_up_still_stops_it(logs: Logs) -> None:
     logs.stdout.write_text(numbered(1, 300))
     async with logs.app.run_test(size=SIZE) as pilot:
-        screen = await open_log(pilot, logs)
-        view = screen.query_one(LogView)
-        await settled(pilot, view, 300)
+        screen, view = await open_settled(pilot, logs, 300)
         await pilot.resize_terminal(SIZE[0], SIZE[1] + 15)
         await pilot.pause(0.3)
         assert view.follow and shown(view)[-1] == "line 300"
@@ -248,9 +246,7 @@ async def test_the_progress_bar_of_an_unfinished_line_is_shown(logs: Logs) -> No
     ``tail -f`` shows it (seen on the lab: the view showed only "start" for 30 s)."""
     logs.stdout.write_text("start\n")
     async with logs.app.run_test(size=SIZE) as pilot:
-        screen = await open_log(pilot, logs)
-        view = screen.query_one(LogView)
-        await settled(pilot, view, 1)
+        screen, view = await open_settled(pilot, logs, 1)
         logs.append("\r 10%|#         | 10/100\r 40%|####      | 40/100")
         await until(pilot, lambda: screen.tail.partial.endswith("40/100"))
         await pilot.pause(0.3)
@@ -281,9 +277,7 @@ async def test_e_switches_to_stderr_and_back(logs: Logs) -> None:
 async def test_truncation_is_shown_in_the_view(logs: Logs) -> None:
     logs.stdout.write_text(numbered(1, 3))
     async with logs.app.run_test(size=SIZE) as pilot:
-        screen = await open_log(pilot, logs)
-        view = screen.query_one(LogView)
-        await settled(pilot, view, 3)
+        screen, view = await open_settled(pilot, logs, 3)
         logs.stdout.write_text("again\n")
         await settled(pilot, view, 5)
         await pilot.pause()

@@ -2,9 +2,9 @@
 
 New lines arrive in batches (``sync()`` after each); the view follows the end until the user
 scrolls up, and resumes following at the bottom or on ``follow()``. The file's partial last
-line (a progress bar, no newline yet) is one more row after the ring's, replaced at each sync. Rows map to absolute line
-numbers through ``base`` (the ring's first line at the last sync), so the text under the user's
-eyes stays put while the ring drops old lines.
+line (a progress bar, no newline yet) is one more row after the ring's, replaced at each sync.
+Rows map to absolute line numbers through ``base`` (the ring's first line at the last sync), so
+the text under the user's eyes stays put while the ring drops old lines.
 """
 
 from __future__ import annotations
