@@ -119,4 +119,4 @@ def test_hpctuis_own_live_use_step_says_what_it_is() -> None:
         return AccountingStep("1020.1", name, 15, None, None, "CANCELLED", "0:15")
 
     ours, theirs = (step_cells(step(name), {"state-muted": "grey"})[-1].plain for name in (STEP_NAME, "train"))
-    assert (ours, theirs) == ("hpctui's live-use sampling, stopped by hpctui", "")
+    assert (ours, theirs) == ("hpctui's live sampling", "")

@@ -313,7 +313,8 @@ def job_cells(row: PostMortemRow, expanded: bool, variables: Mapping[str, str]) 
 
 
 def step_cells(step: AccountingStep, variables: Mapping[str, str]) -> list[Text]:
-    """A step's row; hpctui's own live-use step says so (it ends CANCELLED when its view closes)."""
+    """A step's row; hpctui's own live-use step says so (it ends CANCELLED when its view closes:
+    the words fit the Advice column at 160 cells)."""
     dim = "dim"
     ours = step.name == LIVE_STEP_NAME
     return [
@@ -326,5 +327,5 @@ def step_cells(step: AccountingStep, variables: Mapping[str, str]) -> list[Text]
         Text(slurm_size(step.max_vmsize_bytes), style=dim),
         Text(step.state, style=state_style(variables, step.state)),
         Text(step.exit_code, style=dim),
-        Text("hpctui's live-use sampling, stopped by hpctui" if ours else "", style=dim),
+        Text("hpctui's live sampling" if ours else "", style=dim),
     ]
